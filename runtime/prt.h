@@ -1,0 +1,12 @@
+/* prt.h — the pipec runtime: everything a generated pipeline includes. */
+#ifndef PRT_H
+#define PRT_H
+
+#include "prt_core.h"
+#include "prt_scalar.h"
+#include "prt_format.h"
+#include "prt_hash.h"
+#include "prt_window.h"
+#include "prt_job.h"
+
+#endif

@@ -1,0 +1,70 @@
+/* prt_core.h — basic types shared by the runtime and generated code.
+ *
+ * prt_str     a borrowed byte slice; never owns memory.
+ * prt_buf     a growable byte buffer; owns its memory (prt_buf_free).
+ * prt_scratch a bump allocator reset once per input record; holds strings computed while
+ *             evaluating expressions (concat, lower, ...). Nothing in it survives the record.
+ * prt_err     the reason a record failed (parse or evaluation); a fixed buffer, no allocation.
+ */
+#ifndef PRT_CORE_H
+#define PRT_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define PRT_OK 0
+#define PRT_ERR (-1)
+
+typedef struct prt_str {
+    const char *p;
+    size_t n;
+} prt_str;
+
+#define PRT_STR_LIT(s) ((prt_str){ (s), sizeof(s) - 1 })
+
+static inline prt_str prt_str_c(const char *s) { return (prt_str){ s, s ? strlen(s) : 0 }; }
+static inline int prt_str_eq(prt_str a, prt_str b) { return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0); }
+int prt_str_cmp(prt_str a, prt_str b); /* memcmp order, shorter first on a common prefix */
+
+typedef struct prt_buf {
+    char *p;
+    size_t n, cap;
+} prt_buf;
+
+void prt_buf_reserve(prt_buf *b, size_t extra); /* aborts on out of memory */
+void prt_buf_put(prt_buf *b, const void *p, size_t n);
+void prt_buf_putc(prt_buf *b, char c);
+void prt_buf_puts(prt_buf *b, const char *s);
+void prt_buf_printf(prt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void prt_buf_clear(prt_buf *b) { b->n = 0; }
+static inline prt_str prt_buf_str(const prt_buf *b) { return (prt_str){ b->p, b->n }; }
+void prt_buf_free(prt_buf *b);
+
+typedef struct prt_scratch {
+    char *p;
+    size_t n, cap;
+    struct prt_scratch_block *old; /* blocks outgrown during this record; freed on reset */
+} prt_scratch;
+
+void *prt_scratch_alloc(prt_scratch *s, size_t n); /* 8-byte aligned; valid until reset */
+prt_str prt_scratch_copy(prt_scratch *s, prt_str v);
+void prt_scratch_reset(prt_scratch *s);
+void prt_scratch_free(prt_scratch *s);
+
+typedef struct prt_err {
+    char msg[256];
+} prt_err;
+
+/* Formats the reason into e->msg and returns PRT_ERR, so callers can `return prt_errf(e, ...)`. */
+int prt_errf(prt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Owned copy of a string (for keys and aggregate values that outlive a record). */
+prt_str prt_str_dup(prt_str s);
+void prt_str_release(prt_str *s); /* frees a prt_str_dup result and empties it */
+
+/* Fatal internal error with file and line (Redis-style assert). */
+#define prt_assert(c) ((c) ? (void)0 : prt_panic(__FILE__, __LINE__, #c))
+void prt_panic(const char *file, int line, const char *what) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,193 @@
+/* prt_job.h — a running pipeline: the job descriptor generated code fills in, the settings it
+ * resolves at start, the source and sink connectors, watermarks, and the event loop.
+ *
+ * Ownership: the job owns every source, sink and the generated state; generated code borrows
+ * them through the prt_job pointer for the duration of a call.
+ */
+#ifndef PRT_JOB_H
+#define PRT_JOB_H
+
+#include "prt_core.h"
+
+typedef struct prt_job prt_job;
+typedef struct prt_source prt_source;
+typedef struct prt_sink prt_sink;
+
+/* ---------------------------------------------------------------- input records */
+
+/* One raw input record as a connector delivers it. Borrowed for the duration of the delivery. */
+typedef struct prt_raw {
+    prt_str data;        /* the payload: a line without its newline, or a Kafka message value */
+    prt_str key;         /* Kafka message key (empty elsewhere) */
+    const char *origin;  /* file path, "stdin", topic name, or generator name: for error reports */
+    int32_t partition;   /* dense partition index within the source (0 for files) */
+    int64_t offset;      /* Kafka offset; 1-based line number for files and stdin */
+    int64_t timestamp;   /* Kafka record timestamp (ms); PRT_NO_TS when there is none */
+} prt_raw;
+
+#define PRT_NO_TS INT64_MIN
+
+/* Generated per source: parse raw into the schema struct and push it through the stages.
+ * Sets *ts to the record's event time (PRT_NO_TS without event_time). Returns PRT_ERR with e
+ * when the record does not parse; the runtime then sends it to the errors sink. */
+typedef int (*prt_on_record_fn)(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e);
+
+/* ---------------------------------------------------------------- descriptors (generated) */
+
+typedef struct prt_setting_desc {
+    const char *path;  /* "sources.orders.kafka.bootstrap"; lists are comma-joined */
+    const char *value; /* as written in the YAML: may hold ${NAME} and ${NAME:-default} */
+    int line, col;     /* where it was written, for errors reported at start */
+} prt_setting_desc;
+
+typedef struct prt_source_desc {
+    const char *name;      /* settings live under "sources.<name>." */
+    const char *connector; /* "kafka" | "file" | "stdin" | "generator" */
+    const char *format;    /* "kv" | "csv" | "json" | "raw" */
+    int event_time;        /* 1 when the source declares event_time (watermarks are made) */
+    prt_on_record_fn on_record;
+} prt_source_desc;
+
+typedef struct prt_sink_desc {
+    const char *name;      /* settings live under "sinks.<name>." ("errors." for the errors sink) */
+    const char *connector; /* "kafka" | "file" | "stdout" */
+    const char *format;    /* "json" | "csv" | "kv" */
+} prt_sink_desc;
+
+typedef struct prt_operator_desc {
+    const char *id;     /* the stage id: the operator ID that ties state to savepoints */
+    const char *kind;   /* "window", "aggregate", "join" */
+    const char *state;  /* human-readable state schema: key and accumulator fields */
+} prt_operator_desc;
+
+#define PRT_ABI_VERSION 1
+
+typedef struct prt_job_desc {
+    int abi; /* PRT_ABI_VERSION the code was generated for */
+    const char *pipeline, *pipec_version, *yaml_name, *yaml_sha256, *yaml_text;
+    const prt_setting_desc *settings;
+    int nsettings;
+    const prt_source_desc *sources;
+    int nsources;
+    const prt_sink_desc *sinks; /* index -1 is never used; the errors sink, if declared, is last */
+    int nsinks;
+    int errors_sink;            /* index of the errors sink in sinks, or -1 */
+    const prt_operator_desc *operators;
+    int noperators;
+    size_t state_size;                           /* sizeof the generated state struct */
+    int (*init)(prt_job *j);                     /* connectors are open; build operators */
+    void (*watermark)(prt_job *j, int source, int64_t wm); /* a source's watermark advanced */
+    void (*tick)(prt_job *j, int64_t now_ms);    /* wall clock, for processing-time windows */
+    void (*finish)(prt_job *j);                  /* all input ended: fire every open window */
+    void (*destroy)(prt_job *j);
+} prt_job_desc;
+
+/* ---------------------------------------------------------------- the job */
+
+typedef struct prt_metrics {
+    uint64_t records_in, records_out, errors, late_dropped;
+} prt_metrics;
+
+struct prt_job {
+    const prt_job_desc *desc;
+    void *state;           /* generated state (desc->state_size bytes, zeroed); owned */
+    prt_scratch scratch;   /* per-record strings; reset by the runtime between records */
+    prt_buf out;           /* line buffer for generated writers */
+    prt_source **sources;  /* by source index; owned */
+    prt_sink **sinks;      /* by sink index; owned */
+    const prt_raw *cur;    /* the input record being processed (NULL while firing timers) */
+    int cur_source;
+    int64_t now;           /* wall clock in ms, refreshed by the loop */
+    prt_metrics m;
+    volatile int stop;     /* set by SIGINT/SIGTERM */
+    struct prt_settings *cfg;
+};
+
+/* The binary's entry point: parses the command line (run, describe, --help, --version, --set,
+ * --embedded-kafka), resolves settings, opens connectors and runs the loop. */
+int prt_main(int argc, char **argv, const prt_job_desc *d);
+
+/* Generated code hands one formatted output record to sink `sink`. */
+void prt_emit(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts);
+/* A record failed while a stage evaluated it: send j->cur with the reason to the errors sink. */
+void prt_record_error(prt_job *j, const char *stage, const prt_err *e);
+/* A window dropped a record that was late for all its windows and has no late_output. */
+void prt_late_dropped(prt_job *j, const char *stage);
+
+/* ---------------------------------------------------------------- settings */
+
+/* Resolved value of a setting (after ${...} and --set), or NULL when the YAML did not set it. */
+const char *prt_cfg(prt_job *j, const char *path);
+/* Typed getters: the default when unset; PRT_ERR (after printing a one-line error naming the
+ * setting and its YAML position) when set but invalid. */
+int prt_cfg_dur(prt_job *j, const char *path, int64_t dflt, int64_t *out); /* 250ms 30s 5m 2h 1d */
+int prt_cfg_int(prt_job *j, const char *path, int64_t dflt, int64_t *out);
+int prt_cfg_bool(prt_job *j, const char *path, int dflt, int *out);
+/* Calls fn for every setting under prefix (e.g. "sources.orders.kafka.properties."), with the
+ * rest of the path after the prefix; in YAML order. Returns the first non-zero fn result. */
+int prt_cfg_each(prt_job *j, const char *prefix,
+                 int (*fn)(void *arg, const char *rest, const char *value), void *arg);
+/* Overrides a setting as --set does (used by --embedded-kafka for bootstrap addresses). */
+void prt_cfg_override(prt_job *j, const char *path, const char *value);
+
+/* ---------------------------------------------------------------- logging */
+
+/* One line on stderr: "<pipeline>: <message>". Rate-limited variants live with their callers. */
+void prt_log(prt_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------- connectors */
+
+#define PRT_SRC_EOF (-2)
+
+typedef struct prt_source_ops {
+    const char *connector;
+    /* Reads its settings (prt_cfg under "sources.<name>.<connector>."), connects, and declares
+     * its partitions with prt_source_partition_add. On failure prints one line naming the source
+     * and the cause and returns PRT_ERR. */
+    int (*open)(prt_source *s);
+    /* Delivers up to max records with prt_source_deliver, waiting at most timeout_ms when none is
+     * ready. Returns the number delivered (0: none now), PRT_SRC_EOF when a bounded source has
+     * delivered everything, PRT_ERR on an unrecoverable error (already reported). */
+    int (*poll)(prt_source *s, int max, int timeout_ms);
+    void (*close)(prt_source *s);
+} prt_source_ops;
+
+struct prt_source {
+    const prt_source_ops *ops;
+    prt_job *job;
+    int index;              /* in desc->sources */
+    const prt_source_desc *desc;
+    char prefix[128];       /* "sources.<name>.<connector>." */
+    void *impl;             /* the connector's own state; freed by close */
+    struct prt_wm *wm;      /* per-partition watermarks; owned by the runtime */
+};
+
+/* Processes one record: parse, stages, event time, watermark; errors go to the errors sink. */
+void prt_source_deliver(prt_source *s, const prt_raw *raw);
+/* Partitions (dense indexes) that exist now; each holds the source watermark back until it has
+ * records or is idle. Kafka calls these on (re)assignment. */
+void prt_source_partition_add(prt_source *s, int32_t partition);
+void prt_source_partition_remove(prt_source *s, int32_t partition);
+
+typedef struct prt_sink_ops {
+    const char *connector;
+    int (*open)(prt_sink *k);  /* settings under "sinks.<name>.<connector>."; one-line errors */
+    int (*write)(prt_sink *k, prt_str key, prt_str value, int64_t ts);
+    int (*flush)(prt_sink *k); /* everything written so far is delivered or durable */
+    void (*close)(prt_sink *k);
+} prt_sink_ops;
+
+struct prt_sink {
+    const prt_sink_ops *ops;
+    prt_job *job;
+    int index;
+    const prt_sink_desc *desc;
+    char prefix[128];       /* "sinks.<name>.<connector>." */
+    void *impl;
+};
+
+/* The connector tables (one per connector kind). */
+extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka;
+extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka;
+
+#endif
