@@ -7,6 +7,7 @@
 #include "prt_format.h"
 #include "prt_hash.h"
 #include "prt_window.h"
+#include "prt_expr.h"
 #include "prt_job.h"
 
 #endif

@@ -26,10 +26,12 @@ typedef struct prt_raw {
 } prt_raw;
 
 #define PRT_NO_TS INT64_MIN
+#define PRT_SKIP 1 /* on_record: the line is not a record (a csv header line); nothing to count */
 
 /* Generated per source: parse raw into the schema struct and push it through the stages.
  * Sets *ts to the record's event time (PRT_NO_TS without event_time). Returns PRT_ERR with e
- * when the record does not parse; the runtime then sends it to the errors sink. */
+ * when the record does not parse (the runtime then sends it to the errors sink), or PRT_SKIP for
+ * a line that is no record (a csv header). */
 typedef int (*prt_on_record_fn)(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e);
 
 /* ---------------------------------------------------------------- descriptors (generated) */

@@ -1,0 +1,675 @@
+/* pc_gen.c — the code generator's driver: record structs, sources, sinks, fan-out between
+ * nodes, and the job descriptor; stages are in pc_gen_stage.c and pc_gen_window.c.
+ *
+ * Output order: header, rows, operator state, prototypes, fan-out, sinks, stages (YAML order),
+ * sources, job. Everything is emitted in YAML order, so the same YAML gives the same bytes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "pc_gen_int.h"
+#include "pc_version.h"
+
+int pc_gen_node(const pc_pipeline *p, int stage_index) { return p->nsources + stage_index; }
+
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+    "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+    "volatile", "while", "bool", "true", "false", "main", "errno", "stdin", "stdout", "stderr",
+};
+
+const char *pc_gen_cname(pc_gen *g, const char *field)
+{
+    for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++)
+        if (!strcmp(field, c_keywords[i]))
+            return pc_sprintf(g->a, "%s_", field);
+    return field;
+}
+
+const char *pc_gen_ctype(pc_type t)
+{
+    switch (t) {
+    case PC_T_STRING: return "prt_str";
+    case PC_T_INT: return "int64_t";
+    case PC_T_FLOAT: return "double";
+    case PC_T_BOOL: return "int";
+    case PC_T_TIMESTAMP: return "int64_t";
+    default: return "int";
+    }
+}
+
+const char *pc_gen_out_call(pc_gen *g, int node, const char *ptr)
+{
+    return pc_sprintf(g->a, "pg_%s_out(j, %s, ts);", pc_node_name(g->p, node), ptr);
+}
+
+const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
+{
+    if (!g->o->line_directives || loc.line <= 0)
+        return code;
+    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_base, code);
+}
+
+/* Assigns the fields of `to` from same-named fields of row `src` (a pointer) into `o`. */
+const char *pc_gen_row_build(pc_gen *g, const pc_row *from, const char *src, const pc_row *to)
+{
+    pc_sb b = { 0 };
+    for (int i = 0; i < to->nfields; i++) {
+        const char *n = pc_gen_cname(g, to->fields[i].name);
+        pc_sb_printf(&b, "o.%s = %s->%s;\n", n, src, n);
+    }
+    (void)from;
+    const char *r = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return r;
+}
+
+static const char *conn_name(pc_conn c)
+{
+    switch (c) {
+    case PC_CONN_KAFKA: return "kafka";
+    case PC_CONN_FILE: return "file";
+    case PC_CONN_STDIN: return "stdin";
+    case PC_CONN_GENERATOR: return "generator";
+    case PC_CONN_STDOUT: return "stdout";
+    }
+    return "?";
+}
+
+static const char *fmt_name(pc_fmt f)
+{
+    switch (f) {
+    case PC_FMT_KV: return "kv";
+    case PC_FMT_CSV: return "csv";
+    case PC_FMT_JSON: return "json";
+    case PC_FMT_RAW: return "raw";
+    }
+    return "?";
+}
+
+/* ------------------------------------------------------------------ graph order */
+
+static int stage_of_node(const pc_pipeline *p, int node) { return node - p->nsources; }
+
+/* Kahn's algorithm, always taking the lowest ready stage: YAML order whenever it is already
+ * topological, and a deterministic order otherwise. */
+static void topo_sort(pc_gen *g)
+{
+    const pc_pipeline *p = g->p;
+    int n = p->nstages;
+    int *done = pc_alloc(g->a, sizeof(int) * (size_t)(n ? n : 1));
+    g->topo = pc_alloc(g->a, sizeof(int) * (size_t)(n ? n : 1));
+    g->upstream = pc_alloc(g->a, sizeof(uint64_t) * (size_t)(p->nsources + n + 1));
+    for (int i = 0; i < p->nsources && i < 64; i++)
+        g->upstream[i] = UINT64_C(1) << i;
+    for (int k = 0; k < n; k++) {
+        int pick = -1;
+        for (int s = 0; s < n && pick < 0; s++) {
+            if (done[s])
+                continue;
+            int ready = 1;
+            for (int i = 0; i < p->stages[s].nin; i++) {
+                int in = p->stages[s].in_nodes[i];
+                if (!pc_node_is_source(p, in) && !done[stage_of_node(p, in)])
+                    ready = 0;
+            }
+            if (ready)
+                pick = s;
+        }
+        if (pick < 0) { /* a cycle: the checker reports these; keep going deterministically */
+            for (int s = 0; s < n; s++)
+                if (!done[s]) {
+                    pick = s;
+                    break;
+                }
+        }
+        done[pick] = 1;
+        g->topo[k] = pick;
+        uint64_t up = 0;
+        for (int i = 0; i < p->stages[pick].nin; i++)
+            up |= g->upstream[p->stages[pick].in_nodes[i]];
+        g->upstream[pc_gen_node(p, pick)] = up;
+    }
+}
+
+/* ------------------------------------------------------------------ rows */
+
+static const char *row_fields(pc_gen *g, const pc_row *r)
+{
+    pc_sb b = { 0 };
+    for (int i = 0; i < r->nfields; i++) {
+        const pc_field *f = &r->fields[i];
+        pc_sb_printf(&b, "%s %s;", pc_gen_ctype(f->type), pc_gen_cname(g, f->name));
+        if (f->type == PC_T_TIMESTAMP)
+            pc_sb_puts(&b, " /* timestamp: ms since the epoch, UTC */");
+        else if (f->type == PC_T_BOOL)
+            pc_sb_puts(&b, " /* bool */");
+        if (f->hidden)
+            pc_sb_puts(&b, " /* metadata */");
+        pc_sb_puts(&b, "\n");
+    }
+    if (!r->nfields)
+        pc_sb_puts(&b, "char empty_; /* no fields */\n");
+    const char *s = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return s;
+}
+
+static int needs_own_row(pc_stage_kind k)
+{
+    return k != PC_S_FILTER && k != PC_S_KEY_BY;
+}
+
+static const char *stage_kind_name(pc_stage_kind k)
+{
+    switch (k) {
+    case PC_S_FILTER: return "filter";
+    case PC_S_SET: return "set";
+    case PC_S_SELECT: return "select";
+    case PC_S_KEY_BY: return "key_by";
+    case PC_S_WINDOW: return "window";
+    case PC_S_AGGREGATE: return "aggregate";
+    case PC_S_UNION: return "union";
+    case PC_S_JOIN: return "join";
+    case PC_S_PROCESS: return "process";
+    }
+    return "?";
+}
+
+static void gen_rows(pc_gen *g, pc_sb *out)
+{
+    const pc_pipeline *p = g->p;
+    int nn = p->nsources + p->nstages;
+    g->ctype = pc_alloc(g->a, sizeof(char *) * (size_t)(nn + 1));
+    pc_sb_puts(out, "\n/* ---- records: one struct per shape; strings are borrowed for one record ---- */\n");
+    for (int i = 0; i < p->nsources; i++) {
+        const pc_source *s = &p->sources[i];
+        g->ctype[i] = pc_sprintf(g->a, "pg_%s_row", s->name);
+        pc_sb_puts(out, "\n");
+        pc_tmpl(g->t, out, "row", "ctype", g->ctype[i],
+                "what", pc_sprintf(g->a, "source %s%s%s", s->name, s->schema_name.s ? ": schema " : "",
+                                   s->schema_name.s ? s->schema_name.s : ""),
+                "fields", row_fields(g, &s->row), NULL);
+    }
+    for (int k = 0; k < p->nstages; k++) {
+        int s = g->topo[k];
+        const pc_stage *st = &p->stages[s];
+        int node = pc_gen_node(p, s);
+        if (!needs_own_row(st->kind)) {
+            g->ctype[node] = g->ctype[st->in_nodes[0]];
+            continue;
+        }
+        g->ctype[node] = pc_sprintf(g->a, "pg_%s_row", st->id);
+        pc_sb_puts(out, "\n");
+        pc_tmpl(g->t, out, "row", "ctype", g->ctype[node],
+                "what", pc_sprintf(g->a, "output of stage %s (%s)", st->id, stage_kind_name(st->kind)),
+                "fields", row_fields(g, &st->out_row), NULL);
+    }
+}
+
+/* ------------------------------------------------------------------ fan-out */
+
+static void gen_prototypes(pc_gen *g, pc_sb *out)
+{
+    const pc_pipeline *p = g->p;
+    pc_sb_puts(out, "\n/* ---- every record entry point, so stages can be emitted in YAML order ---- */\n");
+    for (int i = 0; i < p->nsources + p->nstages; i++)
+        pc_sb_printf(out, "static void pg_%s_out(prt_job *j, const %s *r, int64_t ts);\n",
+                     pc_node_name(p, i), g->ctype[i]);
+    for (int s = 0; s < p->nstages; s++) {
+        const pc_stage *st = &p->stages[s];
+        if (st->kind == PC_S_UNION) {
+            for (int i = 0; i < st->nin; i++)
+                pc_sb_printf(out, "static void pg_%s_push_%s(prt_job *j, const %s *r, int64_t ts);\n",
+                             st->id, pc_node_name(p, st->in_nodes[i]), g->ctype[st->in_nodes[i]]);
+        } else if (st->kind == PC_S_JOIN) {
+            pc_sb_printf(out, "static void pg_%s_push_left(prt_job *j, const %s *r, int64_t ts);\n",
+                         st->id, g->ctype[st->in_nodes[0]]);
+            pc_sb_printf(out, "static void pg_%s_push_right(prt_job *j, const %s *r, int64_t ts);\n",
+                         st->id, g->ctype[st->in_nodes[1]]);
+        } else {
+            pc_sb_printf(out, "static void pg_%s_push(prt_job *j, const %s *r, int64_t ts);\n",
+                         st->id, g->ctype[st->in_nodes[0]]);
+        }
+    }
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        const char *in;
+        if (sk->from_node >= 0)
+            in = g->ctype[sk->from_node];
+        else if (sk->late_from_stage >= 0)
+            in = g->ctype[p->stages[sk->late_from_stage].in_nodes[0]];
+        else
+            continue; /* the errors sink is written by the runtime */
+        pc_sb_printf(out, "static void pg_sink_%s_write(prt_job *j, const %s *r, int64_t ts);\n", sk->name, in);
+    }
+}
+
+static void gen_fanout(pc_gen *g, pc_sb *out)
+{
+    const pc_pipeline *p = g->p;
+    pc_sb_puts(out, "\n/* ---- fan-out: where each node's records go ---- */\n");
+    for (int n = 0; n < p->nsources + p->nstages; n++) {
+        const char *name = pc_node_name(p, n);
+        pc_sb_printf(out, "\nstatic void pg_%s_out(prt_job *j, const %s *r, int64_t ts)\n{\n", name, g->ctype[n]);
+        int any = 0;
+        for (int s = 0; s < p->nstages; s++) {
+            const pc_stage *st = &p->stages[s];
+            for (int i = 0; i < st->nin; i++) {
+                if (st->in_nodes[i] != n)
+                    continue;
+                any = 1;
+                if (st->kind == PC_S_UNION)
+                    pc_sb_printf(out, "    pg_%s_push_%s(j, r, ts);\n", st->id, name);
+                else if (st->kind == PC_S_JOIN)
+                    pc_sb_printf(out, "    pg_%s_push_%s(j, r, ts);\n", st->id, i == 0 ? "left" : "right");
+                else
+                    pc_sb_printf(out, "    pg_%s_push(j, r, ts);\n", st->id);
+            }
+        }
+        for (int k = 0; k < p->nsinks; k++)
+            if (p->sinks[k].from_node == n) {
+                any = 1;
+                pc_sb_printf(out, "    pg_sink_%s_write(j, r, ts);\n", p->sinks[k].name);
+            }
+        if (!any)
+            pc_sb_puts(out, "    /* nothing consumes this node's records */\n    PG_UNUSED(j);\n    PG_UNUSED(r);\n    PG_UNUSED(ts);\n");
+        pc_sb_puts(out, "}\n");
+    }
+}
+
+/* ------------------------------------------------------------------ sinks */
+
+static const char *out_format(pc_fmt f)
+{
+    switch (f) {
+    case PC_FMT_CSV: return "PRT_OUT_CSV";
+    case PC_FMT_KV: return "PRT_OUT_KV";
+    default: return "PRT_OUT_JSON";
+    }
+}
+
+static const char *writer_call(pc_type t)
+{
+    switch (t) {
+    case PC_T_STRING: return "prt_w_str";
+    case PC_T_INT: return "prt_w_int";
+    case PC_T_FLOAT: return "prt_w_float";
+    case PC_T_BOOL: return "prt_w_bool";
+    case PC_T_TIMESTAMP: return "prt_w_ts";
+    default: return "prt_w_int";
+    }
+}
+
+static void gen_sinks(pc_gen *g, pc_sb *out)
+{
+    const pc_pipeline *p = g->p;
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        const pc_row *row;
+        const char *in, *what;
+        if (sk->from_node >= 0) {
+            row = pc_node_row(p, sk->from_node);
+            in = g->ctype[sk->from_node];
+            what = pc_sprintf(g->a, "%s %s from %s", conn_name(sk->conn), fmt_name(sk->format.kind),
+                              pc_node_name(p, sk->from_node));
+        } else if (sk->late_from_stage >= 0) {
+            const pc_stage *st = &p->stages[sk->late_from_stage];
+            row = &st->in_row;
+            in = g->ctype[st->in_nodes[0]];
+            what = pc_sprintf(g->a, "%s %s, late records of %s", conn_name(sk->conn),
+                              fmt_name(sk->format.kind), st->id);
+        } else {
+            continue;
+        }
+        pc_sb fields = { 0 }, key = { 0 };
+        char delim = sk->format.csv_delim ? sk->format.csv_delim : ',';
+        if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header) {
+            pc_sb_printf(&fields, "/* header line, once */\nif (!((pg__state *)j->state)->header_%s) {\n", sk->name);
+            pc_sb_printf(&fields, "    ((pg__state *)j->state)->header_%s = 1;\n", sk->name);
+            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n", delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : (char[]){ delim, 0 });
+            for (int i = 0; i < row->nfields; i++)
+                if (!row->fields[i].hidden)
+                    pc_sb_printf(&fields, "    prt_w_str(&w, NULL, PRT_STR_LIT(\"%s\"));\n", row->fields[i].name);
+            pc_sb_puts(&fields, "    prt_w_end(&w);\n    prt_emit(j, ");
+            pc_sb_printf(&fields, "%d, key, prt_buf_str(&j->out), ts);\n", k);
+            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n}\n",
+                         delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : (char[]){ delim, 0 });
+            pc_sb_printf(&g->state, "int header_%s; /* sink %s: csv header written */\n", sk->name, sk->name);
+        }
+        for (int i = 0; i < row->nfields; i++) {
+            const pc_field *f = &row->fields[i];
+            if (f->hidden)
+                continue;
+            pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), f->name, pc_gen_cname(g, f->name));
+        }
+        if (sk->key) {
+            const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
+            pc_sb_printf(&key, "prt_eval ev;\nev.failed = 0;\n%s\nif (ev.failed) {\n"
+                               "    prt_record_error(j, \"sink %s key\", &ev.err);\n    return;\n}\n",
+                         pc_gen_lined(g, sk->key->loc, pc_sprintf(g->a, "key = %s;", kx)), sk->name);
+        }
+        pc_sb_puts(out, "\n");
+        pc_tmpl(g->t, out, "sink", "name", sk->name, "index", pc_sprintf(g->a, "%d", k), "what", what,
+                "in_type", in, "format", out_format(sk->format.kind),
+                "delim", delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : pc_sprintf(g->a, "%c", delim),
+                "key", pc_sb_arena(&key, g->a), "fields", pc_sb_arena(&fields, g->a), NULL);
+        pc_sb_free(&fields);
+        pc_sb_free(&key);
+    }
+}
+
+/* ------------------------------------------------------------------ sources */
+
+static const char *parse_fn(pc_type t)
+{
+    switch (t) {
+    case PC_T_INT: return "prt_parse_int";
+    case PC_T_FLOAT: return "prt_parse_float";
+    case PC_T_BOOL: return "prt_parse_bool";
+    case PC_T_TIMESTAMP: return "prt_parse_ts";
+    default: return NULL;
+    }
+}
+
+static void gen_source(pc_gen *g, pc_sb *out, int si)
+{
+    const pc_source *s = &g->p->sources[si];
+    const pc_row *row = &s->row;
+    int nvis = 0; /* schema fields come first, metadata after */
+    while (nvis < row->nfields && !row->fields[nvis].hidden)
+        nvis++;
+    if (nvis > 64) {
+        pc_error(g->d, s->loc, "source '%s' has %d fields; at most 64 are supported", s->name, nvis);
+        g->failed = 1;
+        return;
+    }
+    pc_sb names = { 0 }, index = { 0 }, conv = { 0 }, parse = { 0 }, hidden = { 0 };
+    for (int i = 0; i < nvis; i++) {
+        const pc_field *f = &row->fields[i];
+        const char *cn = pc_gen_cname(g, f->name);
+        const char *path = (s->format.kind == PC_FMT_JSON && f->path) ? f->path : f->name;
+        pc_sb_printf(&names, "\"%s\",\n", path);
+        pc_sb_printf(&index, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", f->name, i);
+        if (f->dflt) {
+            pc_sb_printf(&conv, "if (!(seen & (UINT64_C(1) << %d)))\n    v[%d] = ", i, i);
+            pc_sb_printf(&conv, "%s; /* default */\n", pc_gen_str_lit(g, f->dflt, strlen(f->dflt)));
+        } else {
+            pc_sb_printf(&conv, "if (!(seen & (UINT64_C(1) << %d)))\n    return prt_errf(e, \"missing field '%s'\");\n",
+                         i, f->name);
+        }
+        if (f->type == PC_T_STRING)
+            pc_sb_printf(&conv, "r->%s = v[%d];\n", cn, i);
+        else
+            pc_sb_printf(&conv, "if (%s(v[%d], &r->%s) != PRT_OK)\n    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
+                         parse_fn(f->type), i, cn, f->name, pc_type_name(f->type), i);
+    }
+    if (!nvis)
+        pc_sb_puts(&conv, "PG_UNUSED(r);\nPG_UNUSED(v);\nPG_UNUSED(seen);\nPG_UNUSED(e);\n");
+    if (!nvis)
+        pc_sb_puts(&names, "NULL,\n");
+    pc_sb_puts(&index, "PG_UNUSED(k);");
+
+    switch (s->format.kind) {
+    case PC_FMT_KV:
+        pc_sb_printf(&parse,
+            "prt_kv_iter it;\nprt_str k, val;\nint rc;\nprt_kv_init(&it, raw->data);\n"
+            "while ((rc = prt_kv_next(&it, &k, &val, e)) > 0) {\n"
+            "    int f = pg_%s_field(k);\n    if (f >= 0) {\n        v[f] = val;\n"
+            "        seen |= UINT64_C(1) << f;\n    }\n}\nif (rc < 0)\n    return PRT_ERR;", s->name);
+        break;
+    case PC_FMT_CSV: {
+        char delim = s->format.csv_delim ? s->format.csv_delim : ',';
+        const char *dl = delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : pc_sprintf(g->a, "%c", delim);
+        if (s->format.csv_header) {
+            pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",
+                         s->name, s->name);
+            pc_sb_printf(&parse,
+                "prt_str cols[64];\nint n = prt_csv_split(raw->data, '%s', cols, 64, &j->scratch, e);\n"
+                "if (n < 0)\n    return PRT_ERR;\n"
+                "if (raw->offset == 1) { /* the header line of a file names the columns */\n"
+                "    for (int c = 0; c < 64; c++)\n        st->cols_%s[c] = (int8_t)(c < n ? pg_%s_field(cols[c]) : -1);\n"
+                "    *ts = PRT_NO_TS;\n    return PRT_SKIP;\n}\n"
+                "for (int c = 0; c < n && c < 64; c++) {\n    int f = st->cols_%s[c];\n"
+                "    if (f >= 0) {\n        v[f] = cols[c];\n        seen |= UINT64_C(1) << f;\n    }\n}",
+                dl, s->name, s->name, s->name);
+        } else {
+            pc_sb_printf(&parse,
+                "prt_str cols[%d];\nint n = prt_csv_split(raw->data, '%s', cols, %d, &j->scratch, e);\n"
+                "if (n < 0)\n    return PRT_ERR;\n"
+                "if (n != %d)\n    return prt_errf(e, \"expected %d columns, got %%d\", n);\n"
+                "for (int c = 0; c < %d; c++) {\n    v[c] = cols[c];\n    seen |= UINT64_C(1) << c;\n}",
+                nvis ? nvis : 1, dl, nvis ? nvis : 1, nvis, nvis, nvis);
+        }
+        break;
+    }
+    case PC_FMT_JSON:
+        pc_sb_printf(&parse,
+            "if (prt_json_extract(raw->data, pg_%s_fields, %d, v, &seen, &j->scratch, e) != PRT_OK)\n"
+            "    return PRT_ERR;", s->name, nvis);
+        break;
+    case PC_FMT_RAW:
+        pc_sb_puts(&parse, "v[0] = raw->data;\nseen = 1;");
+        break;
+    }
+
+    for (int i = nvis; i < row->nfields; i++) {
+        const char *n = row->fields[i].name;
+        const char *val = !strcmp(n, "_key") ? "raw->key"
+                        : !strcmp(n, "_timestamp") ? "raw->timestamp"
+                        : !strcmp(n, "_partition") ? "(int64_t)raw->partition"
+                        : (!strcmp(n, "_offset") || !strcmp(n, "_line")) ? "raw->offset"
+                        : "prt_str_c(raw->origin)"; /* _topic, _file */
+        pc_sb_printf(&hidden, "r.%s = %s;\n", n, val);
+    }
+    const char *et = s->event_time >= 0
+        ? pc_sprintf(g->a, "r.%s", pc_gen_cname(g, row->fields[s->event_time].name)) : "PRT_NO_TS";
+    const char *fmt = s->format.kind == PC_FMT_CSV && s->format.csv_header ? "csv with header" : fmt_name(s->format.kind);
+
+    pc_sb_puts(out, "\n");
+    pc_tmpl(g->t, out, "source", "name", s->name, "ctype", g->ctype[si],
+            "format", pc_sprintf(g->a, "%s, %s", conn_name(s->conn), fmt),
+            "nfields", pc_sprintf(g->a, "%d", nvis ? nvis : 1),
+            "field_names", pc_sb_arena(&names, g->a), "field_index", pc_sb_arena(&index, g->a),
+            "convert", pc_sb_arena(&conv, g->a), "parse", pc_sb_arena(&parse, g->a),
+            "hidden", pc_sb_arena(&hidden, g->a), "event_time", et,
+            "push", pc_sprintf(g->a, "pg_%s_out(j, &r, *ts);", s->name), NULL);
+    pc_sb_free(&names);
+    pc_sb_free(&index);
+    pc_sb_free(&conv);
+    pc_sb_free(&parse);
+    pc_sb_free(&hidden);
+}
+
+/* ------------------------------------------------------------------ the job */
+
+static const char *sha256_hex(pc_gen *g, const char *text, size_t n)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(text, n, md, &len, EVP_sha256(), NULL))
+        return "unknown";
+    char *hex = pc_alloc(g->a, 2 * len + 1);
+    for (unsigned i = 0; i < len; i++)
+        sprintf(hex + 2 * i, "%02x", md[i]);
+    return hex;
+}
+
+static const char *yaml_literal(pc_gen *g)
+{
+    pc_sb b = { 0 };
+    const char *t = g->p->text;
+    size_t n = g->p->text_len;
+    if (!n)
+        pc_sb_puts(&b, "\"\"");
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && t[e] != '\n')
+            e++;
+        if (e < n)
+            e++; /* keep the newline */
+        if (i)
+            pc_sb_puts(&b, "\n");
+        pc_sb_puts(&b, "\"");
+        pc_sb_cstr(&b, t + i, e - i);
+        pc_sb_puts(&b, "\"");
+        i = e;
+    }
+    const char *s = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return s;
+}
+
+static void gen_main(pc_gen *g, pc_sb *out)
+{
+    const pc_pipeline *p = g->p;
+    pc_sb settings = { 0 }, sources = { 0 }, sinks = { 0 };
+    for (int i = 0; i < p->nsettings; i++) {
+        const pc_setting *s = &p->settings[i];
+        pc_sb_puts(&settings, "{ \"");
+        pc_sb_cstr(&settings, s->path, strlen(s->path));
+        pc_sb_puts(&settings, "\", \"");
+        pc_sb_cstr(&settings, s->value, strlen(s->value));
+        pc_sb_printf(&settings, "\", %d, %d },\n", s->loc.line, s->loc.col);
+    }
+    if (!p->nsettings)
+        pc_sb_puts(&settings, "{ 0 }, /* none */");
+    for (int i = 0; i < p->nsources; i++) {
+        const pc_source *s = &p->sources[i];
+        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record },\n", s->name,
+                     conn_name(s->conn), fmt_name(s->format.kind), s->event_time >= 0, s->name);
+    }
+    int errors_sink = -1;
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        if (sk->is_errors)
+            errors_sink = k;
+        pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\" },\n", sk->name, conn_name(sk->conn), fmt_name(sk->format.kind));
+    }
+    if (!p->nsinks)
+        pc_sb_puts(&sinks, "{ 0 },");
+    if (!g->noperators)
+        pc_sb_puts(&g->operators, "{ 0 }, /* no stateful operators */");
+
+    pc_sb_puts(out, "\n");
+    pc_tmpl(g->t, out, "main",
+            "init", pc_sb_arena(&g->init, g->a),
+            "event_time", pc_sb_arena(&g->event_time, g->a),
+            "processing_time", pc_sb_arena(&g->processing_time, g->a),
+            "finish", pc_sb_arena(&g->finish, g->a),
+            "destroy", pc_sb_arena(&g->destroy, g->a),
+            "settings", pc_sb_arena(&settings, g->a),
+            "sources", pc_sb_arena(&sources, g->a),
+            "sinks", pc_sb_arena(&sinks, g->a),
+            "operators", pc_sb_arena(&g->operators, g->a),
+            "yaml", yaml_literal(g),
+            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_base,
+            "sha256", sha256_hex(g, p->text, p->text_len),
+            "nsettings", pc_sprintf(g->a, "%d", p->nsettings),
+            "nsources", pc_sprintf(g->a, "%d", p->nsources),
+            "nsinks", pc_sprintf(g->a, "%d", p->nsinks),
+            "errors_sink", pc_sprintf(g->a, "%d", errors_sink),
+            "noperators", pc_sprintf(g->a, "%d", g->noperators), NULL);
+    pc_sb_free(&settings);
+    pc_sb_free(&sources);
+    pc_sb_free(&sinks);
+}
+
+/* Replaces every "#line @RESTORE@" with a #line naming the next line of the generated file. */
+static void restore_lines(pc_gen *g, pc_sb *in, pc_sb *out)
+{
+    int line = 1;
+    const char *p = in->p ? in->p : "";
+    const char *marker = "#line @RESTORE@";
+    size_t ml = strlen(marker);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len == ml && !memcmp(p, marker, ml))
+            pc_sb_printf(out, "#line %d \"%s\"", line + 1, g->c_name);
+        else
+            pc_sb_putn(out, p, len);
+        if (nl)
+            pc_sb_puts(out, "\n");
+        line++;
+        p = nl ? nl + 1 : p + len;
+    }
+}
+
+int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *out_c)
+{
+    pc_arena arena = { 0 };
+    pc_gen g = { .p = p, .o = o, .a = &arena, .d = d };
+    const char *slash = strrchr(p->file, '/');
+    g.yaml_base = slash ? slash + 1 : p->file;
+    g.c_name = pc_sprintf(&arena, "%s.c", p->name);
+    int rc = -1;
+
+    g.t = pc_tmpls_load(&arena, d, o->templates_dir ? o->templates_dir : "templates");
+    if (!g.t)
+        goto done;
+    if (p->nsources > 64) {
+        pc_error_file(d, "at most 64 sources are supported");
+        goto done;
+    }
+    for (int s = 0; s < p->nstages; s++)
+        if (p->stages[s].kind == PC_S_PROCESS) {
+            pc_error(d, p->stages[s].op_loc, "process/function stages are not supported by this pipec yet (type-checked only)");
+            goto done;
+        }
+
+    topo_sort(&g);
+    pc_sb body = { 0 }, head = { 0 }, all = { 0 }, final = { 0 };
+    pc_tmpl(g.t, &head, "header", "version", PC_VERSION, "yaml_name", g.yaml_base, "pipeline", p->name, NULL);
+    gen_rows(&g, &head);
+
+    gen_sinks(&g, &body);
+    for (int s = 0; s < p->nstages; s++) {
+        pc_sb_puts(&body, "\n");
+        pc_gen_stage(&g, &body, s);
+    }
+    for (int i = 0; i < p->nsources; i++)
+        gen_source(&g, &body, i);
+    for (int i = 0; i < p->nsources; i++)
+        pc_sb_printf(&g.init, "st->source_wm[%d] = INT64_MIN;\n", i);
+    gen_main(&g, &body);
+
+    pc_sb_puts(&head, "\n");
+    pc_tmpl(g.t, &head, "state", "nsources", pc_sprintf(&arena, "%d", p->nsources ? p->nsources : 1),
+            "fields", pc_sb_arena(&g.state, &arena), NULL);
+    gen_prototypes(&g, &head);
+    gen_fanout(&g, &head);
+
+    pc_sb_putn(&all, head.p ? head.p : "", head.n);
+    pc_sb_putn(&all, body.p ? body.p : "", body.n);
+    restore_lines(&g, &all, &final);
+
+    if (!g.failed) {
+        char *tmp = pc_sprintf(&arena, "%s.tmp", out_c);
+        FILE *f = fopen(tmp, "wb");
+        if (!f || fwrite(final.p, 1, final.n, f) != final.n || fclose(f) != 0 || rename(tmp, out_c) != 0) {
+            pc_error_file(d, "cannot write %s: %s", out_c, strerror(errno));
+            remove(tmp);
+        } else {
+            rc = 0;
+        }
+    }
+    pc_sb_free(&body);
+    pc_sb_free(&head);
+    pc_sb_free(&all);
+    pc_sb_free(&final);
+done:
+    pc_sb_free(&g.state);
+    pc_sb_free(&g.init);
+    pc_sb_free(&g.event_time);
+    pc_sb_free(&g.processing_time);
+    pc_sb_free(&g.finish);
+    pc_sb_free(&g.destroy);
+    pc_sb_free(&g.operators);
+    pc_arena_free(&arena);
+    return rc;
+}

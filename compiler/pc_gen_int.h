@@ -1,0 +1,50 @@
+/* pc_gen_int.h — shared state of the code generator's files (pc_gen*.c); not a public API. */
+#ifndef PC_GEN_INT_H
+#define PC_GEN_INT_H
+
+#include "pc_arena.h"
+#include "pc_ast.h"
+#include "pc_diag.h"
+#include "pc_gen.h"
+#include "pc_sb.h"
+#include "pc_tmpl.h"
+
+typedef struct pc_gen {
+    const pc_pipeline *p;
+    const pc_gen_opts *o;
+    pc_arena *a;
+    pc_diags *d;
+    pc_tmpls *t;
+    const char *yaml_base;   /* basename of the YAML file: #line and the header */
+    const char *c_name;      /* "<pipeline>.c": #line back to the generated file */
+    const char **ctype;      /* per node: C type of its output row */
+    int *topo;               /* stage indexes in topological order (YAML order when possible) */
+    uint64_t *upstream;      /* per node: bit set of the sources upstream of it (<= 64 sources) */
+    pc_sb state;             /* fields of pg__state */
+    pc_sb init, event_time, processing_time, finish, destroy, operators;
+    int noperators;
+    int failed;
+} pc_gen;
+
+/* pc_gen.c */
+int pc_gen_node(const pc_pipeline *p, int stage_index);          /* node index of a stage */
+const char *pc_gen_cname(pc_gen *g, const char *field);           /* field name safe as a C member */
+const char *pc_gen_ctype(pc_type t);                              /* prt_str, int64_t, double, int */
+const char *pc_gen_out_call(pc_gen *g, int node, const char *ptr); /* "pg_<n>_out(j, ptr, ts);" */
+/* Wraps code (one or more C lines) in #line directives pointing at loc in the YAML. */
+const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code);
+const char *pc_gen_row_build(pc_gen *g, const pc_row *from, const char *src, const pc_row *to);
+
+/* pc_gen_expr.c: a C expression for e evaluated over the row pointers row (and right, in
+ * joins); helpers that can fail report through a prt_eval named `ev` in scope. */
+const char *pc_gen_expr(pc_gen *g, const pc_expr *e, const char *row, const char *right);
+/* The same converted to type `to` (int -> float widening, or any -> string for Kafka keys). */
+const char *pc_gen_expr_as(pc_gen *g, const pc_expr *e, pc_type to, const char *row, const char *right);
+const char *pc_gen_str_lit(pc_gen *g, const char *s, size_t n);   /* PRT_STR_LIT("...") */
+
+/* pc_gen_stage.c */
+void pc_gen_stage(pc_gen *g, pc_sb *out, int stage_index);
+/* pc_gen_window.c */
+void pc_gen_window(pc_gen *g, pc_sb *out, int stage_index);
+
+#endif

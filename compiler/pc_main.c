@@ -1,0 +1,97 @@
+/* pc_main.c — the pipec command line: check, emit, build. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pc_arena.h"
+#include "pc_build.h"
+#include "pc_diag.h"
+#include "pc_gen.h"
+#include "pc_load.h"
+#include "pc_version.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: pipec check FILE.yaml              type-check a pipeline\n"
+        "       pipec emit FILE.yaml -o DIR        write the generated C to DIR/<pipeline>.c\n"
+        "       pipec build FILE.yaml -o BINARY    compile a fully static binary\n"
+        "       pipec --version | --help\n"
+        "options:\n"
+        "       --no-line    emit no #line directives back to the YAML\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = NULL, *file = NULL, *out = NULL;
+    int line_directives = 1;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("pipec %s\n", PC_VERSION);
+            return 0;
+        } else if (!strcmp(a, "-o")) {
+            if (++i == argc) {
+                fprintf(stderr, "pipec: error: -o needs an argument\n");
+                return 2;
+            }
+            out = argv[i];
+        } else if (!strcmp(a, "--no-line")) {
+            line_directives = 0;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "pipec: error: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!cmd) {
+            cmd = a;
+        } else if (!file) {
+            file = a;
+        } else {
+            fprintf(stderr, "pipec: error: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (!cmd || !file) {
+        usage(stderr);
+        return 2;
+    }
+    int is_check = !strcmp(cmd, "check"), is_emit = !strcmp(cmd, "emit"), is_build = !strcmp(cmd, "build");
+    if (!is_check && !is_emit && !is_build) {
+        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit or build)\n", cmd);
+        return 2;
+    }
+    if (!is_check && !out) {
+        fprintf(stderr, "pipec: error: %s needs -o %s\n", cmd, is_emit ? "DIR" : "BINARY");
+        return 2;
+    }
+
+    pc_arena arena = { 0 };
+    pc_diags diags;
+    pc_diag_init(&diags, file, NULL, 0, stderr);
+    pc_pipeline *p = pc_load(&arena, &diags, file);
+    int rc = (p && diags.errors == 0) ? 0 : 1;
+
+    if (rc == 0 && !is_check) {
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
+        if (is_emit) {
+            if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+                fprintf(stderr, "pipec: error: cannot create %s: %s\n", out, strerror(errno));
+                rc = 1;
+            } else {
+                o.templates_dir = pc_build_templates_dir();
+                char *path = pc_sprintf(&arena, "%s/%s.c", out, p->name);
+                rc = pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
+            }
+        } else {
+            rc = pc_build(p, &o, &diags, out) == 0 ? 0 : 1;
+        }
+    }
+    pc_arena_free(&arena);
+    return rc;
+}
