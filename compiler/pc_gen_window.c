@@ -119,7 +119,7 @@ static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kin
         }
         pc_sb_printf(&g->finish, "prt_winop_advance(st->%s, INT64_MAX);\n", st->id);
     }
-    pc_sb_printf(&g->destroy, "prt_winop_free(st->%s);\n", st->id);
+    pc_sb_printf(&g->destroy, "prt_winop_free(st->%s); /* NULL when init failed early */\n", st->id);
     pc_sb_printf(&g->operators, "{ \"%s\", \"%s\", \"", st->id, kind);
     pc_sb_cstr(&g->operators, state_text, strlen(state_text));
     pc_sb_puts(&g->operators, "\" },\n");

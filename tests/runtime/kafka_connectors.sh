@@ -1,0 +1,211 @@
+#!/bin/sh
+# kafka_connectors.sh — the Kafka source and sink against the test cluster (build/tools/
+# kafka-cluster), driven by build/tools/kafka-probe (a hand-written job: no pipec needed).
+# Cases: startup modes, topic lists and patterns, bounded reads, per-partition watermarks, keys
+# and timestamps through the sink, consumer groups across processes, broker down and back,
+# delivery failures, one-line errors, embedded mode, transactions (SKIP on the mock).
+# Every wait is bounded; the trap stops every process this script started.
+. "$(dirname "$0")/lib.sh"
+TOOLS=${KAFKA_TOOLS:-$ROOT/build/tools}
+CLUSTER=$TOOLS/kafka-cluster PROBE=$TOOLS/kafka-probe TXN=$TOOLS/kafka-txn-check
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    rm -rf "$TMP_ROOT"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+for t in "$CLUSTER" "$PROBE" "$TXN"; do
+    [ -x "$t" ] || { skip kafka/connectors "no $t (build first)"; exit 0; }
+done
+command -v kcat >/dev/null || { skip kafka/connectors "kcat is not installed"; exit 0; }
+T=$TMP_ROOT
+
+# start_cluster NAME ARGS…: starts a cluster, sets BS_<NAME> and PID_<NAME>
+start_cluster() {
+    n=$1; shift
+    "$CLUSTER" --port-file "$T/$n.port" "$@" < /dev/null > /dev/null 2> "$T/$n.err" &
+    pid=$!
+    PIDS="$PIDS $pid"
+    i=0
+    while [ ! -s "$T/$n.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -s "$T/$n.port" ] || { fail "kafka/$n" "cluster did not start: $(cat "$T/$n.err")"; exit 0; }
+    eval "BS_$n=\$(cat \"\$T/\$n.port\")"
+    eval "PID_$n=$pid"
+}
+start_cluster main --brokers 3 --topic t3:3 --topic tb:2 --topic tc:1 --topic wm:3 --topic out:1 \
+    --topic grp:3 --topic dn:1 --topic empty:2
+BS=$BS_main
+probe() { timeout 30 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
+# probe_for SECONDS ARGS…: an unbounded probe stopped with SIGINT after SECONDS
+probe_for() { s=$1; shift; timeout -s INT "$s" "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
+produce() { kcat -P -b "$BS" -K: "$@" 2> /dev/null; }   # produce -t TOPIC [-p N] < key:value lines
+fields() { sed -n 's/^\([^ ]*\) p=\([0-9]*\) o=\([0-9]*\) ts=[-0-9]* key=\([^ ]*\) value=\(.*\)$/\1 \3 \4 \5/p'; }
+
+# --- the cluster itself, seen by kcat: partitions, keys
+for p in 0 1 2; do printf 'k%s:v%s-0\nk%s:v%s-1\n' $p $p $p $p | produce -t t3 -p $p; done
+got=$(kcat -C -b "$BS" -t t3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
+if [ "$got" = "0 k0 v0-0 0 k0 v0-1 1 k1 v1-0 1 k1 v1-1 2 k2 v2-0 2 k2 v2-1 " ]; then pass kafka/cluster_kcat
+else fail kafka/cluster_kcat "kcat read: $got"; fi
+
+# --- bounded + earliest: exactly what was there, then exit 0
+probe -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=earliest -s sources.in.kafka.bounded=true \
+    -- run --quiet > "$T/b.out" 2> "$T/b.err"; rc=$?
+n=$(wc -l < "$T/b.out")
+if [ $rc -eq 0 ] && [ "$n" -eq 6 ]; then pass kafka/bounded_earliest
+else fail kafka/bounded_earliest "exit $rc, $n records: $(head -c 300 "$T/b.err")"; fi
+
+# --- bounded over an empty topic ends at once
+probe -s sources.in.kafka.topics=empty -s sources.in.kafka.startup=earliest -s sources.in.kafka.bounded=true \
+    -- run --quiet > "$T/e.out" 2> "$T/e.err"; rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$T/e.out" ]; then pass kafka/bounded_empty
+else fail kafka/bounded_empty "exit $rc: $(head -c 300 "$T/e.err")"; fi
+
+# --- startup offsets {0: 1, 2: 1}; partition 1 falls back to auto_offset_reset (earliest)
+probe -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup.offsets.0=1 -s sources.in.kafka.startup.offsets.2=1 \
+    -s sources.in.kafka.auto_offset_reset=earliest -s sources.in.kafka.bounded=true -s sources.in.kafka.group=g-off \
+    -- run --quiet 2> "$T/o.err" | fields | sort > "$T/o.out"
+got=$(awk '{print $4}' "$T/o.out" | tr '\n' ' ')
+if [ "$got" = "v0-1 v1-0 v1-1 v2-1 " ]; then pass kafka/startup_offsets
+else fail kafka/startup_offsets "read: $got $(head -c 200 "$T/o.err")"; fi
+
+# --- startup latest: only records produced after the start
+(sleep 4; echo "new:after-start" | produce -t t3 -p 1) &
+probe_for 8 -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest -s sources.in.kafka.group=g-latest \
+    -- run --quiet > "$T/l.out" 2> "$T/l.err"
+wait $!
+got=$(fields < "$T/l.out" | awk '{print $4}' | tr '\n' ' ')
+if [ "$got" = "after-start " ]; then pass kafka/startup_latest
+else fail kafka/startup_latest "read: $got $(head -c 200 "$T/l.err")"; fi
+
+# --- group-offsets (default): first run falls back to auto_offset_reset=earliest, commits on
+#     stop; the second run resumes after the committed offsets
+probe_for 7 -s sources.in.kafka.topics=tb -s sources.in.kafka.group=g-resume -s sources.in.kafka.auto_offset_reset=earliest \
+    -- run --quiet > /dev/null 2>&1 # creates the group (no records yet)
+printf 'a:1\nb:2\nc:3\n' | produce -t tb
+probe_for 7 -s sources.in.kafka.topics=tb -s sources.in.kafka.group=g-resume -s sources.in.kafka.auto_offset_reset=earliest \
+    -- run --quiet > "$T/g1.out" 2> "$T/g1.err"
+printf 'd:4\ne:5\n' | produce -t tb
+probe_for 7 -s sources.in.kafka.topics=tb -s sources.in.kafka.group=g-resume -- run --quiet > "$T/g2.out" 2> "$T/g2.err"
+g1=$(fields < "$T/g1.out" | awk '{print $4}' | sort | tr '\n' ' '); g2=$(fields < "$T/g2.out" | awk '{print $4}' | sort | tr '\n' ' ')
+if [ "$g1" = "1 2 3 " ] && [ "$g2" = "4 5 " ]; then pass kafka/startup_group_offsets
+else fail kafka/startup_group_offsets "first run: $g1, second: $g2"; fi
+
+# --- startup timestamp: the mock cannot look offsets up by time (ListOffsets returns -1)
+ts_probe=$(kcat -Q -b "$BS" -t t3:0:1 2>/dev/null)
+case "$ts_probe" in
+*"offset -1"*) skip kafka/startup_timestamp "the mock cluster does not look offsets up by timestamp (ListOffsets answers -1)";;
+*)  probe -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup.timestamp=1 -s sources.in.kafka.bounded=true \
+        -- run --quiet > "$T/ts.out" 2>&1
+    if [ "$(wc -l < "$T/ts.out")" -ge 6 ]; then pass kafka/startup_timestamp
+    else fail kafka/startup_timestamp "$(head -c 200 "$T/ts.out")"; fi;;
+esac
+# a timestamp after every record: nothing (the mock's -1 means "from the end" as in Kafka)
+probe -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup.timestamp=4102444800000 -s sources.in.kafka.bounded=true \
+    -- run --quiet > "$T/ts2.out" 2> "$T/ts2.err"; rc=$?
+if [ $rc -eq 0 ] && [ ! -s "$T/ts2.out" ]; then pass kafka/startup_timestamp_future
+else fail kafka/startup_timestamp_future "exit $rc, $(wc -l < "$T/ts2.out") records"; fi
+
+# --- topic list and pattern; dense partition indexes per (topic, partition)
+echo "x:c0" | produce -t tc
+probe -s sources.in.kafka.topics=t3,tc -s sources.in.kafka.startup=earliest -s sources.in.kafka.bounded=true \
+    -- run --quiet > "$T/tl.out" 2>&1
+tl=$(awk '{print $1, $2}' "$T/tl.out" | sort -u | tr '\n' ' ')
+if [ "$tl" = "t3 p=0 t3 p=1 t3 p=2 tc p=3 " ] && [ "$(wc -l < "$T/tl.out")" -eq 8 ]; then pass kafka/topic_list
+else fail kafka/topic_list "partitions seen: $tl"; fi
+probe -s 'sources.in.kafka.topic_pattern=t[bc]' -s sources.in.kafka.startup=earliest -s sources.in.kafka.bounded=true \
+    -- run --quiet > "$T/tp.out" 2>&1
+tp=$(awk '{print $1}' "$T/tp.out" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+if [ "$tp" = "tb=5 tc=1 " ]; then pass kafka/topic_pattern
+else fail kafka/topic_pattern "records per topic: $tp $(head -c 200 "$T/tp.out")"; fi
+
+# --- keys and timestamps survive source -> sink
+probe -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=earliest -s sources.in.kafka.bounded=true \
+    --to-kafka -s sinks.out.kafka.bootstrap="$BS" -s sinks.out.kafka.topic=out -- run --quiet 2> "$T/k.err"; rc=$?
+want=$(kcat -C -b "$BS" -t t3 -e -o beginning -f '%k %s %T\n' 2>/dev/null | sort)
+got=$(kcat -C -b "$BS" -t out -e -o beginning -f '%k %s %T\n' 2>/dev/null | sort)
+if [ $rc -eq 0 ] && [ -n "$got" ] && [ "$got" = "$want" ]; then pass kafka/sink_keys_timestamps
+else fail kafka/sink_keys_timestamps "exit $rc; want $(echo "$want" | head -2 | tr '\n' '|') got $(echo "$got" | head -2 | tr '\n' '|')"; fi
+
+# --- three partitions, different event-time progress: the watermark is the minimum
+printf 'a:1000\na:2000\n' | produce -t wm -p 0
+printf 'b:5000\n' | produce -t wm -p 1
+printf 'c:3000\n' | produce -t wm -p 2
+probe_for 8 --event-time -s sources.in.kafka.topics=wm -s sources.in.kafka.startup=earliest -s sources.in.kafka.group=g-wm \
+    -s sources.in.watermark.out_of_orderness=0s -- run --quiet > "$T/wm.out" 2> "$T/wm.err"
+last=$(grep '^wm=' "$T/wm.out" | tail -n 1)
+max=$(grep '^wm=' "$T/wm.out" | sed 's/wm=//' | sort -n | tail -n 1)
+if [ "$last" = "wm=1999" ] && [ "$max" = 1999 ]; then pass kafka/partition_watermarks
+else fail kafka/partition_watermarks "last $last, max $max: $(tr '\n' '|' < "$T/wm.out" | head -c 300)"; fi
+
+# --- one group across two processes: partitions are split, every record read once
+probe_for 40 -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
+A=$!; PIDS="$PIDS $A"
+sleep 2
+probe_for 38 -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
+Bp=$!; PIDS="$PIDS $Bp"
+sleep 16 # JoinGroup of the second member + rebalance (the mock needs session.timeout.ms > 3000)
+i=0; while [ $i -lt 30 ]; do echo "k$i:r$i"; i=$((i + 1)); done | produce -t grp
+sleep 5
+kill -INT $A $Bp 2>/dev/null; wait $A $Bp 2>/dev/null
+na=$(wc -l < "$T/ga.out"); nb=$(wc -l < "$T/gb.out")
+distinct=$(cat "$T/ga.out" "$T/gb.out" | fields | awk '{print $4}' | sort -u | wc -l)
+if [ "$distinct" -eq 30 ] && [ $((na + nb)) -eq 30 ] && [ "$na" -gt 0 ] && [ "$nb" -gt 0 ]; then pass kafka/consumer_group
+else fail kafka/consumer_group "process A read $na, B read $nb, distinct $distinct"; fi
+
+# --- every broker down, then back: the source logs the loss once and goes on
+probe_for 40 -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
+D=$!; PIDS="$PIDS $D"
+sleep 6; echo "a:before" | produce -t dn; sleep 1
+kill -USR1 "$PID_main"; sleep 6; kill -USR2 "$PID_main"; sleep 4
+echo "b:after" | produce -t dn; sleep 4
+kill -INT $D 2>/dev/null; wait $D 2>/dev/null
+got=$(fields < "$T/dn.out" | awk '{print $4}' | tr '\n' ' ')
+lost=$(grep -c 'lost connection to Kafka' "$T/dn.err")
+if [ "$got" = "before after " ] && [ "$lost" -eq 1 ]; then pass kafka/broker_down_up
+else fail kafka/broker_down_up "read: $got; loss logged $lost times: $(head -c 300 "$T/dn.err")"; fi
+
+# --- a failed delivery fails the job (sink cluster down, message.timeout.ms short)
+start_cluster sinkc --topic lost:1
+timeout 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-lost \
+    -s sources.in.kafka.auto_offset_reset=latest --to-kafka -s "sinks.out.kafka.bootstrap=$BS_sinkc" \
+    -s sinks.out.kafka.topic=lost -s sinks.out.kafka.properties.message.timeout.ms=2000 -- run --quiet > /dev/null 2> "$T/lost.err" &
+L=$!; PIDS="$PIDS $L"
+sleep 6; kill -USR1 "$PID_sinkc"; echo "z:doomed" | produce -t dn
+wait $L; rc=$?
+if [ $rc -eq 1 ] && grep -q 'sink out: 1 record(s) could not be delivered to topic lost' "$T/lost.err"; then pass kafka/sink_delivery_failure
+else fail kafka/sink_delivery_failure "exit $rc: $(tr '\n' '|' < "$T/lost.err" | head -c 300)"; fi
+
+# --- one-line errors at open
+check_err() { # NAME EXPECTED-SUBSTRING ARGS…
+    name=$1 want=$2; shift 2
+    timeout 30 "$PROBE" "$@" -- run --quiet > /dev/null 2> "$T/err.out"; rc=$?
+    if [ $rc -eq 1 ] && [ "$(wc -l < "$T/err.out")" -eq 1 ] && grep -qF "$want" "$T/err.out"; then pass "kafka/$name"
+    else fail "kafka/$name" "exit $rc: $(tr '\n' '|' < "$T/err.out" | head -c 300)"; fi
+}
+check_err error_unknown_topic "kafka_probe: source in: topic nope: no such topic" \
+    -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=nope
+check_err error_bad_property 'kafka_probe: source in: property no.such.thing: No such configuration property' \
+    -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 -s sources.in.kafka.properties.no.such.thing=1
+check_err error_bad_value 'kafka_probe: source in: property fetch.wait.max.ms: Invalid value' \
+    -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 -s sources.in.kafka.properties.fetch.wait.max.ms=soon
+check_err error_unreachable 'kafka_probe: source in: cannot reach Kafka at 127.0.0.1:1' \
+    -s sources.in.kafka.bootstrap=127.0.0.1:1 -s sources.in.kafka.topics=t3 -s sources.in.kafka.connect_timeout=1s
+check_err error_sink_property 'kafka_probe: sink out: property linger.ms: Invalid value' \
+    -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
+    -s sinks.out.kafka.topic=out -s sinks.out.kafka.properties.linger.ms=-5
+
+# --- embedded mode: an in-process cluster fed with orders
+timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
+    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
+n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
+if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
+    pass kafka/embedded
+else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi
+
+# --- transactions: needed for exactly-once over Kafka; the mock only pretends
+"$TXN" "$BS" txcheck > "$T/txn.out" 2>&1; rc=$?
+if [ $rc -eq 0 ]; then pass kafka/transactions
+elif [ $rc -eq 3 ]; then skip kafka/transactions "the mock cluster lacks them: $(sed 's/^transactions: missing: //' "$T/txn.out")"
+else fail kafka/transactions "$(head -c 300 "$T/txn.out")"; fi
