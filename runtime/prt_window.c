@@ -1,0 +1,598 @@
+/* prt_window.c — the keyed window operator: assignment, per-key windows, timers, firing, allowed
+ * lateness, purging and session merging with Flink WindowOperator semantics (see prt_window.h).
+ *
+ * Storage. Keys and windows live in chunked pools of fixed-size slots (header + key bytes, or
+ * header + accumulator bytes), so their addresses never move: prt_winop_accs() can hand out
+ * accumulator pointers and vt->fire() key pointers. A slot is allocated only when a new key or
+ * window appears, and goes back on a free list when purged. Keys are found through an open-
+ * addressing table on the generated hash (prt_idtab.c), tumbling and sliding windows through a
+ * second one on (key slot, start); sessions are found on a short per-key list.
+ *
+ * Time. Every window registers timers in a min-heap ordered by (time, registration seq)
+ * (prt_timer.c): FIRE at its max timestamp end - 1, PURGE at end - 1 + lateness (one timer doing
+ * both when lateness is 0 or under processing time). A window whose extent changes (a session
+ * merge) or that is freed bumps its generation, which makes its old timers stale; stale timers
+ * are dropped when popped. Nothing ever scans all windows, except the end-of-input flush of
+ * global panes (once per run).
+ */
+#include <stdlib.h>
+
+#include "prt_core.h"
+#include "prt_hash.h"
+#include "prt_idtab.h"
+#include "prt_timer.h"
+#include "prt_window.h"
+
+#define NONE UINT32_MAX
+#define CHUNK 256 /* slots per pool chunk */
+
+typedef struct wkey {
+    uint64_t hash;
+    uint32_t nwin;  /* live windows of this key; the key is freed when it drops to 0 */
+    uint32_t head;  /* first window of the key's list (sessions, global, running) */
+    uint32_t next_free;
+    uint32_t live;
+} wkey;
+
+typedef struct wwin {
+    int64_t start, end;
+    int64_t max_ts;     /* global: largest event time in the pane */
+    uint64_t hash;      /* window-table hash (tumbling, sliding) */
+    uint64_t count;     /* global: records since the last firing */
+    uint64_t flush_seq; /* global: arrival number of the first record since the last firing */
+    uint32_t key;       /* key slot */
+    uint32_t prev, next; /* the key's window list, or the free list (next) */
+    uint32_t gen;       /* bumped when freed or when the extent changes: old timers go stale */
+    uint32_t live;
+} wwin;
+
+/* A pool of fixed-size slots in chunks that never move. */
+typedef struct pool {
+    char **chunk;
+    size_t nchunk;
+    size_t stride;  /* header + payload, 16-byte aligned */
+    size_t hdr;     /* offset of the payload */
+    uint32_t used;  /* slots ever handed out */
+    uint32_t free;  /* free list head */
+} pool;
+
+struct prt_winop {
+    prt_win_spec spec;
+    const prt_win_vt *vt;
+    void *ctx;
+    int64_t clock;
+    uint64_t seq;
+
+    pool keys, wins;
+    prt_idtab keytab, wintab;
+    prt_timerq timers;
+
+    /* the record being added */
+    int64_t cur_ts;
+    void **accs;
+    uint32_t *acc_win;
+    int nacc, maxacc;
+    uint32_t *scratch; /* session merge candidates; grows rarely */
+    size_t scratch_cap;
+
+    prt_winop_stats st;
+};
+
+/* ---- pools ------------------------------------------------------------------------------ */
+
+static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+static void pool_init(pool *p, size_t hdr, size_t payload)
+{
+    memset(p, 0, sizeof *p);
+    p->hdr = align16(hdr);
+    p->stride = p->hdr + align16(payload ? payload : 1);
+    p->free = NONE;
+}
+
+static inline void *pool_at(const pool *p, uint32_t id)
+{
+    return p->chunk[id / CHUNK] + (size_t)(id % CHUNK) * p->stride;
+}
+
+static inline void *pool_payload(const pool *p, uint32_t id) { return (char *)pool_at(p, id) + p->hdr; }
+
+/* next_off: where the slot header keeps its free-list link. */
+static uint32_t pool_get(pool *p, size_t next_off)
+{
+    uint32_t id = p->free;
+    if (id != NONE) {
+        memcpy(&p->free, (char *)pool_at(p, id) + next_off, sizeof p->free);
+        return id;
+    }
+    prt_assert(p->used < NONE - 1);
+    id = p->used++;
+    if (id / CHUNK == p->nchunk) {
+        char **c = realloc(p->chunk, (p->nchunk + 1) * sizeof *c);
+        prt_assert(c != NULL);
+        p->chunk = c;
+        p->chunk[p->nchunk] = calloc(CHUNK, p->stride);
+        prt_assert(p->chunk[p->nchunk] != NULL);
+        p->nchunk++;
+    }
+    return id;
+}
+
+static void pool_put(pool *p, uint32_t id, size_t next_off)
+{
+    memcpy((char *)pool_at(p, id) + next_off, &p->free, sizeof p->free);
+    p->free = id;
+}
+
+static void pool_free(pool *p)
+{
+    for (size_t i = 0; i < p->nchunk; i++)
+        free(p->chunk[i]);
+    free(p->chunk);
+    memset(p, 0, sizeof *p);
+}
+
+static inline wkey *K(const prt_winop *w, uint32_t id) { return pool_at(&w->keys, id); }
+static inline void *KEY(const prt_winop *w, uint32_t id) { return pool_payload(&w->keys, id); }
+static inline wwin *W(const prt_winop *w, uint32_t id) { return pool_at(&w->wins, id); }
+static inline void *ACC(const prt_winop *w, uint32_t id) { return pool_payload(&w->wins, id); }
+
+/* ---- time arithmetic -------------------------------------------------------------------- */
+
+static int64_t sat_add(int64_t a, int64_t b) /* b >= 0 */
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static int64_t window_start(int64_t ts, int64_t offset, int64_t size)
+{
+    int64_t r = (ts - offset) % size;
+    if (r < 0)
+        r += size;
+    return ts - r;
+}
+
+static int64_t cleanup_time(const prt_winop *w, int64_t end)
+{
+    return w->spec.processing_time ? end - 1 : sat_add(end - 1, w->spec.lateness);
+}
+
+/* Late: every record it could still receive would be dropped (Flink's isWindowLate). */
+static int window_late(const prt_winop *w, int64_t end)
+{
+    return !w->spec.processing_time && cleanup_time(w, end) <= w->clock;
+}
+
+/* ---- keys ------------------------------------------------------------------------------- */
+
+static uint32_t key_find(prt_winop *w, const void *key, uint64_t hash)
+{
+    const prt_idtab *t = &w->keytab;
+    for (size_t i = prt_idtab_home(t, hash); t->slot[i].id; i = prt_idtab_next(t, i))
+        if (t->slot[i].hash == hash && w->vt->key_eq(KEY(w, t->slot[i].id - 1), key))
+            return t->slot[i].id - 1;
+    return NONE;
+}
+
+static uint32_t key_get(prt_winop *w, const void *key, uint64_t hash)
+{
+    uint32_t id = key_find(w, key, hash);
+    if (id != NONE)
+        return id;
+    id = pool_get(&w->keys, offsetof(wkey, next_free));
+    wkey *k = K(w, id);
+    *k = (wkey){ .hash = hash, .head = NONE, .next_free = NONE, .live = 1 };
+    w->vt->key_copy(KEY(w, id), key);
+    prt_idtab_insert(&w->keytab, hash, id);
+    w->st.keys++;
+    return id;
+}
+
+static void key_release(prt_winop *w, uint32_t id)
+{
+    wkey *k = K(w, id);
+    prt_idtab_remove(&w->keytab, k->hash, id);
+    w->vt->key_free(KEY(w, id));
+    k->live = 0;
+    pool_put(&w->keys, id, offsetof(wkey, next_free));
+    w->st.keys--;
+}
+
+/* ---- windows ---------------------------------------------------------------------------- */
+
+static uint64_t win_hash(uint32_t kid, int64_t start)
+{
+    return prt_hash_finish(prt_hash_i64(prt_hash_u64(PRT_HASH_SEED, kid), start));
+}
+
+/* Tumbling and sliding: the window of key kid starting at start, or NONE. */
+static uint32_t win_find(prt_winop *w, uint32_t kid, int64_t start)
+{
+    uint64_t h = win_hash(kid, start);
+    const prt_idtab *t = &w->wintab;
+    for (size_t i = prt_idtab_home(t, h); t->slot[i].id; i = prt_idtab_next(t, i)) {
+        if (t->slot[i].hash != h)
+            continue;
+        const wwin *x = W(w, t->slot[i].id - 1);
+        if (x->key == kid && x->start == start)
+            return t->slot[i].id - 1;
+    }
+    return NONE;
+}
+
+static uint32_t win_new(prt_winop *w, uint32_t kid, int64_t start, int64_t end)
+{
+    uint32_t id = pool_get(&w->wins, offsetof(wwin, next));
+    wwin *x = W(w, id);
+    uint32_t gen = x->gen; /* survives reuse, so stale timers of the slot's past stay stale */
+    *x = (wwin){ .start = start, .end = end, .max_ts = INT64_MIN, .key = kid, .prev = NONE,
+                 .next = NONE, .gen = gen, .live = 1 };
+    w->vt->acc_init(ACC(w, id));
+    wkey *k = K(w, kid);
+    k->nwin++;
+    if (w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING) {
+        x->hash = win_hash(kid, start);
+        prt_idtab_insert(&w->wintab, x->hash, id);
+    } else { /* push on the key's list */
+        x->next = k->head;
+        if (k->head != NONE)
+            W(w, k->head)->prev = id;
+        k->head = id;
+    }
+    w->st.windows++;
+    return id;
+}
+
+/* Frees a window (acc included); frees its key when it was the key's last window. */
+static void win_release(prt_winop *w, uint32_t id)
+{
+    wwin *x = W(w, id);
+    wkey *k = K(w, x->key);
+    uint32_t kid = x->key;
+    w->vt->acc_free(ACC(w, id));
+    if (w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING) {
+        prt_idtab_remove(&w->wintab, x->hash, id);
+    } else {
+        if (x->prev != NONE)
+            W(w, x->prev)->next = x->next;
+        else
+            k->head = x->next;
+        if (x->next != NONE)
+            W(w, x->next)->prev = x->prev;
+    }
+    x->live = 0;
+    x->gen++;
+    pool_put(&w->wins, id, offsetof(wwin, next));
+    w->st.windows--;
+    if (--k->nwin == 0)
+        key_release(w, kid);
+}
+
+/* Registers the timers of a new window, or of a window whose extent just changed: FIRE at the
+ * max timestamp unless the watermark already passed it (then the record fires it at once),
+ * PURGE at the cleanup time; one timer doing both when the two times coincide. */
+static void win_timers(prt_winop *w, uint32_t id)
+{
+    wwin *x = W(w, id);
+    int64_t max_ts = x->end - 1, clean = cleanup_time(w, x->end);
+    if (w->spec.processing_time || clean == max_ts) {
+        prt_timerq_push(&w->timers, max_ts, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
+        return;
+    }
+    if (max_ts > w->clock)
+        prt_timerq_push(&w->timers, max_ts, id, x->gen, PRT_TIMER_FIRE);
+    prt_timerq_push(&w->timers, clean, id, x->gen, PRT_TIMER_PURGE);
+}
+
+static void fire(prt_winop *w, uint32_t id, int64_t ts)
+{
+    wwin *x = W(w, id);
+    w->vt->fire(w->ctx, KEY(w, x->key), x->start, x->end, ACC(w, id), ts);
+    w->st.fired++;
+}
+
+/* ---- operator --------------------------------------------------------------------------- */
+
+prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx)
+{
+    if (!spec || !vt || spec->lateness < 0)
+        return NULL;
+    int maxacc = 1;
+    switch (spec->kind) {
+    case PRT_WIN_TUMBLING:
+        if (spec->size <= 0)
+            return NULL;
+        break;
+    case PRT_WIN_SLIDING:
+        if (spec->size <= 0 || spec->slide <= 0 || spec->slide > spec->size)
+            return NULL;
+        if (spec->size / spec->slide + 1 > 1 << 20) /* absurd fan-out */
+            return NULL;
+        maxacc = (int)(spec->size / spec->slide + 1);
+        break;
+    case PRT_WIN_SESSION:
+        if (spec->gap <= 0)
+            return NULL;
+        break;
+    case PRT_WIN_GLOBAL:
+        if (spec->count <= 0)
+            return NULL;
+        break;
+    case PRT_WIN_RUNNING:
+        break;
+    default:
+        return NULL;
+    }
+    prt_winop *w = calloc(1, sizeof *w);
+    prt_assert(w != NULL);
+    w->spec = *spec;
+    if (w->spec.processing_time)
+        w->spec.lateness = 0;
+    w->vt = vt;
+    w->ctx = ctx;
+    w->clock = INT64_MIN;
+    pool_init(&w->keys, sizeof(wkey), vt->key_size);
+    pool_init(&w->wins, sizeof(wwin), vt->acc_size);
+    prt_idtab_init(&w->keytab);
+    prt_idtab_init(&w->wintab);
+    w->maxacc = maxacc;
+    w->accs = calloc((size_t)maxacc, sizeof *w->accs);
+    w->acc_win = calloc((size_t)maxacc, sizeof *w->acc_win);
+    prt_assert(w->accs && w->acc_win);
+    return w;
+}
+
+void prt_winop_free(prt_winop *w)
+{
+    if (!w)
+        return;
+    for (uint32_t id = 0; id < w->wins.used; id++)
+        if (W(w, id)->live)
+            w->vt->acc_free(ACC(w, id));
+    for (uint32_t id = 0; id < w->keys.used; id++)
+        if (K(w, id)->live)
+            w->vt->key_free(KEY(w, id));
+    pool_free(&w->keys);
+    pool_free(&w->wins);
+    prt_idtab_free(&w->keytab);
+    prt_idtab_free(&w->wintab);
+    prt_timerq_free(&w->timers);
+    free(w->accs);
+    free(w->acc_win);
+    free(w->scratch);
+    free(w);
+}
+
+static void take(prt_winop *w, uint32_t id)
+{
+    w->acc_win[w->nacc] = id;
+    w->accs[w->nacc++] = ACC(w, id);
+}
+
+/* Tumbling and sliding: windows in Flink's assignment order (latest start first). */
+static int add_fixed(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
+{
+    const prt_win_spec *s = &w->spec;
+    int64_t step = s->kind == PRT_WIN_SLIDING ? s->slide : s->size;
+    int64_t last = window_start(ts, s->offset, step);
+    int64_t first = s->kind == PRT_WIN_SLIDING ? ts - s->size : last - 1; /* exclusive bound */
+    uint32_t kid = NONE;
+    for (int64_t start = last; start > first; start -= step) {
+        int64_t end = start + s->size;
+        if (window_late(w, end))
+            continue;
+        if (kid == NONE)
+            kid = key_get(w, key, hash);
+        uint32_t id = win_find(w, kid, start);
+        if (id == NONE) {
+            id = win_new(w, kid, start, end);
+            win_timers(w, id);
+        }
+        take(w, id);
+    }
+    return w->nacc;
+}
+
+static int intersects(const wwin *x, int64_t start, int64_t end)
+{
+    return x->start <= end && x->end >= start;
+}
+
+static int by_start(const void *a, const void *b, const prt_winop *w)
+{
+    int64_t x = W(w, *(const uint32_t *)a)->start, y = W(w, *(const uint32_t *)b)->start;
+    return (x > y) - (x < y);
+}
+
+static int add_session(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
+{
+    int64_t start = ts, end = sat_add(ts, w->spec.gap);
+    uint32_t kid = key_find(w, key, hash);
+    size_t n = 0;
+    if (kid != NONE) {
+        for (uint32_t id = K(w, kid)->head; id != NONE; id = W(w, id)->next) {
+            if (!intersects(W(w, id), start, end))
+                continue;
+            if (n == w->scratch_cap) {
+                w->scratch_cap = w->scratch_cap ? w->scratch_cap * 2 : 8;
+                w->scratch = realloc(w->scratch, w->scratch_cap * sizeof *w->scratch);
+                prt_assert(w->scratch != NULL);
+            }
+            w->scratch[n++] = id;
+        }
+    }
+    if (n == 0) { /* a lone new session: dropped when already late */
+        if (window_late(w, end))
+            return 0;
+        if (kid == NONE)
+            kid = key_get(w, key, hash);
+        uint32_t id = win_new(w, kid, start, end);
+        win_timers(w, id);
+        take(w, id);
+        return 1;
+    }
+    /* Merge: the earliest window absorbs the others and becomes the cover. Insertion sort by
+     * start (few candidates; the existing windows never intersect each other). */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && by_start(&w->scratch[j - 1], &w->scratch[j], w) > 0; j--) {
+            uint32_t t = w->scratch[j];
+            w->scratch[j] = w->scratch[j - 1];
+            w->scratch[j - 1] = t;
+        }
+    uint32_t target = w->scratch[0];
+    int64_t cs = start, ce = end;
+    for (size_t i = 0; i < n; i++) {
+        const wwin *x = W(w, w->scratch[i]);
+        if (x->start < cs)
+            cs = x->start;
+        if (x->end > ce)
+            ce = x->end;
+    }
+    for (size_t i = 1; i < n; i++) {
+        w->vt->acc_merge(ACC(w, target), ACC(w, w->scratch[i]));
+        win_release(w, w->scratch[i]); /* never the key's last window: target remains */
+    }
+    wwin *t = W(w, target);
+    if (cs != t->start || ce != t->end) {
+        prt_assert(!window_late(w, ce)); /* covers a live window, so it cannot be late */
+        t->start = cs;
+        t->end = ce;
+        t->gen++; /* the old extent's timers are stale now */
+        win_timers(w, target);
+    }
+    take(w, target);
+    return 1;
+}
+
+/* Global and running: the key's single pane. */
+static int add_pane(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
+{
+    uint32_t kid = key_get(w, key, hash);
+    uint32_t id = K(w, kid)->head;
+    if (id == NONE) {
+        int g = w->spec.kind == PRT_WIN_GLOBAL;
+        id = win_new(w, kid, g ? INT64_MIN : 0, g ? INT64_MAX : 0);
+    }
+    wwin *x = W(w, id);
+    if (x->count == 0)
+        x->flush_seq = w->seq;
+    if (ts > x->max_ts)
+        x->max_ts = ts;
+    take(w, id);
+    return 1;
+}
+
+int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
+{
+    w->seq++;
+    w->cur_ts = ts;
+    w->nacc = 0;
+    switch (w->spec.kind) {
+    case PRT_WIN_TUMBLING:
+    case PRT_WIN_SLIDING:
+        return add_fixed(w, key, hash, ts);
+    case PRT_WIN_SESSION:
+        return add_session(w, key, hash, ts);
+    default:
+        return add_pane(w, key, hash, ts);
+    }
+}
+
+void **prt_winop_accs(prt_winop *w) { return w->accs; }
+uint64_t prt_winop_seq(prt_winop *w) { return w->seq; }
+
+static void global_fire(prt_winop *w, uint32_t id)
+{
+    wwin *x = W(w, id);
+    fire(w, id, x->max_ts);
+    x->count = 0;
+    if (w->spec.purge) {
+        w->vt->acc_free(ACC(w, id));
+        w->vt->acc_init(ACC(w, id));
+        x->max_ts = INT64_MIN;
+        w->st.purged++;
+    }
+}
+
+void prt_winop_added(prt_winop *w)
+{
+    for (int i = 0; i < w->nacc; i++) {
+        uint32_t id = w->acc_win[i];
+        wwin *x = W(w, id);
+        switch (w->spec.kind) {
+        case PRT_WIN_RUNNING:
+            fire(w, id, w->cur_ts);
+            break;
+        case PRT_WIN_GLOBAL:
+            if ((int64_t)++x->count >= w->spec.count)
+                global_fire(w, id);
+            break;
+        default: /* the watermark already passed this window: a late firing, now */
+            if (!w->spec.processing_time && x->end - 1 <= w->clock) {
+                fire(w, id, x->end - 1);
+                w->st.late_fired++;
+            }
+        }
+    }
+    w->nacc = 0;
+}
+
+typedef struct flush_ent {
+    uint64_t seq;
+    uint32_t id;
+} flush_ent;
+
+static int cmp_flush(const void *a, const void *b)
+{
+    uint64_t x = ((const flush_ent *)a)->seq, y = ((const flush_ent *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+/* End of input: every global pane with records since its last firing fires, in the order in
+ * which those pending records began (as if each had registered a timer at +infinity). */
+static void global_flush(prt_winop *w)
+{
+    size_t n = 0;
+    flush_ent *e = malloc((w->wins.used ? w->wins.used : 1) * sizeof *e);
+    prt_assert(e != NULL);
+    for (uint32_t id = 0; id < w->wins.used; id++)
+        if (W(w, id)->live && W(w, id)->count > 0)
+            e[n++] = (flush_ent){ W(w, id)->flush_seq, id };
+    qsort(e, n, sizeof *e, cmp_flush);
+    for (size_t i = 0; i < n; i++)
+        global_fire(w, e[i].id);
+    free(e);
+}
+
+void prt_winop_advance(prt_winop *w, int64_t t)
+{
+    if (t < w->clock)
+        return;
+    w->clock = t;
+    const prt_timer *top;
+    while ((top = prt_timerq_top(&w->timers)) && top->time <= t) {
+        prt_timer tm;
+        prt_timerq_pop(&w->timers, &tm);
+        wwin *x = W(w, tm.win);
+        if (!x->live || x->gen != tm.gen)
+            continue; /* stale: the window was merged away or purged */
+        if (tm.what & PRT_TIMER_FIRE)
+            fire(w, tm.win, x->end - 1);
+        if (tm.what & PRT_TIMER_PURGE) {
+            win_release(w, tm.win);
+            w->st.purged++;
+        }
+    }
+    if (t == INT64_MAX && w->spec.kind == PRT_WIN_GLOBAL)
+        global_flush(w);
+}
+
+int64_t prt_winop_clock(const prt_winop *w) { return w->clock; }
+
+int64_t prt_winop_next_timer(const prt_winop *w)
+{
+    const prt_timer *top = prt_timerq_top(&w->timers);
+    return top ? top->time : INT64_MAX; /* may be a stale timer: advancing to it is harmless */
+}
+
+void prt_winop_stats_get(const prt_winop *w, prt_winop_stats *out) { *out = w->st; }
