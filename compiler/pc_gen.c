@@ -589,7 +589,10 @@ static void restore_lines(pc_gen *g, pc_sb *in, pc_sb *out)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len == ml && !memcmp(p, marker, ml))
+        size_t ind = 0; /* block slots indent the marker */
+        while (ind < len && p[ind] == ' ')
+            ind++;
+        if (len - ind == ml && !memcmp(p + ind, marker, ml))
             pc_sb_printf(out, "#line %d \"%s\"", line + 1, g->c_name);
         else
             pc_sb_putn(out, p, len);

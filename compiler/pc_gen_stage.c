@@ -31,7 +31,7 @@ static void gen_filter(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     const char *cond = pc_gen_expr(g, st->filter, "r", NULL);
     pc_tmpl(g->t, out, "filter", "id", st->id, "expr_text", expr_text(g, st->filter->loc),
-            "in_type", g->ctype[st->in_nodes[0]], "cond", pc_gen_lined(g, st->filter->loc, cond),
+            "in_type", g->ctype[st->in_nodes[0]], "cond", pc_gen_lined(g, st->filter->loc, pc_sprintf(g->a, "keep = %s;", cond)),
             "push", pc_gen_out_call(g, node, "r"), NULL);
 }
 

@@ -15,6 +15,7 @@
 /* ---- kv: `a=1,b=x` — pairs split on ',', key and value on the first '=', spaces trimmed ---- */
 typedef struct prt_kv_iter {
     const char *p, *end;
+    const char *start; /* the line's first byte, for error offsets */
 } prt_kv_iter;
 
 void prt_kv_init(prt_kv_iter *it, prt_str line);

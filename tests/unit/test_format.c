@@ -1,0 +1,606 @@
+/* test_format.c — unit tests of prt_format: the kv, csv and json tokenizers (values, errors with
+ * their messages and byte offsets) and the json/csv/kv writers, including writer→parser round trips.
+ */
+#include "prt_format.h"
+#include "prt_scalar.h"
+#include "prt_test.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static prt_scratch scratch;
+static char out[4096];
+
+/* ---- kv ---- */
+
+/* Renders all pairs as "k=v|k=v|" or "ERR: msg". */
+static const char *kv(const char *line)
+{
+    prt_kv_iter it;
+    prt_str k, v;
+    prt_err e;
+    int r;
+    size_t n = 0;
+    out[0] = 0;
+    prt_kv_init(&it, prt_str_c(line));
+    while ((r = prt_kv_next(&it, &k, &v, &e)) == 1)
+        n += (size_t)snprintf(out + n, sizeof out - n, "%.*s=%.*s|", (int)k.n, k.p, (int)v.n, v.p);
+    if (r == PRT_ERR)
+        snprintf(out, sizeof out, "ERR: %s", e.msg);
+    return out;
+}
+
+TEST(kv_pairs)
+{
+    CHECK_EQ_S(kv("a=1,b=x"), "a=1|b=x|");
+    CHECK_EQ_S(kv(""), "");
+    CHECK_EQ_S(kv("a=1"), "a=1|");
+    CHECK_EQ_S(kv("a="), "a=|");
+    CHECK_EQ_S(kv("a=,b="), "a=|b=|");
+    CHECK_EQ_S(kv(" a = 1 , b\t=\tx y "), "a=1|b=x y|");
+    CHECK_EQ_S(kv("a=1,,b=2"), "a=1|b=2|");
+    CHECK_EQ_S(kv("a=1,b=2,"), "a=1|b=2|");
+    CHECK_EQ_S(kv(",a=1"), "a=1|");
+    CHECK_EQ_S(kv(",,,"), "");
+    CHECK_EQ_S(kv(" , \t,"), "");
+    CHECK_EQ_S(kv("url=http://x/?q=1&r=2"), "url=http://x/?q=1&r=2|"); /* split on the first '=' */
+    CHECK_EQ_S(kv("a==1"), "a==1|");
+    CHECK_EQ_S(kv("a=1,a=2"), "a=1|a=2|"); /* duplicates are reported; the schema decides */
+    CHECK_EQ_S(kv("customer=c1,status=PAID,region=eu,amount=12.5,ts=2024-05-23T12:34:56Z"),
+               "customer=c1|status=PAID|region=eu|amount=12.5|ts=2024-05-23T12:34:56Z|");
+    CHECK_EQ_S(kv("k=\"quoted, not\""), "ERR: invalid kv at byte 11: pair without '='"); /* no quoting */
+}
+
+TEST(kv_errors)
+{
+    CHECK_EQ_S(kv("a"), "ERR: invalid kv at byte 0: pair without '='");
+    CHECK_EQ_S(kv("a=1,b"), "ERR: invalid kv at byte 4: pair without '='");
+    CHECK_EQ_S(kv("a=1,  b  ,c=2"), "ERR: invalid kv at byte 6: pair without '='");
+    CHECK_EQ_S(kv("=1"), "ERR: invalid kv at byte 0: empty key");
+    CHECK_EQ_S(kv("a=1, =2"), "ERR: invalid kv at byte 5: empty key");
+    CHECK_EQ_S(kv("a=1,\t= "), "ERR: invalid kv at byte 5: empty key");
+    /* pairs before the error were delivered */
+    prt_kv_iter it;
+    prt_str k, v;
+    prt_err e;
+    prt_kv_init(&it, prt_str_c("x=1,bad,y=2"));
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 1);
+    CHECK_EQ_PS(k, "x");
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), PRT_ERR);
+    CHECK_EQ_S(e.msg, "invalid kv at byte 4: pair without '='");
+}
+
+TEST(kv_slices)
+{
+    /* values are slices of the line (no copies), and only line.n bytes are read */
+    const char *line = "a=1,b=2XXXX";
+    prt_kv_iter it;
+    prt_str k, v;
+    prt_err e;
+    prt_kv_init(&it, (prt_str){ line, 7 });
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 1);
+    CHECK(k.p == line && v.p == line + 2);
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 1);
+    CHECK_EQ_PS(v, "2");
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 0);
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 0);
+    prt_kv_init(&it, (prt_str){ NULL, 0 });
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 0);
+}
+
+/* ---- csv ---- */
+
+static const char *csv_d(const char *line, char delim, int max)
+{
+    prt_str cols[16];
+    prt_err e;
+    int n = prt_csv_split(prt_str_c(line), delim, cols, max, &scratch, &e);
+    if (n == PRT_ERR) {
+        snprintf(out, sizeof out, "ERR: %s", e.msg);
+        return out;
+    }
+    size_t o = (size_t)snprintf(out, sizeof out, "%d:", n);
+    for (int i = 0; i < n && i < max; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "[%.*s]", (int)cols[i].n, cols[i].p);
+    prt_scratch_reset(&scratch);
+    return out;
+}
+static const char *csv(const char *line) { return csv_d(line, ',', 16); }
+
+TEST(csv_split)
+{
+    CHECK_EQ_S(csv("a,b,c"), "3:[a][b][c]");
+    CHECK_EQ_S(csv(""), "1:[]");
+    CHECK_EQ_S(csv(","), "2:[][]");
+    CHECK_EQ_S(csv("a,"), "2:[a][]");
+    CHECK_EQ_S(csv(",a"), "2:[][a]");
+    CHECK_EQ_S(csv("a,,c"), "3:[a][][c]");
+    CHECK_EQ_S(csv(" a , b "), "2:[ a ][ b ]"); /* unquoted: taken as is */
+    CHECK_EQ_S(csv("\"a,b\",c"), "2:[a,b][c]");
+    CHECK_EQ_S(csv("\"say \"\"hi\"\"\",x"), "2:[say \"hi\"][x]");
+    CHECK_EQ_S(csv("\"\""), "1:[]");
+    CHECK_EQ_S(csv("\"\"\"\""), "1:[\"]");
+    CHECK_EQ_S(csv("\"\","), "2:[][]");
+    CHECK_EQ_S(csv("a,\"\""), "2:[a][]");
+    CHECK_EQ_S(csv("a\"b,c"), "2:[a\"b][c]"); /* a quote inside an unquoted field */
+    CHECK_EQ_S(csv(" \"a\",b"), "2:[ \"a\"][b]");
+    CHECK_EQ_S(csv("\"a\nb\",c"), "2:[a\nb][c]");
+    CHECK_EQ_S(csv("c1,PAID,eu,12.5,2024-05-23T12:34:56Z"), "5:[c1][PAID][eu][12.5][2024-05-23T12:34:56Z]");
+    CHECK_EQ_S(csv_d("a;b,c;\"d;e\"", ';', 16), "3:[a][b,c][d;e]");
+    CHECK_EQ_S(csv_d("a\tb\t\"c\td\"", '\t', 16), "3:[a][b][c\td]");
+    CHECK_EQ_S(csv_d("a|b", '|', 16), "2:[a][b]");
+}
+
+TEST(csv_max_columns)
+{
+    CHECK_EQ_S(csv_d("a,b,c,d", ',', 2), "4:[a][b]");
+    CHECK_EQ_S(csv_d("a,\"b\"\"\",\"c\"\"\",d", ',', 2), "4:[a][b\"]");
+    CHECK_EQ_S(csv_d("a,b", ',', 0), "2:");
+    CHECK_EQ_S(csv_d("a,\"unterminated", ',', 1), "ERR: invalid CSV at byte 2: unterminated quote");
+}
+
+TEST(csv_errors)
+{
+    CHECK_EQ_S(csv("\"abc"), "ERR: invalid CSV at byte 0: unterminated quote");
+    CHECK_EQ_S(csv("a,\"b"), "ERR: invalid CSV at byte 2: unterminated quote");
+    CHECK_EQ_S(csv("a,\"b\"\""), "ERR: invalid CSV at byte 2: unterminated quote");
+    CHECK_EQ_S(csv("\""), "ERR: invalid CSV at byte 0: unterminated quote");
+    CHECK_EQ_S(csv("\"a\"b,c"), "ERR: invalid CSV at byte 3: text after a closing quote");
+    CHECK_EQ_S(csv("x,\"a\" ,c"), "ERR: invalid CSV at byte 5: text after a closing quote");
+    CHECK_EQ_S(csv("\"a\"\"\"x"), "ERR: invalid CSV at byte 5: text after a closing quote");
+}
+
+TEST(csv_slices)
+{
+    /* no copy unless a "" was unescaped; only line.n bytes are read */
+    const char *line = "ab,\"cd\",\"e\"\"f\",gh";
+    prt_str cols[4];
+    prt_err e;
+    CHECK_EQ_I(prt_csv_split((prt_str){ line, 16 }, ',', cols, 4, &scratch, &e), 4);
+    CHECK(cols[0].p == line);
+    CHECK(cols[1].p == line + 4);
+    CHECK(cols[2].p < line || cols[2].p > line + 18);
+    CHECK_EQ_PS(cols[2], "e\"f");
+    CHECK_EQ_PS(cols[3], "g");
+    CHECK_EQ_I(prt_csv_split((prt_str){ NULL, 0 }, ',', cols, 4, &scratch, &e), 1);
+    CHECK_EQ_I(cols[0].n, 0);
+    prt_scratch_reset(&scratch);
+}
+
+/* ---- json ---- */
+
+static const char *json_p(const char *line, const char *const *paths, int np)
+{
+    prt_str vals[8];
+    uint64_t present = 0xdead;
+    prt_err e;
+    if (prt_json_extract(prt_str_c(line), paths, np, vals, &present, &scratch, &e) != PRT_OK) {
+        snprintf(out, sizeof out, "ERR: %s", e.msg);
+        return out;
+    }
+    size_t o = 0;
+    out[0] = 0;
+    for (int i = 0; i < np; i++) {
+        if (present >> i & 1)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s=[%.*s]", paths[i], (int)vals[i].n, vals[i].p);
+        else
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s=-", paths[i]);
+        if (i + 1 < np)
+            o += (size_t)snprintf(out + o, sizeof out - o, " ");
+    }
+    prt_scratch_reset(&scratch);
+    return out;
+}
+
+static const char *const AB[] = { "a", "b" };
+static const char *json(const char *line) { return json_p(line, AB, 2); }
+
+TEST(json_values)
+{
+    CHECK_EQ_S(json("{\"a\":1,\"b\":\"x\"}"), "a=[1] b=[x]");
+    CHECK_EQ_S(json("{}"), "a=- b=-");
+    CHECK_EQ_S(json("  {\"a\" : -1.5e+3 , \"b\" : true }\t\r\n"), "a=[-1.5e+3] b=[true]");
+    CHECK_EQ_S(json("{\"a\":false,\"b\":null}"), "a=[false] b=-");
+    CHECK_EQ_S(json("{\"a\":0,\"b\":-0.0}"), "a=[0] b=[-0.0]");
+    CHECK_EQ_S(json("{\"b\":\"\",\"c\":1}"), "a=- b=[]");
+    CHECK_EQ_S(json("{\"a\":{\"x\":[1,2,{\"y\":null}]},\"b\":[ 1, \"]\" ]}"), "a=[{\"x\":[1,2,{\"y\":null}]}] b=[[ 1, \"]\" ]]");
+    CHECK_EQ_S(json("{\"a\":{},\"b\":[]}"), "a=[{}] b=[[]]");
+    CHECK_EQ_S(json("{\"x\":{\"a\":1},\"b\":2}"), "a=- b=[2]"); /* a nested "a" is not the path a */
+    CHECK_EQ_S(json("{\"A\":1,\"a \":2}"), "a=- b=-");           /* keys match exactly */
+}
+
+TEST(json_duplicates_and_null)
+{
+    CHECK_EQ_S(json("{\"a\":1,\"a\":2}"), "a=[2] b=-");
+    CHECK_EQ_S(json("{\"a\":1,\"a\":null}"), "a=- b=-");
+    CHECK_EQ_S(json("{\"a\":null,\"a\":\"x\"}"), "a=[x] b=-");
+    CHECK_EQ_S(json("{\"a\":null}"), "a=- b=-");
+}
+
+TEST(json_strings)
+{
+    CHECK_EQ_S(json("{\"a\":\"q\\\"b\\\\s\\/\"}"), "a=[q\"b\\s/] b=-");
+    CHECK_EQ_S(json("{\"a\":\"\\b\\f\\n\\r\\t\"}"), "a=[\b\f\n\r\t] b=-");
+    CHECK_EQ_S(json("{\"a\":\"\\u0041\\u00e9\\u20AC\"}"), "a=[A\xc3\xa9\xe2\x82\xac] b=-");
+    CHECK_EQ_S(json("{\"a\":\"\\ud83d\\ude00!\"}"), "a=[\xf0\x9f\x98\x80!] b=-"); /* surrogate pair */
+    CHECK_EQ_S(json("{\"a\":\"\\uDBFF\\uDFFF\"}"), "a=[\xf4\x8f\xbf\xbf] b=-");
+    CHECK_EQ_S(json("{\"a\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}"), "a=[caf\xc3\xa9 \xf0\x9f\x98\x80] b=-");
+    CHECK_EQ_S(json("{\"\\u0061\":1}"), "a=[1] b=-"); /* escaped keys are matched unescaped */
+    /* \u0000 is valid JSON */
+    const char *const P[] = { "a" };
+    prt_str v;
+    uint64_t present;
+    prt_err e;
+    CHECK_EQ_I(prt_json_extract(prt_str_c("{\"a\":\"x\\u0000y\"}"), P, 1, &v, &present, &scratch, &e), PRT_OK);
+    CHECK_EQ_I(v.n, 3);
+    CHECK(memcmp(v.p, "x\0y", 3) == 0);
+    /* without escapes a value is a slice of the line */
+    const char *line = "{\"a\":\"plain\"}";
+    CHECK_EQ_I(prt_json_extract(prt_str_c(line), P, 1, &v, &present, &scratch, &e), PRT_OK);
+    CHECK(v.p == line + 6);
+    prt_scratch_reset(&scratch);
+}
+
+TEST(json_paths)
+{
+    static const char *const P[] = { "data.price", "data", "id", "data.meta.tag", "x.y" };
+    const char *ce = "{\"specversion\":\"1.0\",\"id\":\"e1\",\"data\":{\"price\":12.5,\"meta\":{\"tag\":\"t\"}},\"x\":3}";
+    CHECK_EQ_S(json_p(ce, P, 5),
+               "data.price=[12.5] data=[{\"price\":12.5,\"meta\":{\"tag\":\"t\"}}] id=[e1] data.meta.tag=[t] x.y=-");
+    CHECK_EQ_S(json_p("{\"data\":{\"price\":1},\"data\":{\"other\":2}}", P, 2),
+               "data.price=[1] data=[{\"other\":2}]"); /* the earlier object's fields are not cleared */
+    CHECK_EQ_S(json_p("{\"data\":[{\"price\":1}]}", P, 1), "data.price=-");
+    CHECK_EQ_S(json_p("{\"data\":\"str\"}", P, 2), "data.price=- data=[str]");
+    CHECK_EQ_S(json_p("{\"data.price\":5}", P, 1), "data.price=-"); /* component-wise */
+    CHECK_EQ_S(json_p("{\"data\":{\"price\":null}}", P, 1), "data.price=-");
+    CHECK_EQ_S(json_p("{\"data\":{\"price\":{\"v\":1}}}", P, 1), "data.price=[{\"v\":1}]");
+    static const char *const Q[] = { "a.b.c.d" };
+    CHECK_EQ_S(json_p("{\"a\":{\"b\":{\"c\":{\"d\":\"deep\"}}}}", Q, 1), "a.b.c.d=[deep]");
+    CHECK_EQ_S(json_p("{\"a\":{\"b\":{\"c\":1}}}", Q, 1), "a.b.c.d=-");
+    CHECK_EQ_S(json_p("{\"a\":1}", Q, 0), "");
+}
+
+TEST(json_errors)
+{
+    CHECK_EQ_S(json(""), "ERR: invalid JSON at byte 0: expected an object");
+    CHECK_EQ_S(json("   "), "ERR: invalid JSON at byte 3: expected an object");
+    CHECK_EQ_S(json("[1]"), "ERR: invalid JSON at byte 0: expected an object");
+    CHECK_EQ_S(json("\"a\""), "ERR: invalid JSON at byte 0: expected an object");
+    CHECK_EQ_S(json("{"), "ERR: invalid JSON at byte 1: expected a string key");
+    CHECK_EQ_S(json("{\"a\" 1}"), "ERR: invalid JSON at byte 5: expected ':'");
+    CHECK_EQ_S(json("{\"customer\":\"c1\",\"x\" 3}"), "ERR: invalid JSON at byte 21: expected ':'");
+    CHECK_EQ_S(json("{\"a\":1 \"b\":2}"), "ERR: invalid JSON at byte 7: expected ',' or '}'");
+    CHECK_EQ_S(json("{\"a\":1,}"), "ERR: invalid JSON at byte 7: expected a string key");
+    CHECK_EQ_S(json("{,}"), "ERR: invalid JSON at byte 1: expected a string key");
+    CHECK_EQ_S(json("{a:1}"), "ERR: invalid JSON at byte 1: expected a string key");
+    CHECK_EQ_S(json("{'a':1}"), "ERR: invalid JSON at byte 1: expected a string key");
+    CHECK_EQ_S(json("{\"a\":}"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":1"), "ERR: invalid JSON at byte 6: expected ',' or '}'");
+    CHECK_EQ_S(json("{\"a\":[1,]}"), "ERR: invalid JSON at byte 8: expected a value");
+    CHECK_EQ_S(json("{\"a\":[1 2]}"), "ERR: invalid JSON at byte 8: expected ',' or ']'");
+    CHECK_EQ_S(json("{\"a\":[1}"), "ERR: invalid JSON at byte 7: expected ',' or ']'");
+    CHECK_EQ_S(json("{\"a\":1}}"), "ERR: invalid JSON at byte 7: unexpected text after the object");
+    CHECK_EQ_S(json("{\"a\":1} {}"), "ERR: invalid JSON at byte 8: unexpected text after the object");
+    CHECK_EQ_S(json("{\"a\":tru}"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":True}"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":nul"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":truex}"), "ERR: invalid JSON at byte 9: expected ',' or '}'");
+    CHECK_EQ_S(json("{\"a\":NaN}"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":undefined}"), "ERR: invalid JSON at byte 5: expected a value");
+}
+
+TEST(json_number_errors)
+{
+    CHECK_EQ_S(json("{\"a\":01}"), "ERR: invalid JSON at byte 6: expected ',' or '}'");
+    CHECK_EQ_S(json("{\"a\":+1}"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":.5}"), "ERR: invalid JSON at byte 5: expected a value");
+    CHECK_EQ_S(json("{\"a\":-}"), "ERR: invalid JSON at byte 5: invalid number");
+    CHECK_EQ_S(json("{\"a\":1.}"), "ERR: invalid JSON at byte 5: invalid number");
+    CHECK_EQ_S(json("{\"a\":1e}"), "ERR: invalid JSON at byte 5: invalid number");
+    CHECK_EQ_S(json("{\"a\":1e+}"), "ERR: invalid JSON at byte 5: invalid number");
+    CHECK_EQ_S(json("{\"a\":-a}"), "ERR: invalid JSON at byte 5: invalid number");
+    CHECK_EQ_S(json("{\"a\":0x10}"), "ERR: invalid JSON at byte 6: expected ',' or '}'");
+    CHECK_EQ_S(json("{\"a\":-0,\"b\":1E-7}"), "a=[-0] b=[1E-7]");
+    CHECK_EQ_S(json("{\"a\":123456789012345678901234567890}"), "a=[123456789012345678901234567890] b=-");
+}
+
+TEST(json_string_errors)
+{
+    CHECK_EQ_S(json("{\"a\":\"abc}"), "ERR: invalid JSON at byte 5: unterminated string");
+    CHECK_EQ_S(json("{\"a\":\"abc\\"), "ERR: invalid JSON at byte 5: unterminated string");
+    CHECK_EQ_S(json("{\"a"), "ERR: invalid JSON at byte 1: unterminated string");
+    CHECK_EQ_S(json("{\"a\":\"x\ty\"}"), "ERR: invalid JSON at byte 7: control character in string");
+    CHECK_EQ_S(json("{\"a\":\"x\ny\"}"), "ERR: invalid JSON at byte 7: control character in string");
+    CHECK_EQ_S(json("{\"a\":\"\\x\"}"), "ERR: invalid JSON at byte 6: invalid escape in string");
+    CHECK_EQ_S(json("{\"a\":\"\\'\"}"), "ERR: invalid JSON at byte 6: invalid escape in string");
+    CHECK_EQ_S(json("{\"a\":\"\\u12\"}"), "ERR: invalid JSON at byte 6: invalid \\u escape in string");
+    CHECK_EQ_S(json("{\"a\":\"\\u12G4\"}"), "ERR: invalid JSON at byte 6: invalid \\u escape in string");
+    CHECK_EQ_S(json("{\"a\":\"\\ud83d\"}"), "ERR: invalid JSON at byte 6: lone surrogate in string");
+    CHECK_EQ_S(json("{\"a\":\"\\ud83dx\"}"), "ERR: invalid JSON at byte 6: lone surrogate in string");
+    CHECK_EQ_S(json("{\"a\":\"\\ud83d\\u0041\"}"), "ERR: invalid JSON at byte 6: lone surrogate in string");
+    CHECK_EQ_S(json("{\"a\":\"\\ud83d\\ud83d\"}"), "ERR: invalid JSON at byte 6: lone surrogate in string");
+    CHECK_EQ_S(json("{\"a\":\"x\\ude00\"}"), "ERR: invalid JSON at byte 7: lone surrogate in string");
+    CHECK_EQ_S(json("{\"a\":\"\xff\"}"), "ERR: invalid JSON at byte 6: invalid UTF-8 in string");
+    CHECK_EQ_S(json("{\"a\":\"\xc3\"}"), "ERR: invalid JSON at byte 6: invalid UTF-8 in string");
+    CHECK_EQ_S(json("{\"a\":\"\xc0\xaf\"}"), "ERR: invalid JSON at byte 6: invalid UTF-8 in string"); /* overlong */
+    CHECK_EQ_S(json("{\"a\":\"\xed\xa0\x80\"}"), "ERR: invalid JSON at byte 6: invalid UTF-8 in string"); /* surrogate */
+    CHECK_EQ_S(json("{\"a\":\"\xf4\x90\x80\x80\"}"), "ERR: invalid JSON at byte 6: invalid UTF-8 in string"); /* > U+10FFFF */
+    /* errors inside skipped values are errors too */
+    CHECK_EQ_S(json("{\"z\":{\"q\":[1,{\"r\":\"\\q\"}]}}"), "ERR: invalid JSON at byte 19: invalid escape in string");
+    CHECK_EQ_S(json("{\"z\\u00\":1}"), "ERR: invalid JSON at byte 3: invalid \\u escape in string");
+}
+
+TEST(json_depth)
+{
+    char line[512];
+    size_t n = 0;
+    /* 64 levels of nesting in total (the outer object is level 1) are fine */
+    n += (size_t)snprintf(line + n, sizeof line - n, "{\"a\":");
+    for (int i = 0; i < 63; i++)
+        line[n++] = '[';
+    line[n++] = '1';
+    for (int i = 0; i < 63; i++)
+        line[n++] = ']';
+    line[n++] = '}';
+    line[n] = 0;
+    CHECK(strncmp(json(line), "a=[[[[", 6) == 0);
+    /* 65 are not */
+    n = 0;
+    n += (size_t)snprintf(line + n, sizeof line - n, "{\"a\":");
+    for (int i = 0; i < 64; i++)
+        line[n++] = '[';
+    line[n++] = '1';
+    for (int i = 0; i < 64; i++)
+        line[n++] = ']';
+    line[n++] = '}';
+    line[n] = 0;
+    CHECK_EQ_S(json(line), "ERR: invalid JSON at byte 68: nesting deeper than 64");
+    /* deeply nested objects along a selected path */
+    n = 0;
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "{\"a\":");
+    CHECK_EQ_S(json(line), "ERR: invalid JSON at byte 320: nesting deeper than 64");
+}
+
+TEST(json_many_paths)
+{
+    /* more than 64 paths: values beyond 63 are still stored, without a present bit */
+    static char names[70][16];
+    const char *paths[70];
+    prt_str vals[70];
+    for (int i = 0; i < 70; i++) {
+        snprintf(names[i], sizeof names[i], "k%d", i);
+        paths[i] = names[i];
+    }
+    uint64_t present;
+    prt_err e;
+    CHECK_EQ_I(prt_json_extract(prt_str_c("{\"k0\":0,\"k63\":63,\"k69\":69}"), paths, 70, vals, &present, &scratch, &e), PRT_OK);
+    CHECK(present == (1ULL | 1ULL << 63));
+    CHECK_EQ_PS(vals[69], "69");
+    CHECK_EQ_I(vals[5].n, 0);
+    prt_scratch_reset(&scratch);
+}
+
+/* ---- writers ---- */
+
+static prt_buf wb;
+
+static const char *record(prt_out_format fmt, char delim)
+{
+    prt_writer w;
+    prt_w_begin(&w, fmt, delim, &wb);
+    prt_w_str(&w, "customer", PRT_STR_LIT("c1"));
+    prt_w_int(&w, "count", 3);
+    prt_w_float(&w, "total", 42.0);
+    prt_w_bool(&w, "ok", 1);
+    prt_w_ts(&w, "window_start", 1716467696250LL);
+    prt_w_end(&w);
+    snprintf(out, sizeof out, "%.*s", (int)wb.n, wb.p);
+    return out;
+}
+
+TEST(writer_formats)
+{
+    CHECK_EQ_S(record(PRT_OUT_JSON, ','),
+               "{\"customer\":\"c1\",\"count\":3,\"total\":42.0,\"ok\":true,\"window_start\":\"2024-05-23T12:34:56.250Z\"}");
+    CHECK_EQ_S(record(PRT_OUT_CSV, ','), "c1,3,42.0,true,2024-05-23T12:34:56.250Z");
+    CHECK_EQ_S(record(PRT_OUT_CSV, ';'), "c1;3;42.0;true;2024-05-23T12:34:56.250Z");
+    CHECK_EQ_S(record(PRT_OUT_KV, ','), "customer=c1,count=3,total=42.0,ok=true,window_start=2024-05-23T12:34:56.250Z");
+    /* begin clears the buffer; an empty record */
+    prt_writer w;
+    prt_buf_puts(&wb, "junk");
+    prt_w_begin(&w, PRT_OUT_JSON, ',', &wb);
+    prt_w_end(&w);
+    CHECK_EQ_PS(prt_buf_str(&wb), "{}");
+    prt_w_begin(&w, PRT_OUT_CSV, ',', &wb);
+    prt_w_end(&w);
+    CHECK_EQ_PS(prt_buf_str(&wb), "");
+}
+
+TEST(writer_json_values)
+{
+    prt_writer w;
+    prt_w_begin(&w, PRT_OUT_JSON, ',', &wb);
+    prt_w_float(&w, "nan", NAN);
+    prt_w_float(&w, "inf", INFINITY);
+    prt_w_float(&w, "ninf", -INFINITY);
+    prt_w_float(&w, "f", 0.1);
+    prt_w_float(&w, "big", 1e21);
+    prt_w_int(&w, "min", INT64_MIN);
+    prt_w_bool(&w, "no", 0);
+    prt_w_ts(&w, "old", -1);
+    prt_w_str(&w, "q\"k", PRT_STR_LIT("a\"b\\c\nd"));
+    prt_w_str(&w, "e", PRT_STR_LIT(""));
+    prt_w_end(&w);
+    CHECK_EQ_PS(prt_buf_str(&wb), "{\"nan\":null,\"inf\":null,\"ninf\":null,\"f\":0.1,\"big\":1e+21,"
+                                  "\"min\":-9223372036854775808,\"no\":false,\"old\":\"1969-12-31T23:59:59.999Z\","
+                                  "\"q\\\"k\":\"a\\\"b\\\\c\\nd\",\"e\":\"\"}");
+}
+
+TEST(writer_csv_quoting)
+{
+    prt_writer w;
+    prt_w_begin(&w, PRT_OUT_CSV, ',', &wb);
+    prt_w_str(&w, "a", PRT_STR_LIT("plain"));
+    prt_w_str(&w, "b", PRT_STR_LIT("x,y"));
+    prt_w_str(&w, "c", PRT_STR_LIT("say \"hi\""));
+    prt_w_str(&w, "d", PRT_STR_LIT(" lead"));
+    prt_w_str(&w, "e", PRT_STR_LIT("trail "));
+    prt_w_str(&w, "f", PRT_STR_LIT("l1\nl2"));
+    prt_w_str(&w, "g", PRT_STR_LIT("cr\r"));
+    prt_w_str(&w, "h", PRT_STR_LIT("in side"));
+    prt_w_str(&w, "i", PRT_STR_LIT("semi;colon"));
+    prt_w_str(&w, "j", PRT_STR_LIT(""));
+    prt_w_float(&w, "k", NAN);
+    prt_w_float(&w, "l", -INFINITY);
+    prt_w_end(&w);
+    CHECK_EQ_PS(prt_buf_str(&wb), "plain,\"x,y\",\"say \"\"hi\"\"\",\" lead\",\"trail \",\"l1\nl2\",\"cr\r\",in side,semi;colon,,nan,-inf");
+    prt_w_begin(&w, PRT_OUT_CSV, ';', &wb);
+    prt_w_str(&w, "a", PRT_STR_LIT("x,y"));
+    prt_w_str(&w, "b", PRT_STR_LIT("semi;colon"));
+    prt_w_end(&w);
+    CHECK_EQ_PS(prt_buf_str(&wb), "x,y;\"semi;colon\"");
+}
+
+TEST(writer_kv)
+{
+    prt_writer w;
+    prt_w_begin(&w, PRT_OUT_KV, ',', &wb);
+    prt_w_str(&w, "s", PRT_STR_LIT("hello world"));
+    prt_w_float(&w, "f", -0.0);
+    prt_w_float(&w, "n", NAN);
+    prt_w_ts(&w, "t", 0);
+    prt_w_end(&w);
+    CHECK_EQ_PS(prt_buf_str(&wb), "s=hello world,f=-0.0,n=nan,t=1970-01-01T00:00:00Z");
+}
+
+TEST(json_quote)
+{
+    prt_buf b = { 0 };
+    prt_json_quote(&b, PRT_STR_LIT(""));
+    CHECK_EQ_PS(prt_buf_str(&b), "\"\"");
+    prt_buf_clear(&b);
+    prt_json_quote(&b, PRT_STR_LIT("a\"b\\c/d"));
+    CHECK_EQ_PS(prt_buf_str(&b), "\"a\\\"b\\\\c/d\"");
+    prt_buf_clear(&b);
+    prt_json_quote(&b, PRT_STR_LIT("\n\t\r\b\f\x01\x1f\x7f"));
+    CHECK_EQ_PS(prt_buf_str(&b), "\"\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\"");
+    prt_buf_clear(&b);
+    prt_json_quote(&b, (prt_str){ "a\0b", 3 });
+    CHECK_EQ_PS(prt_buf_str(&b), "\"a\\u0000b\"");
+    prt_buf_clear(&b);
+    prt_json_quote(&b, PRT_STR_LIT("caf\xc3\xa9 \xf0\x9f\x98\x80"));
+    CHECK_EQ_PS(prt_buf_str(&b), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+    prt_buf_free(&b);
+}
+
+/* ---- writer → parser round trips ---- */
+
+TEST(round_trip_csv)
+{
+    const char *vals[] = { "plain", "", " ", "a,b", "\"", "\"\"", "say \"hi\"", " both ", "x\ny", "\t", ",", "a\"b" };
+    size_t nv = sizeof vals / sizeof *vals;
+    const char delims[] = { ',', ';', '\t', '|' };
+    for (size_t d = 0; d < sizeof delims; d++) {
+        prt_writer w;
+        prt_w_begin(&w, PRT_OUT_CSV, delims[d], &wb);
+        for (size_t i = 0; i < nv; i++)
+            prt_w_str(&w, "f", prt_str_c(vals[i]));
+        prt_w_end(&w);
+        prt_str cols[16];
+        prt_err e;
+        int n = prt_csv_split(prt_buf_str(&wb), delims[d], cols, 16, &scratch, &e);
+        CHECK_EQ_I(n, (int)nv);
+        for (size_t i = 0; i < nv && n == (int)nv; i++)
+            CHECK_EQ_PS(cols[i], vals[i]);
+        prt_scratch_reset(&scratch);
+    }
+}
+
+TEST(round_trip_json)
+{
+    const char *vals[] = { "plain", "", "q\"uote", "back\\slash", "nl\n", "ctl\x01\x1f", "caf\xc3\xa9",
+                           "\xf0\x9f\x98\x80", "/" };
+    static const char *const P[] = { "s" };
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+        prt_writer w;
+        prt_w_begin(&w, PRT_OUT_JSON, ',', &wb);
+        prt_w_str(&w, "s", prt_str_c(vals[i]));
+        prt_w_end(&w);
+        prt_str v;
+        uint64_t present;
+        prt_err e;
+        CHECK_EQ_I(prt_json_extract(prt_buf_str(&wb), P, 1, &v, &present, &scratch, &e), PRT_OK);
+        CHECK_EQ_I(present, 1);
+        CHECK_EQ_PS(v, vals[i]);
+        prt_scratch_reset(&scratch);
+    }
+    /* typed fields read back through the scalar parsers */
+    static const char *const Q[] = { "i", "f", "t", "b" };
+    prt_writer w;
+    prt_w_begin(&w, PRT_OUT_JSON, ',', &wb);
+    prt_w_int(&w, "i", INT64_MIN);
+    prt_w_float(&w, "f", 0.1 + 0.2);
+    prt_w_ts(&w, "t", -62135596800001LL);
+    prt_w_bool(&w, "b", 0);
+    prt_w_end(&w);
+    prt_str v[4];
+    uint64_t present;
+    prt_err e;
+    CHECK_EQ_I(prt_json_extract(prt_buf_str(&wb), Q, 4, v, &present, &scratch, &e), PRT_OK);
+    CHECK_EQ_I(present, 15);
+    int64_t i, t;
+    double f;
+    int b;
+    CHECK(prt_parse_int(v[0], &i) == PRT_OK && i == INT64_MIN);
+    CHECK(prt_parse_float(v[1], &f) == PRT_OK && f == 0.1 + 0.2);
+    CHECK(prt_parse_ts(v[2], &t) == PRT_OK && t == -62135596800001LL);
+    CHECK(prt_parse_bool(v[3], &b) == PRT_OK && b == 0);
+    prt_scratch_reset(&scratch);
+}
+
+TEST(round_trip_kv)
+{
+    prt_writer w;
+    prt_w_begin(&w, PRT_OUT_KV, ',', &wb);
+    prt_w_str(&w, "status", PRT_STR_LIT("PAID"));
+    prt_w_int(&w, "n", -7);
+    prt_w_float(&w, "amount", 12.5);
+    prt_w_ts(&w, "ts", 1716467696250LL);
+    prt_w_end(&w);
+    char line[256];
+    snprintf(line, sizeof line, "%.*s", (int)wb.n, wb.p);
+    CHECK_EQ_S(kv(line), "status=PAID|n=-7|amount=12.5|ts=2024-05-23T12:34:56.250Z|");
+}
+
+int main(void)
+{
+    RUN(kv_pairs);
+    RUN(kv_errors);
+    RUN(kv_slices);
+    RUN(csv_split);
+    RUN(csv_max_columns);
+    RUN(csv_errors);
+    RUN(csv_slices);
+    RUN(json_values);
+    RUN(json_duplicates_and_null);
+    RUN(json_strings);
+    RUN(json_paths);
+    RUN(json_errors);
+    RUN(json_number_errors);
+    RUN(json_string_errors);
+    RUN(json_depth);
+    RUN(json_many_paths);
+    RUN(writer_formats);
+    RUN(writer_json_values);
+    RUN(writer_csv_quoting);
+    RUN(writer_kv);
+    RUN(json_quote);
+    RUN(round_trip_csv);
+    RUN(round_trip_json);
+    RUN(round_trip_kv);
+    prt_buf_free(&wb);
+    prt_scratch_free(&scratch);
+    return test_summary();
+}
