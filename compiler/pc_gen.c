@@ -349,7 +349,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         }
         if (sk->key) {
             const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
-            pc_sb_printf(&key, "prt_eval ev;\nev.failed = 0;\n%s\nif (ev.failed) {\n"
+            pc_sb_printf(&key, "prt_eval ev;\nprt_eval_init(&ev);\n%s\nif (ev.failed) {\n"
                                "    prt_record_error(j, \"sink %s key\", &ev.err);\n    return;\n}\n",
                          pc_gen_lined(g, sk->key->loc, pc_sprintf(g->a, "key = %s;", kx)), sk->name);
         }

@@ -15,6 +15,12 @@ typedef struct prt_eval {
     prt_err err; /* set only when failed */
 } prt_eval;
 
+static inline void prt_eval_init(prt_eval *ev)
+{
+    ev->failed = 0;
+    ev->err.msg[0] = '\0';
+}
+
 void prt_eval_fail(prt_eval *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static inline int64_t prt_add_i64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
