@@ -45,7 +45,8 @@ for part in $parts; do
         for t in tests/runtime/*.sh; do
             case ${t##*/} in lib.sh) continue ;; esac # sourced by the others
             [ -f "$t" ] && run "runtime/${t##*/}" sh "$t"
-        done ;;
+        done
+        run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh ;;
     fuzz)
         secs=${FUZZ_SECONDS:-10}
         for f in build/fuzz/*; do

@@ -7,7 +7,16 @@
 #                   command's output, expected/exit against its exit code (default 0), and any
 #                   other expected/<file> against the file <file> the run wrote.
 # Usage: sh tests/runtime/cases.sh [name…]
+# SANITIZE=1 links every case against the ASan+UBSan runtime (build/asan/libprt.a) and compiles
+# the generated C with the sanitizers too; results are then named asan:cases/<name>.
 . "$(dirname "$0")/lib.sh"
+tag=cases
+if [ "${SANITIZE:-0}" = 1 ]; then
+    tag=asan:cases
+    export PIPEC_RUNTIME_LIB="$ROOT/build/asan/libprt.a" PIPEC_LINK=dynamic
+    export PIPEC_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+    export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+fi
 cd "$ROOT/tests/runtime/cases" || exit 1
 [ -x "$PIPEC" ] || { skip cases "no $PIPEC (build first)"; exit 0; }
 names=${*:-$(ls)}
@@ -20,7 +29,7 @@ for name in $names; do
     rm -rf "$work/expected"
     BIN="$TMP_ROOT/bin-$name"
     if ! build_pipeline "$src/pipeline.yaml" "$BIN" > "$work/build.out" 2>&1; then
-        fail "cases/$name" "pipec build failed: $(head -n 5 "$work/build.out" | tr '\n' '|')"
+        fail "$tag/$name" "pipec build failed: $(head -n 5 "$work/build.out" | tr '\n' '|')"
         continue
     fi
     cmd='"$BIN" run --quiet'
@@ -30,7 +39,7 @@ for name in $names; do
     want_exit=0
     [ -f "$src/expected/exit" ] && want_exit=$(cat "$src/expected/exit")
     if [ "$(cat "$work/.exit")" != "$want_exit" ]; then
-        fail "cases/$name" "exit $(cat "$work/.exit"), expected $want_exit: $(head -n 3 "$work/.stderr" | tr '\n' '|')"
+        fail "$tag/$name" "exit $(cat "$work/.exit"), expected $want_exit: $(head -n 3 "$work/.stderr" | tr '\n' '|')"
         continue
     fi
     for e in "$src"/expected/*; do
@@ -42,7 +51,7 @@ for name in $names; do
         stderr) actual="$work/.stderr" ;;
         *) actual="$work/$f" ;;
         esac
-        same_file "cases/$name" "$e" "$actual" || { ok=0; break; }
+        same_file "$tag/$name" "$e" "$actual" || { ok=0; break; }
     done
-    [ $ok = 1 ] && pass "cases/$name"
+    [ $ok = 1 ] && pass "$tag/$name"
 done
