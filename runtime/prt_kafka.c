@@ -1,0 +1,77 @@
+/* prt_kafka.c — helpers shared by the Kafka connectors: librdkafka configuration from the
+ * YAML settings (bootstrap, properties.* passthrough) and the metadata check made at open. */
+#include <stdio.h>
+#include <string.h>
+
+#include "prt_kafka_int.h"
+
+int prt_kafka_set(prt_job *j, const char *what, rd_kafka_conf_t *conf, const char *name,
+                  const char *value)
+{
+    char errstr[512];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        size_t n = strlen(errstr); /* some of librdkafka's reasons end with a newline */
+        while (n && (errstr[n - 1] == '\n' || errstr[n - 1] == ' '))
+            errstr[--n] = 0;
+        prt_log(j, "%s: property %s: %s", what, name, errstr);
+        return PRT_ERR;
+    }
+    return PRT_OK;
+}
+
+typedef struct prt_kafka_props {
+    prt_job *j;
+    const char *what;
+    rd_kafka_conf_t *conf;
+} prt_kafka_props;
+
+static int prt_kafka_prop(void *arg, const char *rest, const char *value)
+{
+    prt_kafka_props *p = arg;
+    return prt_kafka_set(p->j, p->what, p->conf, rest, value) == PRT_OK ? 0 : 1;
+}
+
+int prt_kafka_apply_properties(prt_job *j, const char *what, const char *prefix,
+                               rd_kafka_conf_t *conf)
+{
+    char path[256];
+    if (snprintf(path, sizeof path, "%sproperties.", prefix) >= (int)sizeof path) {
+        prt_log(j, "%s: settings prefix too long", what);
+        return PRT_ERR;
+    }
+    prt_kafka_props p = { j, what, conf };
+    return prt_cfg_each(j, path, prt_kafka_prop, &p) ? PRT_ERR : PRT_OK;
+}
+
+const char *prt_kafka_bootstrap(prt_job *j, const char *what, const char *prefix)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%sbootstrap", prefix);
+    const char *b = prt_cfg(j, path);
+    if (!b || !*b) {
+        prt_log(j, "%s: no bootstrap servers (setting %s)", what, path);
+        return NULL;
+    }
+    return b;
+}
+
+const struct rd_kafka_metadata *prt_kafka_metadata(prt_job *j, const char *what, rd_kafka_t *rk,
+                                                   const char *bootstrap, int timeout_ms)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+    if (err) {
+        prt_log(j, "%s: cannot reach Kafka at %s: %s", what, bootstrap, rd_kafka_err2str(err));
+        return NULL;
+    }
+    return md;
+}
+
+const struct rd_kafka_metadata_topic *prt_kafka_md_topic(const struct rd_kafka_metadata *md,
+                                                         const char *name)
+{
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, name) == 0)
+            return &md->topics[i];
+    return NULL;
+}

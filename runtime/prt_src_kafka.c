@@ -1,0 +1,689 @@
+/* prt_src_kafka.c — the Kafka source: librdkafka's high-level consumer in a consumer group.
+ *
+ * Each (topic, partition) gets a dense partition index the first time it is seen, so every Kafka
+ * partition has its own watermark. The startup position (earliest, latest, group-offsets,
+ * timestamp, explicit offsets) applies to a partition at its first assignment in this process;
+ * later (re)assignments resume from the group's committed offsets. Offsets are stored after the
+ * records were delivered and committed by librdkafka's auto-commit.
+ *
+ * bounded: true assigns every partition of the topics directly (no group join, the group is only
+ * used for committed offsets) and stops at the high watermarks read at open. */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prt_kafka_int.h"
+
+enum { PRT_KS_GROUP, PRT_KS_EARLIEST, PRT_KS_LATEST, PRT_KS_TIMESTAMP, PRT_KS_OFFSETS };
+
+typedef struct prt_kpart {
+    int t;             /* index in topics */
+    int32_t partition; /* Kafka partition number */
+    int started;       /* the startup position was applied */
+    int assigned;
+    int64_t end;       /* bounded: high watermark at open */
+    int done;          /* bounded: everything up to end was delivered */
+    int64_t next;      /* offset to store (last delivered + 1), when dirty */
+    int dirty;
+} prt_kpart;
+
+typedef struct prt_ktopic {
+    char *name;
+    const rd_kafka_topic_t *rkt; /* last handle seen in a message, for a pointer compare */
+    int32_t *dense;              /* by Kafka partition number; -1 when unknown */
+    int ndense;
+} prt_ktopic;
+
+typedef struct prt_ksrc {
+    prt_source *s;
+    char what[160];             /* "source orders" */
+    rd_kafka_t *rk;
+    int mode;
+    int64_t start_ts;
+    int64_t *offsets;           /* explicit start offsets by partition number, -1 = none */
+    int noffsets;
+    int bounded, remaining;     /* bounded: partitions not done yet */
+    prt_ktopic *topics;
+    int ntopics;
+    prt_kpart *parts;           /* by dense index */
+    int nparts;
+    int fatal;
+    int lost;                   /* the connection loss was logged and not yet recovered */
+    int errs_logged;
+    int closing;                /* quiet: callbacks served while closing report nothing */
+} prt_ksrc;
+
+/* ---------------------------------------------------------------- partitions */
+
+static int ksrc_topic(prt_ksrc *ks, const char *name)
+{
+    for (int i = 0; i < ks->ntopics; i++)
+        if (strcmp(ks->topics[i].name, name) == 0)
+            return i;
+    prt_ktopic *v = realloc(ks->topics, (size_t)(ks->ntopics + 1) * sizeof *v);
+    prt_assert(v != NULL);
+    ks->topics = v;
+    prt_ktopic *t = &v[ks->ntopics];
+    memset(t, 0, sizeof *t);
+    t->name = strdup(name);
+    prt_assert(t->name != NULL);
+    return ks->ntopics++;
+}
+
+/* The dense index of (topic, partition), created on first sight. */
+static int32_t ksrc_part(prt_ksrc *ks, const char *topic, int32_t partition)
+{
+    int ti = ksrc_topic(ks, topic); /* may move ks->topics */
+    prt_ktopic *t = &ks->topics[ti];
+    if (partition >= t->ndense) {
+        int n = t->ndense ? t->ndense : 4;
+        while (n <= partition)
+            n *= 2;
+        int32_t *v = realloc(t->dense, (size_t)n * sizeof *v);
+        prt_assert(v != NULL);
+        for (int i = t->ndense; i < n; i++)
+            v[i] = -1;
+        t->dense = v;
+        t->ndense = n;
+    }
+    if (t->dense[partition] < 0) {
+        prt_kpart *v = realloc(ks->parts, (size_t)(ks->nparts + 1) * sizeof *v);
+        prt_assert(v != NULL);
+        ks->parts = v;
+        memset(&v[ks->nparts], 0, sizeof v[0]);
+        v[ks->nparts].t = (int)(t - ks->topics);
+        v[ks->nparts].partition = partition;
+        t->dense[partition] = ks->nparts++;
+    }
+    return t->dense[partition];
+}
+
+/* Dense index of a message's partition: a pointer compare on the topic handle in the common case. */
+static int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
+{
+    for (int i = 0; i < ks->ntopics; i++) {
+        prt_ktopic *t = &ks->topics[i];
+        if (t->rkt == m->rkt && m->partition < t->ndense && t->dense[m->partition] >= 0)
+            return t->dense[m->partition];
+    }
+    const char *name = rd_kafka_topic_name(m->rkt);
+    int32_t d = ksrc_part(ks, name, m->partition);
+    ks->topics[ks->parts[d].t].rkt = m->rkt;
+    return d;
+}
+
+/* Start offset of a partition at its first assignment (timestamps are resolved by the caller). */
+static int64_t ksrc_start_offset(const prt_ksrc *ks, int32_t partition)
+{
+    switch (ks->mode) {
+    case PRT_KS_EARLIEST: return RD_KAFKA_OFFSET_BEGINNING;
+    case PRT_KS_LATEST: return RD_KAFKA_OFFSET_END;
+    case PRT_KS_TIMESTAMP: return ks->start_ts;
+    case PRT_KS_OFFSETS:
+        if (partition < ks->noffsets && ks->offsets[partition] >= 0)
+            return ks->offsets[partition];
+        return RD_KAFKA_OFFSET_INVALID;
+    default: return RD_KAFKA_OFFSET_INVALID; /* committed offset, else auto.offset.reset */
+    }
+}
+
+/* Sets the start offsets of the partitions in l that were never started (and marks them). */
+static int ksrc_position(prt_ksrc *ks, rd_kafka_topic_partition_list_t *l)
+{
+    rd_kafka_topic_partition_list_t *by_time = rd_kafka_topic_partition_list_new(l->cnt ? l->cnt : 1);
+    for (int i = 0; i < l->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &l->elems[i];
+        int32_t d = ksrc_part(ks, tp->topic, tp->partition); /* may move ks->parts */
+        prt_kpart *p = &ks->parts[d];
+        if (p->started) {
+            tp->offset = RD_KAFKA_OFFSET_INVALID;
+            continue;
+        }
+        p->started = 1;
+        tp->offset = ksrc_start_offset(ks, tp->partition);
+        if (ks->mode == PRT_KS_TIMESTAMP)
+            rd_kafka_topic_partition_list_add(by_time, tp->topic, tp->partition)->offset = ks->start_ts;
+    }
+    int rc = PRT_OK;
+    if (by_time->cnt) {
+        rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(ks->rk, by_time, 30000);
+        if (err) {
+            prt_log(ks->s->job, "%s: cannot look up offsets for timestamp %lld: %s", ks->what,
+                    (long long)ks->start_ts, rd_kafka_err2str(err));
+            rc = PRT_ERR;
+        }
+        for (int i = 0; i < by_time->cnt && rc == PRT_OK; i++) {
+            rd_kafka_topic_partition_t *q = &by_time->elems[i];
+            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(l, q->topic, q->partition);
+            /* -1 (no record at or after the timestamp) means: from the end */
+            tp->offset = q->err ? RD_KAFKA_OFFSET_END : q->offset < 0 ? RD_KAFKA_OFFSET_END : q->offset;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(by_time);
+    return rc;
+}
+
+/* Stores the offsets of what poll delivered; auto-commit sends them to the group. */
+static void ksrc_store(prt_ksrc *ks)
+{
+    int dirty = 0;
+    for (int i = 0; i < ks->nparts; i++)
+        dirty += ks->parts[i].dirty;
+    if (!dirty)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(dirty);
+    for (int i = 0; i < ks->nparts; i++) {
+        prt_kpart *p = &ks->parts[i];
+        if (!p->dirty)
+            continue;
+        p->dirty = 0;
+        rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset = p->next;
+    }
+    /* __STATE: partitions revoked meanwhile; their records were delivered, the next owner redoes them */
+    rd_kafka_offsets_store(ks->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t *l, void *opaque)
+{
+    prt_ksrc *ks = opaque;
+    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *e = NULL;
+    rd_kafka_resp_err_t aerr = 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (ksrc_position(ks, l) != PRT_OK)
+            ks->fatal = 1;
+        for (int i = 0; i < l->cnt; i++) {
+            int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
+            ks->parts[d].assigned = 1;
+            prt_source_partition_add(ks->s, d);
+        }
+        if (coop)
+            e = rd_kafka_incremental_assign(rk, l);
+        else
+            aerr = rd_kafka_assign(rk, l);
+    } else {
+        ksrc_store(ks);
+        if (!rd_kafka_assignment_lost(rk))
+            rd_kafka_commit(rk, NULL, 0); /* best effort: the next owner starts after our records */
+        for (int i = 0; i < l->cnt; i++) {
+            int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
+            ks->parts[d].assigned = 0;
+            if (!ks->closing) /* leaving the group at close must not move the watermark */
+                prt_source_partition_remove(ks->s, d);
+        }
+        if (coop)
+            e = rd_kafka_incremental_unassign(rk, l);
+        else
+            aerr = rd_kafka_assign(rk, NULL);
+    }
+    if (e) {
+        prt_log(ks->s->job, "%s: partition assignment failed: %s", ks->what, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        ks->fatal = 1;
+    } else if (aerr) {
+        prt_log(ks->s->job, "%s: partition assignment failed: %s", ks->what, rd_kafka_err2str(aerr));
+        ks->fatal = 1;
+    }
+}
+
+static int prt_kafka_transient(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+           err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+           err == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
+}
+
+static void ksrc_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    prt_ksrc *ks = opaque;
+    if (ks->closing)
+        return;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[512];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        prt_log(ks->s->job, "%s: fatal Kafka error: %s", ks->what, buf);
+        ks->fatal = 1;
+    } else if (prt_kafka_transient(err)) {
+        if (!ks->lost) /* librdkafka reconnects by itself; say so once per outage */
+            prt_log(ks->s->job, "%s: lost connection to Kafka (%s); retrying", ks->what, reason);
+        ks->lost = 1;
+    } else if (ks->errs_logged < 20) {
+        ks->errs_logged++;
+        prt_log(ks->s->job, "%s: Kafka: %s", ks->what, reason);
+    }
+}
+
+/* ---------------------------------------------------------------- open */
+
+typedef struct prt_koffsets_arg {
+    prt_ksrc *ks;
+    int bad;
+} prt_koffsets_arg;
+
+static int ksrc_offset_setting(void *arg, const char *rest, const char *value)
+{
+    prt_koffsets_arg *a = arg;
+    prt_ksrc *ks = a->ks;
+    char *end;
+    errno = 0;
+    long p = strtol(rest, &end, 10);
+    if (*end || end == rest || p < 0 || p > 1000000) {
+        prt_log(ks->s->job, "%s: startup.offsets: '%s' is not a partition number", ks->what, rest);
+        return a->bad = 1;
+    }
+    long long o = strtoll(value, &end, 10);
+    if (*end || end == value || o < 0 || errno) {
+        prt_log(ks->s->job, "%s: startup.offsets.%s: '%s' is not an offset", ks->what, rest, value);
+        return a->bad = 1;
+    }
+    if (p >= ks->noffsets) {
+        int64_t *v = realloc(ks->offsets, (size_t)(p + 1) * sizeof *v);
+        prt_assert(v != NULL);
+        for (long i = ks->noffsets; i <= p; i++)
+            v[i] = -1;
+        ks->offsets = v;
+        ks->noffsets = (int)p + 1;
+    }
+    ks->offsets[p] = o;
+    return 0;
+}
+
+static const char *ksrc_cfg(prt_ksrc *ks, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s%s", ks->s->prefix, name);
+    return prt_cfg(ks->s->job, path);
+}
+
+/* startup and auto_offset_reset settings; also sets auto.offset.reset on conf. */
+static int ksrc_startup(prt_ksrc *ks, rd_kafka_conf_t *conf)
+{
+    prt_job *j = ks->s->job;
+    char path[256];
+    const char *reset = ksrc_cfg(ks, "auto_offset_reset");
+    if (!reset)
+        reset = "latest";
+    if (strcmp(reset, "earliest") != 0 && strcmp(reset, "latest") != 0) {
+        prt_log(j, "%s: auto_offset_reset must be earliest or latest, not '%s'", ks->what, reset);
+        return PRT_ERR;
+    }
+    if (prt_kafka_set(j, ks->what, conf, "auto.offset.reset", reset) != PRT_OK)
+        return PRT_ERR;
+
+    const char *st = ksrc_cfg(ks, "startup");
+    snprintf(path, sizeof path, "%sstartup.timestamp", ks->s->prefix);
+    if (prt_cfg(j, path)) {
+        if (prt_cfg_int(j, path, 0, &ks->start_ts) != PRT_OK)
+            return PRT_ERR;
+        ks->mode = PRT_KS_TIMESTAMP;
+        return PRT_OK;
+    }
+    snprintf(path, sizeof path, "%sstartup.offsets.", ks->s->prefix);
+    prt_koffsets_arg a = { ks, 0 };
+    prt_cfg_each(j, path, ksrc_offset_setting, &a);
+    if (a.bad)
+        return PRT_ERR;
+    if (ks->noffsets) {
+        ks->mode = PRT_KS_OFFSETS;
+        return PRT_OK;
+    }
+    if (!st || strcmp(st, "group-offsets") == 0)
+        ks->mode = PRT_KS_GROUP;
+    else if (strcmp(st, "earliest") == 0)
+        ks->mode = PRT_KS_EARLIEST;
+    else if (strcmp(st, "latest") == 0)
+        ks->mode = PRT_KS_LATEST;
+    else {
+        prt_log(j, "%s: startup must be earliest, latest, group-offsets, {timestamp: MS} or "
+                "{offsets: {PARTITION: OFFSET}}, not '%s'", ks->what, st);
+        return PRT_ERR;
+    }
+    return PRT_OK;
+}
+
+/* Splits the comma-joined topic list into ks->topics (in order). */
+static int ksrc_topic_list(prt_ksrc *ks, const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        while (n && (*p == ' ')) p++, n--;
+        while (n && p[n - 1] == ' ') n--;
+        if (n) {
+            char name[256];
+            if (n >= sizeof name) {
+                prt_log(ks->s->job, "%s: topic name too long", ks->what);
+                return PRT_ERR;
+            }
+            memcpy(name, p, n);
+            name[n] = 0;
+            ksrc_topic(ks, name);
+        }
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    if (ks->ntopics == 0) {
+        prt_log(ks->s->job, "%s: topics is empty", ks->what);
+        return PRT_ERR;
+    }
+    return PRT_OK;
+}
+
+/* bounded: assigns every partition of the topics, with its end at the current high watermark. */
+static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, int timeout_ms)
+{
+    prt_job *j = ks->s->job;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    int rc = PRT_OK;
+    for (int t = 0; t < ks->ntopics && rc == PRT_OK; t++) {
+        const struct rd_kafka_metadata_topic *mt = prt_kafka_md_topic(md, ks->topics[t].name);
+        for (int i = 0; mt && i < mt->partition_cnt && rc == PRT_OK; i++) {
+            int32_t pn = mt->partitions[i].id;
+            int64_t lo = 0, hi = 0;
+            rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(ks->rk, mt->topic, pn, &lo, &hi, timeout_ms);
+            if (err) {
+                prt_log(j, "%s: cannot read the end offset of %s [%d]: %s", ks->what, mt->topic, pn,
+                        rd_kafka_err2str(err));
+                rc = PRT_ERR;
+                break;
+            }
+            int32_t d = ksrc_part(ks, mt->topic, pn);
+            ks->parts[d].end = hi;
+            ks->parts[d].done = hi <= lo;
+            rd_kafka_topic_partition_list_add(l, mt->topic, pn);
+        }
+    }
+    if (rc == PRT_OK)
+        rc = ksrc_position(ks, l);
+    if (rc == PRT_OK) {
+        ks->remaining = 0;
+        for (int d = 0; d < ks->nparts; d++) {
+            prt_kpart *p = &ks->parts[d];
+            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(l, ks->topics[p->t].name, p->partition);
+            if (tp && (tp->offset == RD_KAFKA_OFFSET_END || (tp->offset >= 0 && tp->offset >= p->end)))
+                p->done = 1;
+            p->assigned = 1;
+            if (!p->done) {
+                ks->remaining++;
+                prt_source_partition_add(ks->s, d);
+            }
+        }
+        rd_kafka_resp_err_t err = rd_kafka_assign(ks->rk, l);
+        if (err) {
+            prt_log(j, "%s: cannot assign partitions: %s", ks->what, rd_kafka_err2str(err));
+            rc = PRT_ERR;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return rc;
+}
+
+static void ksrc_free(prt_ksrc *ks)
+{
+    ks->closing = 1;
+    if (ks->rk) {
+        rd_kafka_consumer_close(ks->rk); /* commits the stored offsets, leaves the group */
+        rd_kafka_destroy(ks->rk);
+    }
+    for (int i = 0; i < ks->ntopics; i++) {
+        free(ks->topics[i].name);
+        free(ks->topics[i].dense);
+    }
+    free(ks->topics);
+    free(ks->parts);
+    free(ks->offsets);
+    free(ks);
+}
+
+static int ksrc_open(prt_source *s)
+{
+    prt_job *j = s->job;
+    prt_ksrc *ks = calloc(1, sizeof *ks);
+    prt_assert(ks != NULL);
+    ks->s = s;
+    snprintf(ks->what, sizeof ks->what, "source %s", s->desc->name);
+
+    const char *bootstrap = prt_kafka_bootstrap(j, ks->what, s->prefix);
+    const char *topics = ksrc_cfg(ks, "topics");
+    const char *pattern = ksrc_cfg(ks, "topic_pattern");
+    const char *group = ksrc_cfg(ks, "group");
+    int64_t timeout_ms = 0;
+    char path[256], regex[1024];
+    snprintf(path, sizeof path, "%sconnect_timeout", s->prefix);
+    int rc = bootstrap ? PRT_OK : PRT_ERR;
+    if (rc == PRT_OK)
+        rc = prt_cfg_dur(j, path, 10000, &timeout_ms);
+    snprintf(path, sizeof path, "%sbounded", s->prefix);
+    if (rc == PRT_OK)
+        rc = prt_cfg_bool(j, path, 0, &ks->bounded);
+    if (rc == PRT_OK && !topics == !pattern) {
+        prt_log(j, "%s: set exactly one of topics and topic_pattern", ks->what);
+        rc = PRT_ERR;
+    }
+    regex_t re;
+    int have_re = 0;
+    if (rc == PRT_OK && pattern) {
+        /* librdkafka subscribes to a regex when the name starts with ^ */
+        snprintf(regex, sizeof regex, "%s%s", pattern[0] == '^' ? "" : "^", pattern);
+        char rerr[256];
+        int e = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
+        if (e) {
+            regerror(e, &re, rerr, sizeof rerr);
+            prt_log(j, "%s: topic_pattern '%s': %s", ks->what, pattern, rerr);
+            rc = PRT_ERR;
+        } else {
+            have_re = 1;
+        }
+    }
+    if (rc == PRT_OK && topics)
+        rc = ksrc_topic_list(ks, topics);
+
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rc == PRT_OK) {
+        /* defaults first so that properties.* can override them */
+        rc = prt_kafka_set(j, ks->what, conf, "bootstrap.servers", bootstrap);
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "group.id", group ? group : j->desc->pipeline);
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "log_level", "2"); /* errors come via error_cb */
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "fetch.wait.max.ms", "100");
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "session.timeout.ms", "10000");
+        if (rc == PRT_OK)
+            rc = ksrc_startup(ks, conf);
+        if (rc == PRT_OK)
+            rc = prt_kafka_apply_properties(j, ks->what, s->prefix, conf);
+        /* what the connector relies on, after the user's properties */
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "enable.auto.offset.store", "false");
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "enable.partition.eof", ks->bounded ? "true" : "false");
+    }
+    if (rc != PRT_OK) {
+        rd_kafka_conf_destroy(conf);
+        if (have_re)
+            regfree(&re);
+        ksrc_free(ks);
+        return PRT_ERR;
+    }
+    rd_kafka_conf_set_opaque(conf, ks);
+    rd_kafka_conf_set_error_cb(conf, ksrc_error);
+    rd_kafka_conf_set_rebalance_cb(conf, ksrc_rebalance);
+    char errstr[512];
+    ks->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!ks->rk) {
+        prt_log(j, "%s: %s", ks->what, errstr);
+        rd_kafka_conf_destroy(conf);
+        rc = PRT_ERR;
+    }
+    if (rc == PRT_OK)
+        rd_kafka_poll_set_consumer(ks->rk);
+
+    /* Check the cluster and the topics now, so a typo fails at start and not silently later. */
+    const struct rd_kafka_metadata *md = NULL;
+    if (rc == PRT_OK && !(md = prt_kafka_metadata(j, ks->what, ks->rk, bootstrap, (int)timeout_ms)))
+        rc = PRT_ERR;
+    for (int t = 0; rc == PRT_OK && t < ks->ntopics; t++) {
+        const struct rd_kafka_metadata_topic *mt = prt_kafka_md_topic(md, ks->topics[t].name);
+        if (!mt || mt->err) {
+            prt_log(j, "%s: topic %s: %s", ks->what, ks->topics[t].name,
+                    mt ? rd_kafka_err2str(mt->err) : "no such topic");
+            rc = PRT_ERR;
+        }
+    }
+    if (rc == PRT_OK && have_re) {
+        for (int i = 0; i < md->topic_cnt; i++)
+            if (regexec(&re, md->topics[i].topic, 0, NULL, 0) == 0 && !md->topics[i].err)
+                ksrc_topic(ks, md->topics[i].topic);
+        if (ks->ntopics == 0)
+            prt_log(j, "%s: no topic matches ^%s yet%s", ks->what, pattern[0] == '^' ? pattern + 1 : pattern,
+                    ks->bounded ? "" : "; waiting for one");
+    }
+    if (rc == PRT_OK && ks->bounded) {
+        rc = ksrc_open_bounded(ks, md, (int)timeout_ms);
+    } else if (rc == PRT_OK) {
+        rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(ks->ntopics ? ks->ntopics : 1);
+        if (have_re) {
+            rd_kafka_topic_partition_list_add(sub, regex, RD_KAFKA_PARTITION_UA);
+        } else {
+            for (int t = 0; t < ks->ntopics; t++)
+                rd_kafka_topic_partition_list_add(sub, ks->topics[t].name, RD_KAFKA_PARTITION_UA);
+        }
+        rd_kafka_resp_err_t err = rd_kafka_subscribe(ks->rk, sub);
+        rd_kafka_topic_partition_list_destroy(sub);
+        if (err) {
+            prt_log(j, "%s: cannot subscribe: %s", ks->what, rd_kafka_err2str(err));
+            rc = PRT_ERR;
+        }
+    }
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (have_re)
+        regfree(&re);
+    if (rc != PRT_OK) {
+        ksrc_free(ks);
+        return PRT_ERR;
+    }
+    s->impl = ks;
+    return PRT_OK;
+}
+
+/* ---------------------------------------------------------------- poll */
+
+/* bounded: partition d has nothing more to deliver. */
+static void ksrc_done(prt_ksrc *ks, int32_t d)
+{
+    prt_kpart *p = &ks->parts[d];
+    if (p->done)
+        return;
+    p->done = 1;
+    ks->remaining--;
+    prt_source_partition_remove(ks->s, d); /* a finished partition no longer holds the watermark */
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition);
+    rd_kafka_pause_partitions(ks->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* A message that carries an error instead of a record. Returns PRT_ERR when it is fatal. */
+static int ksrc_msg_error(prt_ksrc *ks, rd_kafka_message_t *m)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (ks->bounded && m->rkt)
+            ksrc_done(ks, ksrc_msg_part(ks, m));
+        return PRT_OK;
+    }
+    char buf[512];
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_fatal_error(ks->rk, buf, sizeof buf)) {
+        if (!ks->fatal)
+            prt_log(ks->s->job, "%s: fatal Kafka error: %s", ks->what, rd_kafka_message_errstr(m));
+        ks->fatal = 1;
+        return PRT_ERR;
+    }
+    if (prt_kafka_transient(m->err)) {
+        if (!ks->lost)
+            prt_log(ks->s->job, "%s: lost connection to Kafka (%s); retrying", ks->what, rd_kafka_message_errstr(m));
+        ks->lost = 1;
+    } else if (ks->errs_logged < 20) {
+        ks->errs_logged++;
+        prt_log(ks->s->job, "%s: Kafka: %s%s%s", ks->what, m->rkt ? rd_kafka_topic_name(m->rkt) : "",
+                m->rkt ? ": " : "", rd_kafka_message_errstr(m));
+    }
+    return PRT_OK;
+}
+
+static int ksrc_poll(prt_source *s, int max, int timeout_ms)
+{
+    prt_ksrc *ks = s->impl;
+    if (ks->fatal)
+        return PRT_ERR;
+    if (ks->bounded && ks->remaining == 0)
+        return PRT_SRC_EOF;
+    int n = 0, wait = timeout_ms;
+    while (n < max) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, wait);
+        wait = 0;
+        if (!m)
+            break;
+        if (m->err) {
+            int rc = ksrc_msg_error(ks, m);
+            rd_kafka_message_destroy(m);
+            if (rc != PRT_OK)
+                return PRT_ERR;
+            continue;
+        }
+        int32_t d = ksrc_msg_part(ks, m);
+        prt_kpart *p = &ks->parts[d];
+        if (ks->bounded && (p->done || m->offset >= p->end)) {
+            ksrc_done(ks, d);
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        rd_kafka_timestamp_type_t tstype;
+        int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+        prt_raw raw = {
+            .data = { m->payload ? (const char *)m->payload : "", m->payload ? m->len : 0 },
+            .key = { m->key ? (const char *)m->key : "", m->key ? m->key_len : 0 },
+            .origin = ks->topics[p->t].name,
+            .partition = d,
+            .offset = m->offset,
+            .timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? PRT_NO_TS : ts,
+        };
+        prt_source_deliver(s, &raw);
+        p->next = m->offset + 1;
+        p->dirty = 1;
+        n++;
+        if (ks->bounded && m->offset >= p->end - 1)
+            ksrc_done(ks, d);
+        rd_kafka_message_destroy(m);
+    }
+    if (n > 0) {
+        ksrc_store(ks);
+        if (ks->lost)
+            prt_log(s->job, "%s: connection to Kafka restored", ks->what);
+        ks->lost = 0;
+    }
+    if (ks->fatal)
+        return PRT_ERR;
+    if (ks->bounded && ks->remaining == 0 && n == 0)
+        return PRT_SRC_EOF;
+    return n;
+}
+
+static void ksrc_close(prt_source *s)
+{
+    if (s->impl)
+        ksrc_free(s->impl);
+    s->impl = NULL;
+}
+
+const prt_source_ops prt_src_kafka = { "kafka", ksrc_open, ksrc_poll, ksrc_close };
