@@ -701,7 +701,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     const char *cctx = pc_sprintf(f->a, "%s source '%s'", ck->s, key->s);
     if (conn == PC_CONN_KAFKA) {
         static const char *const kk[] = { "bootstrap", "topics", "topic_pattern", "group", "startup",
-                                          "auto_offset_reset", "bounded", "properties" };
+                                          "auto_offset_reset", "bounded", "properties", "connect_timeout" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, kk, NKEYS(kk), cctx);
             if (!pc_get(cv, "bootstrap"))
@@ -725,6 +725,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                     }
                 } else if (!strcmp(k, "bounded")) {
                     pc_setting_v(f, path, v, k, VK_BOOL, NULL);
+                } else if (!strcmp(k, "connect_timeout")) {
+                    pc_setting_v(f, path, v, k, VK_DUR, NULL);
                 } else if (!strcmp(k, "auto_offset_reset")) {
                     static const char *const e[] = { "earliest", "latest", NULL };
                     pc_setting_v(f, path, v, k, VK_ENUM, e);
@@ -1412,11 +1414,11 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
     const char *base = is_errors ? pc_sprintf(f->a, "errors.%s", ck->s) : pc_sprintf(f->a, "sinks.%s.%s", key->s, ck->s);
     const char *cctx = pc_sprintf(f->a, "%s of %s", ck->s, ctx);
     if (!strcmp(ck->s, "kafka")) {
-        static const char *const kk[] = { "bootstrap", "topic", "key", "properties" };
+        static const char *const kk[] = { "bootstrap", "topic", "key", "properties", "flush_timeout" };
         sk->conn = PC_CONN_KAFKA;
         if (pc_expect(f, cv, PC_Y_MAP, "kafka"))
             return;
-        pc_keys(f, cv, kk, 4, cctx);
+        pc_keys(f, cv, kk, NKEYS(kk), cctx);
         if (!pc_get(cv, "bootstrap"))
             pc_missing_in(f, cv, ck->loc, "bootstrap", cctx);
         if (!pc_get(cv, "topic"))
@@ -1429,6 +1431,8 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
                 pc_setting_v(f, path, v, k, VK_STR, NULL);
             else if (!strcmp(k, "properties"))
                 pc_properties(f, path, v);
+            else if (!strcmp(k, "flush_timeout"))
+                pc_setting_v(f, path, v, k, VK_DUR, NULL);
             else if (!strcmp(k, "key"))
                 sk->key = pc_expr_parse(&f->ec, v);
         }
