@@ -449,6 +449,8 @@ static void pc_check_stage(pc_chk *c, int k)
     case PC_S_AGGREGATE: {
         int is_win = st->kind == PC_S_WINDOW;
         if (pc_keyed_input(c, st, in, is_win ? "a window" : "an aggregate")) {
+            pc_row scratch = pc_row_copy(f->a, &(pc_row){ NULL, 0 }, st->naggs + 1);
+            pc_check_aggs(c, st, &scratch); /* still report type errors in the aggregates */
             rc = -1;
             break;
         }

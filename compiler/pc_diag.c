@@ -55,13 +55,12 @@ static int pc_diag_line(const pc_diags *d, int line, const char **start, size_t 
     return 1;
 }
 
-static void pc_diag_quote(pc_diags *d, pc_loc at)
+static void pc_diag_quote(pc_diags *d, FILE *f, pc_loc at)
 {
     const char *s;
     size_t n;
     if (!pc_diag_line(d, at.line, &s, &n))
         return;
-    FILE *f = d->out;
     fprintf(f, "%5d | ", at.line);
     for (size_t i = 0; i < n; i++)
         fputc(s[i] ? s[i] : ' ', f);
@@ -104,9 +103,85 @@ static void pc_diag_quote(pc_diags *d, pc_loc at)
     fputc('\n', f);
 }
 
+typedef struct pc_dchunk {
+    int line, col, seq;
+    char *text;
+    size_t len;
+} pc_dchunk;
+
+void pc_diag_sort_begin(pc_diags *d) { d->sorting = 1; }
+
+static int pc_dchunk_cmp(const void *a_, const void *b_)
+{
+    const pc_dchunk *a = a_, *b = b_;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+void pc_diag_flush(pc_diags *d)
+{
+    if (d->nchunks > 1)
+        qsort(d->chunks, (size_t)d->nchunks, sizeof *d->chunks, pc_dchunk_cmp);
+    for (int i = 0; i < d->nchunks; i++) {
+        fwrite(d->chunks[i].text, 1, d->chunks[i].len, d->out);
+        free(d->chunks[i].text);
+    }
+    free(d->chunks);
+    d->chunks = NULL;
+    d->nchunks = d->capchunks = 0;
+    d->sorting = 0;
+}
+
+static void pc_diag_render(pc_diags *d, FILE *f, int kind, pc_loc at, const char *flag, const char *fmt,
+                           va_list ap);
+
 static void pc_diag_emit(pc_diags *d, int kind, pc_loc at, const char *flag, const char *fmt, va_list ap)
 {
-    FILE *f = d->out;
+    if (!d->sorting) {
+        pc_diag_render(d, d->out, kind, at, flag, fmt, ap);
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) { /* out of memory: print at once rather than lose it */
+        pc_diag_render(d, d->out, kind, at, flag, fmt, ap);
+        return;
+    }
+    pc_diag_render(d, mem, kind, at, flag, fmt, ap);
+    fclose(mem);
+    if (kind == PC_D_NOTE && d->nchunks > 0) { /* a note belongs to the diagnostic before it */
+        pc_dchunk *c = &d->chunks[d->nchunks - 1];
+        char *joined = realloc(c->text, c->len + len + 1);
+        if (joined) {
+            memcpy(joined + c->len, text, len + 1);
+            c->text = joined;
+            c->len += len;
+        }
+        free(text);
+        return;
+    }
+    if (d->nchunks == d->capchunks) {
+        int cap = d->capchunks ? 2 * d->capchunks : 16;
+        pc_dchunk *nc = realloc(d->chunks, sizeof *nc * (size_t)cap);
+        if (!nc) {
+            fwrite(text, 1, len, d->out);
+            free(text);
+            return;
+        }
+        d->chunks = nc;
+        d->capchunks = cap;
+    }
+    d->chunks[d->nchunks] = (pc_dchunk){ at.line, at.col, d->nchunks, text, len };
+    d->nchunks++;
+}
+
+static void pc_diag_render(pc_diags *d, FILE *f, int kind, pc_loc at, const char *flag, const char *fmt,
+                           va_list ap)
+{
     static const char *const names[] = { "error", "warning", "note" };
     static const char *const colors[] = { C_RED, C_MAG, C_CYAN };
     if (d->color)
@@ -126,7 +201,7 @@ static void pc_diag_emit(pc_diags *d, int kind, pc_loc at, const char *flag, con
     if (at.line > 0) {
         int same = kind == PC_D_NOTE && pc_diag_last.line == at.line && pc_diag_last.col == at.col;
         if (!same)
-            pc_diag_quote(d, at);
+            pc_diag_quote(d, f, at);
     }
     if (kind != PC_D_NOTE)
         pc_diag_last = at;

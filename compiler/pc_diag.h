@@ -22,6 +22,11 @@ typedef struct pc_diags {
     FILE *out;          /* default stderr */
     int color;
     int errors, warnings;
+    /* while sorting (pc_diag_sort_begin .. pc_diag_flush), each diagnostic and its notes are held
+     * back and then printed in source order, as a one-pass compiler would report them */
+    int sorting;
+    struct pc_dchunk *chunks;
+    int nchunks, capchunks;
 } pc_diags;
 
 void pc_diag_init(pc_diags *d, const char *file, const char *text, size_t text_len, FILE *out);
@@ -33,5 +38,8 @@ void pc_note(pc_diags *d, pc_loc at, const char *fmt, ...) __attribute__((format
 /* A hint with no source line: "orders.yaml:3:1: note: did you mean 'schemas'?" is a note;
  * pc_error_file is for errors about the file as a whole (cannot open, empty). */
 void pc_error_file(pc_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void pc_diag_sort_begin(pc_diags *d);
+void pc_diag_flush(pc_diags *d); /* prints what was held back, by position (stable), and frees it */
 
 #endif

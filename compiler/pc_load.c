@@ -8,7 +8,7 @@
 #include "pc_front.h"
 #include "pc_load.h"
 
-pc_pipeline *pc_load_text(pc_arena *a, pc_diags *d, const char *file, const char *text, size_t len)
+static pc_pipeline *load_text(pc_arena *a, pc_diags *d, const char *file, const char *text, size_t len)
 {
     char *copy = pc_strndup(a, text, len);
     d->text = copy;
@@ -34,6 +34,14 @@ pc_pipeline *pc_load_text(pc_arena *a, pc_diags *d, const char *file, const char
         return NULL;
     pc_check(&f);
     return d->errors > errors0 ? NULL : f.p;
+}
+
+pc_pipeline *pc_load_text(pc_arena *a, pc_diags *d, const char *file, const char *text, size_t len)
+{
+    pc_diag_sort_begin(d);
+    pc_pipeline *p = load_text(a, d, file, text, len);
+    pc_diag_flush(d);
+    return p;
 }
 
 pc_pipeline *pc_load(pc_arena *a, pc_diags *d, const char *path)
