@@ -167,13 +167,16 @@ if [ "$distinct" -eq 30 ] && [ $((na + nb)) -eq 30 ] && [ "$na" -gt 0 ] && [ "$n
 else fail kafka/consumer_group "process A read $na, B read $nb, distinct $distinct"; fi
 
 # --- every broker down, then back: the source logs the loss once and goes on
-probe_for 40 -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
+# (the probe lives longer than every wait below; reconnect backoff capped at 1 s so that the
+#  rejoin after "up" does not wait out librdkafka's default 10 s backoff)
+probe_for 100 -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn \
+    -s sources.in.kafka.properties.reconnect.backoff.max.ms=1000 -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
 D=$!; PIDS="$PIDS $D"
 sleep 6; echo "a:before" | produce -t dn; sleep 1
 kill -USR1 "$PID_main"; sleep 6; kill -USR2 "$PID_main"; sleep 2
 echo "b:after" | produce -t dn
 in_topic=$(kcat -C -b "$BS" -t dn -e -o beginning -f '%s\n' 2>/dev/null | grep -c '^after$')
-i=0; while ! grep -q 'value=after' "$T/dn.out" && [ $i -lt 40 ]; do sleep 1; i=$((i + 1)); done
+i=0; while ! grep -q 'value=after' "$T/dn.out" && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
 kill -INT $D 2>/dev/null; wait $D 2>/dev/null
 got=$(fields < "$T/dn.out" | awk '{print $4}' | tr '\n' ' ')
 [ "$in_topic" -eq 1 ] || got="$got(kcat could not produce 'after')"
