@@ -68,6 +68,14 @@ const char *pc_gen_row_build(pc_gen *g, const pc_row *from, const char *src, con
     return r;
 }
 
+/* The body of a C character literal for c ('\'' and '\\' escaped). */
+static const char *char_body(pc_gen *g, char c)
+{
+    if (c == '\'' || c == '\\')
+        return pc_sprintf(g->a, "\\%c", c);
+    return pc_sprintf(g->a, "%c", c);
+}
+
 static const char *conn_name(pc_conn c)
 {
     switch (c) {
@@ -331,14 +339,13 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header) {
             pc_sb_printf(&fields, "/* header line, once */\nif (!((pg__state *)j->state)->header_%s) {\n", sk->name);
             pc_sb_printf(&fields, "    ((pg__state *)j->state)->header_%s = 1;\n", sk->name);
-            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n", delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : (char[]){ delim, 0 });
+            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n", char_body(g, delim));
             for (int i = 0; i < row->nfields; i++)
                 if (!row->fields[i].hidden)
                     pc_sb_printf(&fields, "    prt_w_str(&w, NULL, PRT_STR_LIT(\"%s\"));\n", row->fields[i].name);
             pc_sb_puts(&fields, "    prt_w_end(&w);\n    prt_emit(j, ");
             pc_sb_printf(&fields, "%d, key, prt_buf_str(&j->out), ts);\n", k);
-            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n}\n",
-                         delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : (char[]){ delim, 0 });
+            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n}\n", char_body(g, delim));
             pc_sb_printf(&g->state, "int header_%s; /* sink %s: csv header written */\n", sk->name, sk->name);
         }
         for (int i = 0; i < row->nfields; i++) {
@@ -356,7 +363,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "sink", "name", sk->name, "index", pc_sprintf(g->a, "%d", k), "what", what,
                 "in_type", in, "format", out_format(sk->format.kind),
-                "delim", delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : pc_sprintf(g->a, "%c", delim),
+                "delim", char_body(g, delim),
                 "key", pc_sb_arena(&key, g->a), "fields", pc_sb_arena(&fields, g->a), NULL);
         pc_sb_free(&fields);
         pc_sb_free(&key);
@@ -424,7 +431,7 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
         break;
     case PC_FMT_CSV: {
         char delim = s->format.csv_delim ? s->format.csv_delim : ',';
-        const char *dl = delim == '\'' ? "\\'" : delim == '\\' ? "\\\\" : pc_sprintf(g->a, "%c", delim);
+        const char *dl = char_body(g, delim);
         if (s->format.csv_header) {
             pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",
                          s->name, s->name);
