@@ -55,14 +55,13 @@ const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
 }
 
 /* Assigns the fields of `to` from same-named fields of row `src` (a pointer) into `o`. */
-const char *pc_gen_row_build(pc_gen *g, const pc_row *from, const char *src, const pc_row *to)
+const char *pc_gen_row_build(pc_gen *g, const char *src, const pc_row *to)
 {
     pc_sb b = { 0 };
     for (int i = 0; i < to->nfields; i++) {
         const char *n = pc_gen_cname(g, to->fields[i].name);
         pc_sb_printf(&b, "o.%s = %s->%s;\n", n, src, n);
     }
-    (void)from;
     const char *r = pc_sb_arena(&b, g->a);
     pc_sb_free(&b);
     return r;
@@ -419,7 +418,8 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
         pc_sb_puts(&conv, "PG_UNUSED(r);\nPG_UNUSED(v);\nPG_UNUSED(seen);\nPG_UNUSED(e);\n");
     if (!nvis)
         pc_sb_puts(&names, "NULL,\n");
-    pc_sb_puts(&index, "PG_UNUSED(k);");
+    if (!nvis)
+        pc_sb_puts(&index, "PG_UNUSED(k);");
 
     switch (s->format.kind) {
     case PC_FMT_KV:

@@ -33,7 +33,7 @@ const char *pc_gen_ctype(pc_type t);                              /* prt_str, in
 const char *pc_gen_out_call(pc_gen *g, int node, const char *ptr); /* "pg_<n>_out(j, ptr, ts);" */
 /* Wraps code (one or more C lines) in #line directives pointing at loc in the YAML. */
 const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code);
-const char *pc_gen_row_build(pc_gen *g, const pc_row *from, const char *src, const pc_row *to);
+const char *pc_gen_row_build(pc_gen *g, const char *src, const pc_row *to);
 
 /* pc_gen_expr.c: a C expression for e evaluated over the row pointers row (and right, in
  * joins); helpers that can fail report through a prt_eval named `ev` in scope. */

@@ -68,7 +68,7 @@ static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 static void gen_select(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     pc_tmpl(g->t, out, "select", "id", st->id, "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node],
-            "build", pc_gen_row_build(g, &st->in_row, "r", &st->out_row),
+            "build", pc_gen_row_build(g, "r", &st->out_row),
             "push", pc_gen_out_call(g, node, "&o"), NULL);
 }
 
@@ -90,7 +90,7 @@ static void gen_union(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
         int in = st->in_nodes[i];
         pc_sb_printf(&inputs, "static void pg_%s_push_%s(prt_job *j, const %s *r, int64_t ts)\n{\n    %s o;\n",
                      st->id, pc_node_name(p, in), g->ctype[in], g->ctype[node]);
-        const char *b = pc_gen_row_build(g, pc_node_row(p, in), "r", &st->out_row);
+        const char *b = pc_gen_row_build(g, "r", &st->out_row);
         for (const char *q = b; *q;) {
             const char *nl = strchr(q, '\n');
             size_t len = nl ? (size_t)(nl - q) : strlen(q);

@@ -6,34 +6,13 @@
 # delivery failures, one-line errors, embedded mode, transactions (SKIP on the mock).
 # Every wait is bounded; the trap stops every process this script started.
 . "$(dirname "$0")/lib.sh"
-TOOLS=${KAFKA_TOOLS:-$ROOT/build/tools}
 CLUSTER=$TOOLS/kafka-cluster PROBE=$TOOLS/kafka-probe TXN=$TOOLS/kafka-txn-check
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    rm -rf "$TMP_ROOT"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 for t in "$CLUSTER" "$PROBE" "$TXN"; do
     [ -x "$t" ] || { skip kafka/connectors "no $t (build first)"; exit 0; }
 done
 command -v kcat >/dev/null || { skip kafka/connectors "kcat is not installed"; exit 0; }
 T=$TMP_ROOT
 
-# start_cluster NAME ARGS…: starts a cluster, sets BS_<NAME> and PID_<NAME>
-start_cluster() {
-    n=$1; shift
-    "$CLUSTER" --port-file "$T/$n.port" "$@" < /dev/null > /dev/null 2> "$T/$n.err" &
-    pid=$!
-    PIDS="$PIDS $pid"
-    i=0
-    while [ ! -s "$T/$n.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-    [ -s "$T/$n.port" ] || { fail "kafka/$n" "cluster did not start: $(cat "$T/$n.err")"; exit 0; }
-    eval "BS_$n=\$(cat \"\$T/\$n.port\")"
-    eval "PID_$n=$pid"
-}
 start_cluster main --brokers 3 --topic t3:3 --topic tb:2 --topic tc:1 --topic wm:3 --topic out:1 \
     --topic grp:3 --topic dn:1 --topic empty:2
 BS=$BS_main

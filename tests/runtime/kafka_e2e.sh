@@ -5,15 +5,6 @@
 #   seed001_embedded  the same binary with `run --embedded-kafka`: starts, says where, stops
 # SKIP (never PASS) while build/pipec is missing or cannot build the pipeline yet.
 . "$(dirname "$0")/lib.sh"
-TOOLS=${KAFKA_TOOLS:-$ROOT/build/tools}
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    rm -rf "$TMP_ROOT"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 T=$TMP_ROOT
 [ -x "$PIPEC" ] || { skip kafka/seed001_exact "no $PIPEC (build first)"; skip kafka/seed001_embedded "no $PIPEC"; exit 0; }
 [ -x "$TOOLS/kafka-cluster" ] || { skip kafka/seed001_exact "no $TOOLS/kafka-cluster"; exit 0; }
@@ -73,11 +64,8 @@ if ! build_pipeline "$T/seed001.yaml" "$BIN" > "$T/build.out" 2>&1; then
     exit 0
 fi
 
-"$TOOLS/kafka-cluster" --topic partitioned-topic:3 --topic flink-aggregates:1 --port-file "$T/port" \
-    < /dev/null > /dev/null 2>&1 &
-PIDS="$PIDS $!"
-i=0; while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-BS=$(cat "$T/port")
+start_cluster e2e --topic partitioned-topic:3 --topic flink-aggregates:1
+BS=$BS_e2e
 put() { echo "$2" | kcat -P -b "$BS" -t partitioned-topic -p "$1" 2>/dev/null; }
 # three partitions with different event-time progress; one CANCELLED (filtered), one in a 2nd window
 put 0 'customer=customer-001,status=SHIPPED,region=eu-west,amount=10.25,ts=2024-05-23T12:00:01Z'

@@ -6,14 +6,6 @@
 #   idle_released  with `idle: 2s`, the empty partition stops counting after 2 s of wall clock:
 #                  the watermark becomes min(12 s, 13 s) - 1 ms and [0 s, 10 s) fires (n=2)
 . "$(dirname "$0")/lib.sh"
-TOOLS=${KAFKA_TOOLS:-$ROOT/build/tools}
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    rm -rf "$TMP_ROOT"
-}
-trap cleanup EXIT
 T=$TMP_ROOT
 [ -x "$PIPEC" ] || { skip kafka/idle "no $PIPEC (build first)"; exit 0; }
 [ -x "$TOOLS/kafka-cluster" ] || { skip kafka/idle "no $TOOLS/kafka-cluster"; exit 0; }
@@ -49,10 +41,8 @@ YAML
 pipeline held "" || { fail kafka/idle_held "pipec build: $(head -n 3 "$T/held.buildlog" | tr '\n' '|')"; exit 0; }
 pipeline released ", idle: 2s" || { fail kafka/idle_released "pipec build failed"; exit 0; }
 
-"$TOOLS/kafka-cluster" --topic idle-topic:3 --port-file "$T/port" < /dev/null > /dev/null 2>&1 &
-PIDS="$PIDS $!"
-i=0; while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-BS=$(cat "$T/port")
+start_cluster idle --topic idle-topic:3
+BS=$BS_idle
 put() { echo "$2" | kcat -P -b "$BS" -t idle-topic -p "$1" 2>/dev/null; }
 put 0 'k=a,ts=1000'
 put 1 'k=a,ts=2000'
@@ -66,12 +56,13 @@ for name in held released; do
     mkdir -p "$T/run-$name"
     (cd "$T/run-$name" && KAFKA_BOOTSTRAP=$BS exec timeout -s TERM 90 "$T/$name" run --quiet > out.log 2>&1) &
     PIDS="$PIDS $!"
+    JOBS="${JOBS:-} $!"
 done
 i=0
 while [ ! -s "$T/run-released/out.jsonl" ] && [ $i -lt 450 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 3
-pkill -TERM -f "$T/held run" 2>/dev/null; pkill -TERM -f "$T/released run" 2>/dev/null
-sleep 1
+for p in $JOBS; do kill -TERM "$p" 2>/dev/null; done # timeout passes SIGTERM on to the job
+for p in $JOBS; do wait "$p" 2>/dev/null; done
 echo '{"k":"a","window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:00:10Z","n":2}' > "$T/want"
 same_file kafka/idle_released "$T/want" "$T/run-released/out.jsonl" && pass kafka/idle_released
 if [ ! -s "$T/run-released/out.jsonl" ]; then
