@@ -183,7 +183,7 @@ static int gen_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
         return PRT_ERR;
     int64_t emitted = v[0], seed = v[1], start = v[2];
     if (!prt_str_eq(kind, prt_str_c(gs->spec.kind)))
-        return prt_errf(e, "position of a '%.*s' generator, this source generates '%s'",
+        return prt_errf(e, "position of generator kind '%.*s', this source generates '%s'",
                         (int)kind.n, kind.p, gs->spec.kind);
     if ((uint64_t)seed != gs->spec.seed)
         return prt_errf(e, "position of a generator with seed %lld, this source has seed %llu",
