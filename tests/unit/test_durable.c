@@ -27,6 +27,15 @@ static const char *skip_why; /* set by a test that cannot run here */
     } while (0)
 static char tdir[256];
 
+/* failures reported from helpers, named after the running case (TEST_FAIL names its function) */
+static const char *cur_test = "?";
+#define HFAIL(...) do { \
+        if (!test_failed_now) printf("FAIL %s/%s: ", test_prog(), cur_test); \
+        else printf("     "); \
+        printf(__VA_ARGS__); printf(" (%s:%d)\n", __FILE__, __LINE__); \
+        test_failed_now = 1; \
+    } while (0)
+
 static char *tpath(const char *name)
 {
     static char p[8][512];
@@ -134,11 +143,11 @@ static void expect_refused(const char *path, uint32_t maxv, const char *want, in
     char full[700];
     snprintf(full, sizeof full, "%s: %s", path, want);
     if (prt_durable_load(path, MAGIC, maxv, NULL, &out, &e) != PRT_ERR)
-        TEST_FAIL("line %d: %s was accepted, expected '%s'", line, path, want);
+        HFAIL("line %d: %s was accepted, expected '%s'", line, path, want);
     else if (strcmp(e.msg, full) != 0)
-        TEST_FAIL("line %d: reason '%s', expected '%s'", line, e.msg, full);
+        HFAIL("line %d: reason '%s', expected '%s'", line, e.msg, full);
     if (prt_durable_verify(path, MAGIC, maxv, &e) != PRT_ERR)
-        TEST_FAIL("line %d: verify accepted %s", line, path);
+        HFAIL("line %d: verify accepted %s", line, path);
     prt_buf_free(&out);
 }
 #define REFUSED(path, maxv, want) expect_refused(path, maxv, want, __LINE__)
@@ -227,9 +236,9 @@ static void expect_old(const char *path, const char *old)
     prt_err e = { { 0 } };
     prt_buf out = { 0 };
     if (prt_durable_load(path, MAGIC, 1, NULL, &out, &e) != PRT_OK)
-        TEST_FAIL("previous file lost: %s", e.msg);
+        HFAIL("previous file lost: %s", e.msg);
     else if (out.n != strlen(old) || memcmp(out.p, old, out.n) != 0)
-        TEST_FAIL("previous file changed: '%.*s'", (int)out.n, out.p);
+        HFAIL("previous file changed: '%.*s'", (int)out.n, out.p);
     prt_buf_free(&out);
 }
 
@@ -365,7 +374,7 @@ TEST(enospc_and_readonly)
         return;
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        TEST_FAIL("child status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+        HFAIL("child status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
     rmdir(tpath("mnt"));
 }
 
@@ -472,7 +481,7 @@ TEST(kill9_while_rewriting)
         int st;
         waitpid(pid, &st, 0);
         if (!WIFSIGNALED(st)) {
-            TEST_FAIL("writer exited by itself (status %d), seed %llu", WEXITSTATUS(st), (unsigned long long)seed);
+            HFAIL("writer exited by itself (status %d), seed %llu", WEXITSTATUS(st), (unsigned long long)seed);
             break;
         }
         kills++;
@@ -484,18 +493,18 @@ TEST(kill9_while_rewriting)
         if (prt_durable_load(p, MAGIC, 1, NULL, &out, &e) != PRT_OK) {
             if (!have_file && committed == 0 && strstr(e.msg, "No such file"))
                 continue; /* killed before the first commit */
-            TEST_FAIL("round %d: %s (seed %llu)", round, e.msg, (unsigned long long)seed);
+            HFAIL("round %d: %s (seed %llu)", round, e.msg, (unsigned long long)seed);
             break;
         }
         have_file = 1;
         const char *why = check_version(&out, &v);
         if (why) {
-            TEST_FAIL("round %d: %s (seed %llu)", round, why, (unsigned long long)seed);
+            HFAIL("round %d: %s (seed %llu)", round, why, (unsigned long long)seed);
             break;
         }
         /* a commit that returned is in the file; at most one more got renamed before the kill */
         if (v < committed || v > committed + 1 || v + 1 < next) {
-            TEST_FAIL("round %d: file has version %llu, last committed %llu (seed %llu)", round,
+            HFAIL("round %d: file has version %llu, last committed %llu (seed %llu)", round,
                       (unsigned long long)v, (unsigned long long)committed, (unsigned long long)seed);
             break;
         }
@@ -543,12 +552,19 @@ int main(void)
         printf("FAIL durable/setup: mkdir %s: %s\n", tdir, strerror(errno));
         return 1;
     }
+    cur_test = "round_trip";
     RUN(round_trip);
+    cur_test = "corruption_refused";
     RUN(corruption_refused);
+    cur_test = "unwritable_dir";
     RUN(unwritable_dir);
+    cur_test = "write_error_keeps_previous";
     RUN(write_error_keeps_previous);
+    cur_test = "enospc_and_readonly";
     RUN_MAYSKIP(enospc_and_readonly);
+    cur_test = "sweep";
     RUN(sweep);
+    cur_test = "kill9_while_rewriting";
     RUN(kill9_while_rewriting);
     if (getenv("PRT_BENCH"))
         bench();
