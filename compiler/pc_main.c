@@ -84,9 +84,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "pipec: error: cannot create %s: %s\n", out, strerror(errno));
                 rc = 1;
             } else {
-                o.templates_dir = pc_build_templates_dir();
+                o.templates_dir = pc_build_templates_dir(&arena, &diags);
                 char *path = pc_sprintf(&arena, "%s/%s.c", out, p->name);
-                rc = pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
+                rc = o.templates_dir && pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
             }
         } else {
             rc = pc_build(p, &o, &diags, out) == 0 ? 0 : 1;

@@ -5,6 +5,7 @@
  * Timestamps use civil-from-days arithmetic (Howard Hinnant's algorithms), never timegm.
  */
 #include "prt_scalar.h"
+#include "prt_text.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -47,24 +48,7 @@ static locale_t prt_c_loc(void)
 
 int prt_parse_int(prt_str s, int64_t *out)
 {
-    s = prt_trim(s);
-    size_t i = 0;
-    int neg = 0;
-    if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-        neg = s.p[i++] == '-';
-    if (i == s.n)
-        return PRT_ERR;
-    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < s.n; i++) {
-        if (!prt_is_digit(s.p[i]))
-            return PRT_ERR;
-        unsigned d = (unsigned)(s.p[i] - '0');
-        if (v > (lim - d) / 10)
-            return PRT_ERR; /* overflow */
-        v = v * 10 + d;
-    }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v; /* 0 - 2^63 wraps to INT64_MIN as intended */
-    return PRT_OK;
+    return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
 void prt_fmt_int(prt_buf *b, int64_t v)
@@ -84,39 +68,10 @@ void prt_fmt_int(prt_buf *b, int64_t v)
 
 #define PRT_FLOAT_MAX_TEXT 512 /* longer numbers (hundreds of digits) are rejected */
 
-/* [+-]? (digits [. digits*] | . digits) ([eE] [+-]? digits)? — exactly what strtod reads as a
- * decimal number, so an accepted text is consumed by strtod to its end. */
-static int prt_float_syntax(prt_str s)
-{
-    size_t i = 0, nd = 0;
-    if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-        i++;
-    while (i < s.n && prt_is_digit(s.p[i]))
-        i++, nd++;
-    if (i < s.n && s.p[i] == '.') {
-        i++;
-        while (i < s.n && prt_is_digit(s.p[i]))
-            i++, nd++;
-    }
-    if (!nd)
-        return 0;
-    if (i < s.n && (s.p[i] == 'e' || s.p[i] == 'E')) {
-        i++;
-        if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-            i++;
-        size_t ne = 0;
-        while (i < s.n && prt_is_digit(s.p[i]))
-            i++, ne++;
-        if (!ne)
-            return 0;
-    }
-    return i == s.n;
-}
-
 int prt_parse_float(prt_str s, double *out)
 {
     s = prt_trim(s);
-    if (s.n >= PRT_FLOAT_MAX_TEXT || !prt_float_syntax(s))
+    if (s.n >= PRT_FLOAT_MAX_TEXT || prt_text_decimal(s.p, s.n) != PRT_TEXT_OK) /* so strtod reads it all */
         return PRT_ERR;
     char tmp[PRT_FLOAT_MAX_TEXT], *end;
     memcpy(tmp, s.p, s.n);
@@ -211,14 +166,7 @@ void prt_fmt_float(prt_buf *b, double v)
 
 int prt_parse_bool(prt_str s, int *out)
 {
-    s = prt_trim(s);
-    if (s.n == 4 && strncasecmp(s.p, "true", 4) == 0)
-        *out = 1;
-    else if (s.n == 5 && strncasecmp(s.p, "false", 5) == 0)
-        *out = 0;
-    else
-        return PRT_ERR;
-    return PRT_OK;
+    return prt_text_bool(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
 void prt_fmt_bool(prt_buf *b, int v) { prt_buf_puts(b, v ? "true" : "false"); }
