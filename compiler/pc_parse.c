@@ -1434,7 +1434,7 @@ int pc_parse(pc_front *f)
     pc_pipeline *p = f->p;
     const pc_ynode *root = f->doc.root;
     static const char *const top[] = { "pipeline", "schemas", "sources", "stages", "sinks", "errors",
-                                       "checkpoint", "state", "parallelism" };
+                                       "checkpoint", "state", "parallelism", "savepoint" };
     pc_loc top_loc = root->loc;
     top_loc.end_line = top_loc.line;
     top_loc.end_col = top_loc.col + 1;
@@ -1554,6 +1554,8 @@ int pc_parse(pc_front *f)
             }
         }
     }
+    if ((n = pc_get(root, "savepoint"))) /* restore from it at start unless --from-savepoint (seed 000) */
+        pc_setting_v(f, "savepoint", n, "savepoint", VK_STR, NULL);
     if ((n = pc_get(root, "parallelism"))) {
         int64_t v;
         if (pc_cint(f, n, "parallelism", 1, &v) == 0) {
