@@ -8,6 +8,8 @@
 #define PRT_JOB_H
 
 #include "prt_core.h"
+#include "prt_schema.h"
+#include "prt_window.h"
 
 typedef struct prt_job prt_job;
 typedef struct prt_source prt_source;
@@ -56,13 +58,21 @@ typedef struct prt_sink_desc {
     const char *format;    /* "json" | "csv" | "kv" */
 } prt_sink_desc;
 
+/* A stateful operator, described so that the runtime can find, walk, encode and rebuild its
+ * state without knowing the generated types. */
 typedef struct prt_operator_desc {
     const char *id;     /* the stage id: the operator ID that ties state to savepoints */
     const char *kind;   /* "window", "aggregate", "join" */
     const char *state;  /* human-readable state schema: key and accumulator fields */
+    size_t offset;      /* where its prt_winop * lives in the generated state struct */
+    const prt_schema *key, *acc;  /* field tables of its key and accumulator structs */
+    const prt_win_spec *spec;     /* its window (kind, size, lateness, ...) */
 } prt_operator_desc;
 
-#define PRT_ABI_VERSION 1
+/* The operator's engine inside the job's generated state. */
+#define PRT_OPERATOR(j, op) (*(struct prt_winop **)((char *)(j)->state + (op)->offset))
+
+#define PRT_ABI_VERSION 2
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */
@@ -76,6 +86,7 @@ typedef struct prt_job_desc {
     int errors_sink;            /* index of the errors sink in sinks, or -1 */
     const prt_operator_desc *operators;
     int noperators;
+    int max_parallelism;  /* key groups: state.max_parallelism, fixed when the binary is built */
     size_t state_size;                           /* sizeof the generated state struct */
     int (*init)(prt_job *j);                     /* connectors are open; build operators */
     void (*watermark)(prt_job *j, int source, int64_t wm); /* a source's watermark advanced */
