@@ -490,7 +490,8 @@ static void bench(void)
         size_t vl = b ? 16 : 1024;
         for (uint32_t i = 0; i < n; i++) {
             unsigned char k[8] = { (unsigned char)(i >> 24), (unsigned char)(i >> 16), (unsigned char)(i >> 8), (unsigned char)i };
-            memcpy(v, &i, 4);
+            for (size_t j = 0; j < vl; j += 8) /* incompressible */
+                memcpy(v + j, &(uint64_t){ rng() }, 8);
             prt_assert(prt_state_put(st, "op", (uint16_t)(i % 128), (prt_str){ (char *)k, 8 }, (prt_str){ v, vl }, &e) == PRT_OK);
         }
         for (uint64_t id = 1; id <= 2; id++) {
