@@ -11,7 +11,7 @@
 
 static const char *const tmpl_names[] = {
     "header", "row", "state", "source", "filter", "set", "select", "key_by", "key", "join",
-    "window", "union", "sink", "main",
+    "window", "acc_merge", "union", "sink", "main",
 };
 #define NTMPL ((int)(sizeof tmpl_names / sizeof tmpl_names[0]))
 

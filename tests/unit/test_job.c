@@ -157,7 +157,7 @@ static prt_source_desc sources[] = { { "orders", "file", "kv", 1, fake_on_record
 static prt_sink_desc sinks[] = { { "out", "file", "json" }, { "agg", "file", "json" },
                                  { "errors", "file", "json" } };
 static const prt_operator_desc operators[] = {
-    { "win", "window", "key (); acc count int" },
+    { .id = "win", .kind = "window", .state = "key (); acc count int" },
 };
 
 static prt_job_desc make_desc(void)
