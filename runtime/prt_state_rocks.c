@@ -408,11 +408,34 @@ static rocks_state *rocks_new(const char *dir, size_t budget, int read_only)
     return r;
 }
 
+/* the working directory is emptied at open: refuse one that holds anything but a database */
+static int check_workdir(const char *dir, prt_err *e)
+{
+    char **names;
+    size_t n;
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return errno == ENOENT ? PRT_OK : prt_errf(e, "rocksdb state %s: cannot stat: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return prt_errf(e, "rocksdb state %s: not a directory", dir);
+    if (prt_dir_list(dir, &names, &n, e) != PRT_OK)
+        return PRT_ERR;
+    int db = 0;
+    for (size_t i = 0; i < n; i++)
+        db |= !strcmp(names[i], "CURRENT") || !strcmp(names[i], "IDENTITY");
+    prt_dir_list_free(names, n);
+    if (n && !db)
+        return prt_errf(e, "rocksdb state %s: not empty and not a RocksDB database; refusing to delete it", dir);
+    return PRT_OK;
+}
+
 int prt_state_rocks_open(prt_state **st, const prt_state_cfg *cfg, prt_err *e)
 {
     *st = NULL;
     if (!cfg->dir || !*cfg->dir)
         return prt_errf(e, "rocksdb state: no working directory given");
+    if (check_workdir(cfg->dir, e) != PRT_OK)
+        return PRT_ERR;
     rocks_state *r = rocks_new(cfg->dir, cfg->memory_budget, 0);
     /* state comes back only through prt_state_restore: a working directory left by a previous
      * run holds nothing that a checkpoint does not */

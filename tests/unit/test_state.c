@@ -330,6 +330,40 @@ TEST(range_scans)
     prt_buf_free(&want);
 }
 
+TEST(rocksdb_workdir_guard)
+{
+    /* a directory holding something else is never emptied */
+    char d[512], f[600];
+    snprintf(d, sizeof d, "%s", tpath("precious"));
+    CHECK(mkdir(d, 0755) == 0);
+    snprintf(f, sizeof f, "%s/notes.txt", d);
+    FILE *fp = fopen(f, "w");
+    CHECK(fp && fputs("keep me", fp) >= 0 && fclose(fp) == 0);
+    prt_state_cfg cfg = { PRT_STATE_ROCKSDB, d, 0 };
+    prt_state *st = NULL;
+    prt_err e;
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_ERR);
+    char want[700];
+    snprintf(want, sizeof want, "rocksdb state %s: not empty and not a RocksDB database; refusing to delete it", d);
+    CHECK_EQ_S(e.msg, want);
+    CHECK(access(f, F_OK) == 0);
+    /* a working directory from an earlier run is reopened empty */
+    cfg.dir = tpath("reuse");
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_OK);
+    CHECK(prt_state_put(st, "op", 1, PRT_STR_LIT("k"), PRT_STR_LIT("v"), &e) == PRT_OK);
+    prt_state_close(st);
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_OK);
+    prt_buf got = { 0 };
+    dump(st, &got);
+    CHECK_EQ_I(got.n, 0);
+    prt_state_close(st);
+    prt_buf_free(&got);
+    /* no directory given */
+    cfg.dir = NULL;
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_ERR);
+    CHECK_EQ_S(e.msg, "rocksdb state: no working directory given");
+}
+
 /* a listing of a directory tree with sizes and CRCs, to show a restore leaves a snapshot alone */
 static void tree_sig(const char *dir, prt_buf *out)
 {
@@ -618,6 +652,8 @@ int main(void)
     RUN(range_scans);
     cur_test = "snapshot_restore_across_backends";
     RUN(snapshot_restore_across_backends);
+    cur_test = "rocksdb_workdir_guard";
+    RUN(rocksdb_workdir_guard);
     cur_test = "rocksdb_larger_than_budget";
     RUN(rocksdb_larger_than_budget);
     if (getenv("PRT_BENCH"))
