@@ -344,14 +344,19 @@ TEST(rocksdb_workdir_guard)
     prt_err e;
     CHECK(prt_state_open(&st, &cfg, &e) == PRT_ERR);
     char want[700];
-    snprintf(want, sizeof want, "rocksdb state %s: not empty and not a RocksDB database; refusing to delete it", d);
+    snprintf(want, sizeof want, "rocksdb state %s: not empty and not a pipec state directory; refusing to delete anything in it", d);
     CHECK_EQ_S(e.msg, want);
     CHECK(access(f, F_OK) == 0);
-    /* a working directory from an earlier run is reopened empty */
+    /* a working directory from an earlier run is reopened empty, whatever a kill left in db/ */
     cfg.dir = tpath("reuse");
     CHECK(prt_state_open(&st, &cfg, &e) == PRT_OK);
     CHECK(prt_state_put(st, "op", 1, PRT_STR_LIT("k"), PRT_STR_LIT("v"), &e) == PRT_OK);
     prt_state_close(st);
+    char junk[700];
+    snprintf(junk, sizeof junk, "%s/db/CURRENT", cfg.dir);
+    CHECK(unlink(junk) == 0); /* as if killed while deleting db/ */
+    snprintf(junk, sizeof junk, "%s/db/IDENTITY", cfg.dir);
+    CHECK(unlink(junk) == 0);
     CHECK(prt_state_open(&st, &cfg, &e) == PRT_OK);
     prt_buf got = { 0 };
     dump(st, &got);
