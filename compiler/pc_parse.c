@@ -366,15 +366,12 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
         }
         break;
     }
-    case VK_TIME: {
-        int y, mo, d, h, mi, se;
-        if (sscanf(lit, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6 || mo < 1 || mo > 12 || d < 1 ||
-            d > 31 || h > 23 || mi > 59 || se > 60) {
+    case VK_TIME:
+        if (prt_text_timestamp(lit, strlen(lit), &v) != PRT_TEXT_OK) {
             pc_error(f->d, n->loc, "invalid time '%s': expected RFC 3339, e.g. 2024-05-23T12:34:56Z", lit);
             return -1;
         }
         break;
-    }
     default:
         break;
     }
@@ -432,6 +429,8 @@ static void pc_check_default(pc_front *f, const pc_ynode *n, pc_type t)
         ok = prt_text_decimal(s, n->len) == PRT_TEXT_OK;
     else if (t == PC_T_BOOL)
         ok = prt_text_bool(s, n->len, &b) == PRT_TEXT_OK;
+    else if (t == PC_T_TIMESTAMP)
+        ok = prt_text_timestamp(s, n->len, &v) == PRT_TEXT_OK;
     if (!ok)
         pc_error(f->d, n->loc, "default '%s' is not a valid %s", s, pc_type_name(t));
 }

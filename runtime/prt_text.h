@@ -1,4 +1,4 @@
-/* prt_text.h — the one grammar of durations, integers, booleans and decimal numbers.
+/* prt_text.h — the one grammar of durations, integers, booleans, decimal numbers and timestamps.
  *
  * Compiled into the runtime (settings, --set, record fields) and into pipec (configure links
  * this file into both), so `pipec check` accepts exactly what a pipeline binary accepts at run
@@ -31,6 +31,9 @@ prt_text_rc prt_text_switch(const char *s, size_t n, int *v);
 /* The syntax of a decimal number, checked before strtod sees it (no nan, inf or hex):
  * [+-]? (digits [. digits*] | . digits) ([eE] [+-]? digits)?  (no conversion: see prt_scalar.h) */
 prt_text_rc prt_text_decimal(const char *s, size_t n);
+/* RFC 3339 (`2024-05-23T12:34:56Z`, `…56.250Z`, `…56+02:00`, lowercase t/z, a space for T; a
+ * zone is required) or an integer of epoch milliseconds; as ms since the epoch, UTC. */
+prt_text_rc prt_text_timestamp(const char *s, size_t n, int64_t *ms);
 
 /* Why a duration was refused, to follow "invalid duration 'TEXT'": ": missing a unit",
  * ": out of range", or "" (then PRT_TEXT_DURATION_HELP says what a duration is). */

@@ -1,5 +1,6 @@
 /* test_text.c — unit tests of prt_text, the grammar pipec and the runtime share: durations
- * (with why a text was refused), integers, record bools, setting switches, decimal syntax. */
+ * (with why a text was refused), integers, record bools, setting switches, decimal syntax,
+ * timestamps. */
 #include "prt_text.h"
 #include "prt_test.h"
 
@@ -78,6 +79,29 @@ TEST(decimal)
             TEST_FAIL("decimal '%s' accepted", bad[i]);
 }
 
+TEST(timestamp)
+{
+    static const struct { const char *s; int64_t ms; } ok[] = {
+        { "2024-05-23T12:34:56Z", 1716467696000 }, { "2024-05-23T12:34:56.25Z", 1716467696250 },
+        { "2024-05-23t14:34:56+02:00", 1716467696000 }, { "2024-02-29 00:00:00z", 1709164800000 },
+        { "1716467696000", 1716467696000 }, { "-1", -1 }, { " 1969-12-31T23:59:59.999Z ", -1 },
+    };
+    static const char *const bad[] = {
+        "", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-05-23T12:34:56", "2024-05-23T12:34:60Z",
+        "2024-05-23", "2024-05-23T12:34:56.Z", "12:34:56Z", "1e3", "2024-05-23T12:34:56+2:00",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        int64_t v = 0;
+        if (prt_text_timestamp(ok[i].s, strlen(ok[i].s), &v) != PRT_TEXT_OK || v != ok[i].ms)
+            TEST_FAIL("timestamp '%s': %lld", ok[i].s, (long long)v);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int64_t v = 0;
+        if (prt_text_timestamp(bad[i], strlen(bad[i]), &v) == PRT_TEXT_OK)
+            TEST_FAIL("timestamp '%s' accepted", bad[i]);
+    }
+}
+
 int main(void)
 {
     RUN(duration_ok);
@@ -85,5 +109,6 @@ int main(void)
     RUN(int);
     RUN(bool_and_switch);
     RUN(decimal);
+    RUN(timestamp);
     return test_summary();
 }
