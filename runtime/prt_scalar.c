@@ -113,10 +113,48 @@ static int prt_float_syntax(prt_str s)
     return i == s.n;
 }
 
+/* Exact powers of ten: every 10^k with k <= 22 is a double. */
+static const double prt_pow10[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+/* Clinger's fast path: [+-]digits[.digits] whose digits, read as an integer m, stay <= 2^53 and
+ * that has at most 22 digits after the point is m / 10^k with m and 10^k both exact doubles, and
+ * one IEEE division rounds correctly: the very double strtod returns, without strtod's cost.
+ * Returns 0 (and leaves *out) for anything else, which takes the general path. */
+static int prt_parse_float_fast(prt_str s, double *out)
+{
+    size_t i = 0;
+    int neg = 0, nd = 0, frac = 0, any = 0;
+    uint64_t m = 0;
+    if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
+        neg = s.p[i++] == '-';
+    for (; i < s.n && prt_is_digit(s.p[i]); i++, any = 1) {
+        if ((m || s.p[i] != '0') && ++nd > 19)
+            return 0; /* m could overflow */
+        m = m * 10 + (uint64_t)(s.p[i] - '0');
+    }
+    if (i < s.n && s.p[i] == '.') {
+        for (i++; i < s.n && prt_is_digit(s.p[i]); i++, frac++, any = 1) {
+            if ((m || s.p[i] != '0') && ++nd > 19)
+                return 0;
+            m = m * 10 + (uint64_t)(s.p[i] - '0');
+        }
+    }
+    if (!any || i != s.n || frac > 22 || m > (UINT64_C(1) << 53))
+        return 0; /* junk, an exponent, or beyond the fast path */
+    double v = (double)m / prt_pow10[frac];
+    *out = neg ? -v : v;
+    return 1;
+}
+
 int prt_parse_float(prt_str s, double *out)
 {
     s = prt_trim(s);
-    if (s.n >= PRT_FLOAT_MAX_TEXT || !prt_float_syntax(s))
+    if (s.n >= PRT_FLOAT_MAX_TEXT)
+        return PRT_ERR;
+    if (prt_parse_float_fast(s, out))
+        return PRT_OK;
+    if (!prt_float_syntax(s))
         return PRT_ERR;
     char tmp[PRT_FLOAT_MAX_TEXT], *end;
     memcpy(tmp, s.p, s.n);
@@ -133,6 +171,34 @@ int prt_parse_float(prt_str s, double *out)
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
 {
+    /* Fast path, without printf: the fewest digits k after the point for which the integer m
+     * nearest to |v| * 10^k reads back as |v| (m / 10^k, exact operands, one correctly rounded
+     * division). While |v| * 10^k < 2^50 the product's rounding error is under 1/8, so m is the
+     * correctly rounded k-digit decimal, the very one "%.*e" prints: the first k that reads back
+     * gives the digits the loop below would find. */
+    double a = fabs(v);
+    if (a >= 1e-5 && a < 1e15) {
+        for (int k = 0; k <= 22; k++) {
+            double x = a * prt_pow10[k];
+            if (x >= 0x1p50)
+                break;
+            uint64_t m = (uint64_t)x;
+            if (x - (double)m >= 0.5)
+                m++;
+            if (m && (double)m / prt_pow10[k] == a) {
+                char tmp[24], *e = tmp + sizeof tmp, *q = e;
+                for (; m; m /= 10)
+                    *--q = (char)('0' + m % 10);
+                int n = (int)(e - q);
+                *exp10 = n - 1 - k;
+                while (n > 1 && q[n - 1] == '0')
+                    n--;
+                memcpy(digits, q, (size_t)n);
+                digits[n] = 0;
+                return n;
+            }
+        }
+    }
     char tmp[40];
     int p;
     locale_t prev = uselocale(prt_c_loc()); /* snprintf's decimal point follows the locale */
@@ -284,8 +350,35 @@ static int prt_expect(prt_str s, size_t *i, char c)
     return 0;
 }
 
+/* Fast path for the exact shape writers produce, YYYY-MM-DDTHH:MM:SS[.mmm]Z; 0 for anything
+ * else (other shapes, out-of-range fields), which the general parser below then decides. */
+static int prt_parse_ts_fast(prt_str s, int64_t *out)
+{
+    const char *p = s.p;
+    if ((s.n != 20 && s.n != 24) || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
+        p[s.n - 1] != 'Z' || (s.n == 24 && p[19] != '.'))
+        return 0;
+    static const unsigned char at[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22 };
+    int v[17];
+    for (size_t k = 0; k < (s.n == 24 ? 17u : 14u); k++) {
+        unsigned d = (unsigned)(p[at[k]] - '0');
+        if (d > 9)
+            return 0;
+        v[k] = (int)d;
+    }
+    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], mo = v[4] * 10 + v[5], d = v[6] * 10 + v[7];
+    int hh = v[8] * 10 + v[9], mi = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];
+    int ms = s.n == 24 ? v[14] * 100 + v[15] * 10 + v[16] : 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > prt_days_in_month(y, mo) || hh > 23 || mi > 59 || ss > 59)
+        return 0;
+    *out = prt_days_from_civil(y, mo, d) * PRT_MS_PER_DAY + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000 + ms;
+    return 1;
+}
+
 int prt_parse_ts(prt_str s, int64_t *out)
 {
+    if (prt_parse_ts_fast(s, out))
+        return PRT_OK;
     s = prt_trim(s);
     /* an integer of epoch milliseconds: [+-]digits only */
     size_t i = s.n && (s.p[0] == '-' || s.p[0] == '+');
@@ -359,6 +452,29 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
     int m, d;
     prt_civil_from_days(days, &y, &m, &d);
     int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    if (y >= 0 && y <= 9999) { /* the common case, without printf */
+        char t[24], *o = t;
+        int f[6] = { (int)(y / 100), (int)(y % 100), m, d, sec / 3600, sec / 60 % 60 };
+        static const char sep[6] = { 0, 0, '-', '-', 'T', ':' };
+        for (int k = 0; k < 6; k++) {
+            if (sep[k])
+                *o++ = sep[k];
+            *o++ = (char)('0' + f[k] / 10);
+            *o++ = (char)('0' + f[k] % 10);
+        }
+        *o++ = ':';
+        *o++ = (char)('0' + sec % 60 / 10);
+        *o++ = (char)('0' + sec % 10);
+        if (msec) {
+            *o++ = '.';
+            *o++ = (char)('0' + msec / 100);
+            *o++ = (char)('0' + msec / 10 % 10);
+            *o++ = (char)('0' + msec % 10);
+        }
+        *o++ = 'Z';
+        prt_buf_put(b, t, (size_t)(o - t));
+        return;
+    }
     /* Years outside 0000..9999 (beyond RFC 3339; only from integer input) keep their sign. */
     if (y < 0)
         prt_buf_printf(b, "-%04lld", -(long long)y);
