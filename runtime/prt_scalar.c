@@ -358,18 +358,23 @@ static int prt_parse_ts_fast(prt_str s, int64_t *out)
     if ((s.n != 20 && s.n != 24) || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
         p[s.n - 1] != 'Z' || (s.n == 24 && p[19] != '.'))
         return 0;
-    static const unsigned char at[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22 };
-    int v[17];
-    for (size_t k = 0; k < (s.n == 24 ? 17u : 14u); k++) {
-        unsigned d = (unsigned)(p[at[k]] - '0');
-        if (d > 9)
-            return 0;
-        v[k] = (int)d;
+#define PRT_D(i) ((unsigned)(unsigned char)p[i] - '0')
+    unsigned bad = (PRT_D(0) > 9) | (PRT_D(1) > 9) | (PRT_D(2) > 9) | (PRT_D(3) > 9) | (PRT_D(5) > 9) |
+                   (PRT_D(6) > 9) | (PRT_D(8) > 9) | (PRT_D(9) > 9) | (PRT_D(11) > 9) | (PRT_D(12) > 9) |
+                   (PRT_D(14) > 9) | (PRT_D(15) > 9) | (PRT_D(17) > 9) | (PRT_D(18) > 9);
+    int ms = 0;
+    if (s.n == 24) {
+        bad |= (PRT_D(20) > 9) | (PRT_D(21) > 9) | (PRT_D(22) > 9);
+        ms = (int)(PRT_D(20) * 100 + PRT_D(21) * 10 + PRT_D(22));
     }
-    int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3], mo = v[4] * 10 + v[5], d = v[6] * 10 + v[7];
-    int hh = v[8] * 10 + v[9], mi = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];
-    int ms = s.n == 24 ? v[14] * 100 + v[15] * 10 + v[16] : 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > prt_days_in_month(y, mo) || hh > 23 || mi > 59 || ss > 59)
+    if (bad)
+        return 0;
+    int y = (int)(PRT_D(0) * 1000 + PRT_D(1) * 100 + PRT_D(2) * 10 + PRT_D(3));
+    int mo = (int)(PRT_D(5) * 10 + PRT_D(6)), d = (int)(PRT_D(8) * 10 + PRT_D(9));
+    int hh = (int)(PRT_D(11) * 10 + PRT_D(12)), mi = (int)(PRT_D(14) * 10 + PRT_D(15));
+    int ss = (int)(PRT_D(17) * 10 + PRT_D(18));
+#undef PRT_D
+    if (mo < 1 || mo > 12 || d < 1 || (d > 28 && d > prt_days_in_month(y, mo)) || hh > 23 || mi > 59 || ss > 59)
         return 0;
     *out = prt_days_from_civil(y, mo, d) * PRT_MS_PER_DAY + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000 + ms;
     return 1;
