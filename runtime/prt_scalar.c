@@ -167,38 +167,59 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
+/* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
+ * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
+ * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
+ * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
+ * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The first k
+ * that reads back is the shortest, the same digits the "%.*e" loop finds. Powers of two (whose
+ * lower neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
+static int prt_shortest_fast(double a, char digits[20], int *exp10)
+{
+    if (!(a >= 1e-5 && a < 0x1p52))
+        return 0;
+    int e;
+    double f = frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    int s = 53 - e;
+    if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
+        return 0;
+    typedef unsigned __int128 u128;
+    u128 one = 1, half = one << (s - 1), mask = (one << s) - 1, p10 = 1;
+    for (int k = 0; k <= 22; k++, p10 *= 10) {
+        u128 x = (u128)m * p10; /* < 2^53 * 10^22 < 2^127 */
+        u128 M = x >> s, rem = x & mask, diff;
+        if (rem > half || (rem == half && (M & 1)))
+            M++, diff = (one << s) - rem;
+        else
+            diff = rem;
+        if (M == 0 || 2 * diff > p10 || (2 * diff == p10 && (m & 1)))
+            continue;
+        if (M >= (u128)1 << 63)
+            return 0; /* cannot happen: at most 17 digits */
+        char tmp[40], *end = tmp + sizeof tmp, *q = end;
+        for (uint64_t d = (uint64_t)M; d; d /= 10)
+            *--q = (char)('0' + (int)(d % 10));
+        int n = (int)(end - q);
+        if (n > 17)
+            return 0; /* cannot happen: 17 digits always read back */
+        *exp10 = n - 1 - k;
+        while (n > 1 && q[n - 1] == '0')
+            n--;
+        memcpy(digits, q, (size_t)n);
+        digits[n] = 0;
+        return n;
+    }
+    return 0;
+}
+
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
 {
-    /* Fast path, without printf: the fewest digits k after the point for which the integer m
-     * nearest to |v| * 10^k reads back as |v| (m / 10^k, exact operands, one correctly rounded
-     * division). While |v| * 10^k < 2^50 the product's rounding error is under 1/8, so m is the
-     * correctly rounded k-digit decimal, the very one "%.*e" prints: the first k that reads back
-     * gives the digits the loop below would find. */
-    double a = fabs(v);
-    if (a >= 1e-5 && a < 1e15) {
-        for (int k = 0; k <= 22; k++) {
-            double x = a * prt_pow10[k];
-            if (x >= 0x1p50)
-                break;
-            uint64_t m = (uint64_t)x;
-            if (x - (double)m >= 0.5)
-                m++;
-            if (m && (double)m / prt_pow10[k] == a) {
-                char tmp[24], *e = tmp + sizeof tmp, *q = e;
-                for (; m; m /= 10)
-                    *--q = (char)('0' + m % 10);
-                int n = (int)(e - q);
-                *exp10 = n - 1 - k;
-                while (n > 1 && q[n - 1] == '0')
-                    n--;
-                memcpy(digits, q, (size_t)n);
-                digits[n] = 0;
-                return n;
-            }
-        }
-    }
+    int fast = prt_shortest_fast(fabs(v), digits, exp10);
+    if (fast)
+        return fast;
     char tmp[40];
     int p;
     locale_t prev = uselocale(prt_c_loc()); /* snprintf's decimal point follows the locale */

@@ -107,7 +107,11 @@ TEST(fmt_float_matches_printf_loop)
         if (isfinite(v) && v != 0 && v != (double)(int64_t)v && !check_fmt(v))
             return;
         double w = ldexp((double)(rnd() >> 11), (int)(rnd() % 120) - 110);
-        if (w != 0 && !check_fmt(w) ) /* 2^-110 .. 2^62 */
+        if (w != 0 && !check_fmt(w)) /* 2^-110 .. 2^62 */
+            return;
+        /* 53-bit significands scaled into the exact fast path's range, powers of two included */
+        double x = ldexp((double)((rnd() >> 11) | (UINT64_C(1) << 52)), -(int)(1 + rnd() % 70));
+        if (!check_fmt(x) || !check_fmt(ldexp(1.0, -(int)(rnd() % 17))) || !check_fmt(nextafter(x, 0)))
             return;
     }
 }
