@@ -47,6 +47,16 @@ static locale_t prt_c_loc(void)
 
 int prt_parse_int(prt_str s, int64_t *out)
 {
+    if (s.n && s.n <= 18) { /* fast path: 1..18 plain digits cannot overflow */
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < s.n && prt_is_digit(s.p[i]); i++)
+            v = v * 10 + (uint64_t)(s.p[i] - '0');
+        if (i == s.n) {
+            *out = (int64_t)v;
+            return PRT_OK;
+        }
+    }
     s = prt_trim(s);
     size_t i = 0;
     int neg = 0;
