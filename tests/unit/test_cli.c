@@ -1,6 +1,6 @@
-/* test_cli.c — the command line's exact words (prt_cli.c): --help, built from the connector
- * registry's run modes, must stay byte for byte what users and scripts have seen; the run mode
- * is found in the registry and a repeated flag starts it once. */
+/* test_cli.c — the command line's exact words (prt_cli.c): --help, with the run modes listed
+ * from the connector registry, byte for byte (a change here is a change users see: update the
+ * text deliberately); the registry's lookups. */
 #include "prt.h"
 #include "prt_jobpriv.h"
 #include "prt_test.h"
@@ -46,8 +46,9 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
 #define HELP \
     "usage: orders_by_status run [--set PATH=VALUE]... [--embedded-kafka] [--quiet]\n" \
     "                [--from-savepoint DIR] [--allow-non-restored-state]\n" \
+    "                [--savepoint-on-exit DIR [--drain]]\n" \
     "       orders_by_status describe\n" \
-    "       orders_by_status savepoint ...\n" \
+    "       orders_by_status savepoint dump DIR [--operator ID]\n" \
     "       orders_by_status --help | --version\n" \
     "\n" \
     "Pipeline orders_by_status, built by pipec 0.1.0 from orders_by_status.yaml.\n" \
@@ -55,6 +56,11 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
     "  run        run the pipeline until its input ends (bounded sources) or SIGINT/SIGTERM\n" \
     "  describe   sources, sinks, operator IDs and state schemas, settings, and the YAML\n" \
     "  --set PATH=VALUE    override a setting at start, e.g. --set sources.in.file.path=x.kv\n" \
+    "  --from-savepoint DIR        restore operator state, source positions and watermarks\n" \
+    "  --allow-non-restored-state  drop saved state of operators this build lacks\n" \
+    "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n" \
+    "                              stay open unless --drain fires them first\n" \
+    "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n" \
     "  --embedded-kafka    run against an in-process demo Kafka cluster fed by a generator\n" \
     "  --quiet             no progress lines and no final summary on stderr\n" \
     "\n" \
