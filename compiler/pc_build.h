@@ -10,6 +10,7 @@
 #ifndef PC_BUILD_H
 #define PC_BUILD_H
 
+#include "pc_arena.h"
 #include "pc_ast.h"
 #include "pc_diag.h"
 #include "pc_gen.h"

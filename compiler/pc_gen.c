@@ -575,7 +575,8 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "nsources", pc_sprintf(g->a, "%d", p->nsources),
             "nsinks", pc_sprintf(g->a, "%d", p->nsinks),
             "errors_sink", pc_sprintf(g->a, "%d", errors_sink),
-            "noperators", pc_sprintf(g->a, "%d", g->noperators), NULL);
+            "noperators", pc_sprintf(g->a, "%d", g->noperators),
+            "max_parallelism", pc_sprintf(g->a, "%d", p->max_parallelism), NULL);
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);

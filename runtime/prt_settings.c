@@ -185,15 +185,24 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* A path not in the table is accepted when it extends a prefix a connector or the runtime reads
- * (connector options without a value in the YAML, checkpoint/state options, watermarks). */
+/* The job-wide settings of the language (checkpoint, state, parallelism): --set may give them
+ * when the YAML does not; any other checkpoint.* or state.* path is unknown. */
+static const char *const job_paths[] = {
+    "checkpoint.interval", "checkpoint.mode", "checkpoint.dir", "checkpoint.retain",
+    "state.backend", "state.max_parallelism", "parallelism",
+};
+#define NJOB_PATHS (sizeof job_paths / sizeof *job_paths)
+
+/* A path not in the table is accepted when it is a job-wide setting or extends a prefix a
+ * connector reads (connector options without a value in the YAML, watermarks). */
 static int path_allowed(const prt_settings *st, const char *path)
 {
     const prt_job_desc *d = st->desc;
     char pre[256];
 
-    if (starts_with(path, "checkpoint.") || starts_with(path, "state."))
-        return path[strcspn(path, ".") + 1] != '\0';
+    for (size_t i = 0; i < NJOB_PATHS; i++)
+        if (strcmp(path, job_paths[i]) == 0)
+            return 1;
     for (int i = 0; i < d->nsources; i++) {
         const prt_source_desc *s = &d->sources[i];
         snprintf(pre, sizeof pre, "sources.%s.%s.", s->name, s->connector);
@@ -263,6 +272,13 @@ static const char *did_you_mean(prt_settings *st, const char *path)
             best = st->v[i].path;
         }
     }
+    for (size_t i = 0; i < NJOB_PATHS; i++) {
+        size_t dist = edit_distance(path, job_paths[i]);
+        if (dist < bestd) {
+            bestd = dist;
+            best = job_paths[i];
+        }
+    }
     size_t limit = strlen(path) / 3;
     if (limit < 2)
         limit = 2;
@@ -275,6 +291,12 @@ int prt_settings_set(prt_settings *st, const char *arg, prt_err *e)
     if (!eq || eq == arg)
         return prt_errf(e, "error: --set: expected path=value, got '%s'", arg);
     char *path = xstrndup(arg, (size_t)(eq - arg));
+    if (strcmp(path, "state.max_parallelism") == 0) { /* the key groups are compiled in */
+        prt_errf(e, "error: --set: state.max_parallelism is fixed when the binary is built; "
+                 "change it in the YAML and rebuild with pipec");
+        free(path);
+        return PRT_ERR;
+    }
     if (!prt_settings_find(st, path) && !path_allowed(st, path)) {
         const char *hint = did_you_mean(st, path);
         if (hint && strcmp(hint, path) == 0)
