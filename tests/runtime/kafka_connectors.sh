@@ -14,6 +14,22 @@ done
 command -v kcat >/dev/null || { skip kafka/connectors "kcat is not installed"; exit 0; }
 T=$TMP_ROOT
 
+# --- the Java-free test cluster (README's walk-through): kcat produces to it and reads back
+start_mock_cluster mock --topic m3:3
+for p in 0 1 2; do printf 'k%s:v%s\n' $p $p | kcat -P -b "$BS_mock" -K: -t m3 -p $p 2> /dev/null; done
+got=$(kcat -C -b "$BS_mock" -t m3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
+if [ "$got" = "0 k0 v0 1 k1 v1 2 k2 v2 " ]; then pass kafka/mock_cluster_kcat
+else fail kafka/mock_cluster_kcat "kcat read: $got"; fi
+
+# --- embedded mode: an in-process cluster fed with orders
+timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
+    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
+n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
+if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
+    pass kafka/embedded
+else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi
+
+# --- everything below needs the real broker
 start_cluster main --topic t3:3 --topic tb:2 --topic tc:1 --topic wm:3 --topic out:1 \
     --topic grp:3 --topic dn:1 --topic empty:2 --topic ts:2 --topic lost:1
 BS=$BS_main
@@ -209,18 +225,3 @@ check_err error_unreachable 'kafka_probe: source in: cannot reach Kafka at 127.0
 check_err error_sink_property 'kafka_probe: sink out: property linger.ms: ' \
     -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
     -s sinks.out.kafka.topic=out -s sinks.out.kafka.properties.linger.ms=-5
-
-# --- the Java-free test cluster (README's walk-through): kcat produces to it and reads back
-start_mock_cluster mock --topic m3:3
-for p in 0 1 2; do printf 'k%s:v%s\n' $p $p | kcat -P -b "$BS_mock" -K: -t m3 -p $p 2> /dev/null; done
-got=$(kcat -C -b "$BS_mock" -t m3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
-if [ "$got" = "0 k0 v0 1 k1 v1 2 k2 v2 " ]; then pass kafka/mock_cluster_kcat
-else fail kafka/mock_cluster_kcat "kcat read: $got"; fi
-
-# --- embedded mode: an in-process cluster fed with orders
-timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
-    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
-n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
-if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
-    pass kafka/embedded
-else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi
