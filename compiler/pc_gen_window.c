@@ -40,22 +40,54 @@ static const char *window_title(pc_gen *g, const pc_stage *st)
     return pc_sprintf(g->a, "%s, %s time", t, w->processing_time ? "processing" : "event");
 }
 
+/* The runtime's names for a value type and how it is stored (prt_schema.h). */
+static const char *vtype_enum(pc_type t)
+{
+    switch (t) {
+    case PC_T_STRING: return "PRT_V_STRING";
+    case PC_T_INT: return "PRT_V_INT";
+    case PC_T_FLOAT: return "PRT_V_FLOAT";
+    case PC_T_BOOL: return "PRT_V_BOOL";
+    case PC_T_TIMESTAMP: return "PRT_V_TIMESTAMP";
+    default: return "PRT_V_NONE";
+    }
+}
+
+static const char *store_enum(pc_type t)
+{
+    switch (t) {
+    case PC_T_STRING: return "PRT_S_STR";
+    case PC_T_FLOAT: return "PRT_S_F64";
+    case PC_T_BOOL: return "PRT_S_BOOL";
+    default: return "PRT_S_I64";
+    }
+}
+
+/* One row of a field table. */
+static void table_row(pc_sb *t, const char *name, const char *type, const char *member, const char *store,
+                      const char *vtype, const char *agg, const char *part, const char *sub)
+{
+    pc_sb_printf(t, "{ \"%s\", offsetof(%s, %s), %s, %s, %s, %s, %s },\n", name, type, member, store,
+                 vtype, agg, part, sub);
+}
+
 /* key.c.tmpl for the key fields key_idx of row `in` */
 static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const int *key_idx, int nkey,
                            const char **hash_out)
 {
-    pc_sb fields = { 0 }, eq = { 0 }, copy = { 0 }, kfree = { 0 }, hash = { 0 }, out = { 0 };
+    pc_sb fields = { 0 }, table = { 0 }, eq = { 0 }, hash = { 0 }, out = { 0 };
+    const char *type = pc_sprintf(g->a, "pg_%s_key", id);
     for (int i = 0; i < nkey; i++) {
         const pc_field *f = &in->fields[key_idx[i]];
         const char *n = pc_gen_cname(g, f->name);
         pc_sb_printf(&fields, "%s %s;\n", pc_gen_ctype(f->type), n);
+        table_row(&table, f->name, type, n, store_enum(f->type), vtype_enum(f->type), "PRT_AGG_NONE",
+                  "PRT_P_VALUE", "NULL");
         if (i)
             pc_sb_puts(&eq, "\n        && ");
         switch (f->type) {
         case PC_T_STRING:
             pc_sb_printf(&eq, "prt_str_eq(a->%s, b->%s)", n, n);
-            pc_sb_printf(&copy, "dst->%s = prt_str_dup(src->%s);\n", n, n);
-            pc_sb_printf(&kfree, "prt_str_release(&k->%s);\n", n);
             pc_sb_printf(&hash, "h = prt_hash_str(h, k.%s);\n", n);
             break;
         case PC_T_FLOAT:
@@ -70,14 +102,13 @@ static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const in
     if (!nkey)
         pc_sb_puts(&eq, "1");
     pc_tmpl(g->t, &out, "key", "id", id, "key_fields", pc_sb_arena(&fields, g->a),
-            "key_eq", pc_sb_arena(&eq, g->a), "key_copy", pc_sb_arena(&copy, g->a),
-            "key_free", pc_sb_arena(&kfree, g->a), NULL);
+            "key_table", pc_sb_arena(&table, g->a), "nkey", pc_sprintf(g->a, "%d", nkey),
+            "key_eq", pc_sb_arena(&eq, g->a), NULL);
     *hash_out = pc_sb_arena(&hash, g->a);
     const char *s = pc_sb_arena(&out, g->a);
     pc_sb_free(&fields);
+    pc_sb_free(&table);
     pc_sb_free(&eq);
-    pc_sb_free(&copy);
-    pc_sb_free(&kfree);
     pc_sb_free(&hash);
     pc_sb_free(&out);
     return s;
@@ -95,15 +126,12 @@ static const char *key_build(pc_gen *g, const pc_row *in, const int *key_idx, co
 }
 
 /* Registers the operator in the job: state field, creation, clock, end of input, teardown,
- * and its description for `describe`. */
-static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kind, const char *spec,
-                        const char *state_text)
+ * and its description (operator ID, kind, field tables, window spec) for the runtime. */
+static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kind, const char *state_text)
 {
     pc_sb_printf(&g->state, "prt_winop *%s; /* stage %s */\n", st->id, st->id);
-    pc_sb_printf(&g->init, "{\n    static const prt_win_spec spec = { %s };\n"
-                           "    st->%s = prt_winop_new(&spec, &pg_%s_vt, j);\n"
-                           "    if (!st->%s)\n        return PRT_ERR;\n}\n",
-                 spec, st->id, st->id, st->id);
+    pc_sb_printf(&g->init, "st->%s = prt_winop_new(&pg_%s_spec, &pg_%s_vt, j);\n"
+                           "if (!st->%s)\n    return PRT_ERR;\n", st->id, st->id, st->id, st->id);
     int processing = st->win.processing_time;
     if (st->kind != PC_S_AGGREGATE) {
         if (processing) {
@@ -120,24 +148,43 @@ static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kin
         pc_sb_printf(&g->finish, "prt_winop_advance(st->%s, INT64_MAX);\n", st->id);
     }
     pc_sb_printf(&g->destroy, "prt_winop_free(st->%s); /* NULL when init failed early */\n", st->id);
-    pc_sb_printf(&g->operators, "{ \"%s\", \"%s\", \"", st->id, kind);
+    pc_sb_printf(&g->operators, "{ .id = \"%s\", .kind = \"%s\",\n", st->id, kind);
+    if (st->previous_id)
+        pc_sb_printf(&g->operators, "  .previous_id = \"%s\",\n", st->previous_id);
+    pc_sb_puts(&g->operators, "  .state = \"");
     pc_sb_cstr(&g->operators, state_text, strlen(state_text));
-    pc_sb_puts(&g->operators, "\" },\n");
+    pc_sb_printf(&g->operators, "\",\n  .offset = offsetof(pg__state, %s), .key = &pg_%s_key_schema,\n"
+                                "  .acc = &pg_%s_acc_schema, .spec = &pg_%s_spec },\n",
+                 st->id, st->id, st->id, st->id);
     g->noperators++;
 }
 
+/* The designated initializer of the operator's prt_win_spec: only what its kind uses. */
 static const char *win_spec(pc_gen *g, const pc_stage *st)
 {
     const pc_window *w = &st->win;
     if (st->kind == PC_S_AGGREGATE)
-        return ".kind = PRT_WIN_RUNNING";
-    const char *k = w->kind == PC_W_TUMBLING ? "PRT_WIN_TUMBLING" : w->kind == PC_W_SLIDING ? "PRT_WIN_SLIDING"
-                  : w->kind == PC_W_SESSION ? "PRT_WIN_SESSION" : "PRT_WIN_GLOBAL";
-    return pc_sprintf(g->a,
-        ".kind = %s, .size = %lld, .slide = %lld, .offset = %lld, .gap = %lld,\n"
-        "                                       .count = %lld, .purge = %d, .lateness = %lld, .processing_time = %d",
-        k, (long long)w->size, (long long)(w->kind == PC_W_SLIDING ? w->slide : 0), (long long)w->offset,
-        (long long)w->gap, (long long)w->count, w->purge, (long long)w->lateness, w->processing_time);
+        return ".kind = PRT_WIN_RUNNING,";
+    const char *s;
+    switch (w->kind) {
+    case PC_W_TUMBLING:
+        s = pc_sprintf(g->a, ".kind = PRT_WIN_TUMBLING, .size = %lld, .offset = %lld,", (long long)w->size,
+                       (long long)w->offset);
+        break;
+    case PC_W_SLIDING:
+        s = pc_sprintf(g->a, ".kind = PRT_WIN_SLIDING, .size = %lld, .slide = %lld, .offset = %lld,",
+                       (long long)w->size, (long long)w->slide, (long long)w->offset);
+        break;
+    case PC_W_SESSION:
+        s = pc_sprintf(g->a, ".kind = PRT_WIN_SESSION, .gap = %lld,", (long long)w->gap);
+        break;
+    default:
+        return pc_sprintf(g->a, ".kind = PRT_WIN_GLOBAL, .count = %lld, .purge = %d,", (long long)w->count,
+                          w->purge);
+    }
+    if (w->processing_time)
+        return pc_sprintf(g->a, "%s\n.processing_time = 1,", s);
+    return pc_sprintf(g->a, "%s\n.lateness = %lld,", s, (long long)w->lateness);
 }
 
 static const char *state_text(pc_gen *g, const pc_stage *st, const pc_row *in)
@@ -168,8 +215,24 @@ static const char *state_text(pc_gen *g, const pc_stage *st, const pc_row *in)
 /* ------------------------------------------------------------------ aggregates */
 
 typedef struct agg_code {
-    pc_sb fields, init, add, merge, freeing, fire, args;
+    const char *type;   /* "pg_<id>_acc" */
+    pc_sb fields, table, add, merge, fire, args;
+    int nfields, uses_seq;
 } agg_code;
+
+static const char *const agg_enum[] = { "PRT_AGG_COUNT", "PRT_AGG_SUM", "PRT_AGG_MIN", "PRT_AGG_MAX",
+                                        "PRT_AGG_AVG", "PRT_AGG_FIRST", "PRT_AGG_LAST",
+                                        "PRT_AGG_COUNT_DISTINCT" };
+
+/* One member of the accumulator struct and its row in the field table. */
+static void acc_member(agg_code *c, const pc_agg *ag, const char *decl, const char *member, const char *store,
+                       pc_type vtype, const char *part)
+{
+    pc_sb_printf(&c->fields, "%s\n", decl);
+    table_row(&c->table, ag->name, c->type, member, store, ag->arg ? vtype_enum(vtype) : "PRT_V_NONE",
+              agg_enum[ag->fn], part, "NULL");
+    c->nfields++;
+}
 
 static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
 {
@@ -178,6 +241,15 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
     const char *ct = pc_gen_ctype(at);
     int str = at == PC_T_STRING;
     const char *arg = pc_sprintf(g->a, "arg_%s", ag->name);
+    /* the stored value: strings in a prt_ostr that keeps its buffer, so no malloc per record */
+    const char *val_decl = str ? pc_sprintf(g->a, "prt_ostr %s;", n) : pc_sprintf(g->a, "%s %s;", ct, n);
+    const char *val_store = str ? "PRT_S_OSTR" : store_enum(at);
+    const char *a_val = str ? pc_sprintf(g->a, "prt_ostr_str(&a->%s)", n) : pc_sprintf(g->a, "a->%s", n);
+    const char *b_val = str ? pc_sprintf(g->a, "prt_ostr_str(&b->%s)", n) : pc_sprintf(g->a, "b->%s", n);
+    const char *set_arg = str ? pc_sprintf(g->a, "prt_ostr_set(&a->%s, %s);", n, arg)
+                              : pc_sprintf(g->a, "a->%s = %s;", n, arg);
+    const char *set_b = str ? pc_sprintf(g->a, "prt_ostr_set(&a->%s, %s);", n, b_val)
+                            : pc_sprintf(g->a, "a->%s = b->%s;", n, n);
 
     if (ag->arg) {
         pc_type want = ag->fn == PC_A_AVG ? PC_T_FLOAT : at;
@@ -187,13 +259,12 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
     }
     switch (ag->fn) {
     case PC_A_COUNT:
-        pc_sb_printf(&c->fields, "int64_t %s; /* count() */\n", n);
+        acc_member(c, ag, pc_sprintf(g->a, "int64_t %s; /* count() */", n), n, "PRT_S_I64", at, "PRT_P_VALUE");
         pc_sb_printf(&c->add, "a->%s += 1;\n", n);
         pc_sb_printf(&c->merge, "a->%s += b->%s;\n", n, n);
-        pc_sb_printf(&c->fire, "o.%s = a->%s;\n", n, n);
         break;
     case PC_A_SUM:
-        pc_sb_printf(&c->fields, "%s %s; /* sum() */\n", ct, n);
+        acc_member(c, ag, pc_sprintf(g->a, "%s %s; /* sum() */", ct, n), n, store_enum(at), at, "PRT_P_VALUE");
         if (at == PC_T_INT) {
             pc_sb_printf(&c->add, "a->%s = prt_add_i64(a->%s, %s);\n", n, n, arg);
             pc_sb_printf(&c->merge, "a->%s = prt_add_i64(a->%s, b->%s);\n", n, n, n);
@@ -201,74 +272,80 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
             pc_sb_printf(&c->add, "a->%s += %s;\n", n, arg);
             pc_sb_printf(&c->merge, "a->%s += b->%s;\n", n, n);
         }
-        pc_sb_printf(&c->fire, "o.%s = a->%s;\n", n, n);
         break;
-    case PC_A_AVG:
-        pc_sb_printf(&c->fields, "double %s_sum; /* avg() */\nint64_t %s_n;\n", n, n);
-        pc_sb_printf(&c->add, "a->%s_sum += %s;\na->%s_n += 1;\n", n, arg, n);
-        pc_sb_printf(&c->merge, "a->%s_sum += b->%s_sum;\na->%s_n += b->%s_n;\n", n, n, n, n);
-        pc_sb_printf(&c->fire, "o.%s = a->%s_n ? a->%s_sum / (double)a->%s_n : 0.0;\n", n, n, n, n);
-        break;
+    case PC_A_AVG: {
+        const char *sum = pc_sprintf(g->a, "%s_sum", n), *cnt = pc_sprintf(g->a, "%s_n", n);
+        acc_member(c, ag, pc_sprintf(g->a, "double %s; /* avg() */", sum), sum, "PRT_S_F64", at, "PRT_P_SUM");
+        acc_member(c, ag, pc_sprintf(g->a, "int64_t %s;", cnt), cnt, "PRT_S_I64", at, "PRT_P_N");
+        pc_sb_printf(&c->add, "a->%s += %s;\na->%s += 1;\n", sum, arg, cnt);
+        pc_sb_printf(&c->merge, "a->%s += b->%s;\na->%s += b->%s;\n", sum, sum, cnt, cnt);
+        pc_sb_printf(&c->fire, "o.%s = a->%s ? a->%s / (double)a->%s : 0.0;\n", n, cnt, sum, cnt);
+        return;
+    }
     case PC_A_MIN:
     case PC_A_MAX: {
         const char *better = ag->fn == PC_A_MIN ? "<" : ">";
-        const char *cmp_new = str ? pc_sprintf(g->a, "prt_str_cmp(%s, a->%s) %s 0", arg, n, better)
+        const char *has = pc_sprintf(g->a, "%s_has", n);
+        const char *cmp_new = str ? pc_sprintf(g->a, "prt_str_cmp(%s, %s) %s 0", arg, a_val, better)
                                   : pc_sprintf(g->a, "%s %s a->%s", arg, better, n);
-        const char *cmp_b = str ? pc_sprintf(g->a, "prt_str_cmp(b->%s, a->%s) %s 0", n, n, better)
+        const char *cmp_b = str ? pc_sprintf(g->a, "prt_str_cmp(%s, %s) %s 0", b_val, a_val, better)
                                 : pc_sprintf(g->a, "b->%s %s a->%s", n, better, n);
-        pc_sb_printf(&c->fields, "%s %s; /* %s() */\nint %s_has;\n", ct, n, ag->fn == PC_A_MIN ? "min" : "max", n);
-        if (str) {
-            pc_sb_printf(&c->add, "if (!a->%s_has || %s) {\n    prt_str_release(&a->%s);\n"
-                                  "    a->%s = prt_str_dup(%s);\n    a->%s_has = 1;\n}\n", n, cmp_new, n, n, arg, n);
-            pc_sb_printf(&c->merge, "if (b->%s_has && (!a->%s_has || %s)) {\n    prt_str_release(&a->%s);\n"
-                                    "    a->%s = prt_str_dup(b->%s);\n    a->%s_has = 1;\n}\n", n, n, cmp_b, n, n, n, n);
-            pc_sb_printf(&c->freeing, "prt_str_release(&a->%s);\n", n);
-        } else {
-            pc_sb_printf(&c->add, "if (!a->%s_has || %s) {\n    a->%s = %s;\n    a->%s_has = 1;\n}\n", n, cmp_new, n, arg, n);
-            pc_sb_printf(&c->merge, "if (b->%s_has && (!a->%s_has || %s)) {\n    a->%s = b->%s;\n    a->%s_has = 1;\n}\n",
-                         n, n, cmp_b, n, n, n);
-        }
-        pc_sb_printf(&c->fire, "o.%s = a->%s;\n", n, n);
+        acc_member(c, ag, pc_sprintf(g->a, "%s /* %s() */", val_decl, ag->fn == PC_A_MIN ? "min" : "max"), n,
+                   val_store, at, "PRT_P_VALUE");
+        acc_member(c, ag, pc_sprintf(g->a, "int %s;", has), has, "PRT_S_BOOL", at, "PRT_P_HAS");
+        pc_sb_printf(&c->add, "if (!a->%s || %s) {\n    %s\n    a->%s = 1;\n}\n", has, cmp_new, set_arg, has);
+        pc_sb_printf(&c->merge, "if (b->%s && (!a->%s || %s)) {\n    %s\n    a->%s = 1;\n}\n", has, has, cmp_b,
+                     set_b, has);
         break;
     }
     case PC_A_FIRST:
     case PC_A_LAST: {
         int first = ag->fn == PC_A_FIRST;
+        const char *has = pc_sprintf(g->a, "%s_has", n), *sq = pc_sprintf(g->a, "%s_seq", n);
         /* by arrival order (seq), which also decides between the two sides of a session merge */
-        pc_sb_printf(&c->fields, "%s %s; /* %s() */\nuint64_t %s_seq;\nint %s_has;\n", ct, n, first ? "first" : "last", n, n);
-        const char *cond = first ? pc_sprintf(g->a, "!a->%s_has", n) : "1";
-        const char *mcond = pc_sprintf(g->a, "b->%s_has && (!a->%s_has || b->%s_seq %s a->%s_seq)", n, n, n,
-                                       first ? "<" : ">", n);
-        if (str) {
-            pc_sb_printf(&c->add, "if (%s) {\n    prt_str_release(&a->%s);\n    a->%s = prt_str_dup(%s);\n"
-                                  "    a->%s_seq = seq;\n    a->%s_has = 1;\n}\n", cond, n, n, arg, n, n);
-            pc_sb_printf(&c->merge, "if (%s) {\n    prt_str_release(&a->%s);\n    a->%s = prt_str_dup(b->%s);\n"
-                                    "    a->%s_seq = b->%s_seq;\n    a->%s_has = 1;\n}\n", mcond, n, n, n, n, n, n);
-            pc_sb_printf(&c->freeing, "prt_str_release(&a->%s);\n", n);
-        } else {
-            pc_sb_printf(&c->add, "if (%s) {\n    a->%s = %s;\n    a->%s_seq = seq;\n    a->%s_has = 1;\n}\n",
-                         cond, n, arg, n, n);
-            pc_sb_printf(&c->merge, "if (%s) {\n    a->%s = b->%s;\n    a->%s_seq = b->%s_seq;\n    a->%s_has = 1;\n}\n",
-                         mcond, n, n, n, n, n);
-        }
-        pc_sb_printf(&c->fire, "o.%s = a->%s;\n", n, n);
+        acc_member(c, ag, pc_sprintf(g->a, "%s /* %s() */", val_decl, first ? "first" : "last"), n, val_store, at,
+                   "PRT_P_VALUE");
+        acc_member(c, ag, pc_sprintf(g->a, "uint64_t %s;", sq), sq, "PRT_S_U64", at, "PRT_P_SEQ");
+        acc_member(c, ag, pc_sprintf(g->a, "int %s;", has), has, "PRT_S_BOOL", at, "PRT_P_HAS");
+        if (first)
+            pc_sb_printf(&c->add, "if (!a->%s) {\n    %s\n    a->%s = seq;\n    a->%s = 1;\n}\n", has, set_arg, sq, has);
+        else
+            pc_sb_printf(&c->add, "%s\na->%s = seq;\na->%s = 1;\n", set_arg, sq, has);
+        pc_sb_printf(&c->merge, "if (b->%s && (!a->%s || b->%s %s a->%s)) {\n    %s\n    a->%s = b->%s;\n"
+                                "    a->%s = 1;\n}\n", has, has, sq, first ? "<" : ">", sq, set_b, sq, sq, has);
+        c->uses_seq = 1;
         break;
     }
     case PC_A_COUNT_DISTINCT:
-        pc_sb_printf(&c->fields, "prt_distinct *%s; /* count_distinct() */\n", n);
-        pc_sb_printf(&c->init, "a->%s = prt_distinct_new();\n", n);
+        acc_member(c, ag, pc_sprintf(g->a, "prt_distinct %s; /* count_distinct() */", n), n, "PRT_S_DISTINCT",
+                   at, "PRT_P_VALUE");
         if (str)
-            pc_sb_printf(&c->add, "prt_distinct_add_str(a->%s, %s);\n", n, arg);
+            pc_sb_printf(&c->add, "prt_distinct_add_str(&a->%s, %s);\n", n, arg);
         else if (at == PC_T_FLOAT)
-            pc_sb_printf(&c->add, "{\n    double d_ = %s == 0.0 ? 0.0 : %s; /* -0.0 and 0.0 are one value */\n"
-                                  "    uint64_t bits_;\n    memcpy(&bits_, &d_, sizeof bits_);\n"
-                                  "    prt_distinct_add_u64(a->%s, bits_);\n}\n", arg, arg, n);
+            pc_sb_printf(&c->add, "prt_distinct_add_u64(&a->%s, prt_f64_distinct_bits(%s));\n", n, arg);
         else
-            pc_sb_printf(&c->add, "prt_distinct_add_u64(a->%s, (uint64_t)%s);\n", n, arg);
-        pc_sb_printf(&c->merge, "prt_distinct_merge(a->%s, b->%s);\n", n, n);
-        pc_sb_printf(&c->freeing, "prt_distinct_free(a->%s);\n", n);
-        pc_sb_printf(&c->fire, "o.%s = (int64_t)prt_distinct_count(a->%s);\n", n, n);
-        break;
+            pc_sb_printf(&c->add, "prt_distinct_add_u64(&a->%s, (uint64_t)%s);\n", n, arg);
+        pc_sb_printf(&c->merge, "prt_distinct_merge(&a->%s, &b->%s);\n", n, n);
+        pc_sb_printf(&c->fire, "o.%s = (int64_t)prt_distinct_count(&a->%s);\n", n, n);
+        return;
+    }
+    pc_sb_printf(&c->fire, "o.%s = %s;\n", n, a_val);
+}
+
+/* The accumulator's struct, field table and (for sessions, the only windows that merge) merge. */
+static void acc_slots(pc_gen *g, const pc_stage *st, agg_code *c, const char **merge_fn, const char **merge_ref)
+{
+    if (!c->nfields)
+        pc_sb_puts(&c->fields, "char empty_; /* no aggregates */\n");
+    if (st->win.kind == PC_W_SESSION && st->kind != PC_S_AGGREGATE) {
+        pc_sb m = { 0 };
+        pc_tmpl(g->t, &m, "acc_merge", "id", st->id, "merge", pc_sb_arena(&c->merge, g->a), NULL);
+        *merge_fn = pc_sb_arena(&m, g->a);
+        *merge_ref = pc_sprintf(g->a, "pg_%s_acc_merge", st->id);
+        pc_sb_free(&m);
+    } else {
+        *merge_fn = "";
+        *merge_ref = "NULL";
     }
 }
 
@@ -282,7 +359,7 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     const char *hash;
     const char *key = gen_key(g, st->id, in, st->key_fields, st->nkey, &hash);
 
-    agg_code c = { 0 };
+    agg_code c = { .type = pc_sprintf(g->a, "pg_%s_acc", st->id) };
     pc_sb fire = { 0 };
     for (int i = 0; i < st->nkey; i++) {
         const char *n = pc_gen_cname(g, names[i]);
@@ -291,11 +368,13 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     int windowed = st->kind == PC_S_WINDOW && st->win.kind != PC_W_GLOBAL;
     if (windowed)
         pc_sb_puts(&fire, "o.window_start = start;\no.window_end = end;\n");
+    else
+        pc_sb_puts(&fire, "(void)start; /* a global pane or running aggregate has no extent */\n(void)end;\n");
     for (int i = 0; i < st->naggs; i++)
         gen_agg(g, &c, &st->aggs[i]);
     pc_sb_putn(&fire, c.fire.p ? c.fire.p : "", c.fire.n);
-    if (!c.fields.n)
-        pc_sb_puts(&c.fields, "char empty_; /* no aggregates */\n");
+    const char *merge_fn, *merge_ref;
+    acc_slots(g, st, &c, &merge_fn, &merge_ref);
 
     const char *late = st->win.late_sink >= 0
         ? pc_sprintf(g->a, "pg_sink_%s_write(j, r, ts); /* late_output */", p->sinks[st->win.late_sink].name)
@@ -303,19 +382,19 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 
     pc_tmpl(g->t, out, "window", "id", st->id, "title", window_title(g, st),
             "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node], "key", key,
-            "acc_fields", pc_sb_arena(&c.fields, g->a), "acc_init", pc_sb_arena(&c.init, g->a),
-            "acc_merge", pc_sb_arena(&c.merge, g->a), "acc_free", pc_sb_arena(&c.freeing, g->a),
-            "fire", pc_sb_arena(&fire, g->a),
+            "acc_fields", pc_sb_arena(&c.fields, g->a), "acc_table", pc_sb_arena(&c.table, g->a),
+            "nacc", pc_sprintf(g->a, "%d", c.nfields), "acc_merge", merge_fn, "merge_ref", merge_ref,
+            "spec", win_spec(g, st), "fire", pc_sb_arena(&fire, g->a),
             "key_build", key_build(g, in, st->key_fields, names, st->nkey), "key_hash", hash,
-            "args", pc_sb_arena(&c.args, g->a), "acc_add", pc_sb_arena(&c.add, g->a),
+            "args", pc_sb_arena(&c.args, g->a),
+            "seq", c.uses_seq ? pc_sprintf(g->a, "uint64_t seq = prt_winop_seq(st->%s);", st->id) : "",
+            "acc_add", pc_sb_arena(&c.add, g->a),
             "time", st->win.processing_time ? "j->now" : "ts", "late", late, NULL);
-    register_op(g, st, node, st->kind == PC_S_AGGREGATE ? "aggregate" : "window", win_spec(g, st),
-                state_text(g, st, in));
+    register_op(g, st, node, st->kind == PC_S_AGGREGATE ? "aggregate" : "window", state_text(g, st, in));
     pc_sb_free(&c.fields);
-    pc_sb_free(&c.init);
+    pc_sb_free(&c.table);
     pc_sb_free(&c.add);
     pc_sb_free(&c.merge);
-    pc_sb_free(&c.freeing);
     pc_sb_free(&c.fire);
     pc_sb_free(&c.args);
     pc_sb_free(&fire);
@@ -323,20 +402,50 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 
 /* ------------------------------------------------------------------ join */
 
-static const char *row_dup(pc_gen *g, const pc_row *r, int release)
+/* Marks in used[] the fields of one side (0 left, 1 right) that e reads. */
+static void mark_used(const pc_expr *e, int side, char *used)
 {
-    pc_sb b = { 0 };
-    for (int i = 0; i < r->nfields; i++)
-        if (r->fields[i].type == PC_T_STRING) {
-            const char *n = pc_gen_cname(g, r->fields[i].name);
-            if (release)
-                pc_sb_printf(&b, "prt_str_release(&x->%s);\n", n);
-            else
-                pc_sb_printf(&b, "dst->%s = prt_str_dup(src->%s);\n", n, n);
-        }
-    const char *s = pc_sb_arena(&b, g->a);
-    pc_sb_free(&b);
-    return s;
+    if (e->kind == PC_E_FIELD && e->side == side)
+        used[e->field] = 1;
+    for (int i = 0; i < e->nargs; i++)
+        mark_used(e->args[i], side, used);
+}
+
+/* The buffered copy of one join side: only the fields the join's outputs read. Fills the struct
+ * members, its field table and the copy from an input row `r` into `dst`. */
+static void join_side(pc_gen *g, const pc_stage *st, const pc_row *row, int side, const char *type,
+                      const char **fields, const char **table, const char **copy, int *nused)
+{
+    char *used = pc_alloc(g->a, (size_t)row->nfields + 1);
+    memset(used, 0, (size_t)row->nfields + 1);
+    for (int i = 0; i < st->nfields; i++)
+        mark_used(st->fields[i].expr, side, used);
+    pc_sb f = { 0 }, t = { 0 }, c = { 0 };
+    *nused = 0;
+    for (int i = 0; i < row->nfields; i++) {
+        if (!used[i])
+            continue;
+        const pc_field *fd = &row->fields[i];
+        const char *n = pc_gen_cname(g, fd->name);
+        pc_sb_printf(&f, "%s %s;\n", pc_gen_ctype(fd->type), n);
+        table_row(&t, fd->name, type, n, store_enum(fd->type), vtype_enum(fd->type), "PRT_AGG_NONE",
+                  "PRT_P_VALUE", "NULL");
+        if (fd->type == PC_T_STRING)
+            pc_sb_printf(&c, "dst->%s = prt_str_dup(r->%s);\n", n, n);
+        else
+            pc_sb_printf(&c, "dst->%s = r->%s;\n", n, n);
+        (*nused)++;
+    }
+    if (!*nused) {
+        pc_sb_puts(&f, "char empty_; /* the join reads no field of this side */\n");
+        pc_sb_puts(&c, "(void)dst;\n(void)r;\n");
+    }
+    *fields = pc_sb_arena(&f, g->a);
+    *table = pc_sb_arena(&t, g->a);
+    *copy = pc_sb_arena(&c, g->a);
+    pc_sb_free(&f);
+    pc_sb_free(&t);
+    pc_sb_free(&c);
 }
 
 static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
@@ -357,17 +466,34 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
         pc_sb_printf(&fields, "%s\n", pc_gen_lined(g, f->expr->loc,
                      pc_sprintf(g->a, "o.%s = %s;", pc_gen_cname(g, f->name), x)));
     }
+    const char *lf, *lt, *lc, *rf, *rt, *rc;
+    int nl, nr;
+    join_side(g, st, lrow, 0, pc_sprintf(g->a, "pg_%s_left", st->id), &lf, &lt, &lc, &nl);
+    join_side(g, st, rrow, 1, pc_sprintf(g->a, "pg_%s_right", st->id), &rf, &rt, &rc, &nr);
+    agg_code c = { .type = pc_sprintf(g->a, "pg_%s_acc", st->id) };
+    static const char *const sides[] = { "left", "right" };
+    for (int i = 0; i < 2; i++)
+        pc_sb_printf(&c.merge, "for (size_t i = 0; i < b->%s.n; i++)\n"
+                               "    prt_schema_copy(&pg_%s_%s_schema, prt_rows_push(&a->%s, &pg_%s_%s_schema),\n"
+                               "                    prt_rows_at(&b->%s, &pg_%s_%s_schema, i));\n",
+                     sides[i], st->id, sides[i], sides[i], st->id, sides[i], sides[i], st->id, sides[i]);
+    const char *merge_fn, *merge_ref;
+    c.nfields = 2;
+    acc_slots(g, st, &c, &merge_fn, &merge_ref);
     pc_tmpl(g->t, out, "join", "id", st->id,
             "title", pc_sprintf(g->a, "join %s with %s, %s", pc_node_name(p, ln), pc_node_name(p, rn), window_title(g, st)),
             "key", key, "left_type", g->ctype[ln], "right_type", g->ctype[rn],
-            "left_dup", row_dup(g, lrow, 0), "left_release", row_dup(g, lrow, 1),
-            "right_dup", row_dup(g, rrow, 0), "right_release", row_dup(g, rrow, 1),
+            "left_fields", lf, "left_table", lt, "nleft", pc_sprintf(g->a, "%d", nl), "left_copy", lc,
+            "right_fields", rf, "right_table", rt, "nright", pc_sprintf(g->a, "%d", nr), "right_copy", rc,
+            "acc_merge", merge_fn, "merge_ref", merge_ref, "spec", win_spec(g, st),
             "out_type", g->ctype[node], "fields", pc_sb_arena(&fields, g->a),
             "left_key", key_build(g, lrow, st->key_fields, names, st->nkey),
             "right_key", key_build(g, rrow, st->right_key_fields, names, st->nkey),
             "key_hash", hash, "time", st->win.processing_time ? "j->now" : "ts", NULL);
-    register_op(g, st, node, "join", win_spec(g, st), state_text(g, st, lrow));
+    register_op(g, st, node, "join", state_text(g, st, lrow));
     pc_sb_free(&fields);
+    pc_sb_free(&c.merge);
+    pc_sb_free(&c.fields);
 }
 
 void pc_gen_window(pc_gen *g, pc_sb *out, int s)

@@ -6,6 +6,8 @@
 #include "prt_scalar.h"
 #include "prt_format.h"
 #include "prt_hash.h"
+#include "prt_schema.h"
+#include "prt_distinct.h"
 #include "prt_window.h"
 #include "prt_expr.h"
 #include "prt_job.h"

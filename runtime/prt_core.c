@@ -206,3 +206,26 @@ void prt_str_release(prt_str *s)
     s->p = NULL;
     s->n = 0;
 }
+
+void prt_ostr_set(prt_ostr *o, prt_str v)
+{
+    if (v.n > o->cap) {
+        size_t cap = o->cap ? o->cap : 16;
+        while (cap < v.n)
+            cap *= 2;
+        char *p = realloc(o->p, cap);
+        if (!p)
+            prt_oom(cap);
+        o->p = p;
+        o->cap = cap;
+    }
+    if (v.n)
+        memmove(o->p, v.p, v.n); /* v may point into o itself */
+    o->n = v.n;
+}
+
+void prt_ostr_free(prt_ostr *o)
+{
+    free(o->p);
+    *o = (prt_ostr){ 0 };
+}

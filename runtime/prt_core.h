@@ -4,6 +4,8 @@
  * prt_buf     a growable byte buffer; owns its memory (prt_buf_free).
  * prt_scratch a bump allocator reset once per input record; holds strings computed while
  *             evaluating expressions (concat, lower, ...). Nothing in it survives the record.
+ * prt_ostr    an owned string that keeps its buffer: setting a new value reuses it when it fits,
+ *             so accumulators (min/max/first/last of strings) do not allocate per record.
  * prt_err     the reason a record failed (parse or evaluation); a fixed buffer, no allocation.
  */
 #ifndef PRT_CORE_H
@@ -62,6 +64,16 @@ int prt_errf(prt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* Owned copy of a string (for keys and aggregate values that outlive a record). */
 prt_str prt_str_dup(prt_str s);
 void prt_str_release(prt_str *s); /* frees a prt_str_dup result and empties it */
+
+/* An owned string with a reusable buffer; zero-initialized it is the empty string. */
+typedef struct prt_ostr {
+    char *p;
+    size_t n, cap;
+} prt_ostr;
+
+void prt_ostr_set(prt_ostr *o, prt_str v); /* copies v, growing the buffer only when needed */
+static inline prt_str prt_ostr_str(const prt_ostr *o) { return (prt_str){ o->p, o->n }; }
+void prt_ostr_free(prt_ostr *o);           /* frees the buffer and empties o */
 
 /* Fatal internal error with file and line (Redis-style assert). */
 #define prt_assert(c) ((c) ? (void)0 : prt_panic(__FILE__, __LINE__, #c))

@@ -1,36 +1,22 @@
-/* prt_distinct.c — exact distinct counting for count_distinct(): an open-addressing set of 64-bit
- * patterns and one of strings (owned copies). Merge is set union. */
+/* prt_distinct.c — exact distinct counting for count_distinct() (prt_distinct.h): open-addressing
+ * sets of 64-bit patterns and of strings, their union, and their canonical encoding. */
 #include <stdlib.h>
 
-#include "prt_core.h"
+#include "prt_codec.h"
+#include "prt_distinct.h"
 #include "prt_hash.h"
-#include "prt_window.h"
 
-typedef struct dstr {
+typedef struct prt_dstr {
     uint64_t hash; /* 0 = empty slot; real hashes are forced non-zero */
     char *p;
     size_t n;
 } dstr;
-
-struct prt_distinct {
-    uint64_t *u;    /* u64 set; 0 marks an empty slot, the value 0 lives in has_zero */
-    size_t umask, un;
-    int has_zero;
-    dstr *s;        /* string set */
-    size_t smask, sn;
-};
 
 static void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n, size);
     prt_assert(p != NULL);
     return p;
-}
-
-prt_distinct *prt_distinct_new(void)
-{
-    prt_distinct *d = xcalloc(1, sizeof *d);
-    return d; /* tables are allocated on first use */
 }
 
 static void u_put(prt_distinct *d, uint64_t v)
@@ -67,20 +53,17 @@ void prt_distinct_add_u64(prt_distinct *d, uint64_t bits)
 
 static uint64_t str_hash(prt_str s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, then a finalizer for the low bits */
-    for (size_t i = 0; i < s.n; i++)
-        h = (h ^ (unsigned char)s.p[i]) * 0x100000001b3ULL;
-    h = prt_hash_finish(h ^ s.n);
+    uint64_t h = prt_hash_finish(prt_hash_str(PRT_HASH_SEED, s));
     return h ? h : 1;
 }
 
-/* Inserts (hash, s); copies the bytes when copy, else takes ownership of s.p. */
-static int s_put(prt_distinct *d, uint64_t h, prt_str s, char *owned)
+/* Inserts (hash, s); copies the bytes unless owned is given, whose ownership it then takes. */
+static void s_put(prt_distinct *d, uint64_t h, prt_str s, char *owned)
 {
     size_t i = (size_t)h & d->smask;
     while (d->s[i].hash) {
         if (d->s[i].hash == h && d->s[i].n == s.n && (s.n == 0 || memcmp(d->s[i].p, s.p, s.n) == 0))
-            return 0;
+            return;
         i = (i + 1) & d->smask;
     }
     if (!owned) {
@@ -91,7 +74,6 @@ static int s_put(prt_distinct *d, uint64_t h, prt_str s, char *owned)
     }
     d->s[i] = (dstr){ h, owned, s.n };
     d->sn++;
-    return 1;
 }
 
 void prt_distinct_add_str(prt_distinct *d, prt_str s)
@@ -129,15 +111,76 @@ uint64_t prt_distinct_count(const prt_distinct *d)
     return d->un + (uint64_t)d->has_zero + d->sn;
 }
 
-void prt_distinct_free(prt_distinct *d)
+void prt_distinct_clear(prt_distinct *d)
 {
-    if (!d)
-        return;
     if (d->s)
         for (size_t i = 0; i <= d->smask; i++)
             if (d->s[i].hash)
                 free(d->s[i].p);
     free(d->s);
     free(d->u);
-    free(d);
+    *d = (prt_distinct){ 0 };
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return prt_str_cmp(*(const prt_str *)a, *(const prt_str *)b);
+}
+
+void prt_distinct_encode(const prt_distinct *d, prt_buf *out)
+{
+    size_t nu = d->un + (size_t)d->has_zero, k = 0;
+    uint64_t *u = malloc((nu ? nu : 1) * sizeof *u);
+    prt_assert(u != NULL);
+    if (d->has_zero)
+        u[k++] = 0;
+    if (d->u)
+        for (size_t i = 0; i <= d->umask; i++)
+            if (d->u[i])
+                u[k++] = d->u[i];
+    qsort(u, nu, sizeof *u, cmp_u64);
+    prt_put_varint(out, nu);
+    for (size_t i = 0; i < nu; i++)
+        prt_put_u64be(out, u[i]);
+    free(u);
+
+    prt_str *s = malloc((d->sn ? d->sn : 1) * sizeof *s);
+    prt_assert(s != NULL);
+    k = 0;
+    if (d->s)
+        for (size_t i = 0; i <= d->smask; i++)
+            if (d->s[i].hash)
+                s[k++] = (prt_str){ d->s[i].p, d->s[i].n };
+    qsort(s, d->sn, sizeof *s, cmp_str);
+    prt_put_varint(out, d->sn);
+    for (size_t i = 0; i < d->sn; i++)
+        prt_put_bytes(out, s[i]);
+    free(s);
+}
+
+int prt_distinct_decode(prt_distinct *d, prt_str *in)
+{
+    uint64_t n, v;
+    prt_str s;
+    if (prt_get_varint(in, &n) != PRT_OK || n > in->n / 8)
+        return PRT_ERR;
+    for (uint64_t i = 0; i < n; i++) {
+        if (prt_get_u64be(in, &v) != PRT_OK)
+            return PRT_ERR;
+        prt_distinct_add_u64(d, v);
+    }
+    if (prt_get_varint(in, &n) != PRT_OK || n > in->n)
+        return PRT_ERR;
+    for (uint64_t i = 0; i < n; i++) {
+        if (prt_get_bytes(in, &s) != PRT_OK)
+            return PRT_ERR;
+        prt_distinct_add_str(d, s);
+    }
+    return PRT_OK;
 }

@@ -3,6 +3,8 @@
  *
  * A bad record never stops the job and is never silently lost: it is either written to the
  * errors sink, or logged, or counted in a "not shown" line, and always counted in m.errors.
+ * The counters and the record buffer live in the prt_run (prt_jobpriv.h); prt_errors_free
+ * releases them.
  */
 #include "prt_jobpriv.h"
 #include "prt_format.h"
@@ -45,7 +47,6 @@ static void to_sink(prt_job *j, const char *stage, const prt_err *e)
     prt_run *run = PRT_RUN(j);
     const prt_job_desc *d = j->desc;
     const prt_sink_desc *sd = &d->sinks[d->errors_sink];
-    prt_sink *k = j->sinks[d->errors_sink];
     prt_writer w;
 
     prt_w_begin(&w, out_format(sd->format), ',', &run->err_rec);
@@ -69,9 +70,8 @@ static void to_sink(prt_job *j, const char *stage, const prt_err *e)
     if (j->cur)
         prt_w_str(&w, "record", j->cur->data);
     prt_w_end(&w);
-    if (!run->failed && k->ops->write(k, PRT_STR_LIT(""), prt_buf_str(&run->err_rec), PRT_NO_TS) != PRT_OK)
-        prt_run_fail(j);
-    run->unflushed++;
+    /* a failing errors sink fails the job, like any sink (prt_emit.c) */
+    prt_sink_put(j, d->errors_sink, PRT_STR_LIT(""), prt_buf_str(&run->err_rec), PRT_NO_TS);
 }
 
 static void to_log(prt_job *j, const char *stage, const prt_err *e)

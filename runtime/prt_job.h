@@ -8,6 +8,8 @@
 #define PRT_JOB_H
 
 #include "prt_core.h"
+#include "prt_schema.h"
+#include "prt_window.h"
 
 typedef struct prt_job prt_job;
 typedef struct prt_source prt_source;
@@ -56,13 +58,22 @@ typedef struct prt_sink_desc {
     const char *format;    /* "json" | "csv" | "kv" */
 } prt_sink_desc;
 
+/* A stateful operator, described so that the runtime can find, walk, encode and rebuild its
+ * state without knowing the generated types. */
 typedef struct prt_operator_desc {
     const char *id;     /* the stage id: the operator ID that ties state to savepoints */
+    const char *previous_id; /* the id it had before an explicit rename (previous_id:), or NULL */
     const char *kind;   /* "window", "aggregate", "join" */
     const char *state;  /* human-readable state schema: key and accumulator fields */
+    size_t offset;      /* where its prt_winop * lives in the generated state struct */
+    const prt_schema *key, *acc;  /* field tables of its key and accumulator structs */
+    const prt_win_spec *spec;     /* its window (kind, size, lateness, ...) */
 } prt_operator_desc;
 
-#define PRT_ABI_VERSION 1
+/* The operator's engine inside the job's generated state. */
+#define PRT_OPERATOR(j, op) (*(struct prt_winop **)((char *)(j)->state + (op)->offset))
+
+#define PRT_ABI_VERSION 2
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */
@@ -76,6 +87,7 @@ typedef struct prt_job_desc {
     int errors_sink;            /* index of the errors sink in sinks, or -1 */
     const prt_operator_desc *operators;
     int noperators;
+    int max_parallelism;  /* key groups: state.max_parallelism, fixed when the binary is built */
     size_t state_size;                           /* sizeof the generated state struct */
     int (*init)(prt_job *j);                     /* connectors are open; build operators */
     void (*watermark)(prt_job *j, int source, int64_t wm); /* a source's watermark advanced */
@@ -105,8 +117,9 @@ struct prt_job {
     struct prt_settings *cfg;
 };
 
-/* The binary's entry point: parses the command line (run, describe, --help, --version, --set,
- * --embedded-kafka), resolves settings, opens connectors and runs the loop. */
+/* The binary's entry point (prt_cli.c): parses the command line (run, describe, --help,
+ * --version, --set, a connector's run mode such as --embedded-kafka), resolves settings, opens
+ * connectors and runs the loop. */
 int prt_main(int argc, char **argv, const prt_job_desc *d);
 
 /* Generated code hands one formatted output record to sink `sink`. */
@@ -152,6 +165,21 @@ typedef struct prt_source_ops {
      * delivered everything, PRT_ERR on an unrecoverable error (already reported). */
     int (*poll)(prt_source *s, int max, int timeout_ms);
     void (*close)(prt_source *s);
+    /* Appends the source's position to b: where reading resumes, i.e. just after the last
+     * record poll delivered, in the canonical encoding of prt_pos.h (deterministic: the same
+     * state gives the same bytes). Called between polls. PRT_ERR with the reason in e when the
+     * source has none (stdin); b is then unchanged. */
+    int (*position)(prt_source *s, prt_buf *b, prt_err *e);
+    /* Restores a position written by `position` of a source with the same connector, after open
+     * and before the first poll: the records delivered from then on are exactly those an
+     * uninterrupted run would have delivered after the position was taken. PRT_ERR with the
+     * reason in e (a malformed or truncated blob, another connector's, a source that cannot
+     * seek); the source is then unchanged. */
+    int (*seek)(prt_source *s, const void *pos, size_t n, prt_err *e);
+    /* Optional: a stable name of a dense partition index (Kafka "topic:partition"), so that
+     * per-partition watermarks survive a restart in which partitions are discovered in another
+     * order. NULL: the index itself names the partition (a file source's single partition). */
+    void (*partition_name)(prt_source *s, int32_t partition, prt_buf *name);
 } prt_source_ops;
 
 struct prt_source {
@@ -162,6 +190,8 @@ struct prt_source {
     char prefix[128];       /* "sources.<name>.<connector>." */
     void *impl;             /* the connector's own state; freed by close */
     struct prt_wm *wm;      /* per-partition watermarks; owned by the runtime */
+    prt_buf wm_seed;        /* restored per-partition max event times (prt_snap.c), applied as
+                             * partitions appear; owned by the runtime */
 };
 
 /* Processes one record: parse, stages, event time, watermark; errors go to the errors sink. */
@@ -171,12 +201,28 @@ void prt_source_deliver(prt_source *s, const prt_raw *raw);
 void prt_source_partition_add(prt_source *s, int32_t partition);
 void prt_source_partition_remove(prt_source *s, int32_t partition);
 
+/* The commit point. A checkpoint `id` (increasing within a run) goes through every sink as
+ * prepare(id), then exactly one of commit(id) or abort(id), with no write in between; writes
+ * after that belong to the next checkpoint.
+ *   prepare  makes everything written so far ready to be made visible by commit: delivered or
+ *            durable, or (a transactional sink) flushed into the open transaction. After a
+ *            successful prepare, commit must not fail for want of the data.
+ *   commit   makes what was prepared under id visible. What a sink made visible is never taken
+ *            back.
+ *   abort    drops what was written since the last commit where the sink can (a transaction);
+ *            a sink that cannot (a plain file, stdout, a non-transactional producer) keeps it,
+ *            which is at-least-once.
+ * A sink that cannot do better implements prepare as flush and commit/abort as no-ops. All three
+ * are required; like write and flush they print their own one-line reason before PRT_ERR. */
 typedef struct prt_sink_ops {
     const char *connector;
     int (*open)(prt_sink *k);  /* settings under "sinks.<name>.<connector>."; one-line errors */
     int (*write)(prt_sink *k, prt_str key, prt_str value, int64_t ts);
     int (*flush)(prt_sink *k); /* everything written so far is delivered or durable */
     void (*close)(prt_sink *k);
+    int (*prepare)(prt_sink *k, int64_t checkpoint);
+    int (*commit)(prt_sink *k, int64_t checkpoint);
+    int (*abort)(prt_sink *k, int64_t checkpoint);
 } prt_sink_ops;
 
 struct prt_sink {
@@ -187,9 +233,5 @@ struct prt_sink {
     char prefix[128];       /* "sinks.<name>.<connector>." */
     void *impl;
 };
-
-/* The connector tables (one per connector kind). */
-extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka;
-extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka;
 
 #endif

@@ -1,13 +1,15 @@
-/* prt_jobpriv.h — the runtime's private view of a running job (not for generated code).
+/* prt_jobpriv.h — the core's private view of a running job (prt_run.c, prt_loop.c,
+ * prt_connectors.c, prt_deliver.c, prt_emit.c, prt_errors.c, prt_cli.c; and unit tests).
+ * Connectors use prt_connector.h instead, generated code prt_job.h.
  *
- * prt_main allocates a prt_run whose first member is the public prt_job, so every prt_job*
+ * prt_job_new allocates a prt_run whose first member is the public prt_job, so every prt_job*
  * the runtime hands out can be turned back into its prt_run with PRT_RUN(). The run owns
- * everything it points to.
+ * everything it points to; prt_job_free releases all of it.
  */
 #ifndef PRT_JOBPRIV_H
 #define PRT_JOBPRIV_H
 
-#include "prt_job.h"
+#include "prt_connector.h"
 
 typedef struct prt_late_count {
     const char *stage; /* borrowed from generated code (a string literal) */
@@ -19,6 +21,8 @@ typedef struct prt_run {
     int quiet;              /* --quiet: no progress and no summary */
     int failed;             /* a sink or source failed: the job stops with exit 1 */
     int *done;              /* by source index: the source reached its end */
+    int hold_at_end;        /* a source's end does not move its watermark to +inf (a savepoint
+                             * on exit without --drain keeps open windows open) */
     int64_t started_mono;   /* monotonic ms at start */
     uint64_t unflushed;     /* records written to sinks since the last flush */
     /* errors (prt_errors.c) */
@@ -32,12 +36,61 @@ typedef struct prt_run {
 
 #define PRT_RUN(jp) ((prt_run *)(jp))
 
-/* Monotonic and wall clocks in ms. */
-int64_t prt_mono_ms(void);
-int64_t prt_wall_ms(void);
-
 /* Marks the job failed (exit 1) and stops the loop; the caller already printed the reason. */
-void prt_run_fail(prt_job *j);
+static inline void prt_run_fail(prt_job *j)
+{
+    PRT_RUN(j)->failed = 1;
+    j->stop = 1;
+}
+
+/* ---------------------------------------------------------------- prt_run.c */
+
+/* The options of `run` (prt_cli.c fills them). */
+typedef struct prt_run_opts {
+    const char **sets;      /* "--set" arguments, "path=value" */
+    int nsets;
+    const prt_run_mode *modes[8]; /* connector run modes given on the command line */
+    int nmodes;
+    int quiet;
+    const char *from_savepoint;     /* --from-savepoint DIR (else the YAML's `savepoint:`) */
+    int allow_non_restored;         /* --allow-non-restored-state */
+    const char *savepoint_on_exit;  /* --savepoint-on-exit DIR: at the end of bounded input */
+    int drain;                      /* --drain: fire open windows before that savepoint */
+} prt_run_opts;
+
+/* A job with its settings resolved (${NAME}, then the --set arguments) and its generated state
+ * allocated; no connector is open. NULL after printing the diagnostic (a configuration error:
+ * exit 2). Freed with prt_job_free. */
+prt_job *prt_job_new(const prt_job_desc *d, const char *const *sets, int nsets);
+/* Closes what is still open and frees the job (NULL is fine). */
+void prt_job_free(prt_job *j);
+/* `run`: the whole life of a job; returns the exit status (0, 1 or 2). */
+int prt_run_job(const prt_job_desc *d, const prt_run_opts *o);
+
+/* ---------------------------------------------------------------- prt_connectors.c */
+
+/* Opens every sink then every source of the job (watermark settings are read first). PRT_ERR
+ * when one failed: *usage is set for configuration errors found by the runtime itself (exit 2),
+ * else the connector printed why (exit 1). */
+int prt_connectors_open(prt_job *j, int *usage);
+/* Closes and frees every open source, then every open sink. */
+void prt_connectors_close(prt_job *j);
+/* One source or sink of the descriptor, opened (NULL when it could not: it printed why). The
+ * caller owns the result until it stores it in j->sources / j->sinks. */
+prt_source *prt_source_open(prt_job *j, int index, int64_t out_of_orderness, int64_t idle);
+void prt_source_close(prt_source *s);
+prt_sink *prt_sink_open(prt_job *j, int index);
+void prt_sink_close(prt_sink *k);
+
+/* ---------------------------------------------------------------- prt_emit.c */
+
+/* Writes one record to sink `sink`, counting it as unflushed; a failing sink fails the job.
+ * PRT_ERR when the job has failed (now or before). */
+int prt_sink_put(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts);
+/* Flushes every open sink; PRT_ERR when one failed (it printed why). */
+int prt_sinks_flush(prt_job *j);
+
+/* ---------------------------------------------------------------- prt_errors.c */
 
 /* A record failed (stage NULL: it did not parse). Uses j->cur and j->cur_source. */
 void prt_errors_report(prt_job *j, const char *stage, const prt_err *e);
@@ -47,7 +100,15 @@ void prt_errors_summary(prt_job *j);
 void prt_errors_late_text(prt_job *j, prt_buf *b);
 void prt_errors_free(prt_job *j);
 
-/* Formats ms as RFC 3339 UTC into dst (for logs). */
-void prt_job_fmt_ts(char *dst, size_t cap, int64_t ms);
+/* ---------------------------------------------------------------- prt_loop.c */
+
+/* Runs the loop until every source ended (returns 1) or the job stopped (signal or failure:
+ * returns 0). Signals are installed by the caller (prt_signals_install). */
+int prt_loop(prt_job *j);
+/* "<what>N records in, N out, ..." on stderr: a progress or final line. */
+void prt_status_line(prt_job *j, const char *what);
+/* SIGINT/SIGTERM set j->stop (a second one exits at once); SIGPIPE is ignored. */
+void prt_signals_install(prt_job *j);
+void prt_signals_restore(void);
 
 #endif

@@ -3,16 +3,16 @@
  * Starts a one-broker mock cluster on loopback, points every kafka source and sink at it, creates
  * their topics (3 partitions each: the mock has no CreateTopics handler) and feeds each source
  * topic with order events from prt_gen on a thread with its own producer, at `embedded.rate`
- * records per second (default 200), event time starting now. Demo mode only. */
+ * records per second (default 200), event time starting now. Demo mode only: the Kafka
+ * connector offers it to `run` as prt_kafka_embedded_mode (prt_connector.h); nothing else in the
+ * product uses the mock. The cluster is process-wide state, started and stopped once per run. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "prt_gen.h"
-#include "prt_kafka.h"
 #include "prt_kafka_int.h"
 
 #include <librdkafka/rdkafka_mock.h> /* after rdkafka.h (from prt_kafka_int.h) */
@@ -39,22 +39,15 @@ static struct prt_emb {
     prt_job *job;
 } prt_emb;
 
-static int64_t prt_emb_ms(clockid_t clock)
-{
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void *prt_emb_feeder(void *arg)
 {
     struct prt_emb *e = arg;
     prt_buf line = { 0 };
-    int64_t t0 = prt_emb_ms(CLOCK_MONOTONIC);
+    int64_t t0 = prt_mono_ms();
     uint64_t sent = 0;
     int warned = 0;
     while (!atomic_load(&e->stop)) {
-        uint64_t due = (uint64_t)((prt_emb_ms(CLOCK_MONOTONIC) - t0) * e->rate / 1000);
+        uint64_t due = (uint64_t)((prt_mono_ms() - t0) * e->rate / 1000);
         for (; sent < due && !atomic_load(&e->stop); sent++) {
             for (int i = 0; i < e->nfeeds; i++) {
                 int64_t ts;
@@ -111,7 +104,9 @@ static int prt_emb_feed_add(prt_job *j, const prt_source_desc *sd, const char *t
     return PRT_OK;
 }
 
-int prt_kafka_embedded_start(prt_job *j)
+static void prt_kafka_embedded_stop(prt_job *j);
+
+static int prt_kafka_embedded_start(prt_job *j)
 {
     const prt_job_desc *d = j->desc;
     char errstr[512], path[256], topics[2048] = "";
@@ -144,7 +139,7 @@ int prt_kafka_embedded_start(prt_job *j)
     }
     const char *bootstrap = rd_kafka_mock_cluster_bootstraps(prt_emb.mc);
 
-    int64_t now = prt_emb_ms(CLOCK_REALTIME);
+    int64_t now = prt_wall_ms();
     for (int i = 0; i < d->nsources; i++) {
         const prt_source_desc *sd = &d->sources[i];
         if (strcmp(sd->connector, "kafka") != 0)
@@ -216,7 +211,7 @@ fail:
     return PRT_ERR;
 }
 
-void prt_kafka_embedded_stop(prt_job *j)
+static void prt_kafka_embedded_stop(prt_job *j)
 {
     if (!prt_emb.running)
         return;
@@ -237,3 +232,10 @@ void prt_kafka_embedded_stop(prt_job *j)
         rd_kafka_destroy(prt_emb.host);
     memset(&prt_emb, 0, sizeof prt_emb);
 }
+
+const prt_run_mode prt_kafka_embedded_mode = {
+    .flag = "--embedded-kafka",
+    .help = "run against an in-process demo Kafka cluster fed by a generator",
+    .start = prt_kafka_embedded_start,
+    .stop = prt_kafka_embedded_stop,
+};

@@ -8,7 +8,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "prt_job.h"
+#include "prt_connector.h"
 
 /* Sets one librdkafka property; on failure reports "<what>: property NAME: <librdkafka's reason>". */
 int prt_kafka_set(prt_job *j, const char *what, rd_kafka_conf_t *conf, const char *name,

@@ -4,8 +4,12 @@
  * lines and written out when it fills and on flush, so a stop never leaves half a line behind.
  * A failed write or flush prints one line naming the sink and the cause and returns PRT_ERR
  * (the job then stops with exit 1). Ownership: the sink owns its buffer and descriptor.
+ *
+ * Commit point (prt_sink_ops): prepare writes the buffer out and, for a file, syncs it to disk;
+ * commit and abort do nothing, because every line is visible in the file once written
+ * (at-least-once: an abort cannot take lines back).
  */
-#include "prt_jobpriv.h"
+#include "prt_connector.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,5 +118,33 @@ static void file_close(prt_sink *k)
     k->impl = NULL;
 }
 
-const prt_sink_ops prt_snk_file = { "file", file_open, file_write, file_flush, file_close };
-const prt_sink_ops prt_snk_stdout = { "stdout", stdout_open, file_write, file_flush, file_close };
+static int file_prepare(prt_sink *k, int64_t checkpoint)
+{
+    file_snk *f = k->impl;
+    if (write_out(k) != PRT_OK)
+        return PRT_ERR;
+    /* EINVAL: a descriptor that cannot be synced (a pipe, /dev/null): nothing to make durable */
+    if (f->own_fd && fdatasync(f->fd) != 0 && errno != EINVAL) {
+        prt_log(k->job, "sink %s: cannot sync %s: %s; stopping", k->desc->name, f->path,
+                strerror(errno));
+        f->failed = 1;
+        return PRT_ERR;
+    }
+    return PRT_OK;
+}
+
+/* commit and abort: the lines are in the file already; a failed sink said why when it failed */
+static int file_settle(prt_sink *k, int64_t checkpoint)
+{
+    file_snk *f = k->impl;
+    return f->failed ? PRT_ERR : PRT_OK;
+}
+
+const prt_sink_ops prt_snk_file = {
+    .connector = "file", .open = file_open, .write = file_write, .flush = file_flush,
+    .close = file_close, .prepare = file_prepare, .commit = file_settle, .abort = file_settle,
+};
+const prt_sink_ops prt_snk_stdout = {
+    .connector = "stdout", .open = stdout_open, .write = file_write, .flush = file_flush,
+    .close = file_close, .prepare = file_prepare, .commit = file_settle, .abort = file_settle,
+};

@@ -1,6 +1,10 @@
 /* prt_snk_kafka.c — the Kafka sink: a librdkafka producer writing one message per output record
  * (key, value, record timestamp). Every delivery report is checked: a failed delivery is reported
- * and fails the job at the next write or flush, so no record is lost silently. */
+ * and fails the job at the next write or flush, so no record is lost silently.
+ *
+ * Commit point (prt_sink_ops): not transactional yet, so prepare waits until everything produced
+ * is delivered (flush) and commit/abort only report an earlier failed delivery; an abort cannot
+ * take delivered records back (at-least-once). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +199,17 @@ static void ksnk_close(prt_sink *k)
     k->impl = NULL;
 }
 
-const prt_sink_ops prt_snk_kafka = { "kafka", ksnk_open, ksnk_write, ksnk_flush, ksnk_close };
+static int ksnk_prepare(prt_sink *k, int64_t checkpoint)
+{
+    return ksnk_flush(k);
+}
+
+static int ksnk_settle(prt_sink *k, int64_t checkpoint)
+{
+    return ksnk_check(k->impl);
+}
+
+const prt_sink_ops prt_snk_kafka = {
+    .connector = "kafka", .open = ksnk_open, .write = ksnk_write, .flush = ksnk_flush,
+    .close = ksnk_close, .prepare = ksnk_prepare, .commit = ksnk_settle, .abort = ksnk_settle,
+};

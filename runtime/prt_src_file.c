@@ -1,12 +1,19 @@
-/* prt_src_file.c — the `file` source (a path or a glob, files read in sorted order, bounded;
- * `follow: true` tails instead) and the line reader it shares with stdin (prt_lines.h).
+/* prt_src_file.c — the `file` source: a path or a glob, files read in sorted order, bounded;
+ * `follow: true` tails instead. Lines come from the reader it shares with stdin (prt_lines.h).
  *
  * One partition (0); origin is the file's path and offset its 1-based line number. When
  * following, a partial last line waits for its newline, a truncated file is read again from
  * the start, and (for a glob) files that appear later are read after the current one ends.
+ *
+ * Position: every file known so far, in reading order, with [byte offset, line, done]: the
+ * files already finished (done, with where they ended), the current one (the byte offset of the
+ * first line not delivered yet and the number of the last line delivered), and those not begun
+ * ([0, 0, 0]). seek puts the position's files first, skips those done, continues the current
+ * one at its byte offset with its line numbers, then reads the files not in the position (new
+ * matches of the glob) from their start.
  * Ownership: the source owns its file list, its descriptor and its reader.
  */
-#include "prt_jobpriv.h"
+#include "prt_connector.h"
 #include "prt_lines.h"
 
 #include <errno.h>
@@ -19,85 +26,20 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---------------------------------------------------------------- line reader */
-
-void prt_lines_init(prt_lines *l, int fd)
-{
-    memset(l, 0, sizeof *l);
-    l->fd = fd;
-}
-
-void prt_lines_reset(prt_lines *l, int fd)
-{
-    l->fd = fd;
-    l->off = l->len = l->scan = 0;
-    l->line = 0;
-    l->eof = 0;
-}
-
-void prt_lines_free(prt_lines *l)
-{
-    free(l->buf);
-    l->buf = NULL;
-    l->cap = l->len = l->off = l->scan = 0;
-}
-
-int prt_lines_next(prt_lines *l, prt_str *line, int final)
-{
-    for (;;) {
-        if (l->scan < l->off)
-            l->scan = l->off;
-        char *start = l->buf + l->off;
-        char *nl = l->len > l->scan ? memchr(l->buf + l->scan, '\n', l->len - l->scan) : NULL;
-        size_t n;
-        if (nl) {
-            n = (size_t)(nl - start);
-            l->off += n + 1;
-        } else if (final && l->len > l->off) {
-            n = l->len - l->off;
-            l->off = l->len;
-        } else {
-            l->scan = l->len;
-            return 0;
-        }
-        l->line++;
-        if (n > 0 && start[n - 1] == '\r')
-            n--;
-        if (n == 0)
-            continue; /* empty lines are skipped, but counted */
-        *line = (prt_str){ start, n };
-        return 1;
-    }
-}
-
-ssize_t prt_lines_fill(prt_lines *l)
-{
-    if (l->off > 0) { /* keep the unread bytes at the start */
-        memmove(l->buf, l->buf + l->off, l->len - l->off);
-        l->len -= l->off;
-        l->scan -= l->off < l->scan ? l->off : l->scan;
-        l->off = 0;
-    }
-    if (l->cap - l->len < 16384) {
-        size_t cap = l->cap ? l->cap * 2 : 65536;
-        char *b = realloc(l->buf, cap);
-        prt_assert(b != NULL);
-        l->buf = b;
-        l->cap = cap;
-    }
-    ssize_t r = read(l->fd, l->buf + l->len, l->cap - l->len);
-    if (r > 0)
-        l->len += (size_t)r;
-    return r;
-}
-
 /* ---------------------------------------------------------------- the source */
+
+/* Where a finished file ended, for the position. */
+typedef struct file_end {
+    int64_t bytes, line;
+} file_end;
 
 typedef struct file_src {
     char *pattern;    /* owned */
     int follow, is_glob;
-    char **files;     /* sorted; owned */
+    char **files;     /* in reading order (sorted, then later matches sorted); owned */
+    file_end *ends;   /* by file, valid for files before cur; owned */
     int nfiles;
+    int64_t resume_off, resume_line; /* seek: where the file at cur continues when opened */
     int cur;          /* index in files of the open file, or the next one to open */
     int fd;           /* -1 when none is open */
     prt_lines rd;
@@ -148,8 +90,10 @@ static void scan_files(file_src *f)
     }
     qsort(add, nadd, sizeof *add, cmp_str); /* byte order, independent of the locale */
     char **v = realloc(f->files, (f->nfiles + nadd) * sizeof *v);
-    prt_assert(v != NULL);
+    file_end *e = realloc(f->ends, (f->nfiles + nadd) * sizeof *e);
+    prt_assert(v != NULL && e != NULL);
     f->files = v;
+    f->ends = e;
     for (size_t i = 0; i < nadd; i++) {
         prt_assert(add[i] != NULL);
         f->files[f->nfiles++] = add[i];
@@ -167,6 +111,16 @@ static int open_cur(prt_source *s, file_src *f)
     }
     prt_lines_reset(&f->rd, f->fd);
     f->consumed = 0;
+    if (f->resume_off > 0 || f->resume_line > 0) { /* a seek into this file */
+        if (lseek(f->fd, (off_t)f->resume_off, SEEK_SET) < 0) {
+            prt_log(s->job, "source %s: cannot seek in '%s': %s", s->desc->name, f->files[f->cur],
+                    strerror(errno));
+            return PRT_ERR;
+        }
+        f->consumed = f->resume_off;
+        f->rd.line = f->resume_line;
+        f->resume_off = f->resume_line = 0;
+    }
     return PRT_OK;
 }
 
@@ -263,6 +217,7 @@ static int file_poll(prt_source *s, int max, int timeout_ms)
             continue;
         }
         if (f->rd.eof) { /* this file is done */
+            f->ends[f->cur] = (file_end){ f->consumed, f->rd.line };
             close_cur(f);
             f->cur++;
             continue;
@@ -299,9 +254,111 @@ static void file_close(prt_source *s)
     for (int i = 0; i < f->nfiles; i++)
         free(f->files[i]);
     free(f->files);
+    free(f->ends);
     free(f->pattern);
     free(f);
     s->impl = NULL;
 }
 
-const prt_source_ops prt_src_file = { "file", file_open, file_poll, file_close };
+/* ---------------------------------------------------------------- position */
+
+static int file_position(prt_source *s, prt_buf *b, prt_err *e)
+{
+    file_src *f = s->impl;
+    prt_pos_writer w;
+    prt_pos_begin(&w, b, "file");
+    for (int i = 0; i < f->nfiles; i++) {
+        int64_t v[3] = { 0, 0, 0 };
+        if (i < f->cur) {
+            v[0] = f->ends[i].bytes;
+            v[1] = f->ends[i].line;
+            v[2] = 1;
+        } else if (i == f->cur && f->fd >= 0) {
+            v[0] = f->consumed - (int64_t)(f->rd.len - f->rd.off); /* buffered: not delivered */
+            v[1] = f->rd.line;
+        } else if (i == f->cur) {
+            v[0] = f->resume_off;
+            v[1] = f->resume_line;
+        }
+        prt_pos_put(&w, prt_str_c(f->files[i]), 3, v);
+    }
+    prt_pos_end(&w);
+    return PRT_OK;
+}
+
+static int file_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
+{
+    file_src *f = s->impl;
+    prt_pos_reader r;
+    if (prt_pos_open(&r, pos, n, "file", e) != PRT_OK)
+        return PRT_ERR;
+    /* check everything before changing anything */
+    prt_str *names = calloc(r.count ? r.count : 1, sizeof *names);
+    int64_t (*vals)[3] = calloc(r.count ? r.count : 1, sizeof *vals);
+    prt_assert(names && vals);
+    int np = 0, ndone = 0, rc = PRT_OK, got;
+    while (rc == PRT_OK && (got = prt_pos_next(&r, &names[np], 3, vals[np], e)) == 1) {
+        int64_t *v = vals[np];
+        prt_str nm = names[np];
+        if (v[0] < 0 || v[1] < 0 || (v[2] != 0 && v[2] != 1))
+            rc = prt_errf(e, "malformed position: file '%.*s' at byte %lld, line %lld, done %lld",
+                          (int)nm.n, nm.p, (long long)v[0], (long long)v[1], (long long)v[2]);
+        else if (v[2] && ndone < np)
+            rc = prt_errf(e, "malformed position: file '%.*s' is done but an earlier one is not",
+                          (int)nm.n, nm.p);
+        else if (!v[2] && ndone < np && (v[0] || v[1]))
+            rc = prt_errf(e, "malformed position: file '%.*s' is begun but an earlier one is not "
+                          "finished", (int)nm.n, nm.p);
+        else if (nm.n == 0 || memchr(nm.p, 0, nm.n))
+            rc = prt_errf(e, "malformed position: entry %d is not a file name", np + 1);
+        for (int i = 0; rc == PRT_OK && i < np; i++)
+            if (prt_str_eq(names[i], nm))
+                rc = prt_errf(e, "malformed position: file '%.*s' appears twice", (int)nm.n, nm.p);
+        ndone += v[2] ? 1 : 0;
+        np++;
+    }
+    if (rc == PRT_OK && got < 0)
+        rc = PRT_ERR;
+    if (rc != PRT_OK) {
+        free(names);
+        free(vals);
+        return PRT_ERR;
+    }
+    /* the position's files in its order, then the files found at open that it does not name */
+    int cap = np + f->nfiles;
+    char **files = calloc((size_t)(cap ? cap : 1), sizeof *files);
+    file_end *ends = calloc((size_t)(cap ? cap : 1), sizeof *ends);
+    prt_assert(files && ends);
+    int nf = 0;
+    for (int i = 0; i < np; i++) {
+        files[nf] = strndup(names[i].p, names[i].n);
+        prt_assert(files[nf] != NULL);
+        ends[nf++] = (file_end){ vals[i][0], vals[i][1] };
+    }
+    for (int i = 0; i < f->nfiles; i++) {
+        int named = 0;
+        for (int k = 0; k < np && !named; k++)
+            named = prt_str_eq(names[k], prt_str_c(f->files[i]));
+        if (named)
+            free(f->files[i]);
+        else
+            files[nf++] = f->files[i];
+    }
+    close_cur(f);
+    free(f->files);
+    free(f->ends);
+    f->files = files;
+    f->ends = ends;
+    f->nfiles = nf;
+    f->cur = ndone;
+    f->resume_off = ndone < np ? vals[ndone][0] : 0;
+    f->resume_line = ndone < np ? vals[ndone][1] : 0;
+    free(names);
+    free(vals);
+    return PRT_OK;
+}
+
+const prt_source_ops prt_src_file = {
+    .connector = "file", .open = file_open, .poll = file_poll, .close = file_close,
+    .position = file_position, .seek = file_seek,
+};

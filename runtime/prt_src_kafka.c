@@ -7,7 +7,16 @@
  * records were delivered and committed by librdkafka's auto-commit.
  *
  * bounded: true assigns every partition of the topics directly (no group join, the group is only
- * used for committed offsets) and stops at the high watermarks read at open. */
+ * used for committed offsets) and stops at the high watermarks read at open.
+ *
+ * Position: the next offset to read of every partition that has one, keyed by topic name and
+ * partition number (never by the dense index, which depends on discovery order), sorted. A
+ * partition has one once a record was delivered from it or its start offset was concrete
+ * (explicit offsets, a timestamp lookup, a seek); a partition that delivered nothing after
+ * starting from earliest, latest or the group's offsets has none and starts the same way again.
+ * seek keeps the restored offsets by (topic, partition): a partition found in them starts there
+ * at its first assignment instead of at the startup setting (bounded: at once, by reassigning).
+ * Restored partitions this source never sees stay in the position it writes. */
 #include <errno.h>
 #include <regex.h>
 #include <stdio.h>
@@ -27,7 +36,16 @@ typedef struct prt_kpart {
     int done;          /* bounded: everything up to end was delivered */
     int64_t next;      /* offset to store (last delivered + 1), when dirty */
     int dirty;
+    int64_t pos;       /* next offset to read, for the position; -1: none known */
+    int64_t start;     /* the offset the first assignment started at (bounded: for seek) */
 } prt_kpart;
+
+/* A restored offset (seek), by topic and partition. */
+typedef struct prt_krestore {
+    char *topic;       /* owned */
+    int32_t partition;
+    int64_t offset;
+} prt_krestore;
 
 typedef struct prt_ktopic {
     char *name;
@@ -53,6 +71,9 @@ typedef struct prt_ksrc {
     int lost;                   /* the connection loss was logged and not yet recovered */
     int errs_logged;
     int closing;                /* quiet: callbacks served while closing report nothing */
+    prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
+    int nrestore;
+    rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -93,6 +114,7 @@ static int32_t ksrc_part(prt_ksrc *ks, const char *topic, int32_t partition)
         prt_assert(v != NULL);
         ks->parts = v;
         memset(&v[ks->nparts], 0, sizeof v[0]);
+        v[ks->nparts].pos = -1;
         v[ks->nparts].t = (int)(t - ks->topics);
         v[ks->nparts].partition = partition;
         t->dense[partition] = ks->nparts++;
@@ -129,6 +151,15 @@ static int64_t ksrc_start_offset(const prt_ksrc *ks, int32_t partition)
     }
 }
 
+/* The restored offset of (topic, partition), if seek restored one. */
+static const prt_krestore *ksrc_restored(const prt_ksrc *ks, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < ks->nrestore; i++)
+        if (ks->restore[i].partition == partition && strcmp(ks->restore[i].topic, topic) == 0)
+            return &ks->restore[i];
+    return NULL;
+}
+
 /* Sets the start offsets of the partitions in l that were never started (and marks them). */
 static int ksrc_position(prt_ksrc *ks, rd_kafka_topic_partition_list_t *l)
 {
@@ -141,9 +172,13 @@ static int ksrc_position(prt_ksrc *ks, rd_kafka_topic_partition_list_t *l)
             tp->offset = RD_KAFKA_OFFSET_INVALID;
             continue;
         }
-        p->started = 1;
-        tp->offset = ksrc_start_offset(ks, tp->partition);
-        if (ks->mode == PRT_KS_TIMESTAMP)
+        p->started = 2; /* now: its start offset is recorded below */
+        const prt_krestore *rs = ksrc_restored(ks, tp->topic, tp->partition);
+        if (rs)
+            tp->offset = rs->offset;
+        else
+            tp->offset = ksrc_start_offset(ks, tp->partition);
+        if (!rs && ks->mode == PRT_KS_TIMESTAMP)
             rd_kafka_topic_partition_list_add(by_time, tp->topic, tp->partition)->offset = ks->start_ts;
     }
     int rc = PRT_OK;
@@ -162,6 +197,15 @@ static int ksrc_position(prt_ksrc *ks, rd_kafka_topic_partition_list_t *l)
         }
     }
     rd_kafka_topic_partition_list_destroy(by_time);
+    for (int i = 0; i < l->cnt; i++) { /* a concrete start offset is a position already */
+        prt_kpart *p = &ks->parts[ksrc_part(ks, l->elems[i].topic, l->elems[i].partition)];
+        if (p->started != 2)
+            continue;
+        p->started = 1;
+        p->start = l->elems[i].offset;
+        if (p->start >= 0)
+            p->pos = p->start;
+    }
     return rc;
 }
 
@@ -377,7 +421,8 @@ static int ksrc_topic_list(prt_ksrc *ks, const char *list)
     return PRT_OK;
 }
 
-/* bounded: assigns every partition of the topics, with its end at the current high watermark. */
+/* bounded: prepares the assignment of every partition of the topics, with its end at the
+ * current high watermark (ksrc_poll assigns it). */
 static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, int timeout_ms)
 {
     prt_job *j = ks->s->job;
@@ -416,11 +461,10 @@ static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, i
                 prt_source_partition_add(ks->s, d);
             }
         }
-        rd_kafka_resp_err_t err = rd_kafka_assign(ks->rk, l);
-        if (err) {
-            prt_log(j, "%s: cannot assign partitions: %s", ks->what, rd_kafka_err2str(err));
-            rc = PRT_ERR;
-        }
+        /* assigned at the first poll, so that a seek before it changes the offsets before
+         * anything is fetched (assigning twice can deliver records fetched for the first one) */
+        ks->pending = l;
+        return PRT_OK;
     }
     rd_kafka_topic_partition_list_destroy(l);
     return rc;
@@ -440,6 +484,11 @@ static void ksrc_free(prt_ksrc *ks)
     free(ks->topics);
     free(ks->parts);
     free(ks->offsets);
+    for (int i = 0; i < ks->nrestore; i++)
+        free(ks->restore[i].topic);
+    free(ks->restore);
+    if (ks->pending)
+        rd_kafka_topic_partition_list_destroy(ks->pending);
     free(ks);
 }
 
@@ -588,6 +637,8 @@ static void ksrc_done(prt_ksrc *ks, int32_t d)
     p->done = 1;
     ks->remaining--;
     prt_source_partition_remove(ks->s, d); /* a finished partition no longer holds the watermark */
+    if (ks->pending) /* not assigned yet: its records are skipped when they come */
+        return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition);
     rd_kafka_pause_partitions(ks->rk, l);
@@ -628,6 +679,15 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
         return PRT_ERR;
     if (ks->bounded && ks->remaining == 0)
         return PRT_SRC_EOF;
+    if (ks->pending) {
+        rd_kafka_resp_err_t err = rd_kafka_assign(ks->rk, ks->pending);
+        rd_kafka_topic_partition_list_destroy(ks->pending);
+        ks->pending = NULL;
+        if (err) {
+            prt_log(s->job, "%s: cannot assign partitions: %s", ks->what, rd_kafka_err2str(err));
+            return PRT_ERR;
+        }
+    }
     int n = 0, wait = timeout_ms;
     while (n < max) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, wait);
@@ -660,6 +720,7 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
         };
         prt_source_deliver(s, &raw);
         p->next = m->offset + 1;
+        p->pos = p->next;
         p->dirty = 1;
         n++;
         if (ks->bounded && m->offset >= p->end - 1)
@@ -686,4 +747,141 @@ static void ksrc_close(prt_source *s)
     s->impl = NULL;
 }
 
-const prt_source_ops prt_src_kafka = { "kafka", ksrc_open, ksrc_poll, ksrc_close };
+/* ---------------------------------------------------------------- position */
+
+typedef struct prt_kpos {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+} prt_kpos;
+
+static int ksrc_kpos_cmp(const void *a, const void *b)
+{
+    const prt_kpos *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    if (c)
+        return c;
+    return x->partition < y->partition ? -1 : x->partition > y->partition;
+}
+
+static int ksrc_position_write(prt_source *s, prt_buf *b, prt_err *e)
+{
+    prt_ksrc *ks = s->impl;
+    prt_kpos *v = calloc((size_t)(ks->nparts + ks->nrestore + 1), sizeof *v);
+    prt_assert(v != NULL);
+    int n = 0;
+    for (int d = 0; d < ks->nparts; d++)
+        if (ks->parts[d].pos >= 0)
+            v[n++] = (prt_kpos){ ks->topics[ks->parts[d].t].name, ks->parts[d].partition, ks->parts[d].pos };
+    for (int i = 0; i < ks->nrestore; i++) { /* restored, never seen since: kept */
+        const prt_krestore *r = &ks->restore[i];
+        int ti = -1;
+        for (int t = 0; t < ks->ntopics && ti < 0; t++)
+            if (strcmp(ks->topics[t].name, r->topic) == 0)
+                ti = t;
+        const prt_ktopic *t = ti >= 0 ? &ks->topics[ti] : NULL;
+        int seen = t && r->partition < t->ndense && t->dense[r->partition] >= 0 &&
+                   ks->parts[t->dense[r->partition]].pos >= 0;
+        if (!seen)
+            v[n++] = (prt_kpos){ r->topic, r->partition, r->offset };
+    }
+    qsort(v, (size_t)n, sizeof *v, ksrc_kpos_cmp);
+    prt_pos_writer w;
+    prt_pos_begin(&w, b, "kafka");
+    for (int i = 0; i < n; i++) {
+        int64_t vals[2] = { v[i].partition, v[i].offset };
+        prt_pos_put(&w, prt_str_c(v[i].topic), 2, vals);
+    }
+    prt_pos_end(&w);
+    free(v);
+    return PRT_OK;
+}
+
+/* bounded: the assignment waits for the first poll; the restored partitions start at their
+ * restored offsets instead, and what is left to read is counted again. */
+static void ksrc_seek_bounded(prt_ksrc *ks)
+{
+    for (int d = 0; d < ks->nparts; d++) {
+        prt_kpart *p = &ks->parts[d];
+        const prt_krestore *rs = ksrc_restored(ks, ks->topics[p->t].name, p->partition);
+        if (!rs)
+            continue;
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_find(ks->pending, ks->topics[p->t].name, p->partition);
+        if (tp)
+            tp->offset = rs->offset;
+        p->start = p->pos = rs->offset;
+        if (rs->offset >= p->end) {
+            ksrc_done(ks, d);
+        } else if (p->done) { /* started at the end before; the restored offset is earlier */
+            p->done = 0;
+            ks->remaining++;
+            prt_source_partition_add(ks->s, d);
+        }
+    }
+}
+
+static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
+{
+    prt_ksrc *ks = s->impl;
+    prt_pos_reader r;
+    if (prt_pos_open(&r, pos, n, "kafka", e) != PRT_OK)
+        return PRT_ERR;
+    if (ks->bounded && !ks->pending)
+        return prt_errf(e, "a bounded Kafka source cannot seek after its first poll");
+    prt_krestore *v = calloc(r.count ? r.count : 1, sizeof *v);
+    prt_assert(v != NULL);
+    int nv = 0, rc = PRT_OK, got;
+    prt_str topic;
+    int64_t vals[2];
+    while ((got = prt_pos_next(&r, &topic, 2, vals, e)) == 1) {
+        if (topic.n == 0 || topic.n > 249 || memchr(topic.p, 0, topic.n)) {
+            rc = prt_errf(e, "malformed position: entry %d is not a topic name", nv + 1);
+            break;
+        }
+        if (vals[0] < 0 || vals[0] > INT32_MAX || vals[1] < 0) {
+            rc = prt_errf(e, "malformed position: %.*s partition %lld offset %lld", (int)topic.n,
+                          topic.p, (long long)vals[0], (long long)vals[1]);
+            break;
+        }
+        v[nv].topic = strndup(topic.p, topic.n);
+        prt_assert(v[nv].topic != NULL);
+        v[nv].partition = (int32_t)vals[0];
+        v[nv].offset = vals[1];
+        if (nv > 0 && ksrc_kpos_cmp(&(prt_kpos){ v[nv - 1].topic, v[nv - 1].partition, 0 },
+                                    &(prt_kpos){ v[nv].topic, v[nv].partition, 0 }) >= 0) {
+            rc = prt_errf(e, "malformed position: %s partition %d is out of order or repeated",
+                          v[nv].topic, (int)v[nv].partition);
+            nv++;
+            break;
+        }
+        nv++;
+    }
+    if (got < 0)
+        rc = PRT_ERR;
+    if (rc != PRT_OK) {
+        for (int i = 0; i < nv; i++)
+            free(v[i].topic);
+        free(v);
+        return PRT_ERR;
+    }
+    for (int i = 0; i < ks->nrestore; i++)
+        free(ks->restore[i].topic);
+    free(ks->restore);
+    ks->restore = v;
+    ks->nrestore = nv;
+    if (ks->bounded)
+        ksrc_seek_bounded(ks);
+    return PRT_OK;
+}
+
+static void ksrc_partition_name(prt_source *s, int32_t d, prt_buf *name)
+{
+    const prt_ksrc *ks = s->impl;
+    prt_buf_printf(name, "%s:%d", ks->topics[ks->parts[d].t].name, (int)ks->parts[d].partition);
+}
+
+const prt_source_ops prt_src_kafka = {
+    .connector = "kafka", .open = ksrc_open, .poll = ksrc_poll, .close = ksrc_close,
+    .position = ksrc_position_write, .seek = ksrc_seek, .partition_name = ksrc_partition_name,
+};

@@ -2,9 +2,11 @@
  *
  * One partition (0); origin "stdin", offset the 1-based line number. Waits with poll(2) so an
  * idle terminal or pipe never blocks the loop longer than the timeout it was given.
+ * Standard input cannot be read again, so the source has no position: position and seek
+ * refuse with a reason that says so.
  * Ownership: the source owns its reader, not descriptor 0.
  */
-#include "prt_jobpriv.h"
+#include "prt_connector.h"
 #include "prt_lines.h"
 
 #include <errno.h>
@@ -68,4 +70,17 @@ static void stdin_close(prt_source *s)
     s->impl = NULL;
 }
 
-const prt_source_ops prt_src_stdin = { "stdin", stdin_open, stdin_poll, stdin_close };
+static int stdin_position(prt_source *s, prt_buf *b, prt_err *e)
+{
+    return prt_errf(e, "a stdin source has no position: standard input cannot be read again");
+}
+
+static int stdin_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
+{
+    return prt_errf(e, "a stdin source cannot seek: standard input cannot be read again");
+}
+
+const prt_source_ops prt_src_stdin = {
+    .connector = "stdin", .open = stdin_open, .poll = stdin_poll, .close = stdin_close,
+    .position = stdin_position, .seek = stdin_seek,
+};

@@ -11,6 +11,12 @@ static int before(const prt_timer *x, const prt_timer *y)
 
 void prt_timerq_push(prt_timerq *q, int64_t time, uint32_t win, uint32_t gen, uint32_t what)
 {
+    prt_timerq_push_seq(q, time, q->next_seq++, win, gen, what);
+}
+
+void prt_timerq_push_seq(prt_timerq *q, int64_t time, uint64_t seq, uint32_t win, uint32_t gen,
+                         uint32_t what)
+{
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 64;
         prt_timer *a = realloc(q->a, cap * sizeof *a);
@@ -18,7 +24,7 @@ void prt_timerq_push(prt_timerq *q, int64_t time, uint32_t win, uint32_t gen, ui
         q->a = a;
         q->cap = cap;
     }
-    prt_timer t = { time, q->next_seq++, win, gen, what };
+    prt_timer t = { time, seq, win, gen, what };
     size_t i = q->n++;
     while (i > 0) { /* sift up */
         size_t p = (i - 1) / 2;

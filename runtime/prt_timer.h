@@ -27,6 +27,9 @@ typedef struct prt_timerq {
 } prt_timerq;
 
 void prt_timerq_push(prt_timerq *q, int64_t time, uint32_t win, uint32_t gen, uint32_t what);
+/* The same with a given registration number (rebuilding an engine); next_seq is left alone. */
+void prt_timerq_push_seq(prt_timerq *q, int64_t time, uint64_t seq, uint32_t win, uint32_t gen,
+                         uint32_t what);
 /* Removes the earliest timer into *out; 0 when the heap is empty. */
 int prt_timerq_pop(prt_timerq *q, prt_timer *out);
 static inline const prt_timer *prt_timerq_top(const prt_timerq *q) { return q->n ? &q->a[0] : NULL; }

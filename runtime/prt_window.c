@@ -17,11 +17,15 @@
  */
 #include <stdlib.h>
 
+#include "prt_codec.h"
 #include "prt_core.h"
 #include "prt_hash.h"
 #include "prt_idtab.h"
 #include "prt_timer.h"
 #include "prt_window.h"
+
+_Static_assert((int)PRT_WIN_TIMER_FIRE == (int)PRT_TIMER_FIRE && (int)PRT_WIN_TIMER_PURGE == (int)PRT_TIMER_PURGE,
+               "walked timers carry the heap's flags");
 
 #define NONE UINT32_MAX
 #define CHUNK 256 /* slots per pool chunk */
@@ -182,7 +186,7 @@ static uint32_t key_get(prt_winop *w, const void *key, uint64_t hash)
     id = pool_get(&w->keys, offsetof(wkey, next_free));
     wkey *k = K(w, id);
     *k = (wkey){ .hash = hash, .head = NONE, .next_free = NONE, .live = 1 };
-    w->vt->key_copy(KEY(w, id), key);
+    prt_schema_copy(w->vt->key, KEY(w, id), key);
     prt_idtab_insert(&w->keytab, hash, id);
     w->st.keys++;
     return id;
@@ -192,7 +196,7 @@ static void key_release(prt_winop *w, uint32_t id)
 {
     wkey *k = K(w, id);
     prt_idtab_remove(&w->keytab, k->hash, id);
-    w->vt->key_free(KEY(w, id));
+    prt_schema_free(w->vt->key, KEY(w, id));
     k->live = 0;
     pool_put(&w->keys, id, offsetof(wkey, next_free));
     w->st.keys--;
@@ -227,7 +231,7 @@ static uint32_t win_new(prt_winop *w, uint32_t kid, int64_t start, int64_t end)
     uint32_t gen = x->gen; /* survives reuse, so stale timers of the slot's past stay stale */
     *x = (wwin){ .start = start, .end = end, .max_ts = INT64_MIN, .key = kid, .prev = NONE,
                  .next = NONE, .gen = gen, .live = 1 };
-    w->vt->acc_init(ACC(w, id));
+    memset(ACC(w, id), 0, w->vt->acc->size);
     wkey *k = K(w, kid);
     k->nwin++;
     if (w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING) {
@@ -249,7 +253,7 @@ static void win_release(prt_winop *w, uint32_t id)
     wwin *x = W(w, id);
     wkey *k = K(w, x->key);
     uint32_t kid = x->key;
-    w->vt->acc_free(ACC(w, id));
+    prt_schema_free(w->vt->acc, ACC(w, id));
     if (w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING) {
         prt_idtab_remove(&w->wintab, x->hash, id);
     } else {
@@ -295,7 +299,7 @@ static void fire(prt_winop *w, uint32_t id, int64_t ts)
 
 prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx)
 {
-    if (!spec || !vt || spec->lateness < 0)
+    if (!spec || !vt || !vt->key || !vt->acc || spec->lateness < 0)
         return NULL;
     int maxacc = 1;
     switch (spec->kind) {
@@ -331,8 +335,8 @@ prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *c
     w->vt = vt;
     w->ctx = ctx;
     w->clock = INT64_MIN;
-    pool_init(&w->keys, sizeof(wkey), vt->key_size);
-    pool_init(&w->wins, sizeof(wwin), vt->acc_size);
+    pool_init(&w->keys, sizeof(wkey), vt->key->size);
+    pool_init(&w->wins, sizeof(wwin), vt->acc->size);
     prt_idtab_init(&w->keytab);
     prt_idtab_init(&w->wintab);
     w->maxacc = maxacc;
@@ -348,10 +352,10 @@ void prt_winop_free(prt_winop *w)
         return;
     for (uint32_t id = 0; id < w->wins.used; id++)
         if (W(w, id)->live)
-            w->vt->acc_free(ACC(w, id));
+            prt_schema_free(w->vt->acc, ACC(w, id));
     for (uint32_t id = 0; id < w->keys.used; id++)
         if (K(w, id)->live)
-            w->vt->key_free(KEY(w, id));
+            prt_schema_free(w->vt->key, KEY(w, id));
     pool_free(&w->keys);
     pool_free(&w->wins);
     prt_idtab_free(&w->keytab);
@@ -507,8 +511,7 @@ static void global_fire(prt_winop *w, uint32_t id)
     fire(w, id, x->max_ts);
     x->count = 0;
     if (w->spec.purge) {
-        w->vt->acc_free(ACC(w, id));
-        w->vt->acc_init(ACC(w, id));
+        prt_schema_free(w->vt->acc, ACC(w, id)); /* and zeroes it: the empty accumulator */
         x->max_ts = INT64_MIN;
         w->st.purged++;
     }
@@ -596,3 +599,158 @@ int64_t prt_winop_next_timer(const prt_winop *w)
 }
 
 void prt_winop_stats_get(const prt_winop *w, prt_winop_stats *out) { *out = w->st; }
+
+/* ---- walking and rebuilding ------------------------------------------------------------- */
+
+const prt_win_vt *prt_winop_vt(const prt_winop *w) { return w->vt; }
+
+void prt_winop_meta_get(const prt_winop *w, prt_winop_meta *m)
+{
+    *m = (prt_winop_meta){ w->clock, w->seq, w->timers.next_seq };
+}
+
+void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m)
+{
+    w->clock = m->clock;
+    w->seq = m->seq;
+    w->timers.next_seq = m->timer_seq;
+}
+
+typedef struct walk_ent {
+    uint32_t kg, win;
+    size_t key_off, key_len; /* the key's canonical bytes in the walk's buffer */
+    int64_t start;
+} walk_ent;
+
+static int cmp_walk(const void *a_, const void *b_, void *buf_)
+{
+    const walk_ent *a = a_, *b = b_;
+    const char *buf = buf_;
+    if (a->kg != b->kg)
+        return a->kg < b->kg ? -1 : 1;
+    int c = prt_str_cmp((prt_str){ buf + a->key_off, a->key_len }, (prt_str){ buf + b->key_off, b->key_len });
+    if (c)
+        return c;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi,
+                   int (*fn)(void *arg, const prt_win_state *s), void *arg)
+{
+    prt_assert(max_parallelism > 0);
+    size_t nwin = w->wins.used;
+    /* the live timers of each window slot (at most two: fire and purge) */
+    prt_win_state *st = calloc(nwin ? nwin : 1, sizeof *st);
+    walk_ent *e = malloc((nwin ? nwin : 1) * sizeof *e);
+    prt_assert(st && e);
+    for (size_t i = 0; i < w->timers.n; i++) {
+        const prt_timer *t = &w->timers.a[i];
+        const wwin *x = W(w, t->win);
+        if (!x->live || x->gen != t->gen)
+            continue; /* stale */
+        prt_win_state *s = &st[t->win];
+        prt_assert(s->ntimers < 2);
+        s->timers[s->ntimers++] = (prt_win_timer){ t->time, t->seq, t->what };
+    }
+    prt_buf keys = { 0 };
+    size_t n = 0;
+    for (uint32_t id = 0; id < nwin; id++) {
+        const wwin *x = W(w, id);
+        if (!x->live)
+            continue;
+        uint32_t kg = prt_key_group(K(w, x->key)->hash, max_parallelism);
+        if (kg < kg_lo || kg > kg_hi)
+            continue;
+        size_t off = keys.n;
+        prt_schema_encode(w->vt->key, KEY(w, x->key), &keys);
+        e[n++] = (walk_ent){ kg, id, off, keys.n - off, x->start };
+    }
+    qsort_r(e, n, sizeof *e, cmp_walk, keys.p);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const wwin *x = W(w, e[i].win);
+        prt_win_state *s = &st[e[i].win];
+        if (s->ntimers == 2 && s->timers[1].seq < s->timers[0].seq) { /* registration order */
+            prt_win_timer t = s->timers[0];
+            s->timers[0] = s->timers[1];
+            s->timers[1] = t;
+        }
+        s->key = KEY(w, x->key);
+        s->acc = ACC(w, e[i].win);
+        s->hash = K(w, x->key)->hash;
+        s->start = x->start;
+        s->end = x->end;
+        s->max_ts = x->max_ts;
+        s->count = x->count;
+        s->flush_seq = x->flush_seq;
+        rc = fn(arg, s);
+    }
+    prt_buf_free(&keys);
+    free(e);
+    free(st);
+    return rc;
+}
+
+int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
+{
+    int fixed = w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING;
+    int pane = w->spec.kind == PRT_WIN_GLOBAL || w->spec.kind == PRT_WIN_RUNNING;
+    if (s->ntimers < 0 || s->ntimers > 2 || (pane && s->ntimers))
+        return prt_errf(e, "window [%lld, %lld): %d timers do not fit this operator",
+                        (long long)s->start, (long long)s->end, s->ntimers);
+    if (!pane && s->start >= s->end)
+        return prt_errf(e, "window [%lld, %lld) is empty", (long long)s->start, (long long)s->end);
+    if (fixed) {
+        int64_t step = w->spec.kind == PRT_WIN_SLIDING ? w->spec.slide : w->spec.size;
+        if (s->end - s->start != w->spec.size || window_start(s->start, w->spec.offset, step) != s->start)
+            return prt_errf(e, "window [%lld, %lld) is not a window of this operator",
+                            (long long)s->start, (long long)s->end);
+    }
+    uint32_t kid = key_get(w, s->key, s->hash);
+    int clash = 0;
+    if (fixed)
+        clash = win_find(w, kid, s->start) != NONE;
+    else if (pane)
+        clash = K(w, kid)->head != NONE;
+    else /* sessions never overlap or touch one another */
+        for (uint32_t id = K(w, kid)->head; id != NONE && !clash; id = W(w, id)->next)
+            clash = intersects(W(w, id), s->start, s->end);
+    if (clash) {
+        if (K(w, kid)->nwin == 0)
+            key_release(w, kid);
+        return prt_errf(e, "window [%lld, %lld) of a key appears twice or overlaps another",
+                        (long long)s->start, (long long)s->end);
+    }
+    uint32_t id = win_new(w, kid, s->start, s->end);
+    wwin *x = W(w, id);
+    x->max_ts = s->max_ts;
+    x->count = s->count;
+    x->flush_seq = s->flush_seq;
+    memcpy(ACC(w, id), s->acc, w->vt->acc->size); /* the engine owns its contents now */
+    memset(s->acc, 0, w->vt->acc->size);
+    if (pane)
+        return PRT_OK;
+    /* Timers: the saved registration numbers keep equal-time firings in their order; the times
+     * come from this operator's spec, so a changed allowed lateness applies to restored windows
+     * too (with the same lateness this gives back exactly the saved timers). */
+    int fire = 0, purge = 0;
+    uint64_t fire_seq = 0, purge_seq = 0;
+    for (int i = 0; i < s->ntimers; i++) {
+        if (s->timers[i].what & PRT_TIMER_FIRE)
+            fire = 1, fire_seq = s->timers[i].seq;
+        if (s->timers[i].what & PRT_TIMER_PURGE)
+            purge = 1, purge_seq = s->timers[i].seq;
+    }
+    if (!fire && !purge)
+        return prt_errf(e, "window [%lld, %lld) has no timer: it could never be purged",
+                        (long long)s->start, (long long)s->end);
+    int64_t max_ts = x->end - 1, clean = cleanup_time(w, x->end);
+    if (fire && (w->spec.processing_time || clean == max_ts)) {
+        prt_timerq_push_seq(&w->timers, max_ts, fire_seq, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
+        return PRT_OK;
+    }
+    if (fire)
+        prt_timerq_push_seq(&w->timers, max_ts, fire_seq, id, x->gen, PRT_TIMER_FIRE);
+    prt_timerq_push_seq(&w->timers, clean, purge ? purge_seq : fire_seq, id, x->gen, PRT_TIMER_PURGE);
+    return PRT_OK;
+}

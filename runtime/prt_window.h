@@ -21,6 +21,7 @@
 #define PRT_WINDOW_H
 
 #include "prt_core.h"
+#include "prt_schema.h"
 
 typedef enum prt_win_kind {
     PRT_WIN_TUMBLING, /* size, offset */
@@ -40,13 +41,10 @@ typedef struct prt_win_spec {
 } prt_win_spec;
 
 typedef struct prt_win_vt {
-    size_t key_size, acc_size;
+    const prt_schema *key, *acc; /* field tables: sizes, deep copy, free, canonical encoding; a
+                                  * zeroed accumulator is the empty one (the aggregates' identity) */
     int (*key_eq)(const void *a, const void *b);
-    void (*key_copy)(void *dst, const void *src); /* deep copy: dst owns its strings */
-    void (*key_free)(void *key);
-    void (*acc_init)(void *acc);
     void (*acc_merge)(void *dst, const void *src); /* session merge: fold src into dst */
-    void (*acc_free)(void *acc);
     /* One window result. For RUNNING, start = end = 0. */
     void (*fire)(void *ctx, const void *key, int64_t start, int64_t end, const void *acc, int64_t ts);
 } prt_win_vt;
@@ -78,13 +76,50 @@ typedef struct prt_winop_stats {
 } prt_winop_stats;
 void prt_winop_stats_get(const prt_winop *w, prt_winop_stats *out);
 
-/* Exact distinct counting for count_distinct(): values by their 64-bit pattern, or strings. */
-typedef struct prt_distinct prt_distinct;
-prt_distinct *prt_distinct_new(void);
-void prt_distinct_add_u64(prt_distinct *d, uint64_t bits);
-void prt_distinct_add_str(prt_distinct *d, prt_str s); /* copies s when new */
-void prt_distinct_merge(prt_distinct *dst, const prt_distinct *src);
-uint64_t prt_distinct_count(const prt_distinct *d);
-void prt_distinct_free(prt_distinct *d);
+/* ---- walking and rebuilding (checkpoints, savepoints, rescaling) ---- */
+
+/* A pending timer of a window: due time, registration number (equal-time timers fire in that
+ * order), and what it does. */
+typedef struct prt_win_timer {
+    int64_t time;
+    uint64_t seq;
+    uint32_t what; /* PRT_WIN_TIMER_FIRE | PRT_WIN_TIMER_PURGE */
+} prt_win_timer;
+
+enum { PRT_WIN_TIMER_FIRE = 1, PRT_WIN_TIMER_PURGE = 2 };
+
+/* One window of one key: everything needed to put it back into an engine. */
+typedef struct prt_win_state {
+    const void *key;        /* walk: borrowed; restore: copied */
+    void *acc;              /* walk: borrowed; restore: its contents move into the engine */
+    uint64_t hash;          /* the key's hash: its key group is hash % max_parallelism */
+    int64_t start, end;     /* RUNNING: 0, 0; GLOBAL: INT64_MIN, INT64_MAX */
+    int64_t max_ts;         /* GLOBAL: largest event time in the pane */
+    uint64_t count;         /* GLOBAL: records since the last firing */
+    uint64_t flush_seq;     /* GLOBAL: arrival number of the first of those */
+    int ntimers;
+    prt_win_timer timers[2];
+} prt_win_state;
+
+/* The operator's clocks: event-time (or wall) clock, arrival counter, timer counter. */
+typedef struct prt_winop_meta {
+    int64_t clock;
+    uint64_t seq, timer_seq;
+} prt_winop_meta;
+
+const prt_win_vt *prt_winop_vt(const prt_winop *w);
+void prt_winop_meta_get(const prt_winop *w, prt_winop_meta *m);
+void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m);
+
+/* Calls fn for every window whose key group (hash % max_parallelism) lies in [kg_lo, kg_hi], in
+ * a deterministic order: key group, then the key's canonical bytes, then window start. Stops at
+ * and returns the first non-zero fn result. */
+int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi,
+                   int (*fn)(void *arg, const prt_win_state *s), void *arg);
+/* Puts one walked window into an engine being rebuilt. Its timers keep their registration
+ * numbers; their times follow this operator's spec (a changed allowed lateness applies). PRT_ERR
+ * with e when it does not fit the operator (not one of its windows, already present, or a
+ * window without timers). */
+int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e);
 
 #endif

@@ -9,15 +9,17 @@
  * Output (stdout): one JSON object per window result, {"late":{...}} per rejected record.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "prt_hash.h"
 #include "prt_window.h"
+#include "prt_window_snap.h"
 
 typedef struct dkey {
-    char *s;
+    prt_str s;
 } dkey;
 
 typedef struct dacc {
@@ -25,11 +27,23 @@ typedef struct dacc {
     uint64_t first_seq, last_seq;
 } dacc;
 
-static int k_eq(const void *a, const void *b) { return strcmp(((const dkey *)a)->s, ((const dkey *)b)->s) == 0; }
-static void k_copy(void *dst, const void *src) { ((dkey *)dst)->s = strdup(((const dkey *)src)->s); }
-static void k_free(void *k) { free(((dkey *)k)->s); }
-static void a_init(void *p) { *(dacc *)p = (dacc){ .min = INT64_MAX, .max = INT64_MIN }; }
-static void a_free(void *p) { (void)p; }
+static const prt_field dkey_fields[] = {
+    { "key", offsetof(dkey, s), PRT_S_STR, PRT_V_STRING, PRT_AGG_NONE, PRT_P_VALUE, NULL },
+};
+static const prt_schema dkey_schema = { "dkey", sizeof(dkey), 1, dkey_fields };
+#define ACC(name, m, agg, part) { name, offsetof(dacc, m), m##_store, PRT_V_INT, agg, part, NULL }
+enum { count_store = PRT_S_I64, sum_store = PRT_S_I64, min_store = PRT_S_I64, max_store = PRT_S_I64,
+       first_store = PRT_S_I64, last_store = PRT_S_I64, first_seq_store = PRT_S_U64,
+       last_seq_store = PRT_S_U64 };
+static const prt_field dacc_fields[] = {
+    ACC("count", count, PRT_AGG_COUNT, PRT_P_VALUE), ACC("sum", sum, PRT_AGG_SUM, PRT_P_VALUE),
+    ACC("min", min, PRT_AGG_MIN, PRT_P_VALUE), ACC("max", max, PRT_AGG_MAX, PRT_P_VALUE),
+    ACC("first", first, PRT_AGG_FIRST, PRT_P_VALUE), ACC("first", first_seq, PRT_AGG_FIRST, PRT_P_SEQ),
+    ACC("last", last, PRT_AGG_LAST, PRT_P_VALUE), ACC("last", last_seq, PRT_AGG_LAST, PRT_P_SEQ),
+};
+static const prt_schema dacc_schema = { "dacc", sizeof(dacc), 8, dacc_fields };
+
+static int k_eq(const void *a, const void *b) { return prt_str_eq(((const dkey *)a)->s, ((const dkey *)b)->s); }
 static void a_merge(void *dp, const void *sp)
 {
     dacc *d = dp;
@@ -40,37 +54,54 @@ static void a_merge(void *dp, const void *sp)
         d->first = s->first, d->first_seq = s->first_seq;
     if (!d->count || s->last_seq > d->last_seq)
         d->last = s->last, d->last_seq = s->last_seq;
+    d->min = !d->count || s->min < d->min ? s->min : d->min;
+    d->max = !d->count || s->max > d->max ? s->max : d->max;
     d->count += s->count;
     d->sum += s->sum;
-    d->min = s->min < d->min ? s->min : d->min;
-    d->max = s->max > d->max ? s->max : d->max;
 }
 
 static void fire(void *ctx, const void *key, int64_t start, int64_t end, const void *acc, int64_t ts)
 {
     const dacc *a = acc;
-    printf("{\"key\":\"%s\",\"start\":%" PRId64 ",\"end\":%" PRId64 ",\"count\":%" PRId64
+    const dkey *k = key;
+    printf("{\"key\":\"%.*s\",\"start\":%" PRId64 ",\"end\":%" PRId64 ",\"count\":%" PRId64
            ",\"sum\":%" PRId64 ",\"min\":%" PRId64 ",\"max\":%" PRId64 ",\"first\":%" PRId64
            ",\"last\":%" PRId64 ",\"ts\":%" PRId64 "}\n",
-           ((const dkey *)key)->s, start, end, a->count, a->sum, a->min, a->max, a->first, a->last, ts);
+           (int)k->s.n, k->s.p, start, end, a->count, a->sum, a->min, a->max, a->first, a->last, ts);
     (void)ctx;
 }
 
-static const prt_win_vt vt = { sizeof(dkey), sizeof(dacc), k_eq, k_copy, k_free,
-                               a_init, a_merge, a_free, fire };
+static const prt_win_vt vt = { &dkey_schema, &dacc_schema, k_eq, a_merge, fire };
+
+/* --snapshot-every N: every N records the operator is snapshotted to bytes, freed, and rebuilt
+ * from those bytes (what a checkpoint and a restart do); the output must not change. */
+static prt_winop *rebuild(prt_winop *w, const prt_win_spec *spec)
+{
+    prt_buf b = { 0 };
+    prt_err e;
+    prt_winop_snapshot(w, 128, 0, 127, &b);
+    prt_winop_free(w);
+    w = prt_winop_new(spec, &vt, NULL);
+    if (!w || prt_winop_load(w, prt_buf_str(&b), &e) != PRT_OK) {
+        fprintf(stderr, "window-driver: rebuild failed: %s\n", w ? e.msg : "bad spec");
+        exit(1);
+    }
+    prt_buf_free(&b);
+    return w;
+}
 
 static void usage(void)
 {
     fprintf(stderr, "usage: window-driver --kind tumbling|sliding|session|global|running [--size MS]\n"
                     "  [--slide MS] [--offset MS] [--gap MS] [--count N] [--purge 0|1] [--lateness MS]\n"
-                    "  [--ooo MS] [--time event|processing] < key,ts,value lines\n");
+                    "  [--ooo MS] [--time event|processing] [--snapshot-every N] < key,ts,value lines\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     prt_win_spec spec = { .kind = PRT_WIN_TUMBLING };
-    int64_t ooo = 0;
+    int64_t ooo = 0, snapshot_every = 0, nrec = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -97,6 +128,7 @@ int main(int argc, char **argv)
             else if (!strcmp(o, "--purge")) spec.purge = (int)n;
             else if (!strcmp(o, "--lateness")) spec.lateness = n;
             else if (!strcmp(o, "--ooo")) ooo = n;
+            else if (!strcmp(o, "--snapshot-every")) snapshot_every = n;
             else usage();
         }
     }
@@ -121,7 +153,9 @@ int main(int argc, char **argv)
             ts = max_seen;
             prt_winop_advance(w, ts);
         }
-        dkey k = { line };
+        if (snapshot_every > 0 && ++nrec % snapshot_every == 0)
+            w = rebuild(w, &spec);
+        dkey k = { prt_str_c(line) };
         int n = prt_winop_add(w, &k, prt_hash_finish(prt_hash_str(PRT_HASH_SEED, prt_str_c(line))), ts);
         if (n == 0)
             printf("{\"late\":{\"key\":\"%s\",\"ts\":%" PRId64 "}}\n", line, ts);
@@ -130,7 +164,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             dacc *a = accs[i];
             if (!a->count)
-                a->first = val, a->first_seq = seq;
+                a->first = val, a->first_seq = seq, a->min = val, a->max = val;
             a->last = val, a->last_seq = seq;
             a->count++;
             a->sum += val;

@@ -46,10 +46,22 @@ run_case() { # name seed args...
     shift 2
     in=$tmp/in$seed.csv
     "$DRIVER" "$@" <"$in" >"$tmp/$name.c.out" 2>"$tmp/$name.c.err" &
+    dpid=$!
     python3 "$REF" "$@" <"$in" >"$tmp/$name.py.out" 2>"$tmp/$name.py.err"
     prc=$?
-    wait $!
+    wait $dpid
     crc=$?
+    # the same stream with the operator snapshotted and rebuilt from bytes every 1009 records
+    "$DRIVER" --snapshot-every 1009 "$@" <"$in" >"$tmp/${name}_restored.c.out" 2>"$tmp/${name}_restored.c.err"
+    if [ $? -ne 0 ]; then
+        echo "FAIL window_property/${name}_restored: $(head -c 300 "$tmp/${name}_restored.c.err")"
+        fail=1
+    elif cmp -s "$tmp/${name}_restored.c.out" "$tmp/$name.py.out"; then
+        echo "PASS window_property/${name}_restored (snapshot and rebuild every 1009 records)"
+    else
+        echo "FAIL window_property/${name}_restored: output differs from the reference after rebuilds"
+        fail=1
+    fi
     if [ $crc -ne 0 ] || [ $prc -ne 0 ]; then
         echo "FAIL window_property/$name: driver exit $crc, reference exit $prc: $(head -c 300 "$tmp/$name.c.err" "$tmp/$name.py.err" | tr '\n' ' ')"
         fail=1

@@ -157,7 +157,7 @@ static prt_source_desc sources[] = { { "orders", "file", "kv", 1, fake_on_record
 static prt_sink_desc sinks[] = { { "out", "file", "json" }, { "agg", "file", "json" },
                                  { "errors", "file", "json" } };
 static const prt_operator_desc operators[] = {
-    { "win", "window", "key (); acc count int" },
+    { .id = "win", .kind = "window", .state = "key (); acc count int" },
 };
 
 static prt_job_desc make_desc(void)
@@ -178,6 +178,7 @@ static prt_job_desc make_desc(void)
     d.errors_sink = SINK_ERRORS;
     d.operators = operators;
     d.noperators = 1;
+    d.max_parallelism = 128;
     d.state_size = sizeof(fake_state);
     d.init = fake_init;
     d.watermark = fake_watermark;
@@ -443,7 +444,8 @@ TEST(command_line)
                "yaml: fake.yaml (sha256 0123abcd)\n"
                "\nsources:\n  orders: file, format kv, event time\n"
                "\nsinks:\n  out: file, format json\n  agg: file, format json\n  errors: file, format json (errors)\n"
-               "\noperators:\n  win: window\n    state: key (); acc count int\n"
+               "\noperators (operator IDs tie state to savepoints; 128 key groups, state.max_parallelism):\n"
+               "  win: window\n    state: key (); acc count int\n"
                "\nsettings:\n"
                "  sources.orders.file.path = ${PRT_T_DIR}/in/*.kv\n"
                "  sources.orders.watermark.out_of_orderness = 2s\n"
@@ -457,9 +459,14 @@ TEST(command_line)
     CHECK_EQ_I(run(&d, "start", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: unknown command 'start' (expected run, describe, savepoint, --help or --version)\n");
     CHECK_EQ_I(run(&d, "savepoint", "/tmp/x", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: not supported yet by this runtime\n");
-    CHECK_EQ_I(run(&d, "run", "--from-savepoint", "/tmp/sp", "--allow-non-restored-state", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: run: --from-savepoint: restoring from a savepoint is not supported yet by this runtime\n");
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: taking a savepoint of a running job needs its admin "
+                                    "endpoint; use `run --savepoint-on-exit DIR`, or `savepoint dump DIR` to read one\n");
+    CHECK_EQ_I(run(&d, "savepoint", "dump", NULL), 2);
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: which savepoint? (savepoint dump DIR [--operator ID])\n");
+    CHECK_EQ_I(run(&d, "savepoint", "dump", "/nonexistent/sp", NULL), 1);
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: /nonexistent/sp: not a savepoint directory (No such file or directory)\n");
+    CHECK_EQ_I(run(&d, "run", "--drain", NULL), 2);
+    CHECK_EQ_S(read_file("stderr"), "fake: run: --drain goes with --savepoint-on-exit DIR\n");
     CHECK_EQ_I(run(&d, "run", "--bogus", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: run: unknown option '--bogus' (see --help)\n");
     CHECK_EQ_I(run(&d, "run", "--set", NULL), 2);

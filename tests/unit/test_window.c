@@ -7,31 +7,38 @@
 
 #include "prt_hash.h"
 #include "prt_test.h"
+#include "prt_distinct.h"
 #include "prt_window.h"
+#include "prt_window_snap.h"
 
 typedef struct tkey {
-    char *s;
+    prt_str s;
 } tkey;
 
 typedef struct tacc {
     int64_t count, sum, min, max, first, last;
     uint64_t first_seq, last_seq;
-    prt_distinct *d;
+    prt_distinct d;
 } tacc;
 
-static int k_eq(const void *a, const void *b) { return strcmp(((const tkey *)a)->s, ((const tkey *)b)->s) == 0; }
-static void k_copy(void *dst, const void *src)
-{
-    const char *s = ((const tkey *)src)->s;
-    size_t n = strlen(s) + 1;
-    ((tkey *)dst)->s = memcpy(malloc(n), s, n);
-}
-static void k_free(void *k) { free(((tkey *)k)->s); }
-static void a_init(void *p)
-{
-    tacc *a = p;
-    *a = (tacc){ .min = INT64_MAX, .max = INT64_MIN, .d = prt_distinct_new() };
-}
+static const prt_field tkey_fields[] = {
+    { "s", offsetof(tkey, s), PRT_S_STR, PRT_V_STRING, PRT_AGG_NONE, PRT_P_VALUE, NULL },
+};
+static const prt_schema tkey_schema = { "tkey", sizeof(tkey), 1, tkey_fields };
+static const prt_field tacc_fields[] = {
+    { "count", offsetof(tacc, count), PRT_S_I64, PRT_V_NONE, PRT_AGG_COUNT, PRT_P_VALUE, NULL },
+    { "sum", offsetof(tacc, sum), PRT_S_I64, PRT_V_INT, PRT_AGG_SUM, PRT_P_VALUE, NULL },
+    { "min", offsetof(tacc, min), PRT_S_I64, PRT_V_INT, PRT_AGG_MIN, PRT_P_VALUE, NULL },
+    { "max", offsetof(tacc, max), PRT_S_I64, PRT_V_INT, PRT_AGG_MAX, PRT_P_VALUE, NULL },
+    { "first", offsetof(tacc, first), PRT_S_I64, PRT_V_INT, PRT_AGG_FIRST, PRT_P_VALUE, NULL },
+    { "first", offsetof(tacc, first_seq), PRT_S_U64, PRT_V_INT, PRT_AGG_FIRST, PRT_P_SEQ, NULL },
+    { "last", offsetof(tacc, last), PRT_S_I64, PRT_V_INT, PRT_AGG_LAST, PRT_P_VALUE, NULL },
+    { "last", offsetof(tacc, last_seq), PRT_S_U64, PRT_V_INT, PRT_AGG_LAST, PRT_P_SEQ, NULL },
+    { "d", offsetof(tacc, d), PRT_S_DISTINCT, PRT_V_INT, PRT_AGG_COUNT_DISTINCT, PRT_P_VALUE, NULL },
+};
+static const prt_schema tacc_schema = { "tacc", sizeof(tacc), 9, tacc_fields };
+
+static int k_eq(const void *a, const void *b) { return prt_str_eq(((const tkey *)a)->s, ((const tkey *)b)->s); }
 static void a_merge(void *dp, const void *sp)
 {
     tacc *d = dp;
@@ -42,18 +49,23 @@ static void a_merge(void *dp, const void *sp)
         d->first = s->first, d->first_seq = s->first_seq;
     if (!d->count || s->last_seq > d->last_seq)
         d->last = s->last, d->last_seq = s->last_seq;
+    if (!d->count || s->min < d->min)
+        d->min = s->min;
+    if (!d->count || s->max > d->max)
+        d->max = s->max;
     d->count += s->count;
     d->sum += s->sum;
-    if (s->min < d->min)
-        d->min = s->min;
-    if (s->max > d->max)
-        d->max = s->max;
-    prt_distinct_merge(d->d, s->d);
+    prt_distinct_merge(&d->d, &s->d);
 }
-static void a_free(void *p) { prt_distinct_free(((tacc *)p)->d); }
 
 static char log_buf[1 << 16];
 static size_t log_n;
+
+/* A firing log of its own, passed as the operator's ctx (NULL: the shared log above). */
+typedef struct tlog {
+    char buf[1 << 18];
+    size_t n;
+} tlog;
 
 static void t_fire(void *ctx, const void *key, int64_t start, int64_t end, const void *acc, int64_t ts)
 {
@@ -63,15 +75,16 @@ static void t_fire(void *ctx, const void *key, int64_t start, int64_t end, const
         snprintf(range, sizeof range, "[global]");
     else
         snprintf(range, sizeof range, "[%" PRId64 ",%" PRId64 ")", start, end);
-    log_n += (size_t)snprintf(log_buf + log_n, sizeof log_buf - log_n,
-        "%s%s n=%" PRId64 " s=%" PRId64 " min=%" PRId64 " max=%" PRId64 " f=%" PRId64 " l=%" PRId64
-        " d=%" PRIu64 " @%" PRId64 "\n", ((const tkey *)key)->s, range, a->count, a->sum, a->min,
-        a->max, a->first, a->last, prt_distinct_count(a->d), ts);
-    (void)ctx;
+    char *buf = ctx ? ((tlog *)ctx)->buf : log_buf;
+    size_t *n = ctx ? &((tlog *)ctx)->n : &log_n, cap = ctx ? sizeof ((tlog *)ctx)->buf : sizeof log_buf;
+    *n += (size_t)snprintf(buf + *n, cap - *n,
+        "%.*s%s n=%" PRId64 " s=%" PRId64 " min=%" PRId64 " max=%" PRId64 " f=%" PRId64 " l=%" PRId64
+        " d=%" PRIu64 " @%" PRId64 "\n", (int)((const tkey *)key)->s.n, ((const tkey *)key)->s.p, range, a->count, a->sum, a->min,
+        a->max, a->first, a->last, prt_distinct_count(&a->d), ts);
+    prt_assert(*n < cap);
 }
 
-static const prt_win_vt vt = { sizeof(tkey), sizeof(tacc), k_eq, k_copy, k_free,
-                               a_init, a_merge, a_free, t_fire };
+static const prt_win_vt vt = { &tkey_schema, &tacc_schema, k_eq, a_merge, t_fire };
 
 static prt_winop *mk(prt_win_spec s)
 {
@@ -96,14 +109,14 @@ static uint64_t khash(const char *s)
 /* One record, exactly as generated code does it; returns prt_winop_add's result. */
 static int rec(prt_winop *w, const char *key, int64_t ts, int64_t v)
 {
-    tkey k = { (char *)key };
+    tkey k = { prt_str_c(key) };
     int n = prt_winop_add(w, &k, khash(key), ts);
     void **accs = prt_winop_accs(w);
     uint64_t seq = prt_winop_seq(w);
     for (int i = 0; i < n; i++) {
         tacc *a = accs[i];
         if (!a->count)
-            a->first = v, a->first_seq = seq;
+            a->first = v, a->first_seq = seq, a->min = v, a->max = v;
         a->last = v, a->last_seq = seq;
         a->count++;
         a->sum += v;
@@ -111,7 +124,7 @@ static int rec(prt_winop *w, const char *key, int64_t ts, int64_t v)
             a->min = v;
         if (v > a->max)
             a->max = v;
-        prt_distinct_add_u64(a->d, (uint64_t)v);
+        prt_distinct_add_u64(&a->d, (uint64_t)v);
     }
     prt_winop_added(w);
     return n;
@@ -490,7 +503,7 @@ TEST(firing_order_across_keys)
 
 TEST(count_distinct)
 {
-    prt_distinct *a = prt_distinct_new(), *b = prt_distinct_new();
+    prt_distinct da = { 0 }, db = { 0 }, *a = &da, *b = &db;
     CHECK_EQ_I(prt_distinct_count(a), 0);
     prt_distinct_add_u64(a, 1);
     prt_distinct_add_u64(a, 2);
@@ -514,8 +527,8 @@ TEST(count_distinct)
     for (uint64_t i = 0; i < 10000; i++) /* growth */
         prt_distinct_add_u64(b, i * 0x10000);
     CHECK_EQ_I(prt_distinct_count(b), 10000 + 4 + 1); /* 0 was new too; 2 and 3 not multiples */
-    prt_distinct_free(a);
-    prt_distinct_free(b);
+    prt_distinct_clear(a);
+    prt_distinct_clear(b);
 
     prt_winop *w = mk((prt_win_spec){ .kind = PRT_WIN_SESSION, .gap = 10 });
     rec(w, "a", 0, 1);
@@ -569,6 +582,141 @@ TEST(churn)
     }
 }
 
+/* ---- snapshots: walk, encode, rebuild ---- */
+
+static const prt_win_spec snap_specs[] = {
+    { .kind = PRT_WIN_TUMBLING, .size = 10, .lateness = 7 },
+    { .kind = PRT_WIN_SLIDING, .size = 30, .slide = 10, .offset = 3, .lateness = 5 },
+    { .kind = PRT_WIN_SESSION, .gap = 6, .lateness = 4 },
+    { .kind = PRT_WIN_GLOBAL, .count = 3, .purge = 1 },
+    { .kind = PRT_WIN_GLOBAL, .count = 4, .purge = 0 },
+    { .kind = PRT_WIN_RUNNING },
+};
+
+/* The i-th record of a seeded out-of-order stream over 7 keys, and the watermark after it. */
+static void stream_at(int i, const char **key, int64_t *ts, int64_t *v)
+{
+    static const char *const keys[] = { "a", "b", "c", "dd", "e", "", "longer key" };
+    uint64_t x = prt_hash_finish((uint64_t)i * 0x9e3779b97f4a7c15ULL + 1);
+    *key = keys[x % 7];
+    *ts = i * 2 - (int64_t)((x >> 8) % 13); /* up to 12 out of order */
+    *v = (int64_t)((x >> 20) % 50) - 10;
+}
+
+static void feed(prt_winop *w, int from, int to, int64_t *max_ts)
+{
+    for (int i = from; i < to; i++) {
+        const char *key;
+        int64_t ts, v;
+        stream_at(i, &key, &ts, &v);
+        rec(w, key, ts, v);
+        if (ts > *max_ts)
+            *max_ts = ts;
+        prt_winop_advance(w, *max_ts - 6);
+    }
+}
+
+static void snapshot_bytes(const prt_winop *w, prt_buf *out)
+{
+    out->n = 0;
+    prt_winop_snapshot(w, 128, 0, 127, out);
+}
+
+/* Cut the stream at several points: snapshot, rebuild a fresh engine from the bytes, feed the
+ * rest: the firings equal one uninterrupted run's, and the rebuilt engine snapshots to the same
+ * bytes as the one it was built from. */
+TEST(snapshot_rebuild)
+{
+    enum { NREC = 400 };
+    static tlog whole, cut;
+    for (size_t k = 0; k < sizeof snap_specs / sizeof snap_specs[0]; k++) {
+        whole.n = 0;
+        prt_winop *w = prt_winop_new(&snap_specs[k], &vt, &whole);
+        int64_t max_ts = INT64_MIN;
+        feed(w, 0, NREC, &max_ts);
+        prt_winop_advance(w, END);
+        prt_winop_free(w);
+        for (int at = 1; at < NREC; at += 57) {
+            cut.n = 0;
+            max_ts = INT64_MIN;
+            prt_winop *a = prt_winop_new(&snap_specs[k], &vt, &cut);
+            feed(a, 0, at, &max_ts);
+            prt_buf snap = { 0 }, again = { 0 };
+            snapshot_bytes(a, &snap);
+            prt_winop_free(a);
+            prt_winop *b = prt_winop_new(&snap_specs[k], &vt, &cut);
+            prt_err e;
+            if (prt_winop_load(b, prt_buf_str(&snap), &e) != PRT_OK) {
+                TEST_FAIL("spec %zu, cut at %d: %s", k, at, e.msg);
+                prt_winop_free(b);
+                prt_buf_free(&snap);
+                return;
+            }
+            snapshot_bytes(b, &again);
+            if (again.n != snap.n || memcmp(again.p, snap.p, snap.n) != 0)
+                TEST_FAIL("spec %zu, cut at %d: the rebuilt engine snapshots differently", k, at);
+            feed(b, at, NREC, &max_ts);
+            prt_winop_advance(b, END);
+            prt_winop_free(b);
+            prt_buf_free(&snap);
+            prt_buf_free(&again);
+            if (cut.n != whole.n || memcmp(cut.buf, whole.buf, whole.n) != 0) {
+                TEST_FAIL("spec %zu, cut at %d: firings differ from the uninterrupted run", k, at);
+                return;
+            }
+        }
+        if (whole.n < 200)
+            TEST_FAIL("spec %zu fired too little (%zu bytes) to prove anything", k, whole.n);
+    }
+}
+
+/* Key-group ranges partition the state: two halves loaded into one engine snapshot to the same
+ * bytes as the whole; a corrupted snapshot is refused. */
+TEST(snapshot_key_groups)
+{
+    static tlog log;
+    prt_winop *w = prt_winop_new(&snap_specs[2], &vt, &log);
+    int64_t max_ts = INT64_MIN;
+    feed(w, 0, 100, &max_ts);
+    prt_buf whole = { 0 }, lo = { 0 }, hi = { 0 }, again = { 0 };
+    snapshot_bytes(w, &whole);
+    prt_winop_snapshot(w, 128, 0, 63, &lo);
+    prt_winop_snapshot(w, 128, 64, 127, &hi);
+    prt_winop *b = prt_winop_new(&snap_specs[2], &vt, &log);
+    prt_err e;
+    CHECK(prt_winop_load(b, prt_buf_str(&lo), &e) == PRT_OK);
+    CHECK(prt_winop_load(b, prt_buf_str(&hi), &e) == PRT_OK);
+    snapshot_bytes(b, &again);
+    CHECK(again.n == whole.n && memcmp(again.p, whole.p, whole.n) == 0);
+    CHECK(lo.n < whole.n && hi.n < whole.n);
+    prt_winop_free(b);
+
+    b = prt_winop_new(&snap_specs[2], &vt, &log); /* the same key group twice: refused */
+    CHECK(prt_winop_load(b, prt_buf_str(&lo), &e) == PRT_OK);
+    CHECK(prt_winop_load(b, prt_buf_str(&lo), &e) == PRT_ERR);
+    CHECK(strstr(e.msg, "appears twice or overlaps another") != NULL);
+    prt_winop_free(b);
+    b = prt_winop_new(&snap_specs[0], &vt, &log);
+    CHECK(prt_winop_load(b, prt_buf_str(&whole), &e) == PRT_ERR); /* sessions into tumbling */
+    prt_winop_free(b);
+    for (size_t n = 0; n < whole.n; n += 7) {
+        b = prt_winop_new(&snap_specs[2], &vt, &log);
+        if (prt_winop_load(b, (prt_str){ whole.p, n }, &e) == PRT_OK)
+            TEST_FAIL("a snapshot truncated to %zu of %zu bytes loaded", n, whole.n);
+        prt_winop_free(b);
+    }
+    whole.p[0] = 9;
+    b = prt_winop_new(&snap_specs[2], &vt, &log);
+    CHECK(prt_winop_load(b, prt_buf_str(&whole), &e) == PRT_ERR);
+    CHECK_EQ_S(e.msg, "window state version 9 is not supported (this build reads 1)");
+    prt_winop_free(b);
+    prt_winop_free(w);
+    prt_buf_free(&whole);
+    prt_buf_free(&lo);
+    prt_buf_free(&hi);
+    prt_buf_free(&again);
+}
+
 int main(void)
 {
     RUN(bad_specs);
@@ -593,5 +741,7 @@ int main(void)
     RUN(firing_order_across_keys);
     RUN(count_distinct);
     RUN(churn);
+    RUN(snapshot_rebuild);
+    RUN(snapshot_key_groups);
     return test_summary();
 }

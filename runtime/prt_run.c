@@ -1,0 +1,146 @@
+/* prt_run.c — one `run` of the job, from start to exit status: resolve the settings, start the
+ * connectors' run modes, open the connectors, build the operators, run the loop, fire what is
+ * left at the end of bounded input, flush, summarize, and take everything down again.
+ *
+ * Exit status: 0 success (also after SIGINT/SIGTERM), 1 a runtime failure (a connector could
+ * not open, a sink failed), 2 a configuration error (unresolvable ${NAME}, unknown --set path,
+ * invalid setting value).
+ * Ownership: prt_job_new's prt_run owns every source, sink, watermark tracker, the settings and
+ * the generated state; prt_job_free releases all of it.
+ */
+#include "prt_jobpriv.h"
+#include "prt_settings.h"
+#include "prt_snap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+prt_job *prt_job_new(const prt_job_desc *d, const char *const *sets, int nsets)
+{
+    prt_run *run = calloc(1, sizeof *run);
+    prt_assert(run != NULL);
+    prt_job *j = &run->j;
+    prt_err e;
+
+    j->desc = d;
+    j->cur_source = -1;
+    run->err_last_log = INT64_MIN;
+    run->started_mono = prt_mono_ms();
+    run->done = calloc((size_t)(d->nsources ? d->nsources : 1), sizeof *run->done);
+    prt_assert(run->done != NULL);
+    j->now = prt_wall_ms();
+
+    j->cfg = prt_settings_new(d, &e);
+    if (!j->cfg) {
+        fprintf(stderr, "%s\n", e.msg);
+        prt_job_free(j);
+        return NULL;
+    }
+    for (int i = 0; i < nsets; i++)
+        if (prt_settings_set(j->cfg, sets[i], &e) != PRT_OK) {
+            fprintf(stderr, "%s\n", e.msg);
+            prt_job_free(j);
+            return NULL;
+        }
+    j->state = calloc(1, d->state_size ? d->state_size : 1);
+    prt_assert(j->state != NULL);
+    return j;
+}
+
+void prt_job_free(prt_job *j)
+{
+    if (!j)
+        return;
+    prt_run *run = PRT_RUN(j);
+    prt_connectors_close(j);
+    free(j->state);
+    free(j->sources);
+    free(j->sinks);
+    prt_scratch_free(&j->scratch);
+    prt_buf_free(&j->out);
+    prt_errors_free(j);
+    prt_settings_free(j->cfg);
+    free(run->done);
+    free(run);
+}
+
+int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
+{
+    prt_job *j = prt_job_new(d, o->sets, o->nsets);
+    if (!j) {
+        prt_signals_restore();
+        return 2;
+    }
+    prt_run *run = PRT_RUN(j);
+    int code = 0, usage_err = 0, inited = 0, started = 0;
+    run->quiet = o->quiet;
+    run->hold_at_end = o->savepoint_on_exit && !o->drain;
+    const char *from = o->from_savepoint ? o->from_savepoint : prt_cfg(j, "savepoint");
+    if (from && !*from)
+        from = NULL; /* savepoint: ${RESTORE_FROM:-} left empty */
+
+    prt_signals_install(j);
+    while (started < o->nmodes) {
+        if (o->modes[started++]->start(j) != PRT_OK) {
+            code = 1;
+            goto out;
+        }
+    }
+    if (prt_connectors_open(j, &usage_err) != PRT_OK) {
+        code = usage_err ? 2 : 1;
+        goto out;
+    }
+    j->now = prt_wall_ms();
+    inited = 1;
+    if (d->init && d->init(j) != PRT_OK) {
+        prt_log(j, "cannot initialise the pipeline");
+        code = 1;
+        goto out;
+    }
+    if (from) {
+        prt_restore_opts ro = { .allow_non_restored = o->allow_non_restored, .quiet = 0 };
+        prt_err e;
+        if (prt_snap_restore(j, from, &ro, &e) != PRT_OK) {
+            prt_log(j, "cannot restore from savepoint %s: %s", from, e.msg);
+            code = 1;
+            goto out;
+        }
+        prt_log(j, "restored from savepoint %s", from);
+    }
+
+    int ended = prt_loop(j);
+    if (ended && !run->failed && o->savepoint_on_exit) {
+        prt_err e;
+        if (o->drain && d->finish) {
+            j->now = prt_wall_ms();
+            d->finish(j); /* --drain: every open window fires first */
+        }
+        if (prt_snap_write(j, o->savepoint_on_exit, o->drain, &e) != PRT_OK) {
+            prt_log(j, "%s", e.msg);
+            run->failed = 1;
+        } else {
+            prt_log(j, "savepoint written to %s%s", o->savepoint_on_exit, o->drain ? " (drained)" : "");
+        }
+    } else if (ended && !run->failed) {
+        j->now = prt_wall_ms();
+        if (d->finish)
+            d->finish(j); /* every source's watermark is +inf by now */
+    }
+    if (prt_sinks_flush(j) != PRT_OK)
+        run->failed = 1;
+    prt_errors_summary(j);
+    if (run->failed)
+        code = 1;
+    if (!run->quiet)
+        prt_status_line(j, run->failed ? "failed: " : ended ? "finished: " : "stopped: ");
+
+out:
+    prt_connectors_close(j);
+    while (started > 0) /* in reverse order; also the one whose start failed */
+        o->modes[--started]->stop(j);
+    if (inited && d->destroy) /* also after a failed init: destroy copes with a partial build */
+        d->destroy(j);
+    prt_signals_restore();
+    prt_job_free(j);
+    return code;
+}
