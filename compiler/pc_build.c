@@ -104,16 +104,17 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
     const char *lib = runtime_lib && *runtime_lib ? runtime_lib : pc_sprintf(&a, "%s/build/libprt.a", root);
     const char *ninja = pc_sprintf(&a,
         "# written by pipec build for pipeline %s — rebuilt by every `pipec build`\n"
-        "cflags = -std=c11 -D_GNU_SOURCE -O2 -g -I%s/runtime -Wall -Wextra -Werror "
+        "cflags = -std=c11 -D_GNU_SOURCE -O2%s -I%s/runtime -Wall -Wextra -Werror "
         "-Wno-unused-parameter -Wno-unused-function %s\n"
-        "ldflags = %s\n"
+        "ldflags = %s%s\n"
         "libs = -L%s -lrdkafka -lrocksdb -lyaml -levent_extra -levent_core -llz4 -lzstd -lssl -lcrypto "
         "-lz -lsnappy -lbz2 -lstdc++ -lm -lpthread\n"
         "rule cc\n  command = gcc -MMD -MF $out.d $cflags -c $in -o $out\n  depfile = $out.d\n  description = CC $out\n"
         "rule link\n  command = gcc $ldflags -o $out.tmp $in %s $libs && mv $out.tmp $out\n  description = LINK $out\n"
         "build %s.o: cc %s.c\n"
         "build %s: link %s.o | %s\n",
-        p->name, root, extra_cflags ? extra_cflags : "", dynamic ? (extra_cflags ? extra_cflags : "") : "-static",
+        p->name, o->debug ? " -g" : "", root, extra_cflags ? extra_cflags : "",
+        dynamic ? (extra_cflags ? extra_cflags : "") : "-static", o->debug || dynamic ? "" : " -s",
         rdkafka, lib, p->name, p->name, abs_out, p->name, lib);
     if (write_text(pc_sprintf(&a, "%s/build.ninja", dir), ninja) != 0) {
         pc_error_file(d, "cannot write %s/build.ninja: %s", dir, strerror(errno));

@@ -1,4 +1,4 @@
-/* pc_main.c — the pipec command line: check, emit, build. */
+/* pc_main.c — the pipec command line: check, emit, build, package. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "pc_diag.h"
 #include "pc_gen.h"
 #include "pc_load.h"
+#include "pc_package.h"
 #include "pc_version.h"
 
 static void usage(FILE *f)
@@ -17,16 +18,19 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: pipec check FILE.yaml              type-check a pipeline\n"
         "       pipec emit FILE.yaml -o DIR        write the generated C to DIR/<pipeline>.c\n"
-        "       pipec build FILE.yaml -o BINARY    compile a fully static binary\n"
+        "       pipec build FILE.yaml -o BINARY    compile a fully static, stripped binary\n"
+        "       pipec package FILE.yaml -o DIR     the binary, a Dockerfile (FROM scratch) and a\n"
+        "                                          Kubernetes StatefulSet, ready to ship\n"
         "       pipec --version | --help\n"
         "options:\n"
-        "       --no-line    emit no #line directives back to the YAML\n");
+        "       --no-line    emit no #line directives back to the YAML\n"
+        "       --debug      build/package: keep symbols and #line directives (default: stripped)\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *file = NULL, *out = NULL;
-    int line_directives = 1;
+    int line_directives = 1, debug = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -44,6 +48,8 @@ int main(int argc, char **argv)
             out = argv[i];
         } else if (!strcmp(a, "--no-line")) {
             line_directives = 0;
+        } else if (!strcmp(a, "--debug")) {
+            debug = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "pipec: error: unknown option '%s'\n", a);
             usage(stderr);
@@ -62,12 +68,13 @@ int main(int argc, char **argv)
         return 2;
     }
     int is_check = !strcmp(cmd, "check"), is_emit = !strcmp(cmd, "emit"), is_build = !strcmp(cmd, "build");
-    if (!is_check && !is_emit && !is_build) {
-        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit or build)\n", cmd);
+    int is_package = !strcmp(cmd, "package");
+    if (!is_check && !is_emit && !is_build && !is_package) {
+        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build or package)\n", cmd);
         return 2;
     }
     if (!is_check && !out) {
-        fprintf(stderr, "pipec: error: %s needs -o %s\n", cmd, is_emit ? "DIR" : "BINARY");
+        fprintf(stderr, "pipec: error: %s needs -o %s\n", cmd, is_build ? "BINARY" : "DIR");
         return 2;
     }
 
@@ -78,7 +85,9 @@ int main(int argc, char **argv)
     int rc = (p && diags.errors == 0) ? 0 : 1;
 
     if (rc == 0 && !is_check) {
-        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug };
+        if (!is_emit) /* a shipped binary has no use for #line; --debug keeps them */
+            o.line_directives = line_directives && debug;
         if (is_emit) {
             if (mkdir(out, 0777) != 0 && errno != EEXIST) {
                 fprintf(stderr, "pipec: error: cannot create %s: %s\n", out, strerror(errno));
@@ -88,6 +97,8 @@ int main(int argc, char **argv)
                 char *path = pc_sprintf(&arena, "%s/%s.c", out, p->name);
                 rc = pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
             }
+        } else if (is_package) {
+            rc = pc_package(p, &o, &diags, file, out) == 0 ? 0 : 1;
         } else {
             rc = pc_build(p, &o, &diags, out) == 0 ? 0 : 1;
         }

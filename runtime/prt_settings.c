@@ -191,7 +191,7 @@ static int path_allowed(const prt_settings *st, const char *path)
     const prt_job_desc *d = st->desc;
     char pre[256];
 
-    if (starts_with(path, "checkpoint.") || starts_with(path, "state."))
+    if (starts_with(path, "checkpoint.") || starts_with(path, "state.") || starts_with(path, "admin."))
         return path[strcspn(path, ".") + 1] != '\0';
     for (int i = 0; i < d->nsources; i++) {
         const prt_source_desc *s = &d->sources[i];

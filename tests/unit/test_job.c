@@ -455,9 +455,12 @@ TEST(command_line)
     CHECK_EQ_I(run(&d, NULL), 2);
     CHECK(strstr(read_file("stderr"), "usage:") != NULL);
     CHECK_EQ_I(run(&d, "start", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: unknown command 'start' (expected run, describe, savepoint, --help or --version)\n");
+    CHECK_EQ_S(read_file("stderr"), "fake: unknown command 'start' (expected run, describe, savepoint, stop, health, --help or --version)\n");
     CHECK_EQ_I(run(&d, "savepoint", "/tmp/x", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: not supported yet by this runtime\n");
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: no admin address: give --admin ADDR (the job's run --admin) "
+               "or set admin.listen in the YAML\n");
+    CHECK_EQ_I(run(&d, "stop", "--admin", "127.0.0.1:1", NULL), 3); /* nothing listens there */
+    CHECK_EQ_I(run(&d, "stop", "--bogus", NULL), 2);
     CHECK_EQ_I(run(&d, "run", "--from-savepoint", "/tmp/sp", "--allow-non-restored-state", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: run: --from-savepoint: restoring from a savepoint is not supported yet by this runtime\n");
     CHECK_EQ_I(run(&d, "run", "--bogus", NULL), 2);
