@@ -99,6 +99,12 @@ typedef struct pc_format {
     pc_loc loc;
 } pc_format;
 
+/* Limits of the generated code, enforced by pc_check so that `pipec check` refuses what `pipec
+ * build` could not compile: a source's fields are tracked in one 64-bit mask while parsing, and
+ * the sources upstream of each node in another. */
+#define PC_MAX_SOURCES 64
+#define PC_MAX_SOURCE_FIELDS 64
+
 typedef struct pc_source {
     const char *name;
     pc_loc loc;
@@ -167,6 +173,8 @@ typedef struct pc_window {
 typedef struct pc_stage {
     const char *id;
     int id_given;            /* 0: generated id ("<kind>_<n>"), warned about when stateful */
+    const char *previous_id; /* previous_id: the operator ID its state was saved under, or NULL */
+    pc_loc previous_id_loc;
     pc_loc loc;              /* the stage mapping */
     pc_loc op_loc;           /* the operation key (filter:, window:, ...) */
     pc_stage_kind kind;

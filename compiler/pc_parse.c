@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pc_front.h"
+#include "prt_text.h"
 
 #define NKEYS(k) ((int)(sizeof(k) / sizeof((k)[0])))
 
@@ -164,54 +165,18 @@ static pc_name pc_mkname(const pc_ynode *n)
     return r;
 }
 
-/* 0 ok; -1 not a duration; -2 a bare number (missing unit); -3 out of range */
-static int pc_duration(const char *s, int64_t *ms)
-{
-    const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
-    int64_t v = 0;
-    while (*p >= '0' && *p <= '9') {
-        if (v > (INT64_MAX - 9) / 10)
-            return -3;
-        v = v * 10 + (*p++ - '0');
-    }
-    if (!*p)
-        return -2;
-    int64_t mult;
-    if (!strcmp(p, "ms"))
-        mult = 1;
-    else if (!strcmp(p, "s"))
-        mult = 1000;
-    else if (!strcmp(p, "m"))
-        mult = 60000;
-    else if (!strcmp(p, "h"))
-        mult = 3600000;
-    else if (!strcmp(p, "d"))
-        mult = 86400000;
-    else
-        return -1;
-    if (v > INT64_MAX / mult)
-        return -3;
-    *ms = v * mult;
-    return 0;
-}
-
+/* The grammar and the reasons are prt_text's, shared with the runtime's settings. */
 static int pc_duration_diag(pc_front *f, const pc_ynode *n, const char *text, int64_t *ms)
 {
     int64_t tmp;
-    int r = pc_duration(text, ms ? ms : &tmp);
-    if (r == 0)
+    prt_text_rc r = prt_text_duration(text, strlen(text), ms ? ms : &tmp);
+    if (r == PRT_TEXT_OK)
         return 0;
-    if (r == -2) {
-        pc_error(f->d, n->loc, "invalid duration '%s': missing a unit", text);
+    pc_error(f->d, n->loc, "invalid duration '%s'%s", text, prt_text_duration_why(r));
+    if (r == PRT_TEXT_NO_UNIT)
         pc_note(f->d, n->loc, "add a unit, e.g. %ss", text);
-    } else if (r == -3) {
-        pc_error(f->d, n->loc, "duration '%s' is out of range", text);
-    } else {
-        pc_error(f->d, n->loc, "invalid duration '%s'", text);
-        pc_note(f->d, n->loc, "a duration is an integer and a unit: 250ms, 30s, 5m, 2h or 1d");
-    }
+    else if (r == PRT_TEXT_BAD)
+        pc_note(f->d, n->loc, PRT_TEXT_DURATION_HELP);
     return -1;
 }
 
@@ -225,15 +190,13 @@ static int pc_cduration(pc_front *f, const pc_ynode *n, const char *key, int64_t
 
 static int pc_parse_int(const char *s, int64_t *v)
 {
-    if (!*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || *end || !((*s >= '0' && *s <= '9') || *s == '-' || *s == '+'))
-        return -1;
-    *v = x;
-    return 0;
+    return prt_text_int(s, strlen(s), v) == PRT_TEXT_OK ? 0 : -1;
+}
+
+/* true/false, yes/no, on/off, 1/0: a setting's bool, as the runtime reads it */
+static int pc_parse_switch(const char *s, int *v)
+{
+    return prt_text_switch(s, strlen(s), v) == PRT_TEXT_OK ? 0 : -1;
 }
 
 static int pc_cint(pc_front *f, const pc_ynode *n, const char *key, int64_t min, int64_t *v)
@@ -251,11 +214,7 @@ static int pc_cbool(pc_front *f, const pc_ynode *n, const char *key, int *v)
 {
     if (!pc_compiled(f, n, key, "this value"))
         return -1;
-    if (!strcmp(n->s, "true"))
-        *v = 1;
-    else if (!strcmp(n->s, "false"))
-        *v = 0;
-    else {
+    if (pc_parse_switch(n->s, v)) {
         pc_error(f->d, n->loc, "invalid value '%s' for '%s': expected true or false", n->s, key);
         return -1;
     }
@@ -363,6 +322,7 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
     if (!lit)
         return 0;
     int64_t v;
+    int b;
     switch (vk) {
     case VK_INT:
         if (pc_parse_int(lit, &v) || v < 0) {
@@ -377,7 +337,7 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
         }
         break;
     case VK_BOOL:
-        if (strcmp(lit, "true") && strcmp(lit, "false")) {
+        if (pc_parse_switch(lit, &b)) {
             pc_error(f->d, n->loc, "invalid value '%s' for '%s': expected true or false", lit, key);
             return -1;
         }
@@ -406,15 +366,12 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
         }
         break;
     }
-    case VK_TIME: {
-        int y, mo, d, h, mi, se;
-        if (sscanf(lit, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6 || mo < 1 || mo > 12 || d < 1 ||
-            d > 31 || h > 23 || mi > 59 || se > 60) {
+    case VK_TIME:
+        if (prt_text_timestamp(lit, strlen(lit), &v) != PRT_TEXT_OK) {
             pc_error(f->d, n->loc, "invalid time '%s': expected RFC 3339, e.g. 2024-05-23T12:34:56Z", lit);
             return -1;
         }
         break;
-    }
     default:
         break;
     }
@@ -461,17 +418,19 @@ static int pc_parse_type(pc_front *f, const pc_ynode *n, pc_type *t)
 
 static void pc_check_default(pc_front *f, const pc_ynode *n, pc_type t)
 {
+    /* read at run time by the record parsers (prt_scalar.h), which share prt_text's grammar */
     int64_t v;
+    int b;
     const char *s = n->s;
     int ok = 1;
     if (t == PC_T_INT)
-        ok = pc_parse_int(s, &v) == 0;
-    else if (t == PC_T_FLOAT) {
-        char *end;
-        strtod(s, &end);
-        ok = *s && !*end;
-    } else if (t == PC_T_BOOL)
-        ok = !strcmp(s, "true") || !strcmp(s, "false");
+        ok = prt_text_int(s, n->len, &v) == PRT_TEXT_OK;
+    else if (t == PC_T_FLOAT)
+        ok = prt_text_decimal(s, n->len) == PRT_TEXT_OK;
+    else if (t == PC_T_BOOL)
+        ok = prt_text_bool(s, n->len, &b) == PRT_TEXT_OK;
+    else if (t == PC_T_TIMESTAMP)
+        ok = prt_text_timestamp(s, n->len, &v) == PRT_TEXT_OK;
     if (!ok)
         pc_error(f->d, n->loc, "default '%s' is not a valid %s", s, pc_type_name(t));
 }
@@ -958,8 +917,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
 /* ------------------------------------------------------------------ stages */
 
 static const char *const pc_stage_keys[] = {
-    "id", "from", "filter", "set", "select", "key_by", "window", "aggregate", "union", "join", "process",
-    "function", "offset", "time", "allowed_lateness", "late_output"
+    "id", "previous_id", "from", "filter", "set", "select", "key_by", "window", "aggregate", "union", "join",
+    "process", "function", "offset", "time", "allowed_lateness", "late_output"
 };
 
 static int pc_parse_aggs(pc_front *f, pc_stage *st, const pc_ynode *m)
@@ -1167,6 +1126,11 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         st->id_given = 1;
         f->stage_id_loc[idx] = idn->loc;
         ctx = pc_sprintf(f->a, "stage '%s'", idn->s);
+    }
+    const pc_ynode *pid = pc_get(m, "previous_id");
+    if (pid && pc_compiled(f, pid, "previous_id", "an id") && pc_check_name(f, pid, "previous_id") == 0) {
+        st->previous_id = pid->s;
+        st->previous_id_loc = pid->loc;
     }
     int unknown = pc_keys(f, m, pc_stage_keys, NKEYS(pc_stage_keys), ctx);
 
@@ -1469,7 +1433,7 @@ int pc_parse(pc_front *f)
     pc_pipeline *p = f->p;
     const pc_ynode *root = f->doc.root;
     static const char *const top[] = { "pipeline", "schemas", "sources", "stages", "sinks", "errors",
-                                       "checkpoint", "state", "parallelism", "admin" };
+                                       "checkpoint", "state", "parallelism", "savepoint", "admin" };
     pc_loc top_loc = root->loc;
     top_loc.end_line = top_loc.line;
     top_loc.end_col = top_loc.col + 1;
@@ -1589,6 +1553,8 @@ int pc_parse(pc_front *f)
             }
         }
     }
+    if ((n = pc_get(root, "savepoint"))) /* restore from it at start unless --from-savepoint (seed 000) */
+        pc_setting_v(f, "savepoint", n, "savepoint", VK_STR, NULL);
     if ((n = pc_get(root, "admin")) && !pc_expect(f, n, PC_Y_MAP, "admin")) {
         static const char *const ak[] = { "listen" };
         pc_keys(f, n, ak, 1, "admin");

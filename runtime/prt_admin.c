@@ -27,9 +27,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#ifdef PRT_HAVE_SNAP
 #include "prt_snap.h"
-#endif
 
 #define PUBLISH_MS 100        /* gauges are refreshed at most this often */
 #define REQUEST_WAIT_S 600    /* how long a savepoint or stop may take before 504 */
@@ -57,18 +55,6 @@ struct prt_admin {
 
 /* ---------------------------------------------------------------- job thread side */
 
-static int do_savepoint(prt_job *j, const char *dir, int drained, prt_err *e)
-{
-#ifdef PRT_HAVE_SNAP
-    return prt_snap_write(j, dir, drained, e);
-#else
-    (void)j;
-    (void)dir;
-    (void)drained;
-    return prt_errf(e, "savepoints are not available in this runtime yet (runtime/prt_snap.c is missing)");
-#endif
-}
-
 static void serve_request(prt_admin *a)
 {
     prt_job *j = a->j;
@@ -89,7 +75,7 @@ static void serve_request(prt_admin *a)
     }
     if (dir[0]) {
         int64_t t0 = prt_mono_ms();
-        rc = do_savepoint(j, dir, req == REQ_STOP && drain, &e);
+        rc = prt_snap_write(j, dir, req == REQ_STOP && drain, &e);
         if (rc == PRT_OK) {
             snprintf(msg, sizeof msg, "savepoint written to %s in %lld ms", dir,
                      (long long)(prt_mono_ms() - t0));

@@ -6,6 +6,7 @@
  */
 #include "prt_admin.h"
 #include "prt_jobpriv.h"
+#include "prt_snap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,10 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
     fprintf(f,
             " [--quiet]\n"
             "                [--from-savepoint DIR] [--allow-non-restored-state]\n"
-            "                [--admin ADDR] [--log-format text|json]\n"
+            "                [--savepoint-on-exit DIR [--drain]] [--admin ADDR] [--log-format text|json]\n"
             "       %s describe\n"
             "       %s savepoint [--admin ADDR] DIR\n"
+            "       %s savepoint dump DIR [--operator ID]\n"
             "       %s stop [--admin ADDR] [--savepoint DIR] [--drain] [--no-wait]\n"
             "       %s health [--admin ADDR] [--ready]\n"
             "       %s --help | --version\n"
@@ -31,8 +33,13 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
             "\n"
             "  run        run the pipeline until its input ends (bounded sources) or SIGINT/SIGTERM\n"
             "  describe   sources, sinks, operator IDs and state schemas, settings, and the YAML\n"
-            "  --set PATH=VALUE    override a setting at start, e.g. --set sources.in.file.path=x.kv\n",
-            prog, prog, prog, prog, prog, d->pipeline, d->pipec_version, d->yaml_name);
+            "  --set PATH=VALUE    override a setting at start, e.g. --set sources.in.file.path=x.kv\n"
+            "  --from-savepoint DIR        restore operator state, source positions and watermarks\n"
+            "  --allow-non-restored-state  drop saved state of operators this build lacks\n"
+            "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n"
+            "                              stay open unless --drain fires them first\n"
+            "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n",
+            prog, prog, prog, prog, prog, prog, d->pipeline, d->pipec_version, d->yaml_name);
     for (int i = 0; (m = prt_run_mode_at(i)) != NULL; i++)
         fprintf(f, "  %-18s  %s\n", m->flag, m->help);
     fprintf(f,
@@ -63,12 +70,25 @@ static void describe(const prt_job_desc *d)
     for (int i = 0; i < d->nsinks; i++)
         printf("  %s: %s, format %s%s\n", d->sinks[i].name, d->sinks[i].connector,
                d->sinks[i].format, i == d->errors_sink ? " (errors)" : "");
-    printf("\noperators:\n");
+    printf("\noperators (operator IDs tie state to savepoints; %d key groups, state.max_parallelism):\n",
+           d->max_parallelism);
     if (!d->noperators)
         printf("  (none with state)\n");
-    for (int i = 0; i < d->noperators; i++)
-        printf("  %s: %s\n    state: %s\n", d->operators[i].id, d->operators[i].kind,
-               d->operators[i].state ? d->operators[i].state : "");
+    for (int i = 0; i < d->noperators; i++) {
+        const prt_operator_desc *op = &d->operators[i];
+        printf("  %s: %s\n", op->id, op->kind);
+        if (op->previous_id)
+            printf("    renamed from: %s\n", op->previous_id);
+        printf("    state: %s\n", op->state ? op->state : "");
+        if (op->key && op->acc) {
+            printf("    fingerprints: key %016llx", (unsigned long long)prt_schema_key_fp(op->key));
+            for (uint32_t k = 0; k < op->acc->nfields; k++)
+                if (!k || strcmp(op->acc->fields[k - 1].name, op->acc->fields[k].name))
+                    printf(", %s %016llx", op->acc->fields[k].name,
+                           (unsigned long long)prt_schema_agg_fp(op->acc, op->acc->fields[k].name));
+            printf("\n");
+        }
+    }
     printf("\nsettings:\n");
     for (int i = 0; i < d->nsettings; i++)
         printf("  %s = %s\n", d->settings[i].path, d->settings[i].value);
@@ -114,7 +134,6 @@ static const prt_run_mode *run_mode(const char *a)
 static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *d)
 {
     prt_run_opts o = { 0 };
-    const char *savepoint = NULL;
     const prt_run_mode *m;
     o.sets = calloc((size_t)argc, sizeof *o.sets);
     prt_assert(o.sets != NULL);
@@ -131,8 +150,12 @@ static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *
             if (!seen && o.nmodes < (int)(sizeof o.modes / sizeof *o.modes))
                 o.modes[o.nmodes++] = m;
         } else if (strcmp(a, "--allow-non-restored-state") == 0)
-            ; /* recognised; restoring is not implemented yet */
-        else if (opt_value(argc, argv, &i, "--set", &v, &missing)) {
+            o.allow_non_restored = 1;
+        else if (strcmp(a, "--drain") == 0)
+            o.drain = 1;
+        else if (opt_value(argc, argv, &i, "--savepoint-on-exit", &v, &missing)) {
+            o.savepoint_on_exit = v;
+        } else if (opt_value(argc, argv, &i, "--set", &v, &missing)) {
             if (!missing)
                 o.sets[o.nsets++] = v;
         } else if (opt_value(argc, argv, &i, "--admin", &v, &missing)) {
@@ -143,7 +166,7 @@ static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *
                 code = 2;
             }
         } else if (opt_value(argc, argv, &i, "--from-savepoint", &v, &missing)) {
-            savepoint = v;
+            o.from_savepoint = v;
         } else {
             fprintf(stderr, "%s: run: unknown option '%s' (see --help)\n", prog, a);
             code = 2;
@@ -153,9 +176,8 @@ static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *
             code = 2;
         }
     }
-    if (code < 0 && savepoint) {
-        fprintf(stderr, "%s: run: --from-savepoint: restoring from a savepoint is not supported "
-                "yet by this runtime\n", prog);
+    if (code < 0 && o.drain && !o.savepoint_on_exit) {
+        fprintf(stderr, "%s: run: --drain goes with --savepoint-on-exit DIR\n", prog);
         code = 2;
     }
     if (code < 0)
@@ -198,13 +220,10 @@ int prt_main(int argc, char **argv, const prt_job_desc *d)
         describe(d);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    if ((strcmp(cmd, "savepoint") == 0 && !(argc > 2 && strcmp(argv[2], "dump") == 0)) ||
-        strcmp(cmd, "stop") == 0 || strcmp(cmd, "health") == 0)
-        return prt_admin_cli(argc, argv, prog, d);
-    if (strcmp(cmd, "savepoint") == 0) {
-        fprintf(stderr, "%s: savepoint: not supported yet by this runtime\n", prog);
-        return 2;
-    }
+    if (strcmp(cmd, "savepoint") == 0 && argc > 2 && (strcmp(argv[2], "dump") == 0 || strcmp(argv[2], "check") == 0))
+        return prt_snap_cli(argc, argv, prog, d);
+    if (strcmp(cmd, "savepoint") == 0 || strcmp(cmd, "stop") == 0 || strcmp(cmd, "health") == 0)
+        return prt_admin_cli(argc, argv, prog, d); /* act on the running job at its admin address */
     if (strcmp(cmd, "run") != 0) {
         fprintf(stderr, "%s: unknown command '%s' (expected run, describe, savepoint, stop, health, --help or --version)\n",
                 prog, cmd);

@@ -461,8 +461,12 @@ TEST(command_line)
                "or set admin.listen in the YAML\n");
     CHECK_EQ_I(run(&d, "stop", "--admin", "127.0.0.1:1", NULL), 3); /* nothing listens there */
     CHECK_EQ_I(run(&d, "stop", "--bogus", NULL), 2);
-    CHECK_EQ_I(run(&d, "run", "--from-savepoint", "/tmp/sp", "--allow-non-restored-state", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: run: --from-savepoint: restoring from a savepoint is not supported yet by this runtime\n");
+    CHECK_EQ_I(run(&d, "savepoint", "dump", NULL), 2);
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: which savepoint? (savepoint dump DIR [--operator ID])\n");
+    CHECK_EQ_I(run(&d, "savepoint", "dump", "/nonexistent/sp", NULL), 1);
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: /nonexistent/sp: not a savepoint directory (No such file or directory)\n");
+    CHECK_EQ_I(run(&d, "run", "--drain", NULL), 2);
+    CHECK_EQ_S(read_file("stderr"), "fake: run: --drain goes with --savepoint-on-exit DIR\n");
     CHECK_EQ_I(run(&d, "run", "--bogus", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: run: unknown option '--bogus' (see --help)\n");
     CHECK_EQ_I(run(&d, "run", "--set", NULL), 2);
