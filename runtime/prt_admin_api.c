@@ -12,6 +12,7 @@
 #include "prt_format.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,6 +121,16 @@ static int node_has_event_time(const graph *g, int i, int depth)
         if (node_has_event_time(g, g->from[i * MAX_FROM + f], depth + 1))
             return 1;
     return 0;
+}
+
+/* The label of partition p of source i: the connector's name ("topic:3") or the index. */
+static const char *part_label(prt_stats *s, int i, int p, char *buf, size_t cap)
+{
+    int k = i * PRT_STATS_PARTS + p;
+    if (atomic_load_explicit(&s->part_named[k], memory_order_acquire) && s->part_name[k][0])
+        return s->part_name[k];
+    snprintf(buf, cap, "%d", p);
+    return buf;
 }
 
 static int operator_of(const prt_job_desc *d, const char *id)
@@ -248,9 +259,14 @@ void prt_admin_job_json(prt_job *j, const char *listen, prt_buf *b)
                 int64_t state = prt_gauge_get(&s->part_state[i * PRT_STATS_PARTS + p]);
                 if (!state)
                     continue;
-                prt_buf_printf(b, "%s{\"partition\":%d,\"idle\":%s,\"watermark\":", first ? "" : ",", p,
-                               state == 2 ? "true" : "false");
+                char lb[16];
+                prt_buf_printf(b, "%s{\"partition\":%d,\"name\":", first ? "" : ",", p);
+                json_str(b, part_label(s, i, p, lb, sizeof lb));
+                prt_buf_printf(b, ",\"idle\":%s,\"watermark\":", state == 2 ? "true" : "false");
                 json_wm(b, prt_gauge_get(&s->part_wm[i * PRT_STATS_PARTS + p]));
+                int64_t lag = prt_gauge_get(&s->part_lag[i * PRT_STATS_PARTS + p]);
+                if (lag >= 0)
+                    prt_buf_printf(b, ",\"lag\":%" PRId64, lag);
                 prt_buf_putc(b, '}');
                 first = 0;
             }
@@ -373,10 +389,27 @@ void prt_admin_metrics(prt_job *j, prt_buf *b)
         for (int p = 0; p < PRT_STATS_PARTS && d->sources[i].event_time; p++) {
             if (!prt_gauge_get(&s->part_state[i * PRT_STATS_PARTS + p]))
                 continue;
+            char lb[16];
             prt_buf_puts(b, "pipec_partition_watermark_ms{source=\"");
             label(b, d->sources[i].name);
-            prt_buf_printf(b, "\",partition=\"%d\"} ", p);
+            prt_buf_puts(b, "\",partition=\"");
+            label(b, part_label(s, i, p, lb, sizeof lb));
+            prt_buf_puts(b, "\"} ");
             prom_wm(b, prt_gauge_get(&s->part_wm[i * PRT_STATS_PARTS + p]));
+        }
+    family(b, "pipec_kafka_consumer_lag", "gauge",
+           "Records of a Kafka partition not read yet (high watermark last fetched minus next offset).");
+    for (int i = 0; i < d->nsources && i < s->nsources; i++)
+        for (int p = 0; p < PRT_STATS_PARTS; p++) {
+            int64_t lag = prt_gauge_get(&s->part_lag[i * PRT_STATS_PARTS + p]);
+            if (lag < 0)
+                continue;
+            char lb[16];
+            prt_buf_puts(b, "pipec_kafka_consumer_lag{source=\"");
+            label(b, d->sources[i].name);
+            prt_buf_puts(b, "\",partition=\"");
+            label(b, part_label(s, i, p, lb, sizeof lb));
+            prt_buf_printf(b, "\"} %" PRId64 "\n", lag);
         }
     family(b, "pipec_checkpoints_total", "counter", "Completed checkpoints.");
     prt_buf_printf(b, "pipec_checkpoints_total %" PRIu64 "\n", prt_ctr_get(&s->checkpoints));

@@ -17,7 +17,23 @@ void prt_stats_publish(prt_job *j)
         return;
     for (int i = 0; i < d->nsources && i < s->nsources; i++) {
         prt_source *src = j->sources ? j->sources[i] : NULL;
-        if (!src || !src->wm)
+        if (!src)
+            continue;
+        for (int p = 0; p < PRT_STATS_PARTS; p++) {
+            int k = i * PRT_STATS_PARTS + p;
+            int64_t lag = src->ops->lag ? src->ops->lag(src, p) : -1;
+            prt_gauge_set(&s->part_lag[k], lag);
+            int known = lag >= 0 || (src->wm && p < src->wm->nparts && src->wm->parts[p].present);
+            if (known && src->ops->partition_name &&
+                !atomic_load_explicit(&s->part_named[k], memory_order_relaxed)) {
+                prt_buf b = { 0 };
+                src->ops->partition_name(src, p, &b);
+                snprintf(s->part_name[k], sizeof s->part_name[k], "%.*s", (int)b.n, b.p ? b.p : "");
+                prt_buf_free(&b);
+                atomic_store_explicit(&s->part_named[k], 1, memory_order_release); /* name first */
+            }
+        }
+        if (!src->wm)
             continue;
         int done = PRT_RUN(j)->done[i];
         prt_gauge_set(&s->src_wm[i], done ? INT64_MAX : prt_wm_current(src->wm));

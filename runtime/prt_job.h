@@ -202,6 +202,10 @@ typedef struct prt_source_ops {
      * per-partition watermarks survive a restart in which partitions are discovered in another
      * order. NULL: the index itself names the partition (a file source's single partition). */
     void (*partition_name)(prt_source *s, int32_t partition, prt_buf *name);
+    /* Optional: records of a dense partition not read yet (Kafka: the high watermark last seen
+     * by the fetcher minus the next offset to read), or -1 when unknown. Between polls; must not
+     * block. NULL: the connector cannot tell (the admin endpoint shows no lag). */
+    int64_t (*lag)(prt_source *s, int32_t partition);
 } prt_source_ops;
 
 struct prt_source {

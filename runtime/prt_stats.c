@@ -35,12 +35,17 @@ prt_stats *prt_stats_new(int nnodes, int nsources, int nsinks, int noperators)
     s->src_wm = zalloc(nsources, sizeof *s->src_wm);
     s->part_wm = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_wm);
     s->part_state = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_state);
+    s->part_lag = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_lag);
+    s->part_name = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_name);
+    s->part_named = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_named);
     s->op_keys = zalloc(noperators, sizeof *s->op_keys);
     s->op_windows = zalloc(noperators, sizeof *s->op_windows);
     for (int i = 0; i < nsources; i++)
         prt_gauge_set(&s->src_wm[i], INT64_MIN);
-    for (int i = 0; i < nsources * PRT_STATS_PARTS; i++)
+    for (int i = 0; i < nsources * PRT_STATS_PARTS; i++) {
         prt_gauge_set(&s->part_wm[i], INT64_MIN);
+        prt_gauge_set(&s->part_lag[i], -1);
+    }
     pthread_mutex_init(&s->mu, NULL);
     return s;
 }
@@ -58,6 +63,9 @@ void prt_stats_free(prt_stats *s)
     free(s->src_wm);
     free(s->part_wm);
     free(s->part_state);
+    free(s->part_lag);
+    free(s->part_name);
+    free(s->part_named);
     free(s->op_keys);
     free(s->op_windows);
     free(s);

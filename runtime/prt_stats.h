@@ -59,6 +59,10 @@ typedef struct prt_stats {
     prt_gauge *src_wm;     /* per source: watermark ms (INT64_MIN none yet, INT64_MAX ended) */
     prt_gauge *part_wm;    /* per source × PRT_STATS_PARTS: partition watermark */
     prt_gauge *part_state; /* same shape: 0 absent, 1 active, 2 idle */
+    prt_gauge *part_lag;   /* same shape: records not read yet (-1 unknown; prt_source_ops.lag) */
+    char (*part_name)[48]; /* same shape: the connector's partition name ("topic:3"), written
+                              once by the job thread before part_named is set */
+    atomic_int *part_named;
     prt_gauge *op_keys, *op_windows; /* per operator of desc->operators */
     prt_gauge status, ready;
     prt_gauge started_ms;  /* wall clock at start */

@@ -136,7 +136,7 @@ check("state", nodes["sums"].get("state"), {"keys": 1, "windows": 1})
 src = job["sources"][0]
 check("source", (src["name"], src["connector"], src["format"], src["records"], src["watermark"]),
       ("events", "file", "kv", 8, 1704067224999))
-check("partitions", src["partitions"], [{"partition": 0, "idle": False, "watermark": 1704067224999}])
+check("partitions", src["partitions"], [{"partition": 0, "name": "0", "idle": False, "watermark": 1704067224999}])
 check("checkpoints", (job["checkpoints"]["completed"], job["checkpoints"]["history"]), (0, []))
 check("recent errors", [(e["where"], e["reason"]) for e in job["recent_errors"]],
       [("source events", "field 'v': invalid int 'x'"), ("stage ratio", "division by zero")])
@@ -181,12 +181,25 @@ fi
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$B/api/savepoint")
 [ "$code" = 400 ] && pass admin/savepoint-needs-dir || fail admin/savepoint-needs-dir "HTTP $code"
 
-# ---- stop the second by its address: the first keeps running
-if "$BIN" stop --admin "$B" > "$TMP_ROOT/stop2.out" 2>&1 && wait "$PID_two"; then
+# ---- stop the second by its address (with --drain and a savepoint): the first keeps running
+if [ -f "$ROOT/runtime/prt_snap.c" ]; then stop_sp="--savepoint sp2/ --drain"; else stop_sp=""; fi
+# shellcheck disable=SC2086
+if (cd "$TMP_ROOT/two" && "$BIN" stop --admin "$B" $stop_sp > "$TMP_ROOT/stop2.out" 2>&1) && wait "$PID_two"; then
     if [ "$(curl -s "http://$A/healthz")" = ok ]; then pass admin/stop-by-address
     else fail admin/stop-by-address "the other job went down too"; fi
 else
     fail admin/stop-by-address "$(tr '\n' '|' < "$TMP_ROOT/stop2.out")"
+fi
+if [ -n "$stop_sp" ]; then
+    # --drain fired the open window [20,30) before the savepoint; the savepoint got a fresh name
+    last=$(tail -n 1 "$TMP_ROOT/two/out.jsonl")
+    sp=$(ls "$TMP_ROOT/two/sp2" 2>/dev/null)
+    if [ "$last" = '{"k":"a","window_start":"2024-01-01T00:00:20Z","window_end":"2024-01-01T00:00:30Z","n":1,"total":6}' ] &&
+       [ -f "$TMP_ROOT/two/sp2/$sp/_metadata" ] && echo "$sp" | grep -Eq '^savepoint-[0-9]{8}T[0-9]{6}Z$'; then
+        pass admin/stop-drain-savepoint
+    else
+        fail admin/stop-drain-savepoint "last output '$last', savepoint dir '$sp'"
+    fi
 fi
 "$BIN" stop --admin "$B" > /dev/null 2>&1
 [ $? -eq 3 ] && pass admin/stop-nobody || fail admin/stop-nobody "stop at a dead address did not exit 3"
