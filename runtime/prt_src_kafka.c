@@ -883,7 +883,23 @@ static void ksrc_partition_name(prt_source *s, int32_t d, prt_buf *name)
     prt_buf_printf(name, "%s:%d", ks->topics[ks->parts[d].t].name, (int)ks->parts[d].partition);
 }
 
+/* Consumer lag for the admin endpoint: the cached high watermark (updated by every fetch
+ * response, no request) minus the next offset to read. */
+static int64_t ksrc_lag(prt_source *s, int32_t d)
+{
+    prt_ksrc *ks = s->impl;
+    if (d < 0 || d >= ks->nparts || ks->parts[d].pos < 0)
+        return -1;
+    const prt_kpart *p = &ks->parts[d];
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(ks->rk, ks->topics[p->t].name, p->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+        return -1;
+    return hi > p->pos ? hi - p->pos : 0;
+}
+
 const prt_source_ops prt_src_kafka = {
     .connector = "kafka", .open = ksrc_open, .poll = ksrc_poll, .close = ksrc_close,
     .position = ksrc_position_write, .seek = ksrc_seek, .partition_name = ksrc_partition_name,
+    .lag = ksrc_lag,
 };
