@@ -512,7 +512,7 @@ TEST(kill9_while_rewriting)
         next = v + 1;
     }
     CHECK(kills >= 20);
-    CHECK(next > 20); /* the writer made progress between kills */
+    CHECK(next > 10); /* the writer made progress between kills */
     /* the next writer replaces whatever temp the last kill left */
     CHECK(write_file(p, "done", 4, 1, &e) == PRT_OK);
     CHECK(!exists(tpath(".crash.prt-tmp")));
