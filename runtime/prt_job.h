@@ -216,6 +216,14 @@ typedef struct prt_sink_ops {
     int (*prepare)(prt_sink *k, int64_t checkpoint);
     int (*commit)(prt_sink *k, int64_t checkpoint);
     int (*abort)(prt_sink *k, int64_t checkpoint);
+    /* Checkpointing (prt_ckpt.c, docs/checkpoints.md); both optional (NULL: nothing to keep).
+     *   save     after prepare(id): appends to blob what a restart needs to finish id's commit
+     *            (the file sink: how long path was, how much is staged); kept in chk-<id>.
+     *   recover  at a start with checkpointing, before the first write: blob is what save
+     *            wrote for the checkpoint being restored (its commit is finished now), NULL on a
+     *            fresh start; `next` is the id of the next checkpoint. */
+    int (*save)(prt_sink *k, int64_t checkpoint, prt_buf *blob);
+    int (*recover)(prt_sink *k, int64_t next, const void *blob, size_t n);
 } prt_sink_ops;
 
 struct prt_sink {

@@ -30,6 +30,7 @@ typedef struct prt_run {
     uint64_t err_suppressed_total;
     prt_late_count *late;   /* per stage; owned array */
     int nlate;
+    struct prt_ckpt *ckpt;  /* checkpoint coordinator (prt_ckpt.h), NULL without checkpoints; owned */
 } prt_run;
 
 #define PRT_RUN(jp) ((prt_run *)(jp))

@@ -1,6 +1,7 @@
 /* prt_run.c — one `run` of the job, from start to exit status: resolve the settings, start the
- * connectors' run modes, open the connectors, build the operators, run the loop, fire what is
- * left at the end of bounded input, flush, summarize, and take everything down again.
+ * connectors' run modes, open the connectors, build the operators, resume from the newest
+ * checkpoint (prt_ckpt.h), run the loop, fire what is left at the end of bounded input, flush,
+ * take the final checkpoint, summarize, and take everything down again.
  *
  * Exit status: 0 success (also after SIGINT/SIGTERM), 1 a runtime failure (a connector could
  * not open, a sink failed), 2 a configuration error (unresolvable ${NAME}, unknown --set path,
@@ -8,6 +9,7 @@
  * Ownership: prt_job_new's prt_run owns every source, sink, watermark tracker, the settings and
  * the generated state; prt_job_free releases all of it.
  */
+#include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_settings.h"
 
@@ -93,6 +95,18 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         goto out;
     }
 
+    prt_err ce;
+    if (prt_ckpt_new(j, run->quiet, &run->ckpt, &ce) != PRT_OK) {
+        prt_log(j, "%s", ce.msg);
+        code = 2;
+        goto out;
+    }
+    if (run->ckpt && prt_ckpt_recover(run->ckpt, &ce) != PRT_OK) {
+        prt_log(j, "cannot resume: %s", ce.msg);
+        code = 1;
+        goto out;
+    }
+
     int ended = prt_loop(j);
     if (ended && !run->failed) {
         j->now = prt_wall_ms();
@@ -101,6 +115,10 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     }
     if (prt_sinks_flush(j) != PRT_OK)
         run->failed = 1;
+    /* the final checkpoint: a bounded run's output is complete (committed) when it exits 0, and
+     * a stop by SIGTERM/SIGINT resumes from here */
+    if (run->ckpt && !run->failed && prt_ckpt_take(run->ckpt) != PRT_OK)
+        run->failed = 1;
     prt_errors_summary(j);
     if (run->failed)
         code = 1;
@@ -108,6 +126,8 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         prt_status_line(j, run->failed ? "failed: " : ended ? "finished: " : "stopped: ");
 
 out:
+    prt_ckpt_free(run->ckpt);
+    run->ckpt = NULL;
     prt_connectors_close(j);
     while (started > 0) /* in reverse order; also the one whose start failed */
         o->modes[--started]->stop(j);
