@@ -167,6 +167,8 @@ typedef struct pc_window {
 typedef struct pc_stage {
     const char *id;
     int id_given;            /* 0: generated id ("<kind>_<n>"), warned about when stateful */
+    const char *previous_id; /* previous_id: the operator ID its state was saved under, or NULL */
+    pc_loc previous_id_loc;
     pc_loc loc;              /* the stage mapping */
     pc_loc op_loc;           /* the operation key (filter:, window:, ...) */
     pc_stage_kind kind;

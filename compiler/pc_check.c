@@ -262,6 +262,45 @@ static int pc_check_aggs(pc_chk *c, pc_stage *st, pc_row *out)
     return rc;
 }
 
+/* previous_id: an explicit rename of a stateful stage's operator ID (savepoints restore the
+ * state saved under the old ID into this stage). */
+static void pc_check_previous_id(pc_chk *c, int k)
+{
+    pc_front *f = c->f;
+    const pc_stage *st = &f->p->stages[k];
+    if (!st->previous_id)
+        return;
+    int stateful = st->kind == PC_S_WINDOW || st->kind == PC_S_AGGREGATE || st->kind == PC_S_JOIN ||
+                   st->kind == PC_S_PROCESS;
+    if (!stateful) {
+        pc_error(f->d, st->previous_id_loc, "previous_id on a stage without state: only windows, aggregates and "
+                 "joins have an operator ID to carry over");
+        return;
+    }
+    if (!st->id_given) {
+        pc_error(f->d, st->previous_id_loc, "previous_id needs an id: the stage's new operator ID");
+        return;
+    }
+    if (!strcmp(st->previous_id, st->id)) {
+        pc_error(f->d, st->previous_id_loc, "previous_id is the stage's own id: a rename names the old id");
+        return;
+    }
+    for (int i = 0; i < f->p->nstages; i++) {
+        const pc_stage *o = &f->p->stages[i];
+        if (i != k && !strcmp(o->id, st->previous_id)) {
+            pc_error(f->d, st->previous_id_loc, "previous_id '%s' is the id of another stage, which keeps that state",
+                     st->previous_id);
+            pc_note(f->d, f->stage_id_loc[i], "'%s' is defined here", o->id);
+            return;
+        }
+        if (i < k && o->previous_id && !strcmp(o->previous_id, st->previous_id)) {
+            pc_error(f->d, st->previous_id_loc, "previous_id '%s' is claimed by two stages", st->previous_id);
+            pc_note(f->d, o->previous_id_loc, "first claimed here");
+            return;
+        }
+    }
+}
+
 /* keyed output of FILTER/SET/SELECT: all key fields survive with the same types */
 static void pc_keep_key(pc_chk *c, pc_stage *st, const pc_nodeinfo *in, pc_nodeinfo *out)
 {
@@ -666,6 +705,7 @@ int pc_check(pc_front *f)
                        "stage has no id: its state is tied to its position; add an id to keep state across changes");
             pc_note(f->d, st->op_loc, "its generated id is '%s'", st->id);
         }
+        pc_check_previous_id(&c, k);
     }
 
     int *stack = pc_alloc(f->a, sizeof(int) * (size_t)(p->nstages + 1));

@@ -148,9 +148,13 @@ static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kin
         pc_sb_printf(&g->finish, "prt_winop_advance(st->%s, INT64_MAX);\n", st->id);
     }
     pc_sb_printf(&g->destroy, "prt_winop_free(st->%s); /* NULL when init failed early */\n", st->id);
-    pc_sb_printf(&g->operators, "{ \"%s\", \"%s\", \"", st->id, kind);
+    pc_sb_printf(&g->operators, "{ .id = \"%s\", .kind = \"%s\",\n", st->id, kind);
+    if (st->previous_id)
+        pc_sb_printf(&g->operators, "  .previous_id = \"%s\",\n", st->previous_id);
+    pc_sb_puts(&g->operators, "  .state = \"");
     pc_sb_cstr(&g->operators, state_text, strlen(state_text));
-    pc_sb_printf(&g->operators, "\",\n  offsetof(pg__state, %s), &pg_%s_key_schema, &pg_%s_acc_schema, &pg_%s_spec },\n",
+    pc_sb_printf(&g->operators, "\",\n  .offset = offsetof(pg__state, %s), .key = &pg_%s_key_schema,\n"
+                                "  .acc = &pg_%s_acc_schema, .spec = &pg_%s_spec },\n",
                  st->id, st->id, st->id, st->id);
     g->noperators++;
 }

@@ -958,8 +958,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
 /* ------------------------------------------------------------------ stages */
 
 static const char *const pc_stage_keys[] = {
-    "id", "from", "filter", "set", "select", "key_by", "window", "aggregate", "union", "join", "process",
-    "function", "offset", "time", "allowed_lateness", "late_output"
+    "id", "previous_id", "from", "filter", "set", "select", "key_by", "window", "aggregate", "union", "join",
+    "process", "function", "offset", "time", "allowed_lateness", "late_output"
 };
 
 static int pc_parse_aggs(pc_front *f, pc_stage *st, const pc_ynode *m)
@@ -1167,6 +1167,11 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         st->id_given = 1;
         f->stage_id_loc[idx] = idn->loc;
         ctx = pc_sprintf(f->a, "stage '%s'", idn->s);
+    }
+    const pc_ynode *pid = pc_get(m, "previous_id");
+    if (pid && pc_compiled(f, pid, "previous_id", "an id") && pc_check_name(f, pid, "previous_id") == 0) {
+        st->previous_id = pid->s;
+        st->previous_id_loc = pid->loc;
     }
     int unknown = pc_keys(f, m, pc_stage_keys, NKEYS(pc_stage_keys), ctx);
 

@@ -5,6 +5,7 @@
  * the connector registry, so the command line knows no connector by name.
  */
 #include "prt_jobpriv.h"
+#include "prt_snap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +20,21 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
     fprintf(f,
             " [--quiet]\n"
             "                [--from-savepoint DIR] [--allow-non-restored-state]\n"
+            "                [--savepoint-on-exit DIR [--drain]]\n"
             "       %s describe\n"
-            "       %s savepoint ...\n"
+            "       %s savepoint dump DIR [--operator ID]\n"
             "       %s --help | --version\n"
             "\n"
             "Pipeline %s, built by pipec %s from %s.\n"
             "\n"
             "  run        run the pipeline until its input ends (bounded sources) or SIGINT/SIGTERM\n"
             "  describe   sources, sinks, operator IDs and state schemas, settings, and the YAML\n"
-            "  --set PATH=VALUE    override a setting at start, e.g. --set sources.in.file.path=x.kv\n",
+            "  --set PATH=VALUE    override a setting at start, e.g. --set sources.in.file.path=x.kv\n"
+            "  --from-savepoint DIR        restore operator state, source positions and watermarks\n"
+            "  --allow-non-restored-state  drop saved state of operators this build lacks\n"
+            "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n"
+            "                              stay open unless --drain fires them first\n"
+            "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n",
             prog, prog, prog, d->pipeline, d->pipec_version, d->yaml_name);
     for (int i = 0; (m = prt_run_mode_at(i)) != NULL; i++)
         fprintf(f, "  %-18s  %s\n", m->flag, m->help);
@@ -102,7 +109,6 @@ static const prt_run_mode *run_mode(const char *a)
 static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *d)
 {
     prt_run_opts o = { 0 };
-    const char *savepoint = NULL;
     const prt_run_mode *m;
     o.sets = calloc((size_t)argc, sizeof *o.sets);
     prt_assert(o.sets != NULL);
@@ -119,12 +125,16 @@ static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *
             if (!seen && o.nmodes < (int)(sizeof o.modes / sizeof *o.modes))
                 o.modes[o.nmodes++] = m;
         } else if (strcmp(a, "--allow-non-restored-state") == 0)
-            ; /* recognised; restoring is not implemented yet */
-        else if (opt_value(argc, argv, &i, "--set", &v, &missing)) {
+            o.allow_non_restored = 1;
+        else if (strcmp(a, "--drain") == 0)
+            o.drain = 1;
+        else if (opt_value(argc, argv, &i, "--savepoint-on-exit", &v, &missing)) {
+            o.savepoint_on_exit = v;
+        } else if (opt_value(argc, argv, &i, "--set", &v, &missing)) {
             if (!missing)
                 o.sets[o.nsets++] = v;
         } else if (opt_value(argc, argv, &i, "--from-savepoint", &v, &missing)) {
-            savepoint = v;
+            o.from_savepoint = v;
         } else {
             fprintf(stderr, "%s: run: unknown option '%s' (see --help)\n", prog, a);
             code = 2;
@@ -134,9 +144,8 @@ static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *
             code = 2;
         }
     }
-    if (code < 0 && savepoint) {
-        fprintf(stderr, "%s: run: --from-savepoint: restoring from a savepoint is not supported "
-                "yet by this runtime\n", prog);
+    if (code < 0 && o.drain && !o.savepoint_on_exit) {
+        fprintf(stderr, "%s: run: --drain goes with --savepoint-on-exit DIR\n", prog);
         code = 2;
     }
     if (code < 0)
@@ -179,10 +188,8 @@ int prt_main(int argc, char **argv, const prt_job_desc *d)
         describe(d);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    if (strcmp(cmd, "savepoint") == 0) {
-        fprintf(stderr, "%s: savepoint: not supported yet by this runtime\n", prog);
-        return 2;
-    }
+    if (strcmp(cmd, "savepoint") == 0)
+        return prt_snap_cli(argc, argv, prog, d);
     if (strcmp(cmd, "run") != 0) {
         fprintf(stderr, "%s: unknown command '%s' (expected run, describe, savepoint, --help or --version)\n",
                 prog, cmd);

@@ -70,6 +70,7 @@ void prt_source_close(prt_source *s)
     if (s->ops->close)
         s->ops->close(s);
     prt_wm_free(s->wm);
+    prt_buf_free(&s->wm_seed);
     free(s);
 }
 

@@ -5,14 +5,18 @@
  * A record that does not parse goes to prt_errors_report; it still counts as a record in.
  */
 #include "prt_jobpriv.h"
+#include "prt_snap.h"
 #include "prt_wm.h"
 
 #include <stdio.h>
 
 void prt_source_partition_add(prt_source *s, int32_t partition)
 {
-    if (s->wm)
-        prt_wm_partition_add(s->wm, partition, s->job->now);
+    if (!s->wm)
+        return;
+    prt_wm_partition_add(s->wm, partition, s->job->now);
+    if (s->wm_seed.n)
+        prt_snap_seed_partition(s, partition);
 }
 
 void prt_source_partition_remove(prt_source *s, int32_t partition)

@@ -62,6 +62,7 @@ typedef struct prt_sink_desc {
  * state without knowing the generated types. */
 typedef struct prt_operator_desc {
     const char *id;     /* the stage id: the operator ID that ties state to savepoints */
+    const char *previous_id; /* the id it had before an explicit rename (previous_id:), or NULL */
     const char *kind;   /* "window", "aggregate", "join" */
     const char *state;  /* human-readable state schema: key and accumulator fields */
     size_t offset;      /* where its prt_winop * lives in the generated state struct */
@@ -175,6 +176,10 @@ typedef struct prt_source_ops {
      * reason in e (a malformed or truncated blob, another connector's, a source that cannot
      * seek); the source is then unchanged. */
     int (*seek)(prt_source *s, const void *pos, size_t n, prt_err *e);
+    /* Optional: a stable name of a dense partition index (Kafka "topic:partition"), so that
+     * per-partition watermarks survive a restart in which partitions are discovered in another
+     * order. NULL: the index itself names the partition (a file source's single partition). */
+    void (*partition_name)(prt_source *s, int32_t partition, prt_buf *name);
 } prt_source_ops;
 
 struct prt_source {
@@ -185,6 +190,8 @@ struct prt_source {
     char prefix[128];       /* "sources.<name>.<connector>." */
     void *impl;             /* the connector's own state; freed by close */
     struct prt_wm *wm;      /* per-partition watermarks; owned by the runtime */
+    prt_buf wm_seed;        /* restored per-partition max event times (prt_snap.c), applied as
+                             * partitions appear; owned by the runtime */
 };
 
 /* Processes one record: parse, stages, event time, watermark; errors go to the errors sink. */

@@ -21,6 +21,8 @@ typedef struct prt_run {
     int quiet;              /* --quiet: no progress and no summary */
     int failed;             /* a sink or source failed: the job stops with exit 1 */
     int *done;              /* by source index: the source reached its end */
+    int hold_at_end;        /* a source's end does not move its watermark to +inf (a savepoint
+                             * on exit without --drain keeps open windows open) */
     int64_t started_mono;   /* monotonic ms at start */
     uint64_t unflushed;     /* records written to sinks since the last flush */
     /* errors (prt_errors.c) */
@@ -51,6 +53,10 @@ typedef struct prt_run_opts {
     const prt_run_mode *modes[8]; /* connector run modes given on the command line */
     int nmodes;
     int quiet;
+    const char *from_savepoint;     /* --from-savepoint DIR (else the YAML's `savepoint:`) */
+    int allow_non_restored;         /* --allow-non-restored-state */
+    const char *savepoint_on_exit;  /* --savepoint-on-exit DIR: at the end of bounded input */
+    int drain;                      /* --drain: fire open windows before that savepoint */
 } prt_run_opts;
 
 /* A job with its settings resolved (${NAME}, then the --set arguments) and its generated state

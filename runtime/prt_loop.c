@@ -122,7 +122,7 @@ void prt_status_line(prt_job *j, const char *what)
 static void source_done(prt_job *j, int i)
 {
     PRT_RUN(j)->done[i] = 1;
-    if (j->sources[i]->wm && j->desc->watermark && !j->stop)
+    if (j->sources[i]->wm && j->desc->watermark && !j->stop && !PRT_RUN(j)->hold_at_end)
         j->desc->watermark(j, i, INT64_MAX);
 }
 

@@ -99,6 +99,13 @@ int prt_pos_next(prt_pos_reader *r, prt_str *name, int nvals, int64_t *vals, prt
     r->off += len;
     if (get_u(r, 1, &k) != PRT_OK)
         goto truncated;
+    if (nvals < 0) { /* any count (prt_pos_next_any) */
+        if (k > PRT_POS_MAX_VALUES)
+            return prt_errf(e, "malformed position: entry %u has %d values, at most %d", (unsigned)r->read + 1,
+                            (int)k, PRT_POS_MAX_VALUES);
+        nvals = (int)k;
+        vals[PRT_POS_MAX_VALUES] = nvals;
+    }
     if ((int)k != nvals)
         return prt_errf(e, "malformed position: entry %u has %d values, expected %d",
                         (unsigned)r->read + 1, (int)k, nvals);
@@ -113,4 +120,15 @@ int prt_pos_next(prt_pos_reader *r, prt_str *name, int nvals, int64_t *vals, prt
 truncated:
     return prt_errf(e, "truncated position: entry %u of %u (at byte %zu) ends after byte %zu",
                     (unsigned)r->read + 1, (unsigned)r->count, at, r->n);
+}
+
+int prt_pos_next_any(prt_pos_reader *r, prt_str *name, int *nvals, int64_t *vals, prt_err *e)
+{
+    int64_t v[PRT_POS_MAX_VALUES + 1];
+    int rc = prt_pos_next(r, name, -1, v, e);
+    if (rc == 1) {
+        *nvals = (int)v[PRT_POS_MAX_VALUES];
+        memcpy(vals, v, (size_t)*nvals * sizeof *v);
+    }
+    return rc;
 }

@@ -56,4 +56,8 @@ int prt_pos_open(prt_pos_reader *r, const void *data, size_t n, const char *conn
  * must end there); PRT_ERR with e when the blob is malformed or truncated. */
 int prt_pos_next(prt_pos_reader *r, prt_str *name, int nvals, int64_t *vals, prt_err *e);
 
+/* The same for a reader that does not know the connector's value count (`savepoint dump`):
+ * *nvals gets it; vals has room for PRT_POS_MAX_VALUES. */
+int prt_pos_next_any(prt_pos_reader *r, prt_str *name, int *nvals, int64_t *vals, prt_err *e);
+
 #endif

@@ -12,6 +12,7 @@
 #include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_settings.h"
+#include "prt_snap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,10 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     prt_run *run = PRT_RUN(j);
     int code = 0, usage_err = 0, inited = 0, started = 0;
     run->quiet = o->quiet;
+    run->hold_at_end = o->savepoint_on_exit && !o->drain;
+    const char *from = o->from_savepoint ? o->from_savepoint : prt_cfg(j, "savepoint");
+    if (from && !*from)
+        from = NULL; /* savepoint: ${RESTORE_FROM:-} left empty */
 
     prt_signals_install(j);
     while (started < o->nmodes) {
@@ -94,6 +99,16 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         code = 1;
         goto out;
     }
+    if (from) {
+        prt_restore_opts ro = { .allow_non_restored = o->allow_non_restored, .quiet = 0 };
+        prt_err e;
+        if (prt_snap_restore(j, from, &ro, &e) != PRT_OK) {
+            prt_log(j, "cannot restore from savepoint %s: %s", from, e.msg);
+            code = 1;
+            goto out;
+        }
+        prt_log(j, "restored from savepoint %s", from);
+    }
 
     prt_err ce;
     if (prt_ckpt_new(j, run->quiet, &run->ckpt, &ce) != PRT_OK) {
@@ -108,7 +123,19 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     }
 
     int ended = prt_loop(j);
-    if (ended && !run->failed) {
+    if (ended && !run->failed && o->savepoint_on_exit) {
+        prt_err e;
+        if (o->drain && d->finish) {
+            j->now = prt_wall_ms();
+            d->finish(j); /* --drain: every open window fires first */
+        }
+        if (prt_snap_write(j, o->savepoint_on_exit, o->drain, &e) != PRT_OK) {
+            prt_log(j, "%s", e.msg);
+            run->failed = 1;
+        } else {
+            prt_log(j, "savepoint written to %s%s", o->savepoint_on_exit, o->drain ? " (drained)" : "");
+        }
+    } else if (ended && !run->failed) {
         j->now = prt_wall_ms();
         if (d->finish)
             d->finish(j); /* every source's watermark is +inf by now */

@@ -39,4 +39,15 @@ typedef struct prt_restore_opts {
  * o->allow_non_restored). On failure the job must not run. */
 int prt_snap_restore(prt_job *j, const char *dir, const prt_restore_opts *o, prt_err *e);
 
+/* `BINARY savepoint check DIR`: prints what restoring dir into this build would do, one line per
+ * operator ID ("ID: restored", "ID: evolved: <what>", "ID: new", "ID: dropped",
+ * "ID: incompatible: <why>"); PRT_OK exactly when `run --from-savepoint dir` would restore. */
+int prt_snap_check(const prt_job_desc *d, const char *dir, int allow_non_restored, prt_err *e);
+
+/* `BINARY savepoint ...` (prt_snap_dump.c): argv as given to prt_main; the exit status. */
+int prt_snap_cli(int argc, char **argv, const char *prog, const prt_job_desc *d);
+
+/* Applies a restored max event time to a partition that just appeared (prt_deliver.c). */
+void prt_snap_seed_partition(prt_source *s, int32_t partition);
+
 #endif

@@ -865,7 +865,13 @@ static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
     return ks->bounded ? ksrc_seek_bounded(ks, e) : PRT_OK;
 }
 
+static void ksrc_partition_name(prt_source *s, int32_t d, prt_buf *name)
+{
+    const prt_ksrc *ks = s->impl;
+    prt_buf_printf(name, "%s:%d", ks->topics[ks->parts[d].t].name, (int)ks->parts[d].partition);
+}
+
 const prt_source_ops prt_src_kafka = {
     .connector = "kafka", .open = ksrc_open, .poll = ksrc_poll, .close = ksrc_close,
-    .position = ksrc_position_write, .seek = ksrc_seek,
+    .position = ksrc_position_write, .seek = ksrc_seek, .partition_name = ksrc_partition_name,
 };

@@ -728,8 +728,29 @@ int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
     x->flush_seq = s->flush_seq;
     memcpy(ACC(w, id), s->acc, w->vt->acc->size); /* the engine owns its contents now */
     memset(s->acc, 0, w->vt->acc->size);
-    for (int i = 0; i < s->ntimers; i++)
-        prt_timerq_push_seq(&w->timers, s->timers[i].time, s->timers[i].seq, id, x->gen,
-                            s->timers[i].what);
+    if (pane)
+        return PRT_OK;
+    /* Timers: the saved registration numbers keep equal-time firings in their order; the times
+     * come from this operator's spec, so a changed allowed lateness applies to restored windows
+     * too (with the same lateness this gives back exactly the saved timers). */
+    int fire = 0, purge = 0;
+    uint64_t fire_seq = 0, purge_seq = 0;
+    for (int i = 0; i < s->ntimers; i++) {
+        if (s->timers[i].what & PRT_TIMER_FIRE)
+            fire = 1, fire_seq = s->timers[i].seq;
+        if (s->timers[i].what & PRT_TIMER_PURGE)
+            purge = 1, purge_seq = s->timers[i].seq;
+    }
+    if (!fire && !purge)
+        return prt_errf(e, "window [%lld, %lld) has no timer: it could never be purged",
+                        (long long)s->start, (long long)s->end);
+    int64_t max_ts = x->end - 1, clean = cleanup_time(w, x->end);
+    if (fire && (w->spec.processing_time || clean == max_ts)) {
+        prt_timerq_push_seq(&w->timers, max_ts, fire_seq, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
+        return PRT_OK;
+    }
+    if (fire)
+        prt_timerq_push_seq(&w->timers, max_ts, fire_seq, id, x->gen, PRT_TIMER_FIRE);
+    prt_timerq_push_seq(&w->timers, clean, purge ? purge_seq : fire_seq, id, x->gen, PRT_TIMER_PURGE);
     return PRT_OK;
 }

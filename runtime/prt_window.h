@@ -116,8 +116,10 @@ void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m);
  * and returns the first non-zero fn result. */
 int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi,
                    int (*fn)(void *arg, const prt_win_state *s), void *arg);
-/* Puts one walked window into an engine being rebuilt. PRT_ERR with e when it does not fit the
- * operator (a window already present, a timer the window cannot have). */
+/* Puts one walked window into an engine being rebuilt. Its timers keep their registration
+ * numbers; their times follow this operator's spec (a changed allowed lateness applies). PRT_ERR
+ * with e when it does not fit the operator (not one of its windows, already present, or a
+ * window without timers). */
 int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e);
 
 #endif

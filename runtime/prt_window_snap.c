@@ -8,6 +8,8 @@
 #include <stdlib.h>
 
 #include "prt_codec.h"
+#include "prt_hash.h"
+#include "prt_schema_wire.h"
 #include "prt_window_snap.h"
 
 typedef struct snap_ctx {
@@ -59,22 +61,22 @@ void prt_winop_snapshot(const prt_winop *w, uint32_t max_parallelism, uint32_t k
     prt_buf_free(&c.body);
 }
 
-#define GET(x) do { if ((x) != PRT_OK) goto bad; } while (0)
-
-int prt_winop_load(prt_winop *w, prt_str in, prt_err *e)
+/* Reads a snapshot's header, then decodes each window with the tables given and calls fn with
+ * it (key and acc owned by the walk: fn may move the accumulator's contents out). */
+int prt_winop_snap_each(prt_str in, const prt_schema *key_schema, const prt_schema *acc_schema,
+                        prt_winop_meta *meta, int (*fn)(void *arg, prt_win_state *s, prt_err *e), void *arg,
+                        prt_err *e)
 {
-    const prt_win_vt *vt = prt_winop_vt(w);
     uint64_t version, n, u;
-    prt_winop_meta m;
-    GET(prt_get_varint(&in, &version));
+    if (prt_get_varint(&in, &version) != PRT_OK)
+        return prt_errf(e, "window state header is truncated");
     if (version != PRT_WINOP_SNAP_VERSION)
         return prt_errf(e, "window state version %llu is not supported (this build reads %d)",
                         (unsigned long long)version, PRT_WINOP_SNAP_VERSION);
-    GET(prt_get_i64(&in, &m.clock));
-    GET(prt_get_u64be(&in, &m.seq));
-    GET(prt_get_u64be(&in, &m.timer_seq));
-    GET(prt_get_varint(&in, &n));
-    void *key = malloc(vt->key->size), *acc = malloc(vt->acc->size);
+    if (prt_get_i64(&in, &meta->clock) || prt_get_u64be(&in, &meta->seq) || prt_get_u64be(&in, &meta->timer_seq) ||
+        prt_get_varint(&in, &n))
+        return prt_errf(e, "window state header is truncated");
+    void *key = malloc(key_schema->size), *acc = malloc(acc_schema->size);
     prt_assert(key && acc);
     int rc = PRT_OK;
     for (uint64_t i = 0; i < n && rc == PRT_OK; i++) {
@@ -96,25 +98,61 @@ int prt_winop_load(prt_winop *w, prt_str in, prt_err *e)
             prt_errf(e, "window state is truncated or malformed (window %llu)", (unsigned long long)i);
             break;
         }
-        if (prt_schema_decode(vt->key, key, kb, e) != PRT_OK)
+        if (prt_schema_decode(key_schema, key, kb, e) != PRT_OK)
             break;
-        if (prt_schema_decode(vt->acc, acc, ab, e) != PRT_OK) {
-            prt_schema_free(vt->key, key);
+        if (prt_schema_decode(acc_schema, acc, ab, e) != PRT_OK) {
+            prt_schema_free(key_schema, key);
             break;
         }
-        rc = prt_winop_restore(w, &s, e);
-        prt_schema_free(vt->key, key); /* the engine keeps its own copy */
-        if (rc != PRT_OK)
-            prt_schema_free(vt->acc, acc);
+        rc = fn(arg, &s, e);
+        prt_schema_free(key_schema, key);
+        prt_schema_free(acc_schema, acc);
     }
     free(key);
     free(acc);
-    if (rc != PRT_OK)
-        return PRT_ERR;
-    if (in.n)
-        return prt_errf(e, "window state has %zu bytes left over", in.n);
-    prt_winop_meta_set(w, &m);
-    return PRT_OK;
-bad:
-    return prt_errf(e, "window state header is truncated");
+    if (rc == PRT_OK && in.n)
+        rc = prt_errf(e, "window state has %zu bytes left over", in.n);
+    return rc;
+}
+
+typedef struct load_ctx {
+    prt_winop *w;
+    const prt_schema *saved_acc; /* NULL: the operator's own */
+    void *acc;                   /* the operator's accumulator, when evolving */
+    uint32_t maxpar, kg_lo, kg_hi;
+} load_ctx;
+
+static int load_one(void *arg, prt_win_state *s, prt_err *e)
+{
+    load_ctx *c = arg;
+    uint32_t kg = prt_key_group(s->hash, c->maxpar);
+    if (kg < c->kg_lo || kg > c->kg_hi)
+        return PRT_OK; /* another worker's key group */
+    if (c->saved_acc) {
+        memset(c->acc, 0, prt_winop_vt(c->w)->acc->size);
+        prt_schema_acc_move(c->saved_acc, s->acc, prt_winop_vt(c->w)->acc, c->acc);
+        s->acc = c->acc;
+    }
+    int rc = prt_winop_restore(c->w, s, e); /* moves the accumulator's contents on success */
+    if (c->saved_acc)
+        prt_schema_free(prt_winop_vt(c->w)->acc, c->acc);
+    return rc;
+}
+
+int prt_winop_load(prt_winop *w, prt_str in, prt_err *e)
+{
+    return prt_winop_load_from(w, in, NULL, 1, 0, 0, e);
+}
+
+int prt_winop_load_from(prt_winop *w, prt_str in, const prt_schema *saved_acc, uint32_t max_parallelism,
+                        uint32_t kg_lo, uint32_t kg_hi, prt_err *e)
+{
+    const prt_win_vt *vt = prt_winop_vt(w);
+    load_ctx c = { w, saved_acc, saved_acc ? malloc(vt->acc->size) : NULL, max_parallelism, kg_lo, kg_hi };
+    prt_winop_meta m;
+    int rc = prt_winop_snap_each(in, vt->key, saved_acc ? saved_acc : vt->acc, &m, load_one, &c, e);
+    free(c.acc);
+    if (rc == PRT_OK)
+        prt_winop_meta_set(w, &m);
+    return rc;
 }

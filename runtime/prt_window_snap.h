@@ -16,5 +16,17 @@ void prt_winop_snapshot(const prt_winop *w, uint32_t max_parallelism, uint32_t k
 /* Loads a snapshot into w, a new operator with the same vtable and spec. PRT_ERR with e on
  * malformed bytes or state that does not fit the operator; w must then be discarded. */
 int prt_winop_load(prt_winop *w, prt_str in, prt_err *e);
+/* The same for a restore: accumulators were saved with table `saved_acc` (NULL: the operator's
+ * own), evolved into the operator's (prt_schema_acc_move); only windows whose key group lies in
+ * [kg_lo, kg_hi] of max_parallelism are taken (rescaling). */
+int prt_winop_load_from(prt_winop *w, prt_str in, const prt_schema *saved_acc, uint32_t max_parallelism,
+                        uint32_t kg_lo, uint32_t kg_hi, prt_err *e);
+
+/* Walks a snapshot without an operator: decodes every window with the tables given (those it
+ * was saved with) and calls fn, which may move the accumulator's contents out; the clocks go to
+ * *meta. Stops at the first fn error. Used by load and by `savepoint dump`. */
+int prt_winop_snap_each(prt_str in, const prt_schema *key_schema, const prt_schema *acc_schema,
+                        prt_winop_meta *meta, int (*fn)(void *arg, prt_win_state *s, prt_err *e), void *arg,
+                        prt_err *e);
 
 #endif

@@ -457,9 +457,14 @@ TEST(command_line)
     CHECK_EQ_I(run(&d, "start", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: unknown command 'start' (expected run, describe, savepoint, --help or --version)\n");
     CHECK_EQ_I(run(&d, "savepoint", "/tmp/x", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: not supported yet by this runtime\n");
-    CHECK_EQ_I(run(&d, "run", "--from-savepoint", "/tmp/sp", "--allow-non-restored-state", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: run: --from-savepoint: restoring from a savepoint is not supported yet by this runtime\n");
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: taking a savepoint of a running job needs its admin "
+                                    "endpoint; use `run --savepoint-on-exit DIR`, or `savepoint dump DIR` to read one\n");
+    CHECK_EQ_I(run(&d, "savepoint", "dump", NULL), 2);
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: which savepoint? (savepoint dump DIR [--operator ID])\n");
+    CHECK_EQ_I(run(&d, "savepoint", "dump", "/nonexistent/sp", NULL), 1);
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: /nonexistent/sp: not a savepoint directory (No such file or directory)\n");
+    CHECK_EQ_I(run(&d, "run", "--drain", NULL), 2);
+    CHECK_EQ_S(read_file("stderr"), "fake: run: --drain goes with --savepoint-on-exit DIR\n");
     CHECK_EQ_I(run(&d, "run", "--bogus", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: run: unknown option '--bogus' (see --help)\n");
     CHECK_EQ_I(run(&d, "run", "--set", NULL), 2);
