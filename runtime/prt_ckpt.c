@@ -198,6 +198,70 @@ static void count_put(prt_buf *b, uint32_t n)
 
 /* ---------------------------------------------------------------- recovery */
 
+/* Removes checkpoints (low, high]: their transactions were aborted, so they must never be
+ * resumed from, and retention must not keep them instead of `low`. */
+static int drop_after(prt_ckpt *c, int64_t low, int64_t high, prt_err *e)
+{
+    for (int64_t id = low + 1; id <= high; id++) {
+        char *d = NULL;
+        prt_buf b = { 0 };
+        prt_buf_printf(&b, "%s/chk-%lld", c->root, (long long)id);
+        d = b.p;
+        int rc = prt_rmtree(d, e);
+        free(d);
+        if (rc != PRT_OK)
+            return PRT_ERR;
+    }
+    return PRT_OK;
+}
+
+/* A transactional sink (Kafka) whose last committed checkpoint is older than the newest complete
+ * one did not commit that one: its output is gone (aborted), so the job resumes from the
+ * checkpoint it did commit, which the other sinks committed too (they commit after it). */
+static int pick_committed(prt_ckpt *c, prt_chk_manifest *m, int *found, prt_err *e)
+{
+    prt_job *j = c->j;
+    int64_t low = INT64_MAX;
+    const char *who = NULL;
+    for (int i = 0; i < j->desc->nsinks; i++) {
+        prt_sink *k = j->sinks[i];
+        int64_t id;
+        if (!k || !k->ops->committed)
+            continue;
+        int r = k->ops->committed(k, &id);
+        if (r == PRT_ERR)
+            return prt_errf(e, "sink %s cannot tell which checkpoint it committed last", k->desc->name);
+        if (r == 1 && id < low) {
+            low = id;
+            who = k->desc->name;
+        }
+    }
+    if (!who)
+        return PRT_OK;
+    int64_t newest = *found ? (int64_t)m->id : -1;
+    if (low > newest) {
+        prt_log(j, "sink %s committed checkpoint %lld, newer than the newest usable one: the records since "
+                "then are produced again (duplicates)", who, (long long)low);
+        return PRT_OK;
+    }
+    if (low == newest)
+        return PRT_OK;
+    prt_chk_manifest_free(m);
+    *found = 0;
+    if (low < 1) {
+        prt_log(j, "sink %s has committed no checkpoint (checkpoint %lld was not committed): starting fresh", who,
+                (long long)newest);
+        return drop_after(c, 0, newest, e);
+    }
+    prt_err le;
+    if (prt_chkdir_load(c->root, (uint64_t)low, 1, m, &le) != PRT_OK)
+        return prt_errf(e, "sink %s committed checkpoint %lld last, which is not usable (%s): cannot resume "
+                        "exactly-once", who, (long long)low, le.msg);
+    prt_log(j, "checkpoint %lld was not committed by sink %s", (long long)newest, who);
+    *found = 1;
+    return drop_after(c, low, newest, e);
+}
+
 int prt_ckpt_recover(prt_ckpt *c, prt_err *e)
 {
     prt_job *j = c->j;
@@ -227,6 +291,10 @@ int prt_ckpt_recover(prt_ckpt *c, prt_err *e)
     free(ids);
 
     int rc = PRT_OK;
+    if (pick_committed(c, &m, &found, e) != PRT_OK) {
+        prt_chk_manifest_free(&m);
+        return PRT_ERR;
+    }
     prt_buf dirb = { 0 };
     const char *dir = NULL;
     if (found) {
@@ -347,11 +415,22 @@ int prt_ckpt_take(prt_ckpt *c)
     double t1 = mono_ms_f();
     prt_crash_point("ckpt-complete");
 
-    for (int i = 0; i < j->desc->nsinks && rc == PRT_OK; i++)
-        if (j->sinks[i] && j->sinks[i]->ops->commit(j->sinks[i], (int64_t)id) != PRT_OK) {
-            prt_log(j, "checkpoint %" PRIu64 " is complete but sink %s could not commit it; stopping "
-                    "(a restart finishes the commit)", id, j->desc->sinks[i].name);
-            rc = PRT_ERR;
+    /* transactional sinks first: when their commit did not happen, recovery goes back to the
+     * previous checkpoint, and the other sinks' commits of this one must not have happened */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < j->desc->nsinks && rc == PRT_OK; i++) {
+            prt_sink *k = j->sinks[i];
+            if (!k || (k->ops->committed != NULL) != (pass == 0))
+                continue;
+            if (k->ops->commit(k, (int64_t)id) != PRT_OK) {
+                if (k->ops->committed)
+                    prt_log(j, "checkpoint %" PRIu64 " is complete but sink %s could not commit it; stopping "
+                            "(a restart resumes from the last checkpoint it committed)", id, k->desc->name);
+                else
+                    prt_log(j, "checkpoint %" PRIu64 " is complete but sink %s could not commit it; stopping "
+                            "(a restart finishes the commit)", id, k->desc->name);
+                rc = PRT_ERR;
+            }
         }
     if (rc != PRT_OK)
         return PRT_ERR;
@@ -367,6 +446,11 @@ int prt_ckpt_take(prt_ckpt *c)
         c->commit_max_ms = t2 - t1;
     c->last_mono = prt_mono_ms();
     return PRT_OK;
+}
+
+int prt_ckpt_resumed(const prt_ckpt *c)
+{
+    return c->last_done != 0;
 }
 
 int prt_ckpt_tick(prt_ckpt *c)

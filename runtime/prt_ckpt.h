@@ -37,6 +37,9 @@ void prt_ckpt_free(prt_ckpt *c);
  * were passed over; with none, the sinks start fresh. PRT_ERR with e: the job must not run. */
 int prt_ckpt_recover(prt_ckpt *c, prt_err *e);
 
+/* 1 when prt_ckpt_recover resumed from a checkpoint (a savepoint given too is then not used). */
+int prt_ckpt_resumed(const prt_ckpt *c);
+
 /* Called by the loop after every round: takes a checkpoint when the interval has passed.
  * PRT_ERR (reported on stderr) when a checkpoint failed: the job must stop. */
 int prt_ckpt_tick(prt_ckpt *c);

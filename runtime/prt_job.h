@@ -231,6 +231,11 @@ typedef struct prt_sink_ops {
      *            fresh start; `next` is the id of the next checkpoint. */
     int (*save)(prt_sink *k, int64_t checkpoint, prt_buf *blob);
     int (*recover)(prt_sink *k, int64_t next, const void *blob, size_t n);
+    /* Optional, for a sink whose commit a restart cannot finish (a Kafka transaction): 1 and
+     * in *id the newest checkpoint whose commit is visible (-1: none yet), or 0 when the sink
+     * does not track it (not transactional); PRT_ERR when it cannot tell (reported). Such
+     * sinks commit before the others; recovery resumes from *id when it is older. */
+    int (*committed)(prt_sink *k, int64_t *id);
 } prt_sink_ops;
 
 struct prt_sink {

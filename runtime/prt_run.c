@@ -99,17 +99,6 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         code = 1;
         goto out;
     }
-    if (from) {
-        prt_restore_opts ro = { .allow_non_restored = o->allow_non_restored, .quiet = 0 };
-        prt_err e;
-        if (prt_snap_restore(j, from, &ro, &e) != PRT_OK) {
-            prt_log(j, "cannot restore from savepoint %s: %s", from, e.msg);
-            code = 1;
-            goto out;
-        }
-        prt_log(j, "restored from savepoint %s", from);
-    }
-
     prt_err ce;
     if (prt_ckpt_new(j, run->quiet, &run->ckpt, &ce) != PRT_OK) {
         prt_log(j, "%s", ce.msg);
@@ -120,6 +109,20 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         prt_log(j, "cannot resume: %s", ce.msg);
         code = 1;
         goto out;
+    }
+    if (from && run->ckpt && prt_ckpt_resumed(run->ckpt)) {
+        prt_log(j, "savepoint %s not used: a checkpoint is newer (a savepoint seeds a fresh start only)", from);
+        from = NULL;
+    }
+    if (from) {
+        prt_restore_opts ro = { .allow_non_restored = o->allow_non_restored, .quiet = 0 };
+        prt_err e;
+        if (prt_snap_restore(j, from, &ro, &e) != PRT_OK) {
+            prt_log(j, "cannot restore from savepoint %s: %s", from, e.msg);
+            code = 1;
+            goto out;
+        }
+        prt_log(j, "restored from savepoint %s", from);
     }
 
     int ended = prt_loop(j);
