@@ -32,6 +32,7 @@ struct prt_ckpt {
     prt_job *j;
     prt_ckpt_mode mode;
     int quiet;
+    int trace;              /* PRT_CKPT_LOG set: a line per checkpoint */
     char *root;             /* checkpoint.dir; owned */
     int64_t interval_ms;
     unsigned retain;
@@ -119,6 +120,7 @@ int prt_ckpt_new(prt_job *j, int quiet, prt_ckpt **out, prt_err *e)
     c->j = j;
     c->mode = mode;
     c->quiet = quiet;
+    c->trace = getenv("PRT_CKPT_LOG") != NULL;
     c->root = strdup(dir);
     prt_assert(c->root != NULL);
     c->interval_ms = interval;
@@ -438,6 +440,16 @@ int prt_ckpt_take(prt_ckpt *c)
     double t2 = mono_ms_f();
     if (prt_chkdir_retain(c->root, c->retain, NULL, &e) != PRT_OK) /* space only: not fatal */
         prt_log(j, "checkpoint %" PRIu64 ": removing old checkpoints: %s", id, e.msg);
+    if (c->trace) { /* PRT_CKPT_LOG=1: one line per checkpoint, for measurements */
+        prt_chk_manifest tm = { 0 };
+        uint64_t bytes = 0;
+        if (prt_chkdir_load(c->root, id, 0, &tm, &e) == PRT_OK)
+            for (size_t i = 0; i < tm.nfiles; i++)
+                bytes += tm.files[i].size;
+        prt_chk_manifest_free(&tm);
+        prt_log(j, "checkpoint %" PRIu64 ": %.2f ms (durable after %.2f ms, commit %.2f ms), %llu bytes", id, t2 - t0,
+                t1 - t0, t2 - t1, (unsigned long long)bytes);
+    }
     c->taken++;
     c->pause_total_ms += t2 - t0;
     if (t2 - t0 > c->pause_max_ms)

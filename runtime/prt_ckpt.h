@@ -47,6 +47,9 @@ int prt_ckpt_tick(prt_ckpt *c);
 /* Takes a checkpoint now (the final one of a run). PRT_ERR as for prt_ckpt_tick. */
 int prt_ckpt_take(prt_ckpt *c);
 
+/* PRT_CKPT_LOG (any value) logs one line per checkpoint: its pause, when it was durable, the
+ * commit, and its size (used for the numbers in docs/checkpoints.md). */
+
 /* Test hook: when the environment variable PRT_CRASH_AT is "<point>" or "<point>:<n>", the
  * process kills itself with SIGKILL the n-th time (default 1st) it reaches that named point.
  * Points: ckpt-prepared, ckpt-snapshot, ckpt-complete, ckpt-committed, file-commit-mid.
