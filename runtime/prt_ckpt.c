@@ -20,8 +20,12 @@
 #include "prt_jobpriv.h"
 #include "prt_snap.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,13 @@ struct prt_ckpt {
     uint64_t next;          /* id of the next checkpoint */
     uint64_t last_done;     /* id of the last complete one (0: none) */
     int64_t last_mono;      /* when the last one was taken (or the run started) */
+    int sync;               /* PRT_CKPT_SYNC set: never in the background */
+    /* the checkpoint being written in the background, if any */
+    pid_t child;
+    int child_why;          /* read end of the pipe that brings back its failure */
+    uint64_t child_id;
+    char *child_dir;
+    double child_t0, child_pause;
     /* statistics for the closing line */
     uint64_t taken;
     double pause_total_ms, pause_max_ms, commit_max_ms;
@@ -46,7 +57,11 @@ struct prt_ckpt {
 
 /* ---------------------------------------------------------------- test hook */
 
-void prt_crash_point(const char *point)
+static int crash_in_child; /* set in a background checkpoint writer */
+
+/* 1 when this passage through `point` is the one PRT_CRASH_AT names (counted by the job's
+ * process: a background writer's points are counted by the job before it forks) */
+static int crash_due(const char *point)
 {
     static int parsed;
     static char want[64];
@@ -63,8 +78,20 @@ void prt_crash_point(const char *point)
             }
         }
     }
-    if (want[0] && strcmp(want, point) == 0 && ++hits == at)
-        raise(SIGKILL);
+    return want[0] && strcmp(want, point) == 0 && ++hits == at;
+}
+
+static void crash_now(void)
+{
+    if (crash_in_child) /* the job dies with its background writer */
+        kill(getppid(), SIGKILL);
+    raise(SIGKILL);
+}
+
+void prt_crash_point(const char *point)
+{
+    if (crash_due(point))
+        crash_now();
 }
 
 /* ---------------------------------------------------------------- settings */
@@ -121,6 +148,7 @@ int prt_ckpt_new(prt_job *j, int quiet, prt_ckpt **out, prt_err *e)
     c->mode = mode;
     c->quiet = quiet;
     c->trace = getenv("PRT_CKPT_LOG") != NULL;
+    c->sync = getenv("PRT_CKPT_SYNC") != NULL;
     c->root = strdup(dir);
     prt_assert(c->root != NULL);
     c->interval_ms = interval;
@@ -140,6 +168,15 @@ void prt_ckpt_free(prt_ckpt *c)
                 "%.2f ms at most; commit at most %.2f ms",
                 (unsigned long long)c->taken, (unsigned long long)c->last_done,
                 c->pause_total_ms / (double)c->taken, c->pause_max_ms, c->commit_max_ms);
+    if (c->child) { /* the job failed or was stopped meanwhile: the half checkpoint is dropped */
+        close(c->child_why);
+        kill(c->child, SIGKILL);
+        while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+            ;
+        prt_err ignore;
+        (void)prt_rmtree(c->child_dir, &ignore);
+    }
+    free(c->child_dir);
     free(c->root);
     free(c);
 }
@@ -200,26 +237,10 @@ static void count_put(prt_buf *b, uint32_t n)
 
 /* ---------------------------------------------------------------- recovery */
 
-/* Removes checkpoints (low, high]: their transactions were aborted, so they must never be
- * resumed from, and retention must not keep them instead of `low`. */
-static int drop_after(prt_ckpt *c, int64_t low, int64_t high, prt_err *e)
-{
-    for (int64_t id = low + 1; id <= high; id++) {
-        char *d = NULL;
-        prt_buf b = { 0 };
-        prt_buf_printf(&b, "%s/chk-%lld", c->root, (long long)id);
-        d = b.p;
-        int rc = prt_rmtree(d, e);
-        free(d);
-        if (rc != PRT_OK)
-            return PRT_ERR;
-    }
-    return PRT_OK;
-}
-
 /* A transactional sink (Kafka) whose last committed checkpoint is older than the newest complete
  * one did not commit that one: its output is gone (aborted), so the job resumes from the
- * checkpoint it did commit, which the other sinks committed too (they commit after it). */
+ * checkpoint it did commit, which the other sinks committed too (they commit after it); the
+ * newer ones are then removed by prt_ckpt_recover. */
 static int pick_committed(prt_ckpt *c, prt_chk_manifest *m, int *found, prt_err *e)
 {
     prt_job *j = c->j;
@@ -253,7 +274,7 @@ static int pick_committed(prt_ckpt *c, prt_chk_manifest *m, int *found, prt_err 
     if (low < 1) {
         prt_log(j, "sink %s has committed no checkpoint (checkpoint %lld was not committed): starting fresh", who,
                 (long long)newest);
-        return drop_after(c, 0, newest, e);
+        return PRT_OK;
     }
     prt_err le;
     if (prt_chkdir_load(c->root, (uint64_t)low, 1, m, &le) != PRT_OK)
@@ -261,7 +282,7 @@ static int pick_committed(prt_ckpt *c, prt_chk_manifest *m, int *found, prt_err 
                         "exactly-once", who, (long long)low, le.msg);
     prt_log(j, "checkpoint %lld was not committed by sink %s", (long long)newest, who);
     *found = 1;
-    return drop_after(c, low, newest, e);
+    return PRT_OK;
 }
 
 int prt_ckpt_recover(prt_ckpt *c, prt_err *e)
@@ -290,13 +311,26 @@ int prt_ckpt_recover(prt_ckpt *c, prt_err *e)
         return PRT_ERR;
     }
     c->next = nids ? ids[nids - 1] + 1 : 1; /* ids are never reused, even those of bad ones */
-    free(ids);
 
     int rc = PRT_OK;
     if (pick_committed(c, &m, &found, e) != PRT_OK) {
         prt_chk_manifest_free(&m);
+        free(ids);
         return PRT_ERR;
     }
+    /* every checkpoint newer than the one resumed from (incomplete, corrupt, or not committed by
+     * a transactional sink) is removed: it must never be resumed from later, and a background
+     * writer of a killed job that still finished one must not make it look usable */
+    for (size_t i = 0; i < nids; i++)
+        if (ids[i] > (found ? m.id : 0)) {
+            prt_buf d = { 0 };
+            prt_err re;
+            prt_buf_printf(&d, "%s/chk-%" PRIu64, c->root, ids[i]);
+            if (prt_rmtree(d.p, &re) != PRT_OK)
+                prt_log(j, "cannot remove the unusable checkpoint %s: %s", d.p, re.msg);
+            prt_buf_free(&d);
+        }
+    free(ids);
     prt_buf dirb = { 0 };
     const char *dir = NULL;
     if (found) {
@@ -339,21 +373,17 @@ static void abort_all(prt_job *j, uint64_t id)
             (void)j->sinks[i]->ops->abort(j->sinks[i], (int64_t)id);
 }
 
-int prt_ckpt_take(prt_ckpt *c)
+/* Step 1-3 on the record path: sinks prepare, commit records and positions, chk-<id>/ made.
+ * On failure the reason is in e and nothing needs undoing but abort. */
+static int begin_one(prt_ckpt *c, uint64_t id, char **dir, prt_buf *pos, prt_buf *commit, prt_err *e)
 {
     prt_job *j = c->j;
-    uint64_t id = c->next;
-    double t0 = mono_ms_f();
-    prt_err e = { { 0 } };
-    prt_buf pos = { 0 }, commit = { 0 };
-    char *dir = NULL;
     int rc = PRT_OK;
-
     for (int i = 0; i < j->desc->nsinks && rc == PRT_OK; i++)
         if (j->sinks[i] && j->sinks[i]->ops->prepare(j->sinks[i], (int64_t)id) != PRT_OK)
-            rc = prt_errf(&e, "sink %s could not prepare it", j->desc->sinks[i].name);
+            rc = prt_errf(e, "sink %s could not prepare it", j->desc->sinks[i].name);
 
-    count_put(&commit, 0);
+    count_put(commit, 0);
     uint32_t nsaved = 0;
     for (int i = 0; i < j->desc->nsinks && rc == PRT_OK; i++) {
         prt_sink *k = j->sinks[i];
@@ -361,62 +391,72 @@ int prt_ckpt_take(prt_ckpt *c)
             continue;
         prt_buf one = { 0 };
         if (k->ops->save(k, (int64_t)id, &one) != PRT_OK)
-            rc = prt_errf(&e, "sink %s could not save its commit record", k->desc->name);
+            rc = prt_errf(e, "sink %s could not save its commit record", k->desc->name);
         else {
-            sect_put(&commit, k->desc->name, one.p, one.n);
+            sect_put(commit, k->desc->name, one.p, one.n);
             nsaved++;
         }
         prt_buf_free(&one);
     }
-    prt_be32_put((unsigned char *)commit.p, nsaved);
+    prt_be32_put((unsigned char *)commit->p, nsaved);
 
-    count_put(&pos, 0);
+    count_put(pos, 0);
     uint32_t npos = 0;
     for (int i = 0; i < j->desc->nsources && rc == PRT_OK; i++) {
         prt_source *s = j->sources[i];
         prt_buf one = { 0 };
         prt_err pe;
         if (s && s->ops->position(s, &one, &pe) == PRT_OK) { /* stdin has none */
-            sect_put(&pos, s->desc->name, one.p, one.n);
+            sect_put(pos, s->desc->name, one.p, one.n);
             npos++;
         }
         prt_buf_free(&one);
     }
-    prt_be32_put((unsigned char *)pos.p, npos);
-
+    prt_be32_put((unsigned char *)pos->p, npos);
     if (rc == PRT_OK)
-        rc = prt_chkdir_begin(c->root, id, &dir, &e);
-    if (rc == PRT_OK) {
-        prt_crash_point("ckpt-prepared");
-        rc = prt_snap_write_into(j, dir, 0, &e);
-    }
-    if (rc == PRT_OK) {
-        prt_crash_point("ckpt-snapshot");
-        rc = prt_chkdir_finish(c->root, id, j->desc->pipeline, prt_wall_ms(), prt_buf_str(&pos),
-                               prt_buf_str(&commit), &e);
-    }
-    prt_buf_free(&pos);
-    prt_buf_free(&commit);
-    if (rc != PRT_OK) {
-        abort_all(j, id);
-        if (dir) { /* leave no half checkpoint taking space (a full disk); a restart skips it anyway */
-            prt_err ignore;
-            (void)prt_rmtree(dir, &ignore);
-        }
-        free(dir);
-        if (c->last_done)
-            prt_log(j, "checkpoint %" PRIu64 " failed: %s; stopping (checkpoint %" PRIu64 " in %s is kept)", id,
-                    e.msg, c->last_done, c->root);
-        else
-            prt_log(j, "checkpoint %" PRIu64 " failed: %s; stopping (no complete checkpoint yet)", id, e.msg);
+        rc = prt_chkdir_begin(c->root, id, dir, e);
+    return rc;
+}
+
+/* Steps 3-4: the snapshot and the MANIFEST; on the job's thread or in the forked child. */
+static int write_one(prt_ckpt *c, uint64_t id, const char *dir, const prt_buf *pos, const prt_buf *commit,
+                     const int die[2], prt_err *e)
+{
+    if (die[0]) /* test hook: ckpt-prepared */
+        crash_now();
+    if (prt_snap_write_into(c->j, dir, 0, e) != PRT_OK)
         return PRT_ERR;
+    if (die[1]) /* test hook: ckpt-snapshot */
+        crash_now();
+    return prt_chkdir_finish(c->root, id, c->j->desc->pipeline, prt_wall_ms(), prt_buf_str(pos), prt_buf_str(commit),
+                             e);
+}
+
+static int failed_one(prt_ckpt *c, uint64_t id, const char *dir, const char *why)
+{
+    prt_job *j = c->j;
+    abort_all(j, id);
+    if (dir) { /* leave no half checkpoint taking space (a full disk); a restart skips it anyway */
+        prt_err ignore;
+        (void)prt_rmtree(dir, &ignore);
     }
-    free(dir);
-    c->next = id + 1;
+    if (c->last_done)
+        prt_log(j, "checkpoint %" PRIu64 " failed: %s; stopping (checkpoint %" PRIu64 " in %s is kept)", id, why,
+                c->last_done, c->root);
+    else
+        prt_log(j, "checkpoint %" PRIu64 " failed: %s; stopping (no complete checkpoint yet)", id, why);
+    return PRT_ERR;
+}
+
+/* Steps 5-6 once checkpoint id is durable: commit (transactional sinks first), retain, stats. */
+static int commit_one(prt_ckpt *c, uint64_t id, double t0, double pause_ms)
+{
+    prt_job *j = c->j;
+    prt_err e;
+    int rc = PRT_OK;
     c->last_done = id;
     double t1 = mono_ms_f();
     prt_crash_point("ckpt-complete");
-
     /* transactional sinks first: when their commit did not happen, recovery goes back to the
      * previous checkpoint, and the other sinks' commits of this one must not have happened */
     for (int pass = 0; pass < 2; pass++)
@@ -440,6 +480,10 @@ int prt_ckpt_take(prt_ckpt *c)
     double t2 = mono_ms_f();
     if (prt_chkdir_retain(c->root, c->retain, NULL, &e) != PRT_OK) /* space only: not fatal */
         prt_log(j, "checkpoint %" PRIu64 ": removing old checkpoints: %s", id, e.msg);
+    if (pause_ms < 0) /* taken on the job's thread: it paused for all of it */
+        pause_ms = t2 - t0;
+    else
+        pause_ms += t2 - t1; /* the commit runs on the job's thread */
     if (c->trace) { /* PRT_CKPT_LOG=1: one line per checkpoint, for measurements */
         prt_chk_manifest tm = { 0 };
         uint64_t bytes = 0;
@@ -447,17 +491,156 @@ int prt_ckpt_take(prt_ckpt *c)
             for (size_t i = 0; i < tm.nfiles; i++)
                 bytes += tm.files[i].size;
         prt_chk_manifest_free(&tm);
-        prt_log(j, "checkpoint %" PRIu64 ": %.2f ms (durable after %.2f ms, commit %.2f ms), %llu bytes", id, t2 - t0,
-                t1 - t0, t2 - t1, (unsigned long long)bytes);
+        prt_log(j, "checkpoint %" PRIu64 ": record path paused %.2f ms; durable after %.2f ms%s, committed in %.2f ms; "
+                "%llu bytes", id, pause_ms, t1 - t0, c->child ? " (in the background)" : "", t2 - t1,
+                (unsigned long long)bytes);
     }
     c->taken++;
-    c->pause_total_ms += t2 - t0;
-    if (t2 - t0 > c->pause_max_ms)
-        c->pause_max_ms = t2 - t0;
+    c->pause_total_ms += pause_ms;
+    if (pause_ms > c->pause_max_ms)
+        c->pause_max_ms = pause_ms;
     if (t2 - t1 > c->commit_max_ms)
         c->commit_max_ms = t2 - t1;
     c->last_mono = prt_mono_ms();
     return PRT_OK;
+}
+
+/* A checkpoint whose snapshot is written by a forked child: the child holds a copy-on-write image
+ * of the job at the cut (the in-memory copy, as Redis' BGSAVE), so the record path pauses only
+ * for the prepare and the fork. Only when every sink accepts writes between prepare and commit. */
+static int can_fork(prt_ckpt *c)
+{
+    prt_job *j = c->j;
+    if (c->sync)
+        return 0;
+    for (int i = 0; i < j->desc->nsinks; i++) {
+        prt_sink *k = j->sinks[i];
+        if (k && (!k->ops->overlap || !k->ops->overlap(k)))
+            return 0;
+    }
+    return 1;
+}
+
+static int start_background(prt_ckpt *c)
+{
+    uint64_t id = c->next++;
+    double t0 = mono_ms_f();
+    prt_err e = { { 0 } };
+    prt_buf pos = { 0 }, commit = { 0 };
+    char *dir = NULL;
+    int rc = begin_one(c, id, &dir, &pos, &commit, &e);
+    pid_t parent = getpid(), pid = -1;
+    int die[2] = { crash_due("ckpt-prepared"), crash_due("ckpt-snapshot") };
+    int why[2] = { -1, -1 }; /* the child's reason for a failure comes back through a pipe */
+    if (rc == PRT_OK && pipe2(why, O_CLOEXEC) != 0)
+        rc = prt_errf(&e, "pipe: %s", strerror(errno));
+    if (rc == PRT_OK) {
+        fflush(NULL);
+        pid = fork();
+        if (pid < 0)
+            rc = prt_errf(&e, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) { /* the child: write, finish, exit; never touch a connector */
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed job leaves no writer behind */
+        if (getppid() != parent)
+            _exit(1);
+        crash_in_child = 1;
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_DFL);
+        int r = write_one(c, id, dir, &pos, &commit, die, &e);
+        if (r != PRT_OK)
+            (void)prt_write_all(why[1], e.msg, strlen(e.msg));
+        _exit(r == PRT_OK ? 0 : 1);
+    }
+    if (why[1] >= 0)
+        close(why[1]);
+    prt_buf_free(&pos);
+    prt_buf_free(&commit);
+    if (rc != PRT_OK) {
+        if (why[0] >= 0)
+            close(why[0]);
+        int r = failed_one(c, id, dir, e.msg);
+        free(dir);
+        return r;
+    }
+    c->child_why = why[0];
+    c->child = pid;
+    c->child_id = id;
+    c->child_dir = dir;
+    c->child_t0 = t0;
+    c->child_pause = mono_ms_f() - t0;
+    return PRT_OK;
+}
+
+/* Waits (block) or looks (not block) for the background checkpoint; commits it when it is
+ * durable. PRT_ERR when it failed (reported). */
+static int finish_background(prt_ckpt *c, int block)
+{
+    if (!c->child)
+        return PRT_OK;
+    int st = 0;
+    pid_t r;
+    do
+        r = waitpid(c->child, &st, block ? 0 : WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return PRT_OK; /* still writing */
+    uint64_t id = c->child_id;
+    char *dir = c->child_dir;
+    c->child_dir = NULL;
+    int ok = r == c->child && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    int rc;
+    char why[sizeof ((prt_err *)0)->msg] = "";
+    ssize_t n = read(c->child_why, why, sizeof why - 1);
+    why[n > 0 ? n : 0] = '\0';
+    close(c->child_why);
+    c->child_why = -1;
+    if (!ok) {
+        if (r != c->child)
+            snprintf(why, sizeof why, "waitpid: %s", strerror(errno));
+        else if (WIFSIGNALED(st))
+            snprintf(why, sizeof why, "its background writer was killed by signal %d", WTERMSIG(st));
+        else if (!why[0])
+            snprintf(why, sizeof why, "its background writer failed");
+        c->child = 0;
+        rc = failed_one(c, id, dir, why);
+    } else {
+        rc = commit_one(c, id, c->child_t0, c->child_pause);
+        c->child = 0;
+    }
+    free(dir);
+    return rc;
+}
+
+/* Steps 1-6 on the job's thread. */
+static int take_sync(prt_ckpt *c)
+{
+    uint64_t id = c->next++;
+    double t0 = mono_ms_f();
+    prt_err e = { { 0 } };
+    prt_buf pos = { 0 }, commit = { 0 };
+    char *dir = NULL;
+    int rc = begin_one(c, id, &dir, &pos, &commit, &e);
+    if (rc == PRT_OK) {
+        int die[2] = { crash_due("ckpt-prepared"), crash_due("ckpt-snapshot") };
+        rc = write_one(c, id, dir, &pos, &commit, die, &e);
+    }
+    prt_buf_free(&pos);
+    prt_buf_free(&commit);
+    if (rc != PRT_OK) {
+        rc = failed_one(c, id, dir, e.msg);
+        free(dir);
+        return rc;
+    }
+    free(dir);
+    return commit_one(c, id, t0, -1);
+}
+
+int prt_ckpt_take(prt_ckpt *c)
+{
+    if (finish_background(c, 1) != PRT_OK)
+        return PRT_ERR;
+    return take_sync(c);
 }
 
 int prt_ckpt_resumed(const prt_ckpt *c)
@@ -467,7 +650,9 @@ int prt_ckpt_resumed(const prt_ckpt *c)
 
 int prt_ckpt_tick(prt_ckpt *c)
 {
+    if (c->child)
+        return finish_background(c, 0);
     if (prt_mono_ms() - c->last_mono < c->interval_ms)
         return PRT_OK;
-    return prt_ckpt_take(c);
+    return can_fork(c) ? start_background(c) : take_sync(c);
 }

@@ -9,8 +9,9 @@
  * Under checkpoint.mode at_least_once path is truncated on a fresh start only and appended to
  * after a restart (records since the checkpoint are written again: duplicates, never losses).
  * Under exactly_once a reader of path only ever sees committed records: the output of
- * checkpoint N's interval is staged in `.<name>.pending-<N>` beside path (made durable by
- * prepare), and commit appends it to path, syncs path and removes it. save records in the
+ * checkpoint N's interval is staged in `.<name>.pending-<N>` beside path (made durable and
+ * sealed by prepare: later lines go to the next one's), and commit appends it to path, syncs
+ * path and removes it. save records in the
  * checkpoint how long path was (L) and how much was staged (S); after a crash recover completes
  * path to exactly L + S bytes (appending what is missing from the staged file, or cutting what a
  * newer, abandoned commit added) and removes every other staged file, so each record is in path
@@ -47,6 +48,8 @@ typedef struct file_snk {
     uint64_t committed; /* exactly_once: bytes of path that commits made */
     int64_t staged_id;  /* the checkpoint the staged file belongs to */
     uint64_t staged_len;
+    int64_t sealed_id;  /* prepared, awaiting commit (its staged file is closed); 0: none */
+    uint64_t sealed_len;
     int staged_new;     /* created since the last prepare: its directory entry needs a sync */
 } file_snk;
 
@@ -222,6 +225,15 @@ static int file_prepare(prt_sink *k, int64_t checkpoint)
         }
         f->staged_new = 0;
     }
+    if (f->mode == PRT_CKPT_EXACTLY_ONCE) { /* seal: later lines belong to the next checkpoint */
+        if (f->fd >= 0)
+            close(f->fd);
+        f->fd = -1;
+        f->sealed_id = checkpoint;
+        f->sealed_len = f->staged_len;
+        f->staged_id = checkpoint + 1;
+        f->staged_len = 0;
+    }
     return PRT_OK;
 }
 
@@ -292,29 +304,32 @@ static int file_eo_commit(prt_sink *k, int64_t checkpoint)
     file_snk *f = k->impl;
     if (f->failed)
         return PRT_ERR;
-    char *name = staged_name(f->real, f->staged_id);
-    int rc = append_staged(k, name, 0, f->staged_len);
+    if (checkpoint != f->sealed_id) {
+        prt_log(k->job, "sink %s: commit of checkpoint %lld, but %lld was prepared; stopping", k->desc->name,
+                (long long)checkpoint, (long long)f->sealed_id);
+        f->failed = 1;
+        return PRT_ERR;
+    }
+    char *name = staged_name(f->real, checkpoint);
+    int rc = append_staged(k, name, 0, f->sealed_len);
     if (rc == PRT_OK) {
-        if (f->fd >= 0) {
-            close(f->fd);
-            f->fd = -1;
-            if (unlink(name) != 0)
-                rc = fail_errno(k, "cannot remove the committed staged output", name);
-        }
-        f->committed += f->staged_len;
-        f->staged_len = 0;
-        f->staged_id = checkpoint + 1; /* opened at the next write */
+        if (unlink(name) != 0 && errno != ENOENT) /* none when nothing was staged */
+            rc = fail_errno(k, "cannot remove the committed staged output", name);
+        f->committed += f->sealed_len;
+        f->sealed_len = 0;
+        f->sealed_id = 0;
     }
     free(name);
     return rc;
 }
 
-/* exactly_once abort: the staged lines are dropped (the job stops and replays them) */
+/* exactly_once abort: the sealed lines are not committed (the job stops; the restart replays
+ * them and sweeps the staged file) */
 static int file_eo_abort(prt_sink *k, int64_t checkpoint)
 {
     file_snk *f = k->impl;
-    if (f->fd >= 0 && ftruncate(f->fd, 0) == 0)
-        f->staged_len = 0;
+    f->sealed_len = 0;
+    f->sealed_id = 0;
     return f->failed ? PRT_ERR : PRT_OK;
 }
 
@@ -324,8 +339,8 @@ static int file_save(prt_sink *k, int64_t checkpoint, prt_buf *blob)
     unsigned char b[24];
     uint64_t committed = f->mode == PRT_CKPT_EXACTLY_ONCE ? f->committed : 0;
     prt_be64_put(b, committed);
-    prt_be64_put(b + 8, f->mode == PRT_CKPT_EXACTLY_ONCE ? f->staged_len : 0);
-    prt_be64_put(b + 16, (uint64_t)f->staged_id);
+    prt_be64_put(b + 8, f->mode == PRT_CKPT_EXACTLY_ONCE ? f->sealed_len : 0);
+    prt_be64_put(b + 16, (uint64_t)(f->mode == PRT_CKPT_EXACTLY_ONCE ? f->sealed_id : checkpoint));
     prt_buf_put(blob, b, sizeof b);
     return f->failed ? PRT_ERR : PRT_OK;
 }
@@ -370,6 +385,8 @@ static int file_recover(prt_sink *k, int64_t next, const void *blob, size_t n)
     int fd = f->mode == PRT_CKPT_EXACTLY_ONCE ? f->path_fd : f->fd;
     f->staged_id = next;
     f->staged_len = 0;
+    f->sealed_id = 0;
+    f->sealed_len = 0;
     if (!blob) { /* a fresh start: path starts empty, as without checkpoints */
         if (ftruncate(fd, 0) != 0)
             return fail_errno(k, "cannot truncate", f->real);
@@ -422,12 +439,20 @@ static int file_abort(prt_sink *k, int64_t checkpoint)
     return f->mode == PRT_CKPT_EXACTLY_ONCE ? file_eo_abort(k, checkpoint) : file_settle(k, checkpoint);
 }
 
+/* lines written after prepare(N) go to the next checkpoint's staged file (or are plainly
+ * visible without exactly_once): a checkpoint may complete in the background */
+static int file_overlap(prt_sink *k)
+{
+    return 1;
+}
+
 const prt_sink_ops prt_snk_file = {
     .connector = "file", .open = file_open, .write = file_write, .flush = file_flush,
     .close = file_close, .prepare = file_prepare, .commit = file_commit, .abort = file_abort,
-    .save = file_save, .recover = file_recover,
+    .save = file_save, .recover = file_recover, .overlap = file_overlap,
 };
 const prt_sink_ops prt_snk_stdout = {
     .connector = "stdout", .open = stdout_open, .write = file_write, .flush = file_flush,
     .close = file_close, .prepare = file_prepare, .commit = file_settle, .abort = file_settle,
+    .overlap = file_overlap,
 };

@@ -385,8 +385,15 @@ static int ksnk_committed(prt_sink *k, int64_t *id)
     return 1;
 }
 
+/* without a transaction, prepare only waits for deliveries: later records may follow at once */
+static int ksnk_overlap(prt_sink *k)
+{
+    prt_ksnk *ks = k->impl;
+    return !ks->txn;
+}
+
 const prt_sink_ops prt_snk_kafka = {
     .connector = "kafka", .open = ksnk_open, .write = ksnk_write, .flush = ksnk_flush,
     .close = ksnk_close, .prepare = ksnk_prepare, .commit = ksnk_commit, .abort = ksnk_abort,
-    .committed = ksnk_committed,
+    .committed = ksnk_committed, .overlap = ksnk_overlap,
 };

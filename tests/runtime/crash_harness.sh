@@ -10,6 +10,8 @@
 # a prefix of the reference (no record taken back, none out of place).
 #   crash/exactly_once         >= 20 kills; outputs byte for byte the reference; no staged file left
 #   crash/exactly_once_rocksdb the same with state.backend rocksdb (fewer kills), identical bytes
+#   crash/exactly_once_sync    the same with checkpoints written on the job's thread
+#                              (PRT_CKPT_SYNC; by default a forked child writes them)
 #   crash/at_least_once        every reference record present at least as often (duplicates allowed)
 # SEED (default 1) picks the delays and points; it is printed with each result.
 . "$(dirname "$0")/lib.sh"
@@ -146,6 +148,11 @@ fi
 
 if BACKEND=rocksdb crash_runs crash/exactly_once_rocksdb "$T/eor" 6 1 && eo_check crash/exactly_once_rocksdb "$T/eor"; then
     pass "crash/exactly_once_rocksdb ($KILLS kills, $RUNS runs, seed $SEED)"
+fi
+
+# the same with every checkpoint written on the job's thread (no background writer)
+if PRT_CKPT_SYNC=1 crash_runs crash/exactly_once_sync "$T/eos" 8 1 && eo_check crash/exactly_once_sync "$T/eos"; then
+    pass "crash/exactly_once_sync ($KILLS kills, $POINT_KILLS at named points, $RUNS runs, seed $SEED)"
 fi
 
 # at_least_once: a superset, nothing lost
