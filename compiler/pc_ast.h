@@ -99,6 +99,12 @@ typedef struct pc_format {
     pc_loc loc;
 } pc_format;
 
+/* Limits of the generated code, enforced by pc_check so that `pipec check` refuses what `pipec
+ * build` could not compile: a source's fields are tracked in one 64-bit mask while parsing, and
+ * the sources upstream of each node in another. */
+#define PC_MAX_SOURCES 64
+#define PC_MAX_SOURCE_FIELDS 64
+
 typedef struct pc_source {
     const char *name;
     pc_loc loc;

@@ -12,50 +12,60 @@
 #include "pc_arena.h"
 #include "pc_build.h"
 
-#ifndef PC_RDKAFKA_DIR
-#define PC_RDKAFKA_DIR "/var/cache/pipec/librdkafka"
-#endif
-
-static char root_buf[PATH_MAX];
-
-static int is_root(const char *dir)
+/* <dir of the pipec executable>/pipec.ninja, or $PIPEC_HOME/pipec.ninja */
+const char *pc_build_toolchain(pc_arena *a, pc_diags *d)
 {
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/runtime/prt.h", dir);
-    return access(path, R_OK) == 0;
-}
-
-const char *pc_build_root(void)
-{
-    if (root_buf[0])
-        return root_buf;
     const char *home = getenv("PIPEC_HOME");
+    const char *dir;
     if (home && *home) {
-        snprintf(root_buf, sizeof root_buf, "%s", home);
-        return root_buf;
-    }
-    /* <root>/build/pipec or <root>/build/asan/pipec: walk up from the executable */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        for (char *slash = strrchr(exe, '/'); slash; slash = strrchr(exe, '/')) {
-            *slash = 0;
-            if (exe[0] && is_root(exe)) {
-                snprintf(root_buf, sizeof root_buf, "%s", exe);
-                return root_buf;
-            }
+        dir = home;
+    } else {
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n <= 0) {
+            pc_error_file(d, "cannot find the pipec executable: %s", strerror(errno));
+            return NULL;
         }
+        exe[n] = 0;
+        *strrchr(exe, '/') = 0; /* readlink gives an absolute path */
+        dir = pc_sprintf(a, "%s", exe);
     }
-    snprintf(root_buf, sizeof root_buf, ".");
-    return root_buf;
+    const char *path = pc_sprintf(a, "%s/pipec.ninja", dir);
+    if (access(path, R_OK) != 0) {
+        pc_error_file(d, "cannot read %s: %s (run ./configure, or set PIPEC_HOME to the directory holding it)",
+                      path, strerror(errno));
+        return NULL;
+    }
+    return path;
 }
 
-const char *pc_build_templates_dir(void)
+/* The value of a top-level `name = value` line of the toolchain file (no variables in it). */
+static const char *toolchain_var(pc_arena *a, pc_diags *d, const char *path, const char *name)
 {
-    static char dir[PATH_MAX + 16];
-    snprintf(dir, sizeof dir, "%s/templates", pc_build_root());
-    return dir;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        pc_error_file(d, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char line[PATH_MAX + 64];
+    size_t nl = strlen(name);
+    const char *v = NULL;
+    while (!v && fgets(line, sizeof line, f)) {
+        if (strncmp(line, name, nl) || strncmp(line + nl, " = ", 3))
+            continue;
+        line[strcspn(line, "\n")] = 0;
+        v = pc_sprintf(a, "%s", line + nl + 3);
+    }
+    fclose(f);
+    if (!v)
+        pc_error_file(d, "%s does not set %s (run ./configure)", path, name);
+    return v;
+}
+
+const char *pc_build_templates_dir(pc_arena *a, pc_diags *d)
+{
+    const char *tc = pc_build_toolchain(a, d);
+    return tc ? toolchain_var(a, d, tc, "pipec_templates") : NULL;
 }
 
 static int write_text(const char *path, const char *text)
@@ -72,14 +82,15 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
 {
     pc_arena a = { 0 };
     int rc = -1;
-    const char *root = pc_build_root();
-    const char *rdkafka = getenv("PIPEC_RDKAFKA_DIR");
-    if (!rdkafka || !*rdkafka)
-        rdkafka = PC_RDKAFKA_DIR;
     const char *runtime_lib = getenv("PIPEC_RUNTIME_LIB"); /* e.g. build/asan/libprt.a */
     const char *extra_cflags = getenv("PIPEC_CFLAGS");
     const char *link_mode = getenv("PIPEC_LINK"); /* "dynamic" for sanitizer builds */
+    if (!extra_cflags)
+        extra_cflags = "";
 
+    const char *toolchain = pc_build_toolchain(&a, d);
+    if (!toolchain)
+        goto done;
     const char *abs_out = out_bin;
     if (out_bin[0] != '/') {
         char cwd[PATH_MAX];
@@ -95,26 +106,30 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         goto done;
     }
     pc_gen_opts go = *o;
-    go.templates_dir = pc_build_templates_dir();
+    go.templates_dir = toolchain_var(&a, d, toolchain, "pipec_templates");
+    if (!go.templates_dir)
+        goto done;
     const char *c_file = pc_sprintf(&a, "%s/%s.c", dir, p->name);
     if (pc_gen_emit(p, &go, d, c_file) != 0)
         goto done;
 
     int dynamic = link_mode && !strcmp(link_mode, "dynamic");
-    const char *lib = runtime_lib && *runtime_lib ? runtime_lib : pc_sprintf(&a, "%s/build/libprt.a", root);
     const char *ninja = pc_sprintf(&a,
         "# written by pipec build for pipeline %s — rebuilt by every `pipec build`\n"
-        "cflags = -std=c11 -D_GNU_SOURCE -O2 -g -I%s/runtime -Wall -Wextra -Werror "
-        "-Wno-unused-parameter -Wno-unused-function %s\n"
+        "# pipec_runtime, pipec_libprt and static_libs (the link line) come from configure:\n"
+        "include %s\n"
+        "%s%s%s"
+        "cflags = -std=c11 -D_GNU_SOURCE -O2 -g -I$pipec_runtime -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function %s\n"
         "ldflags = %s\n"
-        "libs = -L%s -lrdkafka -lrocksdb -lyaml -levent_extra -levent_core -llz4 -lzstd -lssl -lcrypto "
-        "-lz -lsnappy -lbz2 -lstdc++ -lm -lpthread\n"
         "rule cc\n  command = gcc -MMD -MF $out.d $cflags -c $in -o $out\n  depfile = $out.d\n  description = CC $out\n"
-        "rule link\n  command = gcc $ldflags -o $out.tmp $in %s $libs && mv $out.tmp $out\n  description = LINK $out\n"
+        "rule link\n  command = gcc $ldflags -o $out.tmp $in $pipec_libprt $static_libs && mv $out.tmp $out\n"
+        "  description = LINK $out\n"
         "build %s.o: cc %s.c\n"
-        "build %s: link %s.o | %s\n",
-        p->name, root, extra_cflags ? extra_cflags : "", dynamic ? (extra_cflags ? extra_cflags : "") : "-static",
-        rdkafka, lib, p->name, p->name, abs_out, p->name, lib);
+        "build %s: link %s.o | $pipec_libprt\n",
+        p->name, toolchain,
+        runtime_lib && *runtime_lib ? "pipec_libprt = " : "", runtime_lib && *runtime_lib ? runtime_lib : "",
+        runtime_lib && *runtime_lib ? "\n" : "",
+        extra_cflags, dynamic ? extra_cflags : "-static", p->name, p->name, abs_out, p->name);
     if (write_text(pc_sprintf(&a, "%s/build.ninja", dir), ninja) != 0) {
         pc_error_file(d, "cannot write %s/build.ninja: %s", dir, strerror(errno));
         goto done;

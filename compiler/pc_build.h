@@ -1,18 +1,24 @@
 /* pc_build.h — `pipec build`: generate, then compile and link one fully static binary.
  *
- * Finds the runtime (headers, libprt.a) and templates relative to the pipec executable
- * (<root>/build/pipec -> <root>), or under $PIPEC_HOME when set; the static librdkafka under
- * $PIPEC_RDKAFKA_DIR or the directory configure recorded. Writes the generated C and a ninja file
- * to BINARY.build/ beside the output and runs ninja there. */
+ * Everything pipec needs from the tree it was built in is in one file that ./configure writes
+ * beside the executable: pipec.ninja (build/pipec.ninja, build/asan/pipec.ninja), or
+ * $PIPEC_HOME/pipec.ninja when PIPEC_HOME is set. It names the templates, the runtime headers,
+ * libprt.a and the static link line; the per-pipeline ninja file includes it, so the link line
+ * is written once, by configure. Writes the generated C and that ninja file to BINARY.build/
+ * beside the output and runs ninja there. Environment overrides for sanitizer builds:
+ * PIPEC_RUNTIME_LIB (another libprt.a), PIPEC_CFLAGS (added to compile and link), PIPEC_LINK=dynamic. */
 #ifndef PC_BUILD_H
 #define PC_BUILD_H
 
+#include "pc_arena.h"
 #include "pc_ast.h"
 #include "pc_diag.h"
 #include "pc_gen.h"
 
-const char *pc_build_root(void);          /* the pipec tree: runtime/, templates/, build/ */
-const char *pc_build_templates_dir(void);
+/* Absolute path of pipec.ninja; NULL (reported through d) when it cannot be found or read. */
+const char *pc_build_toolchain(pc_arena *a, pc_diags *d);
+/* The templates directory named by pipec.ninja (pipec_templates); NULL (reported) when missing. */
+const char *pc_build_templates_dir(pc_arena *a, pc_diags *d);
 int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *out_bin);
 
 #endif

@@ -657,6 +657,30 @@ static void pc_check_stage(pc_chk *c, int k)
     out->ok = rc == 0;
 }
 
+/* ------------------------------------------------------------------ limits of this pipec */
+
+/* What the language allows but the code generator does not (yet). */
+static void pc_check_limits(pc_chk *c)
+{
+    pc_front *f = c->f;
+    const pc_pipeline *p = c->p;
+    if (p->nsources > PC_MAX_SOURCES)
+        pc_error(f->d, p->sources[PC_MAX_SOURCES].loc, "too many sources: at most %d are supported",
+                 PC_MAX_SOURCES);
+    for (int i = 0; i < p->nsources; i++) {
+        const pc_source *s = &p->sources[i];
+        int n = 0;
+        while (n < s->row.nfields && !s->row.fields[n].hidden) /* schema fields come first */
+            n++;
+        if (n > PC_MAX_SOURCE_FIELDS)
+            pc_error(f->d, s->loc, "source '%s' has %d fields: at most %d are supported", s->name, n,
+                     PC_MAX_SOURCE_FIELDS);
+    }
+    for (int k = 0; k < p->nstages; k++)
+        if (p->stages[k].kind == PC_S_PROCESS && !f->stage_bad[k])
+            pc_error(f->d, p->stages[k].op_loc, "process and function stages are not supported by this pipec yet");
+}
+
 /* ------------------------------------------------------------------ the pipeline */
 
 int pc_check(pc_front *f)
@@ -714,6 +738,7 @@ int pc_check(pc_front *f)
             pc_dfs(&c, k, stack, 0);
     for (int i = 0; i < c.norder; i++)
         pc_check_stage(&c, c.order[i]);
+    pc_check_limits(&c);
 
     /* sinks */
     for (int i = 0; i < p->nsinks; i++) {

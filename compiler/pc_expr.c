@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "pc_expr.h"
+#include "prt_text.h"
 
 enum { PC_EXPR_MAX_DEPTH = 100 };
 
@@ -178,30 +179,22 @@ static void pc_lex(pc_eparse *p)
         t->len = u - i;
         p->pos = u;
         if (u > num_end) {
-            /* a duration literal: 250ms 30s 5m 2h 1d, as int milliseconds */
-            static const struct { const char *u; int64_t ms; } units[] = {
-                { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 }
-            };
-            size_t ul = u - num_end;
-            int64_t mult = 0;
-            for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
-                if (strlen(units[k].u) == ul && !memcmp(s + num_end, units[k].u, ul))
-                    mult = units[k].ms;
-            if (!mult || is_float) {
+            /* a duration literal: 250ms 30s 5m 2h 1d, as int milliseconds (prt_text's grammar) */
+            int64_t ms;
+            prt_text_rc r = prt_text_duration(s + i, u - i, &ms);
+            if (r == PRT_TEXT_BAD) {
                 t->kind = T_BAD;
-                pc_eerr(p, i, u - i, "invalid number '%s': a duration is an integer and a unit (ms, s, m, h, d)",
-                        pc_strndup(p->c->a, s + i, u - i));
+                pc_eerr(p, i, u - i, "invalid number '%s': " PRT_TEXT_DURATION_HELP, pc_strndup(p->c->a, s + i, u - i));
                 return;
             }
-            errno = 0;
-            long long v = strtoll(buf, NULL, 10);
-            if (errno || v > INT64_MAX / mult) {
+            if (r != PRT_TEXT_OK) {
                 t->kind = T_BAD;
-                pc_eerr(p, i, u - i, "duration '%s' is out of range", pc_strndup(p->c->a, s + i, u - i));
+                pc_eerr(p, i, u - i, "invalid duration %s", pc_sprintf(p->c->a, "'%.*s'%s", (int)(u - i), s + i,
+                                                                         prt_text_duration_why(r)));
                 return;
             }
             t->kind = T_INT;
-            t->i = v * mult;
+            t->i = ms;
             return;
         }
         errno = 0;

@@ -111,7 +111,7 @@ static void topo_sort(pc_gen *g)
     int *done = pc_alloc(g->a, sizeof(int) * (size_t)(n ? n : 1));
     g->topo = pc_alloc(g->a, sizeof(int) * (size_t)(n ? n : 1));
     g->upstream = pc_alloc(g->a, sizeof(uint64_t) * (size_t)(p->nsources + n + 1));
-    for (int i = 0; i < p->nsources && i < 64; i++)
+    for (int i = 0; i < p->nsources; i++)
         g->upstream[i] = UINT64_C(1) << i;
     for (int k = 0; k < n; k++) {
         int pick = -1;
@@ -262,30 +262,28 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
     pc_sb_puts(out, "\n/* ---- fan-out: where each node's records go ---- */\n");
     for (int n = 0; n < p->nsources + p->nstages; n++) {
         const char *name = pc_node_name(p, n);
-        pc_sb_printf(out, "\nstatic void pg_%s_out(prt_job *j, const %s *r, int64_t ts)\n{\n", name, g->ctype[n]);
-        int any = 0;
+        pc_sb calls = { 0 };
         for (int s = 0; s < p->nstages; s++) {
             const pc_stage *st = &p->stages[s];
             for (int i = 0; i < st->nin; i++) {
                 if (st->in_nodes[i] != n)
                     continue;
-                any = 1;
                 if (st->kind == PC_S_UNION)
-                    pc_sb_printf(out, "    pg_%s_push_%s(j, r, ts);\n", st->id, name);
+                    pc_sb_printf(&calls, "pg_%s_push_%s(j, r, ts);\n", st->id, name);
                 else if (st->kind == PC_S_JOIN)
-                    pc_sb_printf(out, "    pg_%s_push_%s(j, r, ts);\n", st->id, i == 0 ? "left" : "right");
+                    pc_sb_printf(&calls, "pg_%s_push_%s(j, r, ts);\n", st->id, i == 0 ? "left" : "right");
                 else
-                    pc_sb_printf(out, "    pg_%s_push(j, r, ts);\n", st->id);
+                    pc_sb_printf(&calls, "pg_%s_push(j, r, ts);\n", st->id);
             }
         }
         for (int k = 0; k < p->nsinks; k++)
-            if (p->sinks[k].from_node == n) {
-                any = 1;
-                pc_sb_printf(out, "    pg_sink_%s_write(j, r, ts);\n", p->sinks[k].name);
-            }
-        if (!any)
-            pc_sb_puts(out, "    /* nothing consumes this node's records */\n    PG_UNUSED(j);\n    PG_UNUSED(r);\n    PG_UNUSED(ts);\n");
-        pc_sb_puts(out, "}\n");
+            if (p->sinks[k].from_node == n)
+                pc_sb_printf(&calls, "pg_sink_%s_write(j, r, ts);\n", p->sinks[k].name);
+        if (!calls.n)
+            pc_sb_puts(&calls, "/* nothing consumes this node's records */\n");
+        pc_sb_puts(out, "\n");
+        pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "calls", pc_sb_arena(&calls, g->a), NULL);
+        pc_sb_free(&calls);
     }
 }
 
@@ -333,18 +331,16 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         } else {
             continue;
         }
-        pc_sb fields = { 0 }, key = { 0 };
-        char delim = sk->format.csv_delim ? sk->format.csv_delim : ',';
+        pc_sb fields = { 0 }, key = { 0 }, header = { 0 };
+        const char *delim = char_body(g, sk->format.csv_delim ? sk->format.csv_delim : ',');
         if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header) {
-            pc_sb_printf(&fields, "/* header line, once */\nif (!((pg__state *)j->state)->header_%s) {\n", sk->name);
-            pc_sb_printf(&fields, "    ((pg__state *)j->state)->header_%s = 1;\n", sk->name);
-            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n", char_body(g, delim));
+            pc_sb columns = { 0 };
             for (int i = 0; i < row->nfields; i++)
                 if (!row->fields[i].hidden)
-                    pc_sb_printf(&fields, "    prt_w_str(&w, NULL, PRT_STR_LIT(\"%s\"));\n", row->fields[i].name);
-            pc_sb_puts(&fields, "    prt_w_end(&w);\n    prt_emit(j, ");
-            pc_sb_printf(&fields, "%d, key, prt_buf_str(&j->out), ts);\n", k);
-            pc_sb_printf(&fields, "    prt_w_begin(&w, PRT_OUT_CSV, '%s', &j->out);\n}\n", char_body(g, delim));
+                    pc_sb_printf(&columns, "prt_w_str(&w, NULL, PRT_STR_LIT(\"%s\"));\n", row->fields[i].name);
+            pc_tmpl(g->t, &header, "sink_csv_header", "name", sk->name, "index", pc_sprintf(g->a, "%d", k),
+                    "delim", delim, "columns", pc_sb_arena(&columns, g->a), NULL);
+            pc_sb_free(&columns);
             pc_sb_printf(&g->state, "int header_%s; /* sink %s: csv header written */\n", sk->name, sk->name);
         }
         for (int i = 0; i < row->nfields; i++) {
@@ -355,15 +351,14 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         }
         if (sk->key) {
             const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
-            pc_sb_printf(&key, "prt_eval ev;\nprt_eval_init(&ev);\n%s\nif (ev.failed) {\n"
-                               "    prt_record_error(j, \"sink %s key\", &ev.err);\n    return;\n}\n",
-                         pc_gen_lined(g, sk->key->loc, pc_sprintf(g->a, "key = %s;", kx)), sk->name);
+            pc_tmpl(g->t, &key, "sink_key", "name", sk->name,
+                    "key", pc_gen_lined(g, sk->key->loc, pc_sprintf(g->a, "key = %s;", kx)), NULL);
         }
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "sink", "name", sk->name, "index", pc_sprintf(g->a, "%d", k), "what", what,
-                "in_type", in, "format", out_format(sk->format.kind),
-                "delim", char_body(g, delim),
-                "key", pc_sb_arena(&key, g->a), "fields", pc_sb_arena(&fields, g->a), NULL);
+                "in_type", in, "key", pc_sb_arena(&key, g->a), "header", pc_sb_arena(&header, g->a),
+                "format", out_format(sk->format.kind), "delim", delim, "fields", pc_sb_arena(&fields, g->a), NULL);
+        pc_sb_free(&header);
         pc_sb_free(&fields);
         pc_sb_free(&key);
     }
@@ -382,25 +377,59 @@ static const char *parse_fn(pc_type t)
     }
 }
 
+/* The parse step of a source's format (source_<format>.c.tmpl) and, for formats that look fields
+ * up, the lookup it uses (source_fields.c.tmpl by name, source_paths.c.tmpl by JSON path). */
+static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lookup, pc_sb *parse)
+{
+    const pc_row *row = &s->row;
+    const char *n = pc_sprintf(g->a, "%d", nvis);
+    const char *delim = char_body(g, s->format.csv_delim ? s->format.csv_delim : ',');
+    int by_name = s->format.kind == PC_FMT_KV || (s->format.kind == PC_FMT_CSV && s->format.csv_header);
+    pc_sb list = { 0 };
+    if (by_name) {
+        for (int i = 0; i < nvis; i++)
+            pc_sb_printf(&list, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", row->fields[i].name, i);
+        pc_tmpl(g->t, lookup, "source_fields", "name", s->name, "field_index", pc_sb_arena(&list, g->a), NULL);
+    } else if (s->format.kind == PC_FMT_JSON) {
+        for (int i = 0; i < nvis; i++)
+            pc_sb_printf(&list, "\"%s\",\n", row->fields[i].path ? row->fields[i].path : row->fields[i].name);
+        pc_tmpl(g->t, lookup, "source_paths", "name", s->name, "paths", pc_sb_arena(&list, g->a), NULL);
+    }
+    pc_sb_free(&list);
+    switch (s->format.kind) {
+    case PC_FMT_KV:
+        pc_tmpl(g->t, parse, "source_kv", "name", s->name, NULL);
+        break;
+    case PC_FMT_CSV:
+        if (s->format.csv_header) {
+            pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",
+                         s->name, s->name);
+            pc_tmpl(g->t, parse, "source_csv_header", "name", s->name, "delim", delim, NULL);
+        } else {
+            const char *all = nvis == 64 ? "UINT64_MAX" : pc_sprintf(g->a, "(UINT64_C(1) << %d) - 1", nvis);
+            pc_tmpl(g->t, parse, "source_csv", "delim", delim, "nfields", n, "all_seen", all, NULL);
+        }
+        break;
+    case PC_FMT_JSON:
+        pc_tmpl(g->t, parse, "source_json", "name", s->name, "nfields", n, NULL);
+        break;
+    case PC_FMT_RAW:
+        pc_tmpl(g->t, parse, "source_raw", NULL);
+        break;
+    }
+}
+
 static void gen_source(pc_gen *g, pc_sb *out, int si)
 {
     const pc_source *s = &g->p->sources[si];
     const pc_row *row = &s->row;
-    int nvis = 0; /* schema fields come first, metadata after */
+    int nvis = 0; /* schema fields come first, metadata after; 1..PC_MAX_SOURCE_FIELDS (pc_check) */
     while (nvis < row->nfields && !row->fields[nvis].hidden)
         nvis++;
-    if (nvis > 64) {
-        pc_error(g->d, s->loc, "source '%s' has %d fields; at most 64 are supported", s->name, nvis);
-        g->failed = 1;
-        return;
-    }
-    pc_sb names = { 0 }, index = { 0 }, conv = { 0 }, parse = { 0 }, hidden = { 0 };
+    pc_sb conv = { 0 }, lookup = { 0 }, parse = { 0 }, hidden = { 0 };
     for (int i = 0; i < nvis; i++) {
         const pc_field *f = &row->fields[i];
         const char *cn = pc_gen_cname(g, f->name);
-        const char *path = (s->format.kind == PC_FMT_JSON && f->path) ? f->path : f->name;
-        pc_sb_printf(&names, "\"%s\",\n", path);
-        pc_sb_printf(&index, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", f->name, i);
         if (f->dflt) {
             pc_sb_printf(&conv, "if (!(seen & (UINT64_C(1) << %d)))\n    v[%d] = ", i, i);
             pc_sb_printf(&conv, "%s; /* default */\n", pc_gen_str_lit(g, f->dflt, strlen(f->dflt)));
@@ -414,55 +443,7 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             pc_sb_printf(&conv, "if (%s(v[%d], &r->%s) != PRT_OK)\n    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
                          parse_fn(f->type), i, cn, f->name, pc_type_name(f->type), i);
     }
-    if (!nvis)
-        pc_sb_puts(&conv, "PG_UNUSED(r);\nPG_UNUSED(v);\nPG_UNUSED(seen);\nPG_UNUSED(e);\n");
-    if (!nvis)
-        pc_sb_puts(&names, "NULL,\n");
-    if (!nvis)
-        pc_sb_puts(&index, "PG_UNUSED(k);");
-
-    switch (s->format.kind) {
-    case PC_FMT_KV:
-        pc_sb_printf(&parse,
-            "prt_kv_iter it;\nprt_str k, val;\nint rc;\nprt_kv_init(&it, raw->data);\n"
-            "while ((rc = prt_kv_next(&it, &k, &val, e)) > 0) {\n"
-            "    int f = pg_%s_field(k);\n    if (f >= 0) {\n        v[f] = val;\n"
-            "        seen |= UINT64_C(1) << f;\n    }\n}\nif (rc < 0)\n    return PRT_ERR;", s->name);
-        break;
-    case PC_FMT_CSV: {
-        char delim = s->format.csv_delim ? s->format.csv_delim : ',';
-        const char *dl = char_body(g, delim);
-        if (s->format.csv_header) {
-            pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",
-                         s->name, s->name);
-            pc_sb_printf(&parse,
-                "prt_str cols[64];\nint n = prt_csv_split(raw->data, '%s', cols, 64, &j->scratch, e);\n"
-                "if (n < 0)\n    return PRT_ERR;\n"
-                "if (raw->offset == 1) { /* the header line of a file names the columns */\n"
-                "    for (int c = 0; c < 64; c++)\n        st->cols_%s[c] = (int8_t)(c < n ? pg_%s_field(cols[c]) : -1);\n"
-                "    *ts = PRT_NO_TS;\n    return PRT_SKIP;\n}\n"
-                "for (int c = 0; c < n && c < 64; c++) {\n    int f = st->cols_%s[c];\n"
-                "    if (f >= 0) {\n        v[f] = cols[c];\n        seen |= UINT64_C(1) << f;\n    }\n}",
-                dl, s->name, s->name, s->name);
-        } else {
-            pc_sb_printf(&parse,
-                "prt_str cols[%d];\nint n = prt_csv_split(raw->data, '%s', cols, %d, &j->scratch, e);\n"
-                "if (n < 0)\n    return PRT_ERR;\n"
-                "if (n != %d)\n    return prt_errf(e, \"expected %d columns, got %%d\", n);\n"
-                "for (int c = 0; c < %d; c++) {\n    v[c] = cols[c];\n    seen |= UINT64_C(1) << c;\n}",
-                nvis ? nvis : 1, dl, nvis ? nvis : 1, nvis, nvis, nvis);
-        }
-        break;
-    }
-    case PC_FMT_JSON:
-        pc_sb_printf(&parse,
-            "if (prt_json_extract(raw->data, pg_%s_fields, %d, v, &seen, &j->scratch, e) != PRT_OK)\n"
-            "    return PRT_ERR;", s->name, nvis);
-        break;
-    case PC_FMT_RAW:
-        pc_sb_puts(&parse, "v[0] = raw->data;\nseen = 1;");
-        break;
-    }
+    gen_source_format(g, s, nvis, &lookup, &parse);
 
     for (int i = nvis; i < row->nfields; i++) {
         const char *n = row->fields[i].name;
@@ -480,14 +461,12 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
     pc_sb_puts(out, "\n");
     pc_tmpl(g->t, out, "source", "name", s->name, "ctype", g->ctype[si],
             "format", pc_sprintf(g->a, "%s, %s", conn_name(s->conn), fmt),
-            "nfields", pc_sprintf(g->a, "%d", nvis ? nvis : 1),
-            "field_names", pc_sb_arena(&names, g->a), "field_index", pc_sb_arena(&index, g->a),
-            "convert", pc_sb_arena(&conv, g->a), "parse", pc_sb_arena(&parse, g->a),
+            "lookup", pc_sb_arena(&lookup, g->a), "convert", pc_sb_arena(&conv, g->a),
+            "nfields", pc_sprintf(g->a, "%d", nvis), "parse", pc_sb_arena(&parse, g->a),
             "hidden", pc_sb_arena(&hidden, g->a), "event_time", et,
             "push", pc_sprintf(g->a, "pg_%s_out(j, &r, *ts);", s->name), NULL);
-    pc_sb_free(&names);
-    pc_sb_free(&index);
     pc_sb_free(&conv);
+    pc_sb_free(&lookup);
     pc_sb_free(&parse);
     pc_sb_free(&hidden);
 }
@@ -531,6 +510,15 @@ static const char *yaml_literal(pc_gen *g)
     return s;
 }
 
+/* A job hook's code with the locals it uses declared first, or `idle` when there is no code, so
+ * a hook with nothing to do says so rather than declaring unused variables. */
+static const char *hook_body(pc_gen *g, pc_sb *code, const char *locals, const char *idle)
+{
+    if (!code->n)
+        return idle;
+    return pc_sprintf(g->a, "%s%s", locals, pc_sb_arena(code, g->a));
+}
+
 static void gen_main(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
@@ -565,10 +553,11 @@ static void gen_main(pc_gen *g, pc_sb *out)
     pc_sb_puts(out, "\n");
     pc_tmpl(g->t, out, "main",
             "init", pc_sb_arena(&g->init, g->a),
-            "event_time", pc_sb_arena(&g->event_time, g->a),
-            "processing_time", pc_sb_arena(&g->processing_time, g->a),
-            "finish", pc_sb_arena(&g->finish, g->a),
-            "destroy", pc_sb_arena(&g->destroy, g->a),
+            "event_time", hook_body(g, &g->event_time, "int64_t w;\n", ""),
+            "processing_time", hook_body(g, &g->processing_time, "pg__state *st = j->state;\n",
+                                         "/* no processing-time windows */"),
+            "finish", hook_body(g, &g->finish, "pg__state *st = j->state;\n", "/* no windows */"),
+            "destroy", hook_body(g, &g->destroy, "pg__state *st = j->state;\n", "/* no operator state */"),
             "settings", pc_sb_arena(&settings, g->a),
             "sources", pc_sb_arena(&sources, g->a),
             "sinks", pc_sb_arena(&sinks, g->a),
@@ -623,15 +612,7 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     g.t = pc_tmpls_load(&arena, d, o->templates_dir ? o->templates_dir : "templates");
     if (!g.t)
         goto done;
-    if (p->nsources > 64) {
-        pc_error_file(d, "at most 64 sources are supported");
-        goto done;
-    }
-    for (int s = 0; s < p->nstages; s++)
-        if (p->stages[s].kind == PC_S_PROCESS) {
-            pc_error(d, p->stages[s].op_loc, "process/function stages are not supported by this pipec yet (type-checked only)");
-            goto done;
-        }
+    /* pc_check refused what cannot be generated: more than PC_MAX_SOURCES sources, process stages */
 
     topo_sort(&g);
     pc_sb body = { 0 }, head = { 0 }, all = { 0 }, final = { 0 };

@@ -85,24 +85,14 @@ static void gen_key_by(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 static void gen_union(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     const pc_pipeline *p = g->p;
-    pc_sb inputs = { 0 };
     for (int i = 0; i < st->nin; i++) {
         int in = st->in_nodes[i];
-        pc_sb_printf(&inputs, "static void pg_%s_push_%s(prt_job *j, const %s *r, int64_t ts)\n{\n    %s o;\n",
-                     st->id, pc_node_name(p, in), g->ctype[in], g->ctype[node]);
-        const char *b = pc_gen_row_build(g, "r", &st->out_row);
-        for (const char *q = b; *q;) {
-            const char *nl = strchr(q, '\n');
-            size_t len = nl ? (size_t)(nl - q) : strlen(q);
-            pc_sb_puts(&inputs, "    ");
-            pc_sb_putn(&inputs, q, len);
-            pc_sb_puts(&inputs, "\n");
-            q = nl ? nl + 1 : q + len;
-        }
-        pc_sb_printf(&inputs, "    pg_%s_out(j, &o, ts);\n}\n%s", st->id, i + 1 < st->nin ? "\n" : "");
+        if (i)
+            pc_sb_puts(out, "\n");
+        pc_tmpl(g->t, out, "union", "id", st->id, "input", pc_node_name(p, in), "in_type", g->ctype[in],
+                "out_type", g->ctype[node], "build", pc_gen_row_build(g, "r", &st->out_row),
+                "push", pc_gen_out_call(g, node, "&o"), NULL);
     }
-    pc_tmpl(g->t, out, "union", "id", st->id, "inputs", pc_sb_arena(&inputs, g->a), NULL);
-    pc_sb_free(&inputs);
 }
 
 void pc_gen_stage(pc_gen *g, pc_sb *out, int s)

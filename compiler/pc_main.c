@@ -1,4 +1,4 @@
-/* pc_main.c — the pipec command line: check, emit, build. */
+/* pc_main.c — the pipec command line: check, emit, build, compat, ids. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "pc_arena.h"
 #include "pc_build.h"
+#include "pc_compat.h"
 #include "pc_diag.h"
 #include "pc_gen.h"
 #include "pc_load.h"
@@ -17,7 +18,10 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: pipec check FILE.yaml              type-check a pipeline\n"
         "       pipec emit FILE.yaml -o DIR        write the generated C to DIR/<pipeline>.c\n"
-        "       pipec build FILE.yaml -o BINARY    compile a fully static binary\n"
+        "       pipec build FILE.yaml -o BINARY [--savepoint DIR]\n"
+        "                                          compile a fully static binary (that can restore DIR)\n"
+        "       pipec compat DIR FILE.yaml         can a build of FILE.yaml restore savepoint DIR?\n"
+        "       pipec ids FILE.yaml                the operator IDs of the stateful stages\n"
         "       pipec --version | --help\n"
         "options:\n"
         "       --no-line    emit no #line directives back to the YAML\n");
@@ -25,7 +29,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    const char *cmd = NULL, *file = NULL, *out = NULL;
+    const char *cmd = NULL, *file = NULL, *out = NULL, *savepoint = NULL, *extra = NULL;
     int line_directives = 1;
 
     for (int i = 1; i < argc; i++) {
@@ -42,6 +46,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             out = argv[i];
+        } else if (!strcmp(a, "--savepoint")) {
+            if (++i == argc) {
+                fprintf(stderr, "pipec: error: --savepoint needs a directory\n");
+                return 2;
+            }
+            savepoint = argv[i];
         } else if (!strcmp(a, "--no-line")) {
             line_directives = 0;
         } else if (a[0] == '-' && a[1]) {
@@ -52,6 +62,8 @@ int main(int argc, char **argv)
             cmd = a;
         } else if (!file) {
             file = a;
+        } else if (!extra) {
+            extra = a;
         } else {
             fprintf(stderr, "pipec: error: unexpected argument '%s'\n", a);
             return 2;
@@ -62,11 +74,28 @@ int main(int argc, char **argv)
         return 2;
     }
     int is_check = !strcmp(cmd, "check"), is_emit = !strcmp(cmd, "emit"), is_build = !strcmp(cmd, "build");
-    if (!is_check && !is_emit && !is_build) {
-        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit or build)\n", cmd);
+    int is_compat = !strcmp(cmd, "compat"), is_ids = !strcmp(cmd, "ids");
+    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids) {
+        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, compat or ids)\n", cmd);
         return 2;
     }
-    if (!is_check && !out) {
+    const char *sp_dir = NULL;
+    if (is_compat) { /* pipec compat DIR FILE.yaml */
+        if (!extra) {
+            fprintf(stderr, "pipec: error: compat needs a savepoint and a pipeline: pipec compat DIR FILE.yaml\n");
+            return 2;
+        }
+        sp_dir = file;
+        file = extra;
+    } else if (extra) {
+        fprintf(stderr, "pipec: error: unexpected argument '%s'\n", extra);
+        return 2;
+    }
+    if (savepoint && !is_build) {
+        fprintf(stderr, "pipec: error: --savepoint goes with build\n");
+        return 2;
+    }
+    if ((is_emit || is_build) && !out) {
         fprintf(stderr, "pipec: error: %s needs -o %s\n", cmd, is_emit ? "DIR" : "BINARY");
         return 2;
     }
@@ -77,19 +106,29 @@ int main(int argc, char **argv)
     pc_pipeline *p = pc_load(&arena, &diags, file);
     int rc = (p && diags.errors == 0) ? 0 : 1;
 
-    if (rc == 0 && !is_check) {
+    if (rc == 0 && is_ids) {
+        pc_ids(p, stdout);
+    } else if (rc == 0 && is_compat) {
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
+        rc = pc_compat(p, &o, &diags, sp_dir);
+    } else if (rc == 0 && !is_check) {
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
         if (is_emit) {
             if (mkdir(out, 0777) != 0 && errno != EEXIST) {
                 fprintf(stderr, "pipec: error: cannot create %s: %s\n", out, strerror(errno));
                 rc = 1;
             } else {
-                o.templates_dir = pc_build_templates_dir();
+                o.templates_dir = pc_build_templates_dir(&arena, &diags);
                 char *path = pc_sprintf(&arena, "%s/%s.c", out, p->name);
-                rc = pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
+                rc = o.templates_dir && pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
             }
         } else {
             rc = pc_build(p, &o, &diags, out) == 0 ? 0 : 1;
+            if (rc == 0 && savepoint && pc_savepoint_check(out, savepoint) != 0) {
+                fprintf(stderr, "pipec: error: %s cannot restore savepoint %s: not built\n", file, savepoint);
+                remove(out);
+                rc = 1;
+            }
         }
     }
     pc_arena_free(&arena);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pc_front.h"
+#include "prt_text.h"
 
 #define NKEYS(k) ((int)(sizeof(k) / sizeof((k)[0])))
 
@@ -164,54 +165,18 @@ static pc_name pc_mkname(const pc_ynode *n)
     return r;
 }
 
-/* 0 ok; -1 not a duration; -2 a bare number (missing unit); -3 out of range */
-static int pc_duration(const char *s, int64_t *ms)
-{
-    const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
-    int64_t v = 0;
-    while (*p >= '0' && *p <= '9') {
-        if (v > (INT64_MAX - 9) / 10)
-            return -3;
-        v = v * 10 + (*p++ - '0');
-    }
-    if (!*p)
-        return -2;
-    int64_t mult;
-    if (!strcmp(p, "ms"))
-        mult = 1;
-    else if (!strcmp(p, "s"))
-        mult = 1000;
-    else if (!strcmp(p, "m"))
-        mult = 60000;
-    else if (!strcmp(p, "h"))
-        mult = 3600000;
-    else if (!strcmp(p, "d"))
-        mult = 86400000;
-    else
-        return -1;
-    if (v > INT64_MAX / mult)
-        return -3;
-    *ms = v * mult;
-    return 0;
-}
-
+/* The grammar and the reasons are prt_text's, shared with the runtime's settings. */
 static int pc_duration_diag(pc_front *f, const pc_ynode *n, const char *text, int64_t *ms)
 {
     int64_t tmp;
-    int r = pc_duration(text, ms ? ms : &tmp);
-    if (r == 0)
+    prt_text_rc r = prt_text_duration(text, strlen(text), ms ? ms : &tmp);
+    if (r == PRT_TEXT_OK)
         return 0;
-    if (r == -2) {
-        pc_error(f->d, n->loc, "invalid duration '%s': missing a unit", text);
+    pc_error(f->d, n->loc, "invalid duration '%s'%s", text, prt_text_duration_why(r));
+    if (r == PRT_TEXT_NO_UNIT)
         pc_note(f->d, n->loc, "add a unit, e.g. %ss", text);
-    } else if (r == -3) {
-        pc_error(f->d, n->loc, "duration '%s' is out of range", text);
-    } else {
-        pc_error(f->d, n->loc, "invalid duration '%s'", text);
-        pc_note(f->d, n->loc, "a duration is an integer and a unit: 250ms, 30s, 5m, 2h or 1d");
-    }
+    else if (r == PRT_TEXT_BAD)
+        pc_note(f->d, n->loc, PRT_TEXT_DURATION_HELP);
     return -1;
 }
 
@@ -225,15 +190,13 @@ static int pc_cduration(pc_front *f, const pc_ynode *n, const char *key, int64_t
 
 static int pc_parse_int(const char *s, int64_t *v)
 {
-    if (!*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || *end || !((*s >= '0' && *s <= '9') || *s == '-' || *s == '+'))
-        return -1;
-    *v = x;
-    return 0;
+    return prt_text_int(s, strlen(s), v) == PRT_TEXT_OK ? 0 : -1;
+}
+
+/* true/false, yes/no, on/off, 1/0: a setting's bool, as the runtime reads it */
+static int pc_parse_switch(const char *s, int *v)
+{
+    return prt_text_switch(s, strlen(s), v) == PRT_TEXT_OK ? 0 : -1;
 }
 
 static int pc_cint(pc_front *f, const pc_ynode *n, const char *key, int64_t min, int64_t *v)
@@ -251,11 +214,7 @@ static int pc_cbool(pc_front *f, const pc_ynode *n, const char *key, int *v)
 {
     if (!pc_compiled(f, n, key, "this value"))
         return -1;
-    if (!strcmp(n->s, "true"))
-        *v = 1;
-    else if (!strcmp(n->s, "false"))
-        *v = 0;
-    else {
+    if (pc_parse_switch(n->s, v)) {
         pc_error(f->d, n->loc, "invalid value '%s' for '%s': expected true or false", n->s, key);
         return -1;
     }
@@ -363,6 +322,7 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
     if (!lit)
         return 0;
     int64_t v;
+    int b;
     switch (vk) {
     case VK_INT:
         if (pc_parse_int(lit, &v) || v < 0) {
@@ -377,7 +337,7 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
         }
         break;
     case VK_BOOL:
-        if (strcmp(lit, "true") && strcmp(lit, "false")) {
+        if (pc_parse_switch(lit, &b)) {
             pc_error(f->d, n->loc, "invalid value '%s' for '%s': expected true or false", lit, key);
             return -1;
         }
@@ -406,15 +366,12 @@ static int pc_setting_v(pc_front *f, const char *path, const pc_ynode *n, const 
         }
         break;
     }
-    case VK_TIME: {
-        int y, mo, d, h, mi, se;
-        if (sscanf(lit, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6 || mo < 1 || mo > 12 || d < 1 ||
-            d > 31 || h > 23 || mi > 59 || se > 60) {
+    case VK_TIME:
+        if (prt_text_timestamp(lit, strlen(lit), &v) != PRT_TEXT_OK) {
             pc_error(f->d, n->loc, "invalid time '%s': expected RFC 3339, e.g. 2024-05-23T12:34:56Z", lit);
             return -1;
         }
         break;
-    }
     default:
         break;
     }
@@ -461,17 +418,19 @@ static int pc_parse_type(pc_front *f, const pc_ynode *n, pc_type *t)
 
 static void pc_check_default(pc_front *f, const pc_ynode *n, pc_type t)
 {
+    /* read at run time by the record parsers (prt_scalar.h), which share prt_text's grammar */
     int64_t v;
+    int b;
     const char *s = n->s;
     int ok = 1;
     if (t == PC_T_INT)
-        ok = pc_parse_int(s, &v) == 0;
-    else if (t == PC_T_FLOAT) {
-        char *end;
-        strtod(s, &end);
-        ok = *s && !*end;
-    } else if (t == PC_T_BOOL)
-        ok = !strcmp(s, "true") || !strcmp(s, "false");
+        ok = prt_text_int(s, n->len, &v) == PRT_TEXT_OK;
+    else if (t == PC_T_FLOAT)
+        ok = prt_text_decimal(s, n->len) == PRT_TEXT_OK;
+    else if (t == PC_T_BOOL)
+        ok = prt_text_bool(s, n->len, &b) == PRT_TEXT_OK;
+    else if (t == PC_T_TIMESTAMP)
+        ok = prt_text_timestamp(s, n->len, &v) == PRT_TEXT_OK;
     if (!ok)
         pc_error(f->d, n->loc, "default '%s' is not a valid %s", s, pc_type_name(t));
 }
@@ -600,23 +559,28 @@ static int pc_parse_format(pc_front *f, const pc_ynode *n, pc_format *fmt, int i
 
 /* ------------------------------------------------------------------ generators */
 
+/* The generator kinds and their fields: the runtime's table (runtime/prt_gen_schema.def), so the
+ * row a generator source gets and the records the runtime writes cannot drift apart. An entry
+ * with a kind opens that kind; the field entries after it, up to the next kind, are its row. */
 typedef struct pc_gen_schema {
-    const char *kind;
-    const char *fields[11][2];
+    const char *kind, *field, *type;
 } pc_gen_schema;
 
 static const pc_gen_schema pc_generators[] = {
-    { "orders", { { "customer", "string" }, { "status", "string" }, { "region", "string" },
-                  { "amount", "float" }, { "ts", "timestamp" } } },
-    { "nexmark_person", { { "id", "int" }, { "name", "string" }, { "email", "string" },
-                          { "credit_card", "string" }, { "city", "string" }, { "state", "string" },
-                          { "date_time", "timestamp" }, { "extra", "string" } } },
-    { "nexmark_auction", { { "id", "int" }, { "item_name", "string" }, { "description", "string" },
-                           { "initial_bid", "int" }, { "reserve", "int" }, { "date_time", "timestamp" },
-                           { "expires", "timestamp" }, { "seller", "int" }, { "category", "int" },
-                           { "extra", "string" } } },
-    { "nexmark_bid", { { "auction", "int" }, { "bidder", "int" }, { "price", "int" }, { "channel", "string" },
-                       { "url", "string" }, { "date_time", "timestamp" }, { "extra", "string" } } },
+#define GEN_KIND(id, name) { name, NULL, NULL },
+#define GEN_FIELD(id, field, type) { NULL, field, type },
+#include "../runtime/prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
+    { NULL, NULL, NULL }
+};
+
+static const char *const pc_gen_names[] = {
+#define GEN_KIND(id, name) name,
+#define GEN_FIELD(id, field, type)
+#include "../runtime/prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
 };
 
 static pc_type pc_type_of(const char *s)
@@ -630,14 +594,14 @@ static pc_type pc_type_of(const char *s)
 static void pc_gen_row(pc_front *f, const pc_gen_schema *g, pc_row *row, pc_loc loc)
 {
     int n = 0;
-    while (n < 11 && g->fields[n][0])
+    while (g[n + 1].field)
         n++;
     row->fields = pc_alloc(f->a, sizeof *row->fields * (size_t)n);
     row->nfields = n;
     for (int i = 0; i < n; i++) {
-        row->fields[i].name = g->fields[i][0];
-        row->fields[i].path = g->fields[i][0];
-        row->fields[i].type = pc_type_of(g->fields[i][1]);
+        row->fields[i].name = g[i + 1].field;
+        row->fields[i].path = g[i + 1].field;
+        row->fields[i].type = pc_type_of(g[i + 1].type);
         row->fields[i].loc = loc;
     }
 }
@@ -782,7 +746,6 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         }
     } else {
         static const char *const gk[] = { "kind", "rate", "count", "seed", "start", "step", "out_of_order" };
-        static const char *const gnames[] = { "orders", "nexmark_person", "nexmark_auction", "nexmark_bid" };
         const pc_ynode *kind = NULL;
         if (cv->kind == PC_Y_SCALAR && cv->len && strcmp(cv->s, "true"))
             kind = cv; /* generator: orders */
@@ -807,13 +770,13 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         gen = &pc_generators[0];
         if (kind && pc_compiled(f, kind, "kind", "a generator kind")) {
             gen = NULL;
-            for (int g = 0; g < 4; g++)
-                if (!strcmp(kind->s, gnames[g]))
-                    gen = &pc_generators[g];
+            for (const pc_gen_schema *g = pc_generators; g->kind || g->field; g++)
+                if (g->kind && !strcmp(kind->s, g->kind))
+                    gen = g;
             if (!gen) {
                 pc_error(f->d, kind->loc, "unknown generator '%s': expected orders, nexmark_person, nexmark_auction or nexmark_bid",
                          kind->s);
-                const char *s = pc_suggest(kind->s, gnames, 4);
+                const char *s = pc_suggest(kind->s, pc_gen_names, (int)NKEYS(pc_gen_names));
                 if (s)
                     pc_note(f->d, kind->loc, "did you mean '%s'?", s);
             }
@@ -1474,7 +1437,7 @@ int pc_parse(pc_front *f)
     pc_pipeline *p = f->p;
     const pc_ynode *root = f->doc.root;
     static const char *const top[] = { "pipeline", "schemas", "sources", "stages", "sinks", "errors",
-                                       "checkpoint", "state", "parallelism" };
+                                       "checkpoint", "state", "parallelism", "savepoint" };
     pc_loc top_loc = root->loc;
     top_loc.end_line = top_loc.line;
     top_loc.end_col = top_loc.col + 1;
@@ -1594,6 +1557,8 @@ int pc_parse(pc_front *f)
             }
         }
     }
+    if ((n = pc_get(root, "savepoint"))) /* restore from it at start unless --from-savepoint (seed 000) */
+        pc_setting_v(f, "savepoint", n, "savepoint", VK_STR, NULL);
     if ((n = pc_get(root, "parallelism"))) {
         int64_t v;
         if (pc_cint(f, n, "parallelism", 1, &v) == 0) {

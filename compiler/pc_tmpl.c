@@ -10,8 +10,9 @@
 #define MAX_SLOTS 48
 
 static const char *const tmpl_names[] = {
-    "header", "row", "state", "source", "filter", "set", "select", "key_by", "key", "join",
-    "window", "acc_merge", "union", "sink", "main",
+    "header", "row", "state", "fanout", "source", "source_fields", "source_paths", "source_kv", "source_csv",
+    "source_csv_header", "source_json", "source_raw", "filter", "set", "select", "key_by", "key",
+    "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main",
 };
 #define NTMPL ((int)(sizeof tmpl_names / sizeof tmpl_names[0]))
 
@@ -43,7 +44,7 @@ pc_tmpls *pc_tmpls_load(pc_arena *a, pc_diags *d, const char *dir)
         const char *path = pc_sprintf(a, "%s/%s.c.tmpl", dir, tmpl_names[i]);
         t->text[i] = read_file(a, path);
         if (!t->text[i]) {
-            pc_error_file(d, "cannot read template %s (is PIPEC_HOME right?)", path);
+            pc_error_file(d, "cannot read template %s (re-run ./configure: pipec.ninja names the templates)", path);
             return NULL;
         }
     }

@@ -98,8 +98,36 @@ static void put_u64(prt_buf *b, uint64_t v)
     prt_buf_put(b, p, 8);
 }
 
+/* The previous complete checkpoint, whose CRCs a file hard-linked from it can reuse (RocksDB's
+ * SST files are immutable and shared between checkpoints: a 100 MB store that did not change is
+ * then not read again). Same inode means same bytes, already fsynced by that checkpoint. */
+struct prev {
+    prt_chk_manifest m;
+    char *dir; /* NULL: none */
+};
+
+static int cmp_path(const void *key, const void *f) { return strcmp(key, ((const prt_chk_file *)f)->path); }
+
+static int reuse_crc(const struct prev *pv, const char *rel, const struct stat *sb, prt_chk_file *f)
+{
+    if (!pv->dir)
+        return 0;
+    const prt_chk_file *old = bsearch(rel, pv->m.files, pv->m.nfiles, sizeof *old, cmp_path);
+    if (!old || old->size != (uint64_t)sb->st_size)
+        return 0;
+    char *p = prt_path_join(pv->dir, rel);
+    struct stat ob;
+    int same = stat(p, &ob) == 0 && ob.st_dev == sb->st_dev && ob.st_ino == sb->st_ino;
+    free(p);
+    if (same) {
+        f->size = old->size;
+        f->crc = old->crc;
+    }
+    return same;
+}
+
 /* walks dir (rel: its path inside the checkpoint), appending every regular file to files */
-static int collect(const char *dir, const char *rel, prt_buf *files, prt_err *e)
+static int collect(const char *dir, const char *rel, const struct prev *pv, prt_buf *files, prt_err *e)
 {
     char **names;
     size_t n;
@@ -118,13 +146,14 @@ static int collect(const char *dir, const char *rel, prt_buf *files, prt_err *e)
         if (lstat(p, &sb) != 0) {
             rc = prt_errf(e, "%s: cannot stat: %s", p, strerror(errno));
         } else if (S_ISDIR(sb.st_mode)) {
-            rc = collect(p, r.p, files, e);
+            rc = collect(p, r.p, pv, files, e);
             if (rc == PRT_OK)
                 rc = prt_fsync_dir(p, e);
         } else if (S_ISREG(sb.st_mode)) {
             prt_chk_file f = { r.p, 0, 0 };
             r.p = NULL; /* now owned by f */
-            rc = prt_crc32_file(p, &f.crc, &f.size, 1, e);
+            if (!reuse_crc(pv, f.path, &sb, &f))
+                rc = prt_crc32_file(p, &f.crc, &f.size, 1, e);
             if (rc == PRT_OK)
                 prt_buf_put(files, &f, sizeof f);
             else
@@ -139,6 +168,8 @@ static int collect(const char *dir, const char *rel, prt_buf *files, prt_err *e)
     return rc;
 }
 
+static void find_prev(const char *root, uint64_t id, struct prev *pv);
+
 static int cmp_file(const void *a, const void *b)
 {
     return strcmp(((const prt_chk_file *)a)->path, ((const prt_chk_file *)b)->path);
@@ -149,7 +180,11 @@ int prt_chkdir_finish(const char *root, uint64_t id, const char *pipeline, int64
 {
     char *dir = chk_path(root, id);
     prt_buf files = { 0 }, c = { 0 };
-    int rc = collect(dir, "", &files, e);
+    struct prev pv = { { 0 }, NULL };
+    find_prev(root, id, &pv);
+    int rc = collect(dir, "", &pv, &files, e);
+    prt_chk_manifest_free(&pv.m);
+    free(pv.dir);
     prt_chk_file *f = (prt_chk_file *)(void *)files.p;
     size_t n = files.n / sizeof *f;
     if (rc == PRT_OK) {
@@ -436,4 +471,23 @@ int prt_chkdir_retain(const char *root, unsigned keep, int *removed, prt_err *e)
     if (removed)
         *removed = count;
     return rc;
+}
+
+/* the newest complete checkpoint below id (sizes checked; CRCs are what it lends) */
+static void find_prev(const char *root, uint64_t id, struct prev *pv)
+{
+    uint64_t *ids;
+    size_t n;
+    prt_err ignored;
+    if (prt_chkdir_list(root, &ids, &n, &ignored) != PRT_OK)
+        return;
+    for (size_t i = n; i-- > 0;) {
+        if (ids[i] >= id)
+            continue;
+        if (prt_chkdir_load(root, ids[i], 0, &pv->m, &ignored) == PRT_OK) {
+            pv->dir = chk_path(root, ids[i]);
+            break;
+        }
+    }
+    free(ids);
 }

@@ -44,7 +44,9 @@ int prt_chkdir_begin(const char *root, uint64_t id, char **dir, prt_err *e);
 
 /* Lists every file under chk-<id> with its size and CRC-32 (fsyncing each one and each
  * directory), writes the MANIFEST durably, then fsyncs chk-<id> and root. When this returns
- * PRT_OK the checkpoint is complete and survives a crash. */
+ * PRT_OK the checkpoint is complete and survives a crash. A file that is a hard link to the same
+ * path in the previous complete checkpoint (RocksDB's immutable SST files) takes its size and
+ * CRC from that checkpoint's MANIFEST instead of being read and fsynced again. */
 int prt_chkdir_finish(const char *root, uint64_t id, const char *pipeline, int64_t created_ms, prt_str positions,
                       prt_str commit, prt_err *e);
 

@@ -58,12 +58,25 @@ static void describe(const prt_job_desc *d)
     for (int i = 0; i < d->nsinks; i++)
         printf("  %s: %s, format %s%s\n", d->sinks[i].name, d->sinks[i].connector,
                d->sinks[i].format, i == d->errors_sink ? " (errors)" : "");
-    printf("\noperators:\n");
+    printf("\noperators (operator IDs tie state to savepoints; %d key groups, state.max_parallelism):\n",
+           d->max_parallelism);
     if (!d->noperators)
         printf("  (none with state)\n");
-    for (int i = 0; i < d->noperators; i++)
-        printf("  %s: %s\n    state: %s\n", d->operators[i].id, d->operators[i].kind,
-               d->operators[i].state ? d->operators[i].state : "");
+    for (int i = 0; i < d->noperators; i++) {
+        const prt_operator_desc *op = &d->operators[i];
+        printf("  %s: %s\n", op->id, op->kind);
+        if (op->previous_id)
+            printf("    renamed from: %s\n", op->previous_id);
+        printf("    state: %s\n", op->state ? op->state : "");
+        if (op->key && op->acc) {
+            printf("    fingerprints: key %016llx", (unsigned long long)prt_schema_key_fp(op->key));
+            for (uint32_t k = 0; k < op->acc->nfields; k++)
+                if (!k || strcmp(op->acc->fields[k - 1].name, op->acc->fields[k].name))
+                    printf(", %s %016llx", op->acc->fields[k].name,
+                           (unsigned long long)prt_schema_agg_fp(op->acc, op->acc->fields[k].name));
+            printf("\n");
+        }
+    }
     printf("\nsettings:\n");
     for (int i = 0; i < d->nsettings; i++)
         printf("  %s = %s\n", d->settings[i].path, d->settings[i].value);

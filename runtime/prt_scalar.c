@@ -1,10 +1,13 @@
 /* prt_scalar.c — text <-> int, float, bool and timestamp, independent of the C locale.
  *
- * Floats go through strtod_l/uselocale with the "C" locale, on a NUL-terminated copy in a stack
- * buffer after our own grammar check (so nan, inf, hex floats and junk never reach strtod).
- * Timestamps use civil-from-days arithmetic (Howard Hinnant's algorithms), never timegm.
+ * What text is accepted is prt_text's grammar, shared with pipec (so a schema default pipec
+ * accepts is one the record parsers accept). Floats go through strtod_l with the "C" locale, on a
+ * NUL-terminated copy in a stack buffer after that grammar check (so nan, inf, hex floats and junk
+ * never reach strtod). Timestamps are written with civil-from-days arithmetic (Howard Hinnant's
+ * algorithms), never gmtime.
  */
 #include "prt_scalar.h"
+#include "prt_text.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -47,24 +50,17 @@ static locale_t prt_c_loc(void)
 
 int prt_parse_int(prt_str s, int64_t *out)
 {
-    s = prt_trim(s);
-    size_t i = 0;
-    int neg = 0;
-    if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-        neg = s.p[i++] == '-';
-    if (i == s.n)
-        return PRT_ERR;
-    uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < s.n; i++) {
-        if (!prt_is_digit(s.p[i]))
-            return PRT_ERR;
-        unsigned d = (unsigned)(s.p[i] - '0');
-        if (v > (lim - d) / 10)
-            return PRT_ERR; /* overflow */
-        v = v * 10 + d;
+    if (s.n && s.n <= 18) { /* fast path: 1..18 plain digits cannot overflow */
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < s.n && prt_is_digit(s.p[i]); i++)
+            v = v * 10 + (uint64_t)(s.p[i] - '0');
+        if (i == s.n) {
+            *out = (int64_t)v;
+            return PRT_OK;
+        }
     }
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v; /* 0 - 2^63 wraps to INT64_MIN as intended */
-    return PRT_OK;
+    return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
 void prt_fmt_int(prt_buf *b, int64_t v)
@@ -84,39 +80,46 @@ void prt_fmt_int(prt_buf *b, int64_t v)
 
 #define PRT_FLOAT_MAX_TEXT 512 /* longer numbers (hundreds of digits) are rejected */
 
-/* [+-]? (digits [. digits*] | . digits) ([eE] [+-]? digits)? — exactly what strtod reads as a
- * decimal number, so an accepted text is consumed by strtod to its end. */
-static int prt_float_syntax(prt_str s)
+/* Exact powers of ten: every 10^k with k <= 22 is a double. */
+static const double prt_pow10[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+/* Clinger's fast path: [+-]digits[.digits] whose digits, read as an integer m, stay <= 2^53 and
+ * that has at most 22 digits after the point is m / 10^k with m and 10^k both exact doubles, and
+ * one IEEE division rounds correctly: the very double strtod returns, without strtod's cost.
+ * Returns 0 (and leaves *out) for anything else, which takes the general path. */
+static int prt_parse_float_fast(prt_str s, double *out)
 {
-    size_t i = 0, nd = 0;
+    size_t i = 0;
+    int neg = 0, nd = 0, frac = 0, any = 0;
+    uint64_t m = 0;
     if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-        i++;
-    while (i < s.n && prt_is_digit(s.p[i]))
-        i++, nd++;
+        neg = s.p[i++] == '-';
+    for (; i < s.n && prt_is_digit(s.p[i]); i++, any = 1) {
+        if ((m || s.p[i] != '0') && ++nd > 19)
+            return 0; /* m could overflow */
+        m = m * 10 + (uint64_t)(s.p[i] - '0');
+    }
     if (i < s.n && s.p[i] == '.') {
-        i++;
-        while (i < s.n && prt_is_digit(s.p[i]))
-            i++, nd++;
+        for (i++; i < s.n && prt_is_digit(s.p[i]); i++, frac++, any = 1) {
+            if ((m || s.p[i] != '0') && ++nd > 19)
+                return 0;
+            m = m * 10 + (uint64_t)(s.p[i] - '0');
+        }
     }
-    if (!nd)
-        return 0;
-    if (i < s.n && (s.p[i] == 'e' || s.p[i] == 'E')) {
-        i++;
-        if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
-            i++;
-        size_t ne = 0;
-        while (i < s.n && prt_is_digit(s.p[i]))
-            i++, ne++;
-        if (!ne)
-            return 0;
-    }
-    return i == s.n;
+    if (!any || i != s.n || frac > 22 || m > (UINT64_C(1) << 53))
+        return 0; /* junk, an exponent, or beyond the fast path */
+    double v = (double)m / prt_pow10[frac];
+    *out = neg ? -v : v;
+    return 1;
 }
 
 int prt_parse_float(prt_str s, double *out)
 {
     s = prt_trim(s);
-    if (s.n >= PRT_FLOAT_MAX_TEXT || !prt_float_syntax(s))
+    if (s.n < PRT_FLOAT_MAX_TEXT && prt_parse_float_fast(s, out))
+        return PRT_OK;
+    if (s.n >= PRT_FLOAT_MAX_TEXT || prt_text_decimal(s.p, s.n) != PRT_TEXT_OK) /* so strtod reads it all */
         return PRT_ERR;
     char tmp[PRT_FLOAT_MAX_TEXT], *end;
     memcpy(tmp, s.p, s.n);
@@ -129,10 +132,59 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
+/* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
+ * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
+ * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
+ * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
+ * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The first k
+ * that reads back is the shortest, the same digits the "%.*e" loop finds. Powers of two (whose
+ * lower neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
+static int prt_shortest_fast(double a, char digits[20], int *exp10)
+{
+    if (!(a >= 1e-5 && a < 0x1p52))
+        return 0;
+    int e;
+    double f = frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    int s = 53 - e;
+    if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
+        return 0;
+    typedef unsigned __int128 u128;
+    u128 one = 1, half = one << (s - 1), mask = (one << s) - 1, p10 = 1;
+    for (int k = 0; k <= 22; k++, p10 *= 10) {
+        u128 x = (u128)m * p10; /* < 2^53 * 10^22 < 2^127 */
+        u128 M = x >> s, rem = x & mask, diff;
+        if (rem > half || (rem == half && (M & 1)))
+            M++, diff = (one << s) - rem;
+        else
+            diff = rem;
+        if (M == 0 || 2 * diff > p10 || (2 * diff == p10 && (m & 1)))
+            continue;
+        if (M >= (u128)1 << 63)
+            return 0; /* cannot happen: at most 17 digits */
+        char tmp[40], *end = tmp + sizeof tmp, *q = end;
+        for (uint64_t d = (uint64_t)M; d; d /= 10)
+            *--q = (char)('0' + (int)(d % 10));
+        int n = (int)(end - q);
+        if (n > 17)
+            return 0; /* cannot happen: 17 digits always read back */
+        *exp10 = n - 1 - k;
+        while (n > 1 && q[n - 1] == '0')
+            n--;
+        memcpy(digits, q, (size_t)n);
+        digits[n] = 0;
+        return n;
+    }
+    return 0;
+}
+
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
 {
+    int fast = prt_shortest_fast(fabs(v), digits, exp10);
+    if (fast)
+        return fast;
     char tmp[40];
     int p;
     locale_t prev = uselocale(prt_c_loc()); /* snprintf's decimal point follows the locale */
@@ -211,14 +263,7 @@ void prt_fmt_float(prt_buf *b, double v)
 
 int prt_parse_bool(prt_str s, int *out)
 {
-    s = prt_trim(s);
-    if (s.n == 4 && strncasecmp(s.p, "true", 4) == 0)
-        *out = 1;
-    else if (s.n == 5 && strncasecmp(s.p, "false", 5) == 0)
-        *out = 0;
-    else
-        return PRT_ERR;
-    return PRT_OK;
+    return prt_text_bool(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
 void prt_fmt_bool(prt_buf *b, int v) { prt_buf_puts(b, v ? "true" : "false"); }
@@ -226,17 +271,6 @@ void prt_fmt_bool(prt_buf *b, int v) { prt_buf_puts(b, v ? "true" : "false"); }
 /* ---- timestamp ---- */
 
 #define PRT_MS_PER_DAY 86400000LL
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t prt_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                   /* [0, 399] */
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
 
 static void prt_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
@@ -251,101 +285,9 @@ static void prt_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-static int prt_is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static int prt_days_in_month(int64_t y, int m)
-{
-    static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return m == 2 && prt_is_leap(y) ? 29 : dm[m - 1];
-}
-
-/* n fixed digits at s.p[*i]; -1 when they are not all digits */
-static int prt_digits(prt_str s, size_t *i, int n)
-{
-    int v = 0;
-    if (s.n - *i < (size_t)n)
-        return -1;
-    for (int k = 0; k < n; k++) {
-        char c = s.p[*i + (size_t)k];
-        if (!prt_is_digit(c))
-            return -1;
-        v = v * 10 + (c - '0');
-    }
-    *i += (size_t)n;
-    return v;
-}
-
-static int prt_expect(prt_str s, size_t *i, char c)
-{
-    if (*i < s.n && s.p[*i] == c) {
-        (*i)++;
-        return 1;
-    }
-    return 0;
-}
-
 int prt_parse_ts(prt_str s, int64_t *out)
 {
-    s = prt_trim(s);
-    /* an integer of epoch milliseconds: [+-]digits only */
-    size_t i = s.n && (s.p[0] == '-' || s.p[0] == '+');
-    size_t k = i;
-    while (k < s.n && prt_is_digit(s.p[k]))
-        k++;
-    if (k == s.n && k > i)
-        return prt_parse_int(s, out);
-
-    i = 0;
-    int y = prt_digits(s, &i, 4);
-    if (y < 0 || !prt_expect(s, &i, '-'))
-        return PRT_ERR;
-    int mo = prt_digits(s, &i, 2);
-    if (mo < 1 || mo > 12 || !prt_expect(s, &i, '-'))
-        return PRT_ERR;
-    int d = prt_digits(s, &i, 2);
-    if (d < 1 || d > prt_days_in_month(y, mo))
-        return PRT_ERR;
-    if (!(prt_expect(s, &i, 'T') || prt_expect(s, &i, 't') || prt_expect(s, &i, ' ')))
-        return PRT_ERR;
-    int hh = prt_digits(s, &i, 2);
-    if (hh < 0 || hh > 23 || !prt_expect(s, &i, ':'))
-        return PRT_ERR;
-    int mi = prt_digits(s, &i, 2);
-    if (mi < 0 || mi > 59 || !prt_expect(s, &i, ':'))
-        return PRT_ERR;
-    int ss = prt_digits(s, &i, 2);
-    if (ss < 0 || ss > 59) /* leap seconds (:60) are not representable in epoch ms */
-        return PRT_ERR;
-    int ms = 0;
-    if (prt_expect(s, &i, '.')) {
-        int nf = 0;
-        for (; i < s.n && prt_is_digit(s.p[i]); i++, nf++)
-            if (nf < 3)
-                ms = ms * 10 + (s.p[i] - '0'); /* digits after the third are truncated */
-        if (!nf)
-            return PRT_ERR;
-        for (; nf < 3; nf++)
-            ms *= 10;
-    }
-    int off = 0; /* minutes east of UTC */
-    if (prt_expect(s, &i, 'Z') || prt_expect(s, &i, 'z')) {
-    } else if (i < s.n && (s.p[i] == '+' || s.p[i] == '-')) {
-        int sign = s.p[i++] == '-' ? -1 : 1;
-        int oh = prt_digits(s, &i, 2);
-        if (oh < 0 || oh > 23 || !prt_expect(s, &i, ':'))
-            return PRT_ERR;
-        int om = prt_digits(s, &i, 2);
-        if (om < 0 || om > 59)
-            return PRT_ERR;
-        off = sign * (oh * 60 + om);
-    } else {
-        return PRT_ERR; /* RFC 3339 requires a zone: local time would depend on the machine */
-    }
-    if (i != s.n)
-        return PRT_ERR;
-    int64_t days = prt_days_from_civil(y, mo, d);
-    *out = days * PRT_MS_PER_DAY + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000 + ms - (int64_t)off * 60000;
-    return PRT_OK;
+    return prt_text_timestamp(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
 void prt_fmt_ts(prt_buf *b, int64_t ms)
@@ -359,6 +301,29 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
     int m, d;
     prt_civil_from_days(days, &y, &m, &d);
     int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    if (y >= 0 && y <= 9999) { /* the common case, without printf */
+        char t[24], *o = t;
+        int f[6] = { (int)(y / 100), (int)(y % 100), m, d, sec / 3600, sec / 60 % 60 };
+        static const char sep[6] = { 0, 0, '-', '-', 'T', ':' };
+        for (int k = 0; k < 6; k++) {
+            if (sep[k])
+                *o++ = sep[k];
+            *o++ = (char)('0' + f[k] / 10);
+            *o++ = (char)('0' + f[k] % 10);
+        }
+        *o++ = ':';
+        *o++ = (char)('0' + sec % 60 / 10);
+        *o++ = (char)('0' + sec % 10);
+        if (msec) {
+            *o++ = '.';
+            *o++ = (char)('0' + msec / 100);
+            *o++ = (char)('0' + msec / 10 % 10);
+            *o++ = (char)('0' + msec % 10);
+        }
+        *o++ = 'Z';
+        prt_buf_put(b, t, (size_t)(o - t));
+        return;
+    }
     /* Years outside 0000..9999 (beyond RFC 3339; only from integer input) keep their sign. */
     if (y < 0)
         prt_buf_printf(b, "-%04lld", -(long long)y);

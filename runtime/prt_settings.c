@@ -5,6 +5,7 @@
  * Errors name the YAML position of the value (or "(from --set)") and the setting's path.
  */
 #include "prt_settings.h"
+#include "prt_text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -184,15 +185,24 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* A path not in the table is accepted when it extends a prefix a connector or the runtime reads
- * (connector options without a value in the YAML, checkpoint/state options, watermarks). */
+/* The job-wide settings of the language (checkpoint, state, parallelism): --set may give them
+ * when the YAML does not; any other checkpoint.* or state.* path is unknown. */
+static const char *const job_paths[] = {
+    "checkpoint.interval", "checkpoint.mode", "checkpoint.dir", "checkpoint.retain",
+    "state.backend", "state.max_parallelism", "parallelism",
+};
+#define NJOB_PATHS (sizeof job_paths / sizeof *job_paths)
+
+/* A path not in the table is accepted when it is a job-wide setting or extends a prefix a
+ * connector reads (connector options without a value in the YAML, watermarks). */
 static int path_allowed(const prt_settings *st, const char *path)
 {
     const prt_job_desc *d = st->desc;
     char pre[256];
 
-    if (starts_with(path, "checkpoint.") || starts_with(path, "state."))
-        return path[strcspn(path, ".") + 1] != '\0';
+    for (size_t i = 0; i < NJOB_PATHS; i++)
+        if (strcmp(path, job_paths[i]) == 0)
+            return 1;
     for (int i = 0; i < d->nsources; i++) {
         const prt_source_desc *s = &d->sources[i];
         snprintf(pre, sizeof pre, "sources.%s.%s.", s->name, s->connector);
@@ -262,6 +272,13 @@ static const char *did_you_mean(prt_settings *st, const char *path)
             best = st->v[i].path;
         }
     }
+    for (size_t i = 0; i < NJOB_PATHS; i++) {
+        size_t dist = edit_distance(path, job_paths[i]);
+        if (dist < bestd) {
+            bestd = dist;
+            best = job_paths[i];
+        }
+    }
     size_t limit = strlen(path) / 3;
     if (limit < 2)
         limit = 2;
@@ -274,6 +291,12 @@ int prt_settings_set(prt_settings *st, const char *arg, prt_err *e)
     if (!eq || eq == arg)
         return prt_errf(e, "error: --set: expected path=value, got '%s'", arg);
     char *path = xstrndup(arg, (size_t)(eq - arg));
+    if (strcmp(path, "state.max_parallelism") == 0) { /* the key groups are compiled in */
+        prt_errf(e, "error: --set: state.max_parallelism is fixed when the binary is built; "
+                 "change it in the YAML and rebuild with pipec");
+        free(path);
+        return PRT_ERR;
+    }
     if (!prt_settings_find(st, path) && !path_allowed(st, path)) {
         const char *hint = did_you_mean(st, path);
         if (hint && strcmp(hint, path) == 0)
@@ -294,76 +317,18 @@ int prt_settings_set(prt_settings *st, const char *arg, prt_err *e)
 
 int prt_parse_duration(const char *s, int64_t *ms)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!isdigit((unsigned char)*s))
-        return PRT_ERR;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno)
-        return PRT_ERR;
-    const char *u = end;
-    size_t ulen = 0;
-    while (isalpha((unsigned char)u[ulen]))
-        ulen++;
-    const char *rest = u + ulen;
-    while (isspace((unsigned char)*rest))
-        rest++;
-    if (*rest)
-        return PRT_ERR;
-    int64_t mul;
-    if (ulen == 2 && strncmp(u, "ms", 2) == 0) mul = 1;
-    else if (ulen == 1 && *u == 's') mul = 1000;
-    else if (ulen == 1 && *u == 'm') mul = 60 * 1000;
-    else if (ulen == 1 && *u == 'h') mul = 3600 * 1000;
-    else if (ulen == 1 && *u == 'd') mul = 86400 * 1000;
-    else if (ulen == 0 && v == 0) mul = 1; /* a bare 0 needs no unit */
-    else return PRT_ERR;
-    if (v > INT64_MAX / mul)
-        return PRT_ERR;
-    *ms = (int64_t)v * mul;
-    return PRT_OK;
+    return prt_text_duration(s, strlen(s), ms) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
-static int parse_int(const char *s, int64_t *out)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!*s)
-        return PRT_ERR;
-    errno = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s)
-        return PRT_ERR;
-    while (isspace((unsigned char)*end))
-        end++;
-    if (*end)
-        return PRT_ERR;
-    *out = v;
-    return PRT_OK;
-}
-
-static int parse_bool(const char *s, int *out)
-{
-    static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
-    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
-        if (strcasecmp(s, yes[i]) == 0) { *out = 1; return PRT_OK; }
-        if (strcasecmp(s, no[i]) == 0) { *out = 0; return PRT_OK; }
-    }
-    return PRT_ERR;
-}
-
-/* Prints "FILE:LINE:COL: error: <path>: invalid <what> '<value>'" (or "(from --set)"). */
-static int bad_value(prt_settings *st, const prt_setting *s, const char *what)
+/* Prints "FILE:LINE:COL: error: <path>: invalid <what> '<value>'<why>" (or "(from --set)"). */
+static int bad_value(prt_settings *st, const prt_setting *s, const char *what, const char *why)
 {
     if (s->from_set || s->line <= 0)
-        snprintf(st->last_err, sizeof st->last_err, "error: %s: invalid %s '%s' (from --set)",
-                 s->path, what, s->value);
+        snprintf(st->last_err, sizeof st->last_err, "error: %s: invalid %s '%s'%s (from --set)",
+                 s->path, what, s->value, why);
     else
-        snprintf(st->last_err, sizeof st->last_err, "%s:%d:%d: error: %s: invalid %s '%s'",
-                 st->desc->yaml_name, s->line, s->col, s->path, what, s->value);
+        snprintf(st->last_err, sizeof st->last_err, "%s:%d:%d: error: %s: invalid %s '%s'%s",
+                 st->desc->yaml_name, s->line, s->col, s->path, what, s->value, why);
     if (!st->quiet_errors)
         fprintf(stderr, "%s\n", st->last_err);
     return PRT_ERR;
@@ -382,8 +347,9 @@ int prt_cfg_dur(prt_job *j, const char *path, int64_t dflt, int64_t *out)
         *out = dflt;
         return PRT_OK;
     }
-    if (prt_parse_duration(s->value, out) != PRT_OK)
-        return bad_value(j->cfg, s, "duration");
+    prt_text_rc rc = prt_text_duration(s->value, strlen(s->value), out);
+    if (rc != PRT_TEXT_OK)
+        return bad_value(j->cfg, s, "duration", prt_text_duration_why(rc));
     return PRT_OK;
 }
 
@@ -394,8 +360,9 @@ int prt_cfg_int(prt_job *j, const char *path, int64_t dflt, int64_t *out)
         *out = dflt;
         return PRT_OK;
     }
-    if (parse_int(s->value, out) != PRT_OK)
-        return bad_value(j->cfg, s, "integer");
+    prt_text_rc rc = prt_text_int(s->value, strlen(s->value), out);
+    if (rc != PRT_TEXT_OK)
+        return bad_value(j->cfg, s, "integer", rc == PRT_TEXT_RANGE ? ": out of range" : "");
     return PRT_OK;
 }
 
@@ -406,8 +373,8 @@ int prt_cfg_bool(prt_job *j, const char *path, int dflt, int *out)
         *out = dflt;
         return PRT_OK;
     }
-    if (parse_bool(s->value, out) != PRT_OK)
-        return bad_value(j->cfg, s, "boolean");
+    if (prt_text_switch(s->value, strlen(s->value), out) != PRT_TEXT_OK)
+        return bad_value(j->cfg, s, "boolean", "");
     return PRT_OK;
 }
 

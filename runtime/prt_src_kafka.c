@@ -77,6 +77,7 @@ typedef struct prt_ksrc {
     int no_commit;              /* exactly_once: offsets are never committed by the source */
     prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
     int nrestore;
+    rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -424,7 +425,8 @@ static int ksrc_topic_list(prt_ksrc *ks, const char *list)
     return PRT_OK;
 }
 
-/* bounded: assigns every partition of the topics, with its end at the current high watermark. */
+/* bounded: prepares the assignment of every partition of the topics, with its end at the
+ * current high watermark (ksrc_poll assigns it). */
 static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, int timeout_ms)
 {
     prt_job *j = ks->s->job;
@@ -463,11 +465,10 @@ static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, i
                 prt_source_partition_add(ks->s, d);
             }
         }
-        rd_kafka_resp_err_t err = rd_kafka_assign(ks->rk, l);
-        if (err) {
-            prt_log(j, "%s: cannot assign partitions: %s", ks->what, rd_kafka_err2str(err));
-            rc = PRT_ERR;
-        }
+        /* assigned at the first poll, so that a seek before it changes the offsets before
+         * anything is fetched (assigning twice can deliver records fetched for the first one) */
+        ks->pending = l;
+        return PRT_OK;
     }
     rd_kafka_topic_partition_list_destroy(l);
     return rc;
@@ -490,6 +491,8 @@ static void ksrc_free(prt_ksrc *ks)
     for (int i = 0; i < ks->nrestore; i++)
         free(ks->restore[i].topic);
     free(ks->restore);
+    if (ks->pending)
+        rd_kafka_topic_partition_list_destroy(ks->pending);
     free(ks);
 }
 
@@ -643,6 +646,8 @@ static void ksrc_done(prt_ksrc *ks, int32_t d)
     p->done = 1;
     ks->remaining--;
     prt_source_partition_remove(ks->s, d); /* a finished partition no longer holds the watermark */
+    if (ks->pending) /* not assigned yet: its records are skipped when they come */
+        return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition);
     rd_kafka_pause_partitions(ks->rk, l);
@@ -683,6 +688,15 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
         return PRT_ERR;
     if (ks->bounded && ks->remaining == 0)
         return PRT_SRC_EOF;
+    if (ks->pending) {
+        rd_kafka_resp_err_t err = rd_kafka_assign(ks->rk, ks->pending);
+        rd_kafka_topic_partition_list_destroy(ks->pending);
+        ks->pending = NULL;
+        if (err) {
+            prt_log(s->job, "%s: cannot assign partitions: %s", ks->what, rd_kafka_err2str(err));
+            return PRT_ERR;
+        }
+    }
     int n = 0, wait = timeout_ms;
     while (n < max) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, wait);
@@ -792,26 +806,19 @@ static int ksrc_position_write(prt_source *s, prt_buf *b, prt_err *e)
     return PRT_OK;
 }
 
-/* bounded: the partitions were assigned at open; assign them again, the restored ones at their
- * restored offsets, and recount what is left to read. */
-static int ksrc_seek_bounded(prt_ksrc *ks, prt_err *e)
+/* bounded: the assignment waits for the first poll; the restored partitions start at their
+ * restored offsets instead, and what is left to read is counted again. */
+static void ksrc_seek_bounded(prt_ksrc *ks)
 {
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ks->nparts ? ks->nparts : 1);
-    for (int d = 0; d < ks->nparts; d++) {
-        prt_kpart *p = &ks->parts[d];
-        const prt_krestore *rs = ksrc_restored(ks, ks->topics[p->t].name, p->partition);
-        rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset =
-            rs ? rs->offset : p->start;
-    }
-    rd_kafka_resp_err_t err = rd_kafka_assign(ks->rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    if (err)
-        return prt_errf(e, "cannot assign partitions: %s", rd_kafka_err2str(err));
     for (int d = 0; d < ks->nparts; d++) {
         prt_kpart *p = &ks->parts[d];
         const prt_krestore *rs = ksrc_restored(ks, ks->topics[p->t].name, p->partition);
         if (!rs)
             continue;
+        rd_kafka_topic_partition_t *tp =
+            rd_kafka_topic_partition_list_find(ks->pending, ks->topics[p->t].name, p->partition);
+        if (tp)
+            tp->offset = rs->offset;
         p->start = p->pos = rs->offset;
         if (rs->offset >= p->end) {
             ksrc_done(ks, d);
@@ -821,7 +828,6 @@ static int ksrc_seek_bounded(prt_ksrc *ks, prt_err *e)
             prt_source_partition_add(ks->s, d);
         }
     }
-    return PRT_OK;
 }
 
 static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
@@ -830,6 +836,8 @@ static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
     prt_pos_reader r;
     if (prt_pos_open(&r, pos, n, "kafka", e) != PRT_OK)
         return PRT_ERR;
+    if (ks->bounded && !ks->pending)
+        return prt_errf(e, "a bounded Kafka source cannot seek after its first poll");
     prt_krestore *v = calloc(r.count ? r.count : 1, sizeof *v);
     prt_assert(v != NULL);
     int nv = 0, rc = PRT_OK, got;
@@ -871,7 +879,9 @@ static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
     free(ks->restore);
     ks->restore = v;
     ks->nrestore = nv;
-    return ks->bounded ? ksrc_seek_bounded(ks, e) : PRT_OK;
+    if (ks->bounded)
+        ksrc_seek_bounded(ks);
+    return PRT_OK;
 }
 
 static void ksrc_partition_name(prt_source *s, int32_t d, prt_buf *name)

@@ -26,8 +26,10 @@ typedef enum prt_state_backend { PRT_STATE_MEMORY, PRT_STATE_ROCKSDB } prt_state
 
 typedef struct prt_state_cfg {
     prt_state_backend backend;
-    /* rocksdb: the store's working directory, created if missing and emptied at open (state
-     * comes back only through prt_state_restore). memory: unused (may be NULL). */
+    /* rocksdb: the store's working directory, dedicated to it: created if missing; holds a
+     * marker file PIPEC_STATE and the database in db/, which is deleted at every open (state
+     * comes back only through prt_state_restore). A non-empty directory without the marker is
+     * refused, never emptied. memory: unused (may be NULL). */
     const char *dir;
     /* rocksdb: bytes for write buffers and block cache together; 0 means 64 MiB */
     size_t memory_budget;

@@ -174,26 +174,44 @@ static int mem_get(prt_state *st, const char *op, uint16_t kg, prt_str key, prt_
     return PRT_OK;
 }
 
-static int entry_cmp(const void *a, const void *b)
+/* sorting: each entry with a 64-bit prefix (key group, then the first 6 key bytes, zero padded)
+ * compared first, so most comparisons touch no entry; equal prefixes fall back to the key */
+typedef struct sort_item {
+    uint64_t pre;
+    mem_entry *x;
+} sort_item;
+
+static int item_cmp(const void *a, const void *b)
 {
-    const mem_entry *x = *(mem_entry *const *)a, *y = *(mem_entry *const *)b;
-    if (x->kg != y->kg)
-        return x->kg < y->kg ? -1 : 1;
-    return prt_str_cmp((prt_str){ x->data, x->klen }, (prt_str){ y->data, y->klen });
+    const sort_item *p = a, *q = b;
+    if (p->pre != q->pre)
+        return p->pre < q->pre ? -1 : 1;
+    return prt_str_cmp((prt_str){ p->x->data, p->x->klen }, (prt_str){ q->x->data, q->x->klen });
 }
 
-/* the entries of o with lo <= kg <= hi, sorted; the caller frees the array */
+/* the entries of o with lo <= kg <= hi in key group then key order; the caller frees the array */
 static mem_entry **sorted(const mem_op *o, uint16_t lo, uint16_t hi, size_t *n)
 {
-    mem_entry **v = malloc((o->n ? o->n : 1) * sizeof *v);
+    sort_item *v = malloc((o->n ? o->n : 1) * sizeof *v);
     prt_assert(v);
     size_t k = 0;
-    for (size_t i = 0; i <= o->mask; i++)
-        if (o->slot[i] && o->slot[i]->kg >= lo && o->slot[i]->kg <= hi)
-            v[k++] = o->slot[i];
-    qsort(v, k, sizeof *v, entry_cmp);
+    for (size_t i = 0; i <= o->mask; i++) {
+        mem_entry *x = o->slot[i];
+        if (!x || x->kg < lo || x->kg > hi)
+            continue;
+        uint64_t pre = (uint64_t)x->kg << 48;
+        for (uint32_t j = 0; j < 6 && j < x->klen; j++)
+            pre |= (uint64_t)(unsigned char)x->data[j] << (40 - 8 * j);
+        v[k++] = (sort_item){ pre, x };
+    }
+    qsort(v, k, sizeof *v, item_cmp);
+    mem_entry **out = malloc((k ? k : 1) * sizeof *out);
+    prt_assert(out);
+    for (size_t i = 0; i < k; i++)
+        out[i] = v[i].x;
+    free(v);
     *n = k;
-    return v;
+    return out;
 }
 
 static int mem_scan(prt_state *st, const char *op, uint16_t lo, uint16_t hi, prt_state_visit_fn fn, void *ctx,

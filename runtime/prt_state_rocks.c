@@ -11,7 +11,10 @@
  * and written with the WAL off: between checkpoints a crash loses the working database anyway,
  * and a restart restores from a checkpoint. A snapshot is rocksdb_checkpoint_create (hard links
  * to the immutable SST files after a memtable flush); a restore copies a checkpoint into the
- * working directory (SST files hard-linked again) and opens it.
+ * working database (SST files hard-linked again) and opens it.
+ *
+ * The working directory: <dir>/PIPEC_STATE (a marker) and <dir>/db/ (the database, deleted at
+ * every open). See prepare_workdir for why the marker makes deleting db/ safe after any kill.
  */
 #include "prt_state_int.h"
 
@@ -20,6 +23,7 @@
 
 #include <errno.h>
 #include <rocksdb/c.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -408,14 +412,53 @@ static rocks_state *rocks_new(const char *dir, size_t budget, int read_only)
     return r;
 }
 
+/* The working directory cfg->dir holds a marker file and the database in db/. Only db/ is ever
+ * deleted, and only under a directory with the marker (or an empty or new one): a directory
+ * that holds anything else is refused, never emptied. The marker is written before the
+ * database exists and never removed, so a kill at any moment leaves a directory the next open
+ * accepts. */
+#define WORKDIR_MARKER "PIPEC_STATE"
+#define WORKDIR_DB "db"
+
+static int prepare_workdir(const char *dir, prt_err *e)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return prt_errf(e, "rocksdb state %s: cannot create: %s", dir, strerror(errno));
+    char **names;
+    size_t n;
+    if (prt_dir_list(dir, &names, &n, e) != PRT_OK)
+        return PRT_ERR;
+    int marked = 0;
+    for (size_t i = 0; i < n; i++)
+        marked |= !strcmp(names[i], WORKDIR_MARKER);
+    prt_dir_list_free(names, n);
+    if (n && !marked)
+        return prt_errf(e, "rocksdb state %s: not empty and not a pipec state directory; refusing to delete anything in it", dir);
+    if (marked)
+        return PRT_OK;
+    char *m = prt_path_join(dir, WORKDIR_MARKER);
+    FILE *f = fopen(m, "we");
+    int rc = PRT_OK;
+    if (!f || fputs("pipec rocksdb working state: db/ is deleted at every start and rebuilt from a checkpoint\n", f) < 0)
+        rc = prt_errf(e, "%s: cannot write: %s", m, strerror(errno));
+    if (f && fclose(f) != 0 && rc == PRT_OK)
+        rc = prt_errf(e, "%s: cannot write: %s", m, strerror(errno));
+    free(m);
+    return rc;
+}
+
 int prt_state_rocks_open(prt_state **st, const prt_state_cfg *cfg, prt_err *e)
 {
     *st = NULL;
     if (!cfg->dir || !*cfg->dir)
         return prt_errf(e, "rocksdb state: no working directory given");
-    rocks_state *r = rocks_new(cfg->dir, cfg->memory_budget, 0);
-    /* state comes back only through prt_state_restore: a working directory left by a previous
-     * run holds nothing that a checkpoint does not */
+    if (prepare_workdir(cfg->dir, e) != PRT_OK)
+        return PRT_ERR;
+    char *db = prt_path_join(cfg->dir, WORKDIR_DB);
+    rocks_state *r = rocks_new(db, cfg->memory_budget, 0);
+    free(db);
+    /* state comes back only through prt_state_restore: a database left by a previous run holds
+     * nothing that a checkpoint does not */
     if (prt_rmtree(r->dir, e) != PRT_OK || open_db(r, e) != PRT_OK) {
         r_close(&r->base);
         return PRT_ERR;

@@ -2,14 +2,15 @@
 # deps.sh — install what pipec needs on Debian 12, once per machine.
 # Debian packages for everything, plus a static librdkafka built from Debian's *source* package
 # (Debian's librdkafka.a drags in SASL/GSSAPI static libraries Debian does not ship; see docs/building.md).
-# The static build is cached in $PIPEC_CACHE (default /var/cache/pipec) and reused on later runs.
+# The static build is cached in $PIPEC_CACHE (default /var/cache/pipec) and reused on later runs,
+# and so are the jars of the test Kafka broker (tests/kafka/broker.sh fetch).
 set -eu
 
 PIPEC_CACHE=${PIPEC_CACHE:-/var/cache/pipec}
 PKGS="gcc make ninja-build pkg-config file clang libclang-rt-14-dev
       libyaml-dev librdkafka-dev librocksdb-dev libevent-dev
       libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev
-      kcat dpkg-dev python3 valgrind"
+      kcat dpkg-dev python3 valgrind openjdk-17-jre-headless maven"
 
 missing=""
 for p in $PKGS; do
@@ -44,4 +45,8 @@ if [ ! -f "$dir/librdkafka.a" ]; then
     rm -rf "$work"
 fi
 ln -sfn "$dir" "$PIPEC_CACHE/librdkafka"
-echo "deps: ok (static librdkafka in $PIPEC_CACHE/librdkafka)"
+
+# The real Kafka broker the tests run against: its jars from Maven Central (tests/kafka/pom.xml),
+# fetched once per machine into $PIPEC_CACHE/kafka-<version> (~43 MB).
+jars=$(PIPEC_CACHE=$PIPEC_CACHE sh "$(dirname "$0")/../tests/kafka/broker.sh" fetch)
+echo "deps: ok (static librdkafka in $PIPEC_CACHE/librdkafka, Kafka broker jars in $jars)"

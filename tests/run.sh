@@ -5,14 +5,19 @@
 # this script runs the parts, echoes those lines, and ends with "N passed, N failed, N skipped".
 #   unit      build/tests/*        runtime unit tests (and build/asan/tests/* under ASan+UBSan)
 #   golden    tests/golden.sh      diagnostics and generated C, with build/pipec and build/asan/pipec
-#   runtime   tests/runtime/*.sh   built pipeline binaries run over files and the test Kafka cluster
+#   runtime   tests/runtime/*.sh   built pipeline binaries run over files and a real Kafka broker
+#                                  (tests/kafka/broker.sh: one for the whole part, always stopped)
 #   fuzz      build/fuzz/*         short libFuzzer runs over the YAML front end and record parsers
 # Usage: tests/run.sh [part…]   (default: all parts); FUZZ_SECONDS (default 10) per fuzzer.
 set -u
 cd "$(dirname "$0")/.."
 parts=${*:-unit golden runtime fuzz}
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+broker=""
+# the broker is stopped however this script ends; if it is killed outright, the broker's own
+# watchdog (it polls this script's pid) stops it
+trap '[ -z "$broker" ] || sh tests/kafka/broker.sh stop "$broker"; rm -rf "$log"' EXIT
+trap 'exit 1' INT TERM
 out="$log/all"
 : > "$out"
 
@@ -42,11 +47,26 @@ for part in $parts; do
         run golden sh tests/golden.sh build/pipec
         run golden-asan sh -c "sh tests/golden.sh build/asan/pipec | sed 's/^\(PASS\|FAIL\|SKIP\) /\1 asan:/'" ;;
     runtime)
+        # one real Kafka broker for every Kafka test (lib.sh's need_broker / start_cluster)
+        if why=$(sh tests/kafka/broker.sh check); then
+            broker=$log/broker
+            t0=$(date +%s%N)
+            if KAFKA_TEST_BOOTSTRAP=$(sh tests/kafka/broker.sh start "$broker" $$ 2> "$log/broker.err"); then
+                echo "kafka: broker at $KAFKA_TEST_BOOTSTRAP, up in $((($(date +%s%N) - t0) / 1000000)) ms"
+                export KAFKA_TEST_BOOTSTRAP KAFKA_TEST_DIR=$broker
+            else
+                echo "FAIL kafka/broker: did not start: $(tr '\n' ' ' < "$log/broker.err")" | tee -a "$out"
+                export KAFKA_TEST_SKIP="the broker did not start"
+            fi
+        else
+            export KAFKA_TEST_SKIP="$why"
+        fi
         for t in tests/runtime/*.sh; do
             case ${t##*/} in lib.sh) continue ;; esac # sourced by the others
             [ -f "$t" ] && run "runtime/${t##*/}" sh "$t"
         done
-        run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh ;;
+        run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh
+        if [ -n "$broker" ]; then sh tests/kafka/broker.sh stop "$broker"; broker=""; fi ;;
     fuzz)
         secs=${FUZZ_SECONDS:-10}
         for f in build/fuzz/*; do

@@ -7,6 +7,7 @@ PIDS="" # background processes a test started: stopped (and waited for) on exit
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
+    [ -z "$OWN_BROKER" ] || sh "$BROKER" stop "$OWN_BROKER"
     rm -rf "$TMP_ROOT"
 }
 trap cleanup EXIT
@@ -34,9 +35,54 @@ same_file() {
     return 0
 }
 
-# start_cluster NAME ARGS…: starts build/tools/kafka-cluster with ARGS (e.g. --topic t:3), waits
-# for its bootstrap address, and sets BS_<NAME> (the address) and PID_<NAME>.
+# The real Kafka broker (tests/kafka/broker.sh): tests/run.sh starts one for the whole runtime
+# part and exports KAFKA_TEST_BOOTSTRAP and KAFKA_TEST_DIR, or KAFKA_TEST_SKIP (why there is
+# none). A script run by itself starts its own on first use and stops it on exit.
+BROKER=$ROOT/tests/kafka/broker.sh
+OWN_BROKER=""
+need_broker() { # NAME: sets BS to the broker's address, or says SKIP NAME and exits
+    if [ -z "${KAFKA_TEST_BOOTSTRAP:-}" ] && [ -z "${KAFKA_TEST_SKIP:-}" ]; then
+        if why=$(sh "$BROKER" check); then
+            KAFKA_TEST_DIR=$TMP_ROOT/broker
+            OWN_BROKER=$KAFKA_TEST_DIR
+            KAFKA_TEST_BOOTSTRAP=$(sh "$BROKER" start "$KAFKA_TEST_DIR" $$ 2> "$TMP_ROOT/broker.err") \
+                || { fail "$1" "the Kafka broker did not start: $(cat "$TMP_ROOT/broker.err")"; exit 0; }
+        else
+            KAFKA_TEST_SKIP=$why
+        fi
+    fi
+    [ -n "${KAFKA_TEST_BOOTSTRAP:-}" ] || { skip "$1" "no Kafka broker: $KAFKA_TEST_SKIP"; exit 0; }
+    BS=$KAFKA_TEST_BOOTSTRAP
+}
+
+# start_cluster NAME [--brokers N] [--topic T:PARTITIONS]…: the topics, created on the real
+# broker (one broker: --brokers is ignored); sets BS_<NAME> to its address. Topic names must be
+# unique across tests/runtime/*.sh: they share one broker.
 start_cluster() {
+    n=$1; shift
+    need_broker "kafka/$n"
+    topics=""
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --topic) topics="$topics $2"; shift 2 ;;
+        --brokers) shift 2 ;;
+        *) fail "kafka/$n" "start_cluster: unknown argument $1"; exit 0 ;;
+        esac
+    done
+    # shellcheck disable=SC2086
+    [ -z "$topics" ] || "$TOOLS/kafka-topics" "$BS" $topics 2> "$TMP_ROOT/$n.err" \
+        || { fail "kafka/$n" "cannot create topics: $(tr '\n' '|' < "$TMP_ROOT/$n.err")"; exit 0; }
+    eval "BS_$n=\$BS"
+}
+
+# broker_down / broker_up: an outage of the whole (one-broker) cluster: stopped, then started
+# again on the same ports with the same data
+broker_down() { sh "$BROKER" down "$KAFKA_TEST_DIR"; }
+broker_up() { sh "$BROKER" up "$KAFKA_TEST_DIR" > /dev/null; }
+
+# start_mock_cluster NAME ARGS…: librdkafka's mock cluster (build/tools/kafka-cluster) with ARGS
+# (e.g. --topic t:3), as README's Java-free walk-through uses it; sets BS_<NAME> and PID_<NAME>.
+start_mock_cluster() {
     n=$1; shift
     "$TOOLS/kafka-cluster" --port-file "$TMP_ROOT/$n.port" "$@" < /dev/null > /dev/null 2> "$TMP_ROOT/$n.err" &
     pid=$!

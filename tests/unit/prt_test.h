@@ -16,11 +16,13 @@
 
 static int test_failed_now, test_failures;
 static const char *test_program = __BASE_FILE__;
+static const char *test_name_now = ""; /* the case RUN is running: helpers' failures name it */
 
 #define TEST(name) static void test_##name(void)
 
 #define RUN(name) do { \
         test_failed_now = 0; \
+        test_name_now = #name; \
         test_##name(); \
         if (!test_failed_now) printf("PASS %s/%s\n", test_prog(), #name); \
         else test_failures++; \
@@ -35,7 +37,7 @@ static inline const char *test_prog(void)
 }
 
 #define TEST_FAIL(...) do { \
-        if (!test_failed_now) printf("FAIL %s/%s: ", test_prog(), __func__ + 5); \
+        if (!test_failed_now) printf("FAIL %s/%s: ", test_prog(), test_name_now); \
         else printf("     "); \
         printf(__VA_ARGS__); printf(" (%s:%d)\n", __FILE__, __LINE__); \
         test_failed_now = 1; \

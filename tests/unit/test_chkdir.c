@@ -127,6 +127,41 @@ TEST(complete_and_load)
     CHECK_EQ_S(e.msg, w2);
 }
 
+/* a file hard-linked from the previous checkpoint lends its CRC; a same-named, same-sized file
+ * that is another inode gets its own */
+TEST(crc_of_linked_files)
+{
+    char root[512], p[700], q[700];
+    snprintf(root, sizeof root, "%s", root_of("links"));
+    prt_err e;
+    char *d;
+    CHECK(prt_chkdir_begin(root, 1, &d, &e) == PRT_OK);
+    snprintf(p, sizeof p, "%s/shared.sst", d);
+    raw_write(p, "immutable", 9);
+    snprintf(p, sizeof p, "%s/changed", d);
+    raw_write(p, "version 1", 9);
+    free(d);
+    CHECK(prt_chkdir_finish(root, 1, "p", 0, PRT_STR_LIT(""), PRT_STR_LIT(""), &e) == PRT_OK);
+    CHECK(prt_chkdir_begin(root, 2, &d, &e) == PRT_OK);
+    snprintf(p, sizeof p, "%s/chk-1/shared.sst", root);
+    snprintf(q, sizeof q, "%s/shared.sst", d);
+    CHECK(link(p, q) == 0);
+    snprintf(q, sizeof q, "%s/changed", d);
+    raw_write(q, "version 2", 9);
+    free(d);
+    CHECK(prt_chkdir_finish(root, 2, "p", 0, PRT_STR_LIT(""), PRT_STR_LIT(""), &e) == PRT_OK);
+    prt_chk_manifest m;
+    CHECK(prt_chkdir_load(root, 2, 1, &m, &e) == PRT_OK);
+    CHECK_EQ_I(m.nfiles, 2);
+    if (m.nfiles == 2) {
+        CHECK_EQ_S(m.files[0].path, "changed");
+        CHECK_EQ_I(m.files[0].crc, prt_crc32(0, "version 2", 9));
+        CHECK_EQ_S(m.files[1].path, "shared.sst");
+        CHECK_EQ_I(m.files[1].crc, prt_crc32(0, "immutable", 9));
+    }
+    prt_chk_manifest_free(&m);
+}
+
 TEST(newest_falls_back)
 {
     char root[512];
@@ -490,7 +525,8 @@ static void bench(void)
         size_t vl = b ? 16 : 1024;
         for (uint32_t i = 0; i < n; i++) {
             unsigned char k[8] = { (unsigned char)(i >> 24), (unsigned char)(i >> 16), (unsigned char)(i >> 8), (unsigned char)i };
-            memcpy(v, &i, 4);
+            for (size_t j = 0; j < vl; j += 8) /* incompressible */
+                memcpy(v + j, &(uint64_t){ rng() }, 8);
             prt_assert(prt_state_put(st, "op", (uint16_t)(i % 128), (prt_str){ (char *)k, 8 }, (prt_str){ v, vl }, &e) == PRT_OK);
         }
         for (uint64_t id = 1; id <= 2; id++) {
@@ -529,6 +565,8 @@ int main(void)
     }
     cur_test = "complete_and_load";
     RUN(complete_and_load);
+    cur_test = "crc_of_linked_files";
+    RUN(crc_of_linked_files);
     cur_test = "newest_falls_back";
     RUN(newest_falls_back);
     cur_test = "retain";

@@ -178,6 +178,7 @@ static prt_job_desc make_desc(void)
     d.errors_sink = SINK_ERRORS;
     d.operators = operators;
     d.noperators = 1;
+    d.max_parallelism = 128;
     d.state_size = sizeof(fake_state);
     d.init = fake_init;
     d.watermark = fake_watermark;
@@ -443,7 +444,8 @@ TEST(command_line)
                "yaml: fake.yaml (sha256 0123abcd)\n"
                "\nsources:\n  orders: file, format kv, event time\n"
                "\nsinks:\n  out: file, format json\n  agg: file, format json\n  errors: file, format json (errors)\n"
-               "\noperators:\n  win: window\n    state: key (); acc count int\n"
+               "\noperators (operator IDs tie state to savepoints; 128 key groups, state.max_parallelism):\n"
+               "  win: window\n    state: key (); acc count int\n"
                "\nsettings:\n"
                "  sources.orders.file.path = ${PRT_T_DIR}/in/*.kv\n"
                "  sources.orders.watermark.out_of_orderness = 2s\n"

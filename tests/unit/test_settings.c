@@ -1,10 +1,14 @@
 /* test_settings.c — settings resolution: ${NAME} / ${NAME:-default} / $${, errors with YAML
- * positions, --set (known paths, connector prefixes, unknown paths with a hint), typed getters. */
+ * positions, --set (known paths, connector prefixes, job-wide keys, unknown paths with a hint,
+ * refused at start with exit 2), typed getters. */
 #include "prt_job.h"
 #include "prt_settings.h"
 #include "prt_test.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static const prt_setting_desc settings[] = {
     { "sources.orders.kafka.bootstrap", "${PRT_T_HOST:-localhost:9094}", 12, 18 },
@@ -161,8 +165,24 @@ TEST(set_override)
                   "error: --set: unknown setting 'checkpoint.' (did you mean 'checkpoint.dir'?)");
     CHECK_SET_ERR(st, "completely.different=x",
                   "error: --set: unknown setting 'completely.different'");
-    /* anything under checkpoint. and state. is accepted (read by later features) */
-    CHECK(prt_settings_set(st, "checkpoint.intervl=1s", &e) == PRT_OK);
+    /* checkpoint., state. and parallelism: the language's keys only, with a hint for a typo */
+    CHECK(prt_settings_set(st, "checkpoint.mode=at_least_once", &e) == PRT_OK);
+    CHECK(prt_settings_set(st, "parallelism=2", &e) == PRT_OK);
+    CHECK_EQ_S(prt_cfg(&j, "checkpoint.mode"), "at_least_once");
+    CHECK_EQ_S(prt_cfg(&j, "parallelism"), "2");
+    CHECK_SET_ERR(st, "checkpoint.intervall=5s",
+                  "error: --set: unknown setting 'checkpoint.intervall' (did you mean 'checkpoint.interval'?)");
+    CHECK_SET_ERR(st, "checkpoint.retian=3",
+                  "error: --set: unknown setting 'checkpoint.retian' (did you mean 'checkpoint.retain'?)");
+    CHECK_SET_ERR(st, "state.backnd=memory",
+                  "error: --set: unknown setting 'state.backnd' (did you mean 'state.backend'?)");
+    CHECK_SET_ERR(st, "state.ttl=1d", "error: --set: unknown setting 'state.ttl'");
+    CHECK_SET_ERR(st, "paralelism=4",
+                  "error: --set: unknown setting 'paralelism' (did you mean 'parallelism'?)");
+    CHECK_SET_ERR(st, "state.max_parallelism=256",
+                  "error: --set: state.max_parallelism is fixed when the binary is built; "
+                  "change it in the YAML and rebuild with pipec");
+    CHECK(prt_cfg(&j, "checkpoint.intervall") == NULL);
     CHECK_SET_ERR(st, "no_equals", "error: --set: expected path=value, got 'no_equals'");
     CHECK_SET_ERR(st, "=v", "error: --set: expected path=value, got '=v'");
     prt_settings_free(st);
@@ -259,6 +279,32 @@ TEST(each_and_override)
     prt_settings_free(st);
 }
 
+/* `run --set checkpoint.intervall=5s` stops before anything opens: one line, exit 2. */
+TEST(unknown_setting_at_start)
+{
+    prt_job_desc d = desc_with(settings, (int)(sizeof settings / sizeof *settings));
+    char *argv[] = { "orders_by_status", "run", "--set", "checkpoint.intervall=5s", NULL };
+    char path[] = "/tmp/prt_test_settings.XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    int rc = prt_main(4, argv, &d);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CHECK_EQ_I(rc, 2);
+    char buf[512] = "";
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    CHECK_EQ_S(buf, "error: --set: unknown setting 'checkpoint.intervall' (did you mean 'checkpoint.interval'?)\n");
+    close(fd);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(expand);
@@ -268,5 +314,6 @@ int main(void)
     RUN(typed_getters);
     RUN(durations);
     RUN(each_and_override);
+    RUN(unknown_setting_at_start);
     return test_summary();
 }

@@ -330,6 +330,45 @@ TEST(range_scans)
     prt_buf_free(&want);
 }
 
+TEST(rocksdb_workdir_guard)
+{
+    /* a directory holding something else is never emptied */
+    char d[512], f[600];
+    snprintf(d, sizeof d, "%s", tpath("precious"));
+    CHECK(mkdir(d, 0755) == 0);
+    snprintf(f, sizeof f, "%s/notes.txt", d);
+    FILE *fp = fopen(f, "w");
+    CHECK(fp && fputs("keep me", fp) >= 0 && fclose(fp) == 0);
+    prt_state_cfg cfg = { PRT_STATE_ROCKSDB, d, 0 };
+    prt_state *st = NULL;
+    prt_err e;
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_ERR);
+    char want[700];
+    snprintf(want, sizeof want, "rocksdb state %s: not empty and not a pipec state directory; refusing to delete anything in it", d);
+    CHECK_EQ_S(e.msg, want);
+    CHECK(access(f, F_OK) == 0);
+    /* a working directory from an earlier run is reopened empty, whatever a kill left in db/ */
+    cfg.dir = tpath("reuse");
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_OK);
+    CHECK(prt_state_put(st, "op", 1, PRT_STR_LIT("k"), PRT_STR_LIT("v"), &e) == PRT_OK);
+    prt_state_close(st);
+    char junk[700];
+    snprintf(junk, sizeof junk, "%s/db/CURRENT", cfg.dir);
+    CHECK(unlink(junk) == 0); /* as if killed while deleting db/ */
+    snprintf(junk, sizeof junk, "%s/db/IDENTITY", cfg.dir);
+    CHECK(unlink(junk) == 0);
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_OK);
+    prt_buf got = { 0 };
+    dump(st, &got);
+    CHECK_EQ_I(got.n, 0);
+    prt_state_close(st);
+    prt_buf_free(&got);
+    /* no directory given */
+    cfg.dir = NULL;
+    CHECK(prt_state_open(&st, &cfg, &e) == PRT_ERR);
+    CHECK_EQ_S(e.msg, "rocksdb state: no working directory given");
+}
+
 /* a listing of a directory tree with sizes and CRCs, to show a restore leaves a snapshot alone */
 static void tree_sig(const char *dir, prt_buf *out)
 {
@@ -543,27 +582,33 @@ static void bench(void)
     char v[1024];
     memset(v, 'v', sizeof v);
     const uint32_t n = 1000000;
-    for (int random = 0; random < 2; random++) {
+    /* 0: keys in the store's order (key group, then key); 1: key group i % 128, key i (ascending
+     * within each key group, interleaved across them); 2: random 32-bit keys */
+    static const char *const kinds[] = { "sequential (in key order)", "sequential per key group (kg = i % 128)", "random" };
+    for (int kind = 0; kind < 3; kind++) {
         prt_state *r = open_store(PRT_STATE_ROCKSDB, "bench", 0);
         double t = now();
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t x = random ? (uint32_t)(rng() & 0xffffffff) : i;
+            uint32_t x = kind == 2 ? (uint32_t)rng() : i;
+            uint16_t kg = kind == 0 ? (uint16_t)(i / (n / 128 + 1)) : (uint16_t)(x % 128);
             unsigned char k[8] = { (unsigned char)(x >> 24), (unsigned char)(x >> 16), (unsigned char)(x >> 8), (unsigned char)x };
-            prt_assert(prt_state_put(r, "op", (uint16_t)(x % 128), (prt_str){ (char *)k, 8 }, (prt_str){ v, 16 }, &e) == PRT_OK);
+            prt_assert(prt_state_put(r, "op", kg, (prt_str){ (char *)k, 8 }, (prt_str){ v, 16 }, &e) == PRT_OK);
         }
-        /* make it reach the database: a scan of one key group flushes the batch */
+        /* a get flushes the last batch into the database */
         int any = 0;
-        prt_assert(prt_state_get(r, "op", 0, PRT_STR_LIT("x"), &(prt_buf){ 0 }, &any, &e) == PRT_OK);
+        prt_buf g = { 0 };
+        prt_assert(prt_state_get(r, "op", 0, PRT_STR_LIT("x"), &g, &any, &e) == PRT_OK);
         t = now() - t;
         printf("# bench rocksdb put, %s keys (8-byte key, 16-byte value, batch 1000, WAL off): %u in %.3f s, %.0f puts/s\n",
-               random ? "random" : "sequential", n, t, n / t);
+               kinds[kind], n, t, n / t);
         prt_state_close(r);
     }
     /* a checkpoint of a ~100 MiB store */
     prt_state *r = open_store(PRT_STATE_ROCKSDB, "bench", 0);
     for (uint32_t i = 0; i < 100000; i++) {
         unsigned char k[4] = { (unsigned char)(i >> 24), (unsigned char)(i >> 16), (unsigned char)(i >> 8), (unsigned char)i };
-        memcpy(v, &i, 4);
+        for (int j = 0; j < 1024; j += 8) /* incompressible */
+            memcpy(v + j, &(uint64_t){ rng() }, 8);
         prt_assert(prt_state_put(r, "op", (uint16_t)(i % 128), (prt_str){ (char *)k, 4 }, (prt_str){ v, 1024 }, &e) == PRT_OK);
     }
     for (int k = 0; k < 2; k++) {
@@ -612,6 +657,8 @@ int main(void)
     RUN(range_scans);
     cur_test = "snapshot_restore_across_backends";
     RUN(snapshot_restore_across_backends);
+    cur_test = "rocksdb_workdir_guard";
+    RUN(rocksdb_workdir_guard);
     cur_test = "rocksdb_larger_than_budget";
     RUN(rocksdb_larger_than_budget);
     if (getenv("PRT_BENCH"))

@@ -1,0 +1,80 @@
+/* pc_compat.c — compat, build --savepoint and ids (pc_compat.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pc_build.h"
+#include "pc_compat.h"
+
+int pc_savepoint_check(const char *bin, const char *dir)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "pipec: error: cannot run %s: %s\n", bin, strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        execl(bin, bin, "savepoint", "check", dir, (char *)NULL);
+        fprintf(stderr, "pipec: error: cannot run %s: %s\n", bin, strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) == 127) {
+        if (!WIFEXITED(st))
+            fprintf(stderr, "pipec: error: %s savepoint check died (signal %d)\n", bin, WTERMSIG(st));
+        return -1;
+    }
+    return WEXITSTATUS(st);
+}
+
+static void rm_build(const char *tmp)
+{
+    char *cmd = malloc(strlen(tmp) + 16);
+    if (!cmd)
+        return;
+    sprintf(cmd, "rm -rf '%s'", tmp); /* tmp comes from mkdtemp: no quote in it */
+    if (system(cmd) != 0)
+        fprintf(stderr, "pipec: warning: could not remove %s\n", tmp);
+    free(cmd);
+}
+
+int pc_compat(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *dir)
+{
+    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/pipec-compat.XXXXXX", base);
+    if (!mkdtemp(tmp)) {
+        fprintf(stderr, "pipec: error: cannot create a directory in %s: %s\n", base, strerror(errno));
+        return 1;
+    }
+    char bin[4200];
+    snprintf(bin, sizeof bin, "%s/%s", tmp, p->name);
+    int rc = pc_build(p, o, d, bin) == 0 ? pc_savepoint_check(bin, dir) : 1;
+    rm_build(tmp);
+    return rc < 0 ? 1 : rc;
+}
+
+void pc_ids(const pc_pipeline *p, FILE *out)
+{
+    for (int i = 0; i < p->nstages; i++) {
+        const pc_stage *st = &p->stages[i];
+        const char *kind = st->kind == PC_S_WINDOW ? "window" : st->kind == PC_S_AGGREGATE ? "aggregate"
+                         : st->kind == PC_S_JOIN ? "join" : st->kind == PC_S_PROCESS ? "process" : NULL;
+        if (!kind)
+            continue;
+        fprintf(out, "%s: %s", st->id, kind);
+        if (st->previous_id)
+            fprintf(out, ", renamed from %s (previous_id)", st->previous_id);
+        if (!st->id_given)
+            fprintf(out, ", generated from the stage's position: add an id to keep its state across changes");
+        fputc('\n', out);
+    }
+}
