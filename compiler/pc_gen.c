@@ -397,8 +397,12 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
             pc_sb_printf(&list, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", row->fields[i].name, i);
         pc_tmpl(g->t, lookup, "source_fields", "name", s->name, "field_index", pc_sb_arena(&list, g->a), NULL);
     } else if (s->format.kind == PC_FMT_JSON) {
-        for (int i = 0; i < nvis; i++)
-            pc_sb_printf(&list, "\"%s\",\n", row->fields[i].path ? row->fields[i].path : row->fields[i].name);
+        for (int i = 0; i < nvis; i++) { /* a path may hold any character: escaped */
+            const char *path = row->fields[i].path ? row->fields[i].path : row->fields[i].name;
+            pc_sb_puts(&list, "\"");
+            pc_sb_cstr(&list, path, strlen(path));
+            pc_sb_puts(&list, "\",\n");
+        }
         pc_tmpl(g->t, lookup, "source_paths", "name", s->name, "paths", pc_sb_arena(&list, g->a), NULL);
     }
     pc_sb_free(&list);
