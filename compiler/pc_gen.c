@@ -57,7 +57,7 @@ const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
 {
     if (!g->o->line_directives || loc.line <= 0)
         return code;
-    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_base, code);
+    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_lit, code);
 }
 
 /* Assigns the fields of `to` from same-named fields of row `src` (a pointer) into `o`. */
@@ -573,7 +573,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "sinks", pc_sb_arena(&sinks, g->a),
             "operators", pc_sb_arena(&g->operators, g->a),
             "yaml", yaml_literal(g),
-            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_base,
+            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_lit,
             "sha256", sha256_hex(g, p->text, p->text_len),
             "nsettings", pc_sprintf(g->a, "%d", p->nsettings),
             "nsources", pc_sprintf(g->a, "%d", p->nsources),
@@ -616,6 +616,10 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_gen g = { .p = p, .o = o, .a = &arena, .d = d };
     const char *slash = strrchr(p->file, '/');
     g.yaml_base = slash ? slash + 1 : p->file;
+    pc_sb lit = { 0 };
+    pc_sb_cstr(&lit, g.yaml_base, strlen(g.yaml_base));
+    g.yaml_lit = pc_sb_arena(&lit, &arena);
+    pc_sb_free(&lit);
     g.c_name = pc_sprintf(&arena, "%s.c", p->name);
     int rc = -1;
 
