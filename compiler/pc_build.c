@@ -119,7 +119,7 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         "# pipec_runtime, pipec_libprt and static_libs (the link line) come from configure:\n"
         "include %s\n"
         "%s%s%s"
-        "cflags = -std=c11 -D_GNU_SOURCE -O2%s -I$pipec_runtime -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function %s\n"
+        "cflags = -std=c11 -D_GNU_SOURCE -O2%s -I$pipec_runtime -Wall -Wextra -Werror -Wno-unused-parameter %s\n"
         "ldflags = %s%s\n"
         "rule cc\n  command = gcc -MMD -MF $out.d $cflags -c $in -o $out\n  depfile = $out.d\n  description = CC $out\n"
         "rule link\n  command = gcc $ldflags -o $out.tmp $in $pipec_libprt $static_libs && mv $out.tmp $out\n"

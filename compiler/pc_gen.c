@@ -15,18 +15,24 @@
 
 int pc_gen_node(const pc_pipeline *p, int stage_index) { return p->nsources + stage_index; }
 
+/* Field names that are not usable as C member names: C keywords (C23's and GNU's included) and the
+ * object-like macros of the headers a generated file includes. */
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
     "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
     "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
     "volatile", "while", "bool", "true", "false", "main", "errno", "stdin", "stdout", "stderr",
+    "alignas", "alignof", "constexpr", "nullptr", "static_assert", "thread_local", "typeof",
+    "typeof_unqual", "asm",
 };
 
+/* A keyword `int` becomes `_int`: declared field names never start with '_' (pc_parse reserves that
+ * for metadata, none of which is a keyword), so the result cannot clash with another field. */
 const char *pc_gen_cname(pc_gen *g, const char *field)
 {
     for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++)
         if (!strcmp(field, c_keywords[i]))
-            return pc_sprintf(g->a, "%s_", field);
+            return pc_sprintf(g->a, "_%s", field);
     return field;
 }
 

@@ -559,23 +559,28 @@ static int pc_parse_format(pc_front *f, const pc_ynode *n, pc_format *fmt, int i
 
 /* ------------------------------------------------------------------ generators */
 
+/* The generator kinds and their fields: the runtime's table (runtime/prt_gen_schema.def), so the
+ * row a generator source gets and the records the runtime writes cannot drift apart. An entry
+ * with a kind opens that kind; the field entries after it, up to the next kind, are its row. */
 typedef struct pc_gen_schema {
-    const char *kind;
-    const char *fields[11][2];
+    const char *kind, *field, *type;
 } pc_gen_schema;
 
 static const pc_gen_schema pc_generators[] = {
-    { "orders", { { "customer", "string" }, { "status", "string" }, { "region", "string" },
-                  { "amount", "float" }, { "ts", "timestamp" } } },
-    { "nexmark_person", { { "id", "int" }, { "name", "string" }, { "email", "string" },
-                          { "credit_card", "string" }, { "city", "string" }, { "state", "string" },
-                          { "date_time", "timestamp" }, { "extra", "string" } } },
-    { "nexmark_auction", { { "id", "int" }, { "item_name", "string" }, { "description", "string" },
-                           { "initial_bid", "int" }, { "reserve", "int" }, { "date_time", "timestamp" },
-                           { "expires", "timestamp" }, { "seller", "int" }, { "category", "int" },
-                           { "extra", "string" } } },
-    { "nexmark_bid", { { "auction", "int" }, { "bidder", "int" }, { "price", "int" }, { "channel", "string" },
-                       { "url", "string" }, { "date_time", "timestamp" }, { "extra", "string" } } },
+#define GEN_KIND(id, name) { name, NULL, NULL },
+#define GEN_FIELD(id, field, type) { NULL, field, type },
+#include "../runtime/prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
+    { NULL, NULL, NULL }
+};
+
+static const char *const pc_gen_names[] = {
+#define GEN_KIND(id, name) name,
+#define GEN_FIELD(id, field, type)
+#include "../runtime/prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
 };
 
 static pc_type pc_type_of(const char *s)
@@ -589,14 +594,14 @@ static pc_type pc_type_of(const char *s)
 static void pc_gen_row(pc_front *f, const pc_gen_schema *g, pc_row *row, pc_loc loc)
 {
     int n = 0;
-    while (n < 11 && g->fields[n][0])
+    while (g[n + 1].field)
         n++;
     row->fields = pc_alloc(f->a, sizeof *row->fields * (size_t)n);
     row->nfields = n;
     for (int i = 0; i < n; i++) {
-        row->fields[i].name = g->fields[i][0];
-        row->fields[i].path = g->fields[i][0];
-        row->fields[i].type = pc_type_of(g->fields[i][1]);
+        row->fields[i].name = g[i + 1].field;
+        row->fields[i].path = g[i + 1].field;
+        row->fields[i].type = pc_type_of(g[i + 1].type);
         row->fields[i].loc = loc;
     }
 }
@@ -741,7 +746,6 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         }
     } else {
         static const char *const gk[] = { "kind", "rate", "count", "seed", "start", "step", "out_of_order" };
-        static const char *const gnames[] = { "orders", "nexmark_person", "nexmark_auction", "nexmark_bid" };
         const pc_ynode *kind = NULL;
         if (cv->kind == PC_Y_SCALAR && cv->len && strcmp(cv->s, "true"))
             kind = cv; /* generator: orders */
@@ -766,13 +770,13 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         gen = &pc_generators[0];
         if (kind && pc_compiled(f, kind, "kind", "a generator kind")) {
             gen = NULL;
-            for (int g = 0; g < 4; g++)
-                if (!strcmp(kind->s, gnames[g]))
-                    gen = &pc_generators[g];
+            for (const pc_gen_schema *g = pc_generators; g->kind || g->field; g++)
+                if (g->kind && !strcmp(kind->s, g->kind))
+                    gen = g;
             if (!gen) {
                 pc_error(f->d, kind->loc, "unknown generator '%s': expected orders, nexmark_person, nexmark_auction or nexmark_bid",
                          kind->s);
-                const char *s = pc_suggest(kind->s, gnames, 4);
+                const char *s = pc_suggest(kind->s, pc_gen_names, (int)NKEYS(pc_gen_names));
                 if (s)
                     pc_note(f->d, kind->loc, "did you mean '%s'?", s);
             }

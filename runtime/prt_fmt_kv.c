@@ -7,12 +7,15 @@
 
 static int prt_kv_blank(char c) { return c == ' ' || c == '\t'; }
 
-static prt_str prt_kv_trim(const char *p, const char *e)
+/* Most fields have no blanks around them: check the two ends before looping. */
+static inline prt_str prt_kv_trim(const char *p, const char *e)
 {
-    while (p < e && prt_kv_blank(*p))
-        p++;
-    while (e > p && prt_kv_blank(e[-1]))
-        e--;
+    if (p < e && (prt_kv_blank(*p) || prt_kv_blank(e[-1]))) {
+        while (p < e && prt_kv_blank(*p))
+            p++;
+        while (e > p && prt_kv_blank(e[-1]))
+            e--;
+    }
     return (prt_str){ p, (size_t)(e - p) };
 }
 
@@ -22,23 +25,25 @@ void prt_kv_init(prt_kv_iter *it, prt_str line)
     it->end = it->p + line.n;
 }
 
+/* A pair's '=' is never a blank, so it is found in the untrimmed pair, and the key and value
+ * are trimmed once each (the pair's own ends are theirs). */
 int prt_kv_next(prt_kv_iter *it, prt_str *key, prt_str *val, prt_err *e)
 {
     while (it->p < it->end) {
         const char *b = it->p, *c = memchr(b, ',', (size_t)(it->end - b));
         const char *pe = c ? c : it->end;
         it->p = c ? c + 1 : it->end;
-        prt_str pair = prt_kv_trim(b, pe);
-        if (!pair.n)
-            continue; /* `a=1,,b=2` and a trailing comma */
-        size_t at = (size_t)(pair.p - it->start);
-        const char *eq = memchr(pair.p, '=', pair.n);
-        if (!eq)
-            return prt_errf(e, "invalid kv at byte %zu: pair without '='", at);
-        *key = prt_kv_trim(pair.p, eq);
+        const char *eq = memchr(b, '=', (size_t)(pe - b));
+        if (!eq) {
+            prt_str pair = prt_kv_trim(b, pe);
+            if (!pair.n)
+                continue; /* `a=1,,b=2` and a trailing comma */
+            return prt_errf(e, "invalid kv at byte %zu: pair without '='", (size_t)(pair.p - it->start));
+        }
+        *key = prt_kv_trim(b, eq);
         if (!key->n)
-            return prt_errf(e, "invalid kv at byte %zu: empty key", at);
-        *val = prt_kv_trim(eq + 1, pair.p + pair.n);
+            return prt_errf(e, "invalid kv at byte %zu: empty key", (size_t)(prt_kv_trim(b, pe).p - it->start));
+        *val = prt_kv_trim(eq + 1, pe);
         return 1;
     }
     return 0;

@@ -171,40 +171,53 @@ static void o_ts(out *o, const char *name, int64_t ms)
 
 /* ---------------------------------------------------------------- kinds */
 
-enum { K_ORDERS, K_PERSON, K_AUCTION, K_BID };
+/* Kinds and their field names come from the one schema table the compiler also reads. */
+enum {
+#define GEN_KIND(id, name) K_##id,
+#define GEN_FIELD(id, field, type)
+#include "prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
+    K_COUNT
+};
 
-static const char *const orders_fields[] = { "customer", "status", "region", "amount", "ts", NULL };
-static const char *const person_fields[] = { "id", "name", "email", "credit_card", "city",
-                                             "state", "date_time", "extra", NULL };
-static const char *const auction_fields[] = { "id", "item_name", "description", "initial_bid",
-                                              "reserve", "date_time", "expires", "seller",
-                                              "category", "extra", NULL };
-static const char *const bid_fields[] = { "auction", "bidder", "price", "channel", "url",
-                                          "date_time", "extra", NULL };
+static const char *const kind_names[] = {
+#define GEN_KIND(id, name) name,
+#define GEN_FIELD(id, field, type)
+#include "prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
+};
 
-static const struct {
-    const char *name;
-    const char *const *fields;
-} kinds[] = {
-    [K_ORDERS] = { "orders", orders_fields },
-    [K_PERSON] = { "nexmark_person", person_fields },
-    [K_AUCTION] = { "nexmark_auction", auction_fields },
-    [K_BID] = { "nexmark_bid", bid_fields },
+/* Every kind's field names, each list ended by the NULL that opens the next one. */
+static const char *const all_fields[] = {
+#define GEN_KIND(id, name) NULL,
+#define GEN_FIELD(id, field, type) field,
+#include "prt_gen_schema.def"
+#undef GEN_KIND
+#undef GEN_FIELD
+    NULL
 };
 
 struct prt_gen {
     int kind, fmt;
     rng r;
-    int64_t start, step, disorder;
+    int64_t start, step, disorder, event_us;
     uint64_t n;           /* records generated so far */
     char hot_urls[4][96]; /* Nexmark bids: the URLs of the hot channels */
 };
 
 const char *const *prt_gen_fields(const char *kind)
 {
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (kind && strcmp(kind, kinds[i].name) == 0)
-            return kinds[i].fields;
+    for (int k = 0; k < K_COUNT; k++) {
+        if (!kind || strcmp(kind, kind_names[k]) != 0)
+            continue;
+        const char *const *f = all_fields;
+        for (int seen = 0; seen <= k; f++) /* past the k+1-th NULL */
+            if (*f == NULL)
+                seen++;
+        return f;
+    }
     return NULL;
 }
 
@@ -235,9 +248,9 @@ static void base_url(rng *r, char *dst, size_t cap)
 prt_gen *prt_gen_new(const prt_gen_spec *spec, prt_err *e)
 {
     int kind = -1, fmt;
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (spec->kind && strcmp(spec->kind, kinds[i].name) == 0)
-            kind = (int)i;
+    for (int k = 0; k < K_COUNT; k++)
+        if (spec->kind && strcmp(spec->kind, kind_names[k]) == 0)
+            kind = k;
     if (kind < 0) {
         prt_errf(e, "unknown generator kind '%s' (expected orders, nexmark_person, "
                  "nexmark_auction or nexmark_bid)", spec->kind ? spec->kind : "");
@@ -261,6 +274,7 @@ prt_gen *prt_gen_new(const prt_gen_spec *spec, prt_err *e)
     g->start = spec->start_ms;
     g->step = spec->step_ms < 0 ? 0 : spec->step_ms;
     g->disorder = spec->disorder_ms < 0 ? 0 : spec->disorder_ms;
+    g->event_us = kind == K_ORDERS || spec->event_step_us < 0 ? 0 : spec->event_step_us;
     /* each kind its own stream, so person and bid streams with one seed do not share text */
     rng_seed(&g->r, spec->seed ^ ((uint64_t)kind * 0x9e3779b97f4a7c15ULL));
     if (kind == K_BID)
@@ -324,11 +338,30 @@ static const char *const hot_channels[] = { "Google", "Facebook", "Baidu", "Appl
 
 #define PICK(r, a) ((a)[rng_below((r), sizeof(a) / sizeof *(a))])
 
+static int64_t nexmark_event(int kind, int64_t i)
+{
+    switch (kind) {
+    case K_PERSON: return i * 50;
+    case K_AUCTION: return i / 3 * 50 + 1 + i % 3;
+    case K_BID: return i / 46 * 50 + 4 + i % 46;
+    default: return -1;
+    }
+}
+
+int64_t prt_gen_nexmark_event(const char *kind, int64_t i)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        if (kind && strcmp(kind, kind_names[k]) == 0)
+            return nexmark_event(k, i);
+    return -1;
+}
+
 void prt_gen_next(prt_gen *g, prt_buf *line, int64_t *ts)
 {
     rng *r = &g->r;
     int64_t i = (int64_t)g->n++;
-    int64_t t = g->start + i * g->step;
+    int64_t t = g->event_us ? g->start + nexmark_event(g->kind, i) * g->event_us / 1000
+                            : g->start + i * g->step;
     if (g->disorder)
         t -= (int64_t)rng_below(r, (uint64_t)g->disorder + 1);
     *ts = t;

@@ -4,7 +4,7 @@
  * byte, on every machine. Records come out as text lines in the requested format, exactly as a
  * file or Kafka topic would hold them, so they take the normal parsing path.
  *
- * Kinds and their fields (in this order):
+ * Kinds and their fields (in this order; the table is prt_gen_schema.def, shared with the compiler):
  *   orders           customer string, status string, region string, amount float, ts timestamp
  *                    (seed 001: customer=customer-042,status=SHIPPED,region=eu-west,amount=88.40,ts=…)
  *   nexmark_person   id int, name string, email string, credit_card string, city string,
@@ -28,7 +28,16 @@ typedef struct prt_gen_spec {
     int64_t start_ms;     /* event time of the first record */
     int64_t step_ms;      /* event-time distance between consecutive records (>= 0) */
     int64_t disorder_ms;  /* each event time is moved back by a seeded random 0..disorder_ms */
+    /* > 0, Nexmark kinds only: event times follow Nexmark's one event stream instead of step_ms,
+     * in which every epoch of 50 events holds 1 person, then 3 auctions, then 46 bids, and event
+     * number n happens at start_ms + n * event_step_us / 1000 (1e6 / the events-per-second rate).
+     * Generators of the three kinds with one spec then write one consistent Nexmark stream. */
+    int64_t event_step_us;
 } prt_gen_spec;
+
+/* The number of a kind's record i in Nexmark's one event stream (see event_step_us); -1 for
+ * kinds that are not Nexmark's. */
+int64_t prt_gen_nexmark_event(const char *kind, int64_t i);
 
 /* NULL (and e) for an unknown kind or format. The result is owned by the caller. */
 prt_gen *prt_gen_new(const prt_gen_spec *spec, prt_err *e);

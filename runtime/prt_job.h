@@ -1,5 +1,7 @@
 /* prt_job.h — a running pipeline: the job descriptor generated code fills in, the settings it
- * resolves at start, the source and sink connectors, watermarks, and the event loop.
+ * resolves at start, and the source and sink interfaces connectors implement (positions and
+ * commit points included). The core that runs a job is prt_cli.c, prt_run.c and prt_loop.c
+ * (docs/runtime.md, "Layout of the runtime's core"); connectors also use prt_connector.h.
  *
  * Ownership: the job owns every source, sink and the generated state; generated code borrows
  * them through the prt_job pointer for the duration of a call.

@@ -50,6 +50,16 @@ static locale_t prt_c_loc(void)
 
 int prt_parse_int(prt_str s, int64_t *out)
 {
+    if (s.n && s.n <= 18) { /* fast path: 1..18 plain digits cannot overflow */
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < s.n && prt_is_digit(s.p[i]); i++)
+            v = v * 10 + (uint64_t)(s.p[i] - '0');
+        if (i == s.n) {
+            *out = (int64_t)v;
+            return PRT_OK;
+        }
+    }
     return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
@@ -70,9 +80,45 @@ void prt_fmt_int(prt_buf *b, int64_t v)
 
 #define PRT_FLOAT_MAX_TEXT 512 /* longer numbers (hundreds of digits) are rejected */
 
+/* Exact powers of ten: every 10^k with k <= 22 is a double. */
+static const double prt_pow10[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+/* Clinger's fast path: [+-]digits[.digits] whose digits, read as an integer m, stay <= 2^53 and
+ * that has at most 22 digits after the point is m / 10^k with m and 10^k both exact doubles, and
+ * one IEEE division rounds correctly: the very double strtod returns, without strtod's cost.
+ * Returns 0 (and leaves *out) for anything else, which takes the general path. */
+static int prt_parse_float_fast(prt_str s, double *out)
+{
+    size_t i = 0;
+    int neg = 0, nd = 0, frac = 0, any = 0;
+    uint64_t m = 0;
+    if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
+        neg = s.p[i++] == '-';
+    for (; i < s.n && prt_is_digit(s.p[i]); i++, any = 1) {
+        if ((m || s.p[i] != '0') && ++nd > 19)
+            return 0; /* m could overflow */
+        m = m * 10 + (uint64_t)(s.p[i] - '0');
+    }
+    if (i < s.n && s.p[i] == '.') {
+        for (i++; i < s.n && prt_is_digit(s.p[i]); i++, frac++, any = 1) {
+            if ((m || s.p[i] != '0') && ++nd > 19)
+                return 0;
+            m = m * 10 + (uint64_t)(s.p[i] - '0');
+        }
+    }
+    if (!any || i != s.n || frac > 22 || m > (UINT64_C(1) << 53))
+        return 0; /* junk, an exponent, or beyond the fast path */
+    double v = (double)m / prt_pow10[frac];
+    *out = neg ? -v : v;
+    return 1;
+}
+
 int prt_parse_float(prt_str s, double *out)
 {
     s = prt_trim(s);
+    if (s.n < PRT_FLOAT_MAX_TEXT && prt_parse_float_fast(s, out))
+        return PRT_OK;
     if (s.n >= PRT_FLOAT_MAX_TEXT || prt_text_decimal(s.p, s.n) != PRT_TEXT_OK) /* so strtod reads it all */
         return PRT_ERR;
     char tmp[PRT_FLOAT_MAX_TEXT], *end;
@@ -86,10 +132,59 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
+/* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
+ * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
+ * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
+ * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
+ * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The first k
+ * that reads back is the shortest, the same digits the "%.*e" loop finds. Powers of two (whose
+ * lower neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
+static int prt_shortest_fast(double a, char digits[20], int *exp10)
+{
+    if (!(a >= 1e-5 && a < 0x1p52))
+        return 0;
+    int e;
+    double f = frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    int s = 53 - e;
+    if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
+        return 0;
+    typedef unsigned __int128 u128;
+    u128 one = 1, half = one << (s - 1), mask = (one << s) - 1, p10 = 1;
+    for (int k = 0; k <= 22; k++, p10 *= 10) {
+        u128 x = (u128)m * p10; /* < 2^53 * 10^22 < 2^127 */
+        u128 M = x >> s, rem = x & mask, diff;
+        if (rem > half || (rem == half && (M & 1)))
+            M++, diff = (one << s) - rem;
+        else
+            diff = rem;
+        if (M == 0 || 2 * diff > p10 || (2 * diff == p10 && (m & 1)))
+            continue;
+        if (M >= (u128)1 << 63)
+            return 0; /* cannot happen: at most 17 digits */
+        char tmp[40], *end = tmp + sizeof tmp, *q = end;
+        for (uint64_t d = (uint64_t)M; d; d /= 10)
+            *--q = (char)('0' + (int)(d % 10));
+        int n = (int)(end - q);
+        if (n > 17)
+            return 0; /* cannot happen: 17 digits always read back */
+        *exp10 = n - 1 - k;
+        while (n > 1 && q[n - 1] == '0')
+            n--;
+        memcpy(digits, q, (size_t)n);
+        digits[n] = 0;
+        return n;
+    }
+    return 0;
+}
+
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
 {
+    int fast = prt_shortest_fast(fabs(v), digits, exp10);
+    if (fast)
+        return fast;
     char tmp[40];
     int p;
     locale_t prev = uselocale(prt_c_loc()); /* snprintf's decimal point follows the locale */
@@ -206,6 +301,29 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
     int m, d;
     prt_civil_from_days(days, &y, &m, &d);
     int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    if (y >= 0 && y <= 9999) { /* the common case, without printf */
+        char t[24], *o = t;
+        int f[6] = { (int)(y / 100), (int)(y % 100), m, d, sec / 3600, sec / 60 % 60 };
+        static const char sep[6] = { 0, 0, '-', '-', 'T', ':' };
+        for (int k = 0; k < 6; k++) {
+            if (sep[k])
+                *o++ = sep[k];
+            *o++ = (char)('0' + f[k] / 10);
+            *o++ = (char)('0' + f[k] % 10);
+        }
+        *o++ = ':';
+        *o++ = (char)('0' + sec % 60 / 10);
+        *o++ = (char)('0' + sec % 10);
+        if (msec) {
+            *o++ = '.';
+            *o++ = (char)('0' + msec / 100);
+            *o++ = (char)('0' + msec / 10 % 10);
+            *o++ = (char)('0' + msec % 10);
+        }
+        *o++ = 'Z';
+        prt_buf_put(b, t, (size_t)(o - t));
+        return;
+    }
     /* Years outside 0000..9999 (beyond RFC 3339; only from integer input) keep their sign. */
     if (y < 0)
         prt_buf_printf(b, "-%04lld", -(long long)y);

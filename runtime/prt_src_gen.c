@@ -82,7 +82,7 @@ static int gen_open(prt_source *s)
     const char *fmt = s->desc->format;
     if (strcmp(fmt, "raw") == 0)
         fmt = "kv";
-    prt_gen_spec spec = { kind, fmt, (uint64_t)seed, start, step, disorder };
+    prt_gen_spec spec = { kind, fmt, (uint64_t)seed, start, step, disorder, 0 };
     prt_err e;
     prt_gen *g = prt_gen_new(&spec, &e);
     if (!g) {

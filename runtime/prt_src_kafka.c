@@ -74,6 +74,7 @@ typedef struct prt_ksrc {
     prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
     int nrestore;
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
+    int polled;                 /* poll ran: too late to seek */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -675,6 +676,7 @@ static int ksrc_msg_error(prt_ksrc *ks, rd_kafka_message_t *m)
 static int ksrc_poll(prt_source *s, int max, int timeout_ms)
 {
     prt_ksrc *ks = s->impl;
+    ks->polled = 1;
     if (ks->fatal)
         return PRT_ERR;
     if (ks->bounded && ks->remaining == 0)
@@ -827,8 +829,8 @@ static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
     prt_pos_reader r;
     if (prt_pos_open(&r, pos, n, "kafka", e) != PRT_OK)
         return PRT_ERR;
-    if (ks->bounded && !ks->pending)
-        return prt_errf(e, "a bounded Kafka source cannot seek after its first poll");
+    if (ks->polled)
+        return prt_errf(e, "a Kafka source cannot seek after its first poll");
     prt_krestore *v = calloc(r.count ? r.count : 1, sizeof *v);
     prt_assert(v != NULL);
     int nv = 0, rc = PRT_OK, got;

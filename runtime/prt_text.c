@@ -203,8 +203,40 @@ static int expect(const char *s, size_t n, size_t *i, char c)
     return 0;
 }
 
+/* Fast path for the exact shape writers produce, YYYY-MM-DDTHH:MM:SS[.mmm]Z; 0 for anything
+ * else (other shapes, out-of-range fields), which the general parser below then decides. */
+static int timestamp_fast(const char *p, size_t n, int64_t *out)
+{
+    if ((n != 20 && n != 24) || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
+        p[n - 1] != 'Z' || (n == 24 && p[19] != '.'))
+        return 0;
+#define PRT_D(i) ((unsigned)(unsigned char)p[i] - '0')
+    unsigned bad = (PRT_D(0) > 9) | (PRT_D(1) > 9) | (PRT_D(2) > 9) | (PRT_D(3) > 9) | (PRT_D(5) > 9) |
+                   (PRT_D(6) > 9) | (PRT_D(8) > 9) | (PRT_D(9) > 9) | (PRT_D(11) > 9) | (PRT_D(12) > 9) |
+                   (PRT_D(14) > 9) | (PRT_D(15) > 9) | (PRT_D(17) > 9) | (PRT_D(18) > 9);
+    int ms = 0;
+    if (n == 24) {
+        bad |= (PRT_D(20) > 9) | (PRT_D(21) > 9) | (PRT_D(22) > 9);
+        ms = (int)(PRT_D(20) * 100 + PRT_D(21) * 10 + PRT_D(22));
+    }
+    if (bad)
+        return 0;
+    int y = (int)(PRT_D(0) * 1000 + PRT_D(1) * 100 + PRT_D(2) * 10 + PRT_D(3));
+    int mo = (int)(PRT_D(5) * 10 + PRT_D(6)), d = (int)(PRT_D(8) * 10 + PRT_D(9));
+    int hh = (int)(PRT_D(11) * 10 + PRT_D(12)), mi = (int)(PRT_D(14) * 10 + PRT_D(15));
+    int ss = (int)(PRT_D(17) * 10 + PRT_D(18));
+#undef PRT_D
+    if (mo < 1 || mo > 12 || d < 1 || (d > 28 && d > days_in_month(y, mo)) || hh > 23 || mi > 59 || ss > 59)
+        return 0;
+    *out = days_from_civil(y, mo, d) * INT64_C(86400000) + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000 + ms;
+    return 1;
+}
+
+
 prt_text_rc prt_text_timestamp(const char *s, size_t n, int64_t *out)
 {
+    if (timestamp_fast(s, n, out))
+        return PRT_TEXT_OK;
     s = trim(s, &n);
     /* an integer of epoch milliseconds: [+-]digits only */
     size_t i = n && (s[0] == '-' || s[0] == '+');

@@ -74,7 +74,20 @@ static int prt_csv_needs_quotes(prt_str v, char delim)
         return 0;
     if (v.p[0] == ' ' || v.p[0] == '\t' || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t')
         return 1;
-    for (size_t i = 0; i < v.n; i++) {
+    /* eight bytes at a time: a byte equal to c makes (x ^ c*ONES) hold a zero byte, and
+     * (y - ONES) & ~y & HIGHS is non-zero exactly when y holds one */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t cd = ones * (unsigned char)delim, cq = ones * '"', cr = ones * '\r', lf = ones * '\n';
+    size_t i = 0;
+    for (; i + 8 <= v.n; i += 8) {
+        uint64_t x, a, b, c, d;
+        memcpy(&x, v.p + i, 8);
+        a = x ^ cd, b = x ^ cq, c = x ^ cr, d = x ^ lf;
+        if (((a - ones) & ~a & highs) | ((b - ones) & ~b & highs) | ((c - ones) & ~c & highs) |
+            ((d - ones) & ~d & highs))
+            return 1;
+    }
+    for (; i < v.n; i++) {
         char c = v.p[i];
         if (c == delim || c == '"' || c == '\r' || c == '\n')
             return 1;

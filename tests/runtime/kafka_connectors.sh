@@ -14,11 +14,29 @@ done
 command -v kcat >/dev/null || { skip kafka/connectors "kcat is not installed"; exit 0; }
 T=$TMP_ROOT
 
+# --- the Java-free test cluster (README's walk-through): kcat produces to it and reads back
+start_mock_cluster mock --topic m3:3
+for p in 0 1 2; do printf 'k%s:v%s\n' $p $p | kcat -P -b "$BS_mock" -K: -t m3 -p $p 2> /dev/null; done
+got=$(kcat -C -b "$BS_mock" -t m3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
+if [ "$got" = "0 k0 v0 1 k1 v1 2 k2 v2 " ]; then pass kafka/mock_cluster_kcat
+else fail kafka/mock_cluster_kcat "kcat read: $got"; fi
+
+# --- embedded mode: an in-process cluster fed with orders
+timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
+    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
+n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
+if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
+    pass kafka/embedded
+else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi
+
+# --- everything below needs the real broker
 start_cluster main --topic t3:3 --topic tb:2 --topic tc:1 --topic wm:3 --topic out:1 \
     --topic grp:3 --topic dn:1 --topic empty:2 --topic ts:2 --topic lost:1
 BS=$BS_main
 probe() { timeout 30 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
-# probe_for SECONDS ARGS…: an unbounded probe stopped with SIGINT after SECONDS
+# probe_for SECONDS ARGS…: an unbounded probe stopped with SIGINT after SECONDS. In the
+# background, start `timeout` itself (not this function): a background subshell ignores the
+# SIGINT the test sends to stop it early, which then waited out all SECONDS.
 probe_for() { s=$1; shift; timeout -s INT "$s" "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
 produce() { kcat -P -b "$BS" -K: "$@" 2> /dev/null; }   # produce -t TOPIC [-p N] < key:value lines
 # probe_until LINES MAX OUT ARGS…: an unbounded probe stopped with SIGINT once OUT has LINES
@@ -65,8 +83,8 @@ if [ "$got" = "v0-1 v1-0 v1-1 v2-1 " ]; then pass kafka/startup_offsets
 else fail kafka/startup_offsets "read: $got $(head -c 200 "$T/o.err")"; fi
 
 # --- startup latest: only records produced after the start
-(sleep 9; echo "new:after-start" | produce -t t3 -p 1) &
-probe_for 14 -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest -s sources.in.kafka.group=g-latest \
+(sleep 5; echo "new:after-start" | produce -t t3 -p 1) & # the probe has joined (~2 s) by then
+probe_for 9 -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest -s sources.in.kafka.group=g-latest \
     -- run --quiet > "$T/l.out" 2> "$T/l.err"
 wait $!
 got=$(fields < "$T/l.out" | awk '{print $4}' | tr '\n' ' ')
@@ -139,14 +157,15 @@ if [ "$last" = "wm=1999" ] && [ "$max" = 1999 ]; then pass kafka/partition_water
 else fail kafka/partition_watermarks "last $last, max $max: $(tr '\n' '|' < "$T/wm.out" | head -c 300)"; fi
 
 # --- one group across two processes: partitions are split, every record read once
-probe_for 40 -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
+timeout -s INT 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
 A=$!; PIDS="$PIDS $A"
 sleep 2
-probe_for 38 -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
+timeout -s INT 38 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
 Bp=$!; PIDS="$PIDS $Bp"
-sleep 16 # JoinGroup of the second member + rebalance (the mock needs session.timeout.ms > 3000)
+sleep 8 # JoinGroup of the second member, then the first re-joins at its next heartbeat (3 s)
 i=0; while [ $i -lt 30 ]; do echo "k$i:r$i"; i=$((i + 1)); done | produce -t grp
-sleep 5
+i=0; while [ "$(cat "$T/ga.out" "$T/gb.out" | wc -l)" -lt 30 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 1 # room for records read twice, which would fail the count
 kill -INT $A $Bp 2>/dev/null; wait $A $Bp 2>/dev/null
 na=$(wc -l < "$T/ga.out"); nb=$(wc -l < "$T/gb.out")
 distinct=$(cat "$T/ga.out" "$T/gb.out" | fields | awk '{print $4}' | sort -u | wc -l)
@@ -160,11 +179,11 @@ else fail kafka/consumer_group "process A read $na, B read $nb, distinct $distin
 #     within 1 s. (With pipec's default 10 s session the member is expired during the restart,
 #     and a group that had committed nothing yet resumes at auto_offset_reset=latest, skipping
 #     "after": see docs/kafka.md.)
-probe_for 100 -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn \
+timeout -s INT 100 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn \
     -s sources.in.kafka.properties.reconnect.backoff.max.ms=1000 -s sources.in.kafka.properties.session.timeout.ms=30000 \
     -s sources.in.kafka.properties.auto.commit.interval.ms=1000 -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
 D=$!; PIDS="$PIDS $D"
-sleep 6; echo "a:before" | produce -t dn
+sleep 4; echo "a:before" | produce -t dn
 i=0; while ! grep -q 'value=before' "$T/dn.out" && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 broker_down; sleep 6; broker_up
 echo "b:after" | produce -t dn
@@ -183,7 +202,7 @@ timeout 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topi
     -s sources.in.kafka.auto_offset_reset=latest --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
     -s sinks.out.kafka.topic=lost -s sinks.out.kafka.properties.message.timeout.ms=2000 -- run --quiet > /dev/null 2> "$T/lost.err" &
 L=$!; PIDS="$PIDS $L"
-sleep 6; "$TOOLS/kafka-topics" --delete "$BS" lost; echo "z:doomed" | produce -t dn
+sleep 4; "$TOOLS/kafka-topics" --delete "$BS" lost; echo "z:doomed" | produce -t dn
 wait $L; rc=$?
 if [ $rc -eq 1 ] && grep -q 'sink out: 1 record(s) could not be delivered to topic lost' "$T/lost.err"; then pass kafka/sink_delivery_failure
 else fail kafka/sink_delivery_failure "exit $rc: $(tr '\n' '|' < "$T/lost.err" | head -c 300)"; fi
@@ -206,18 +225,3 @@ check_err error_unreachable 'kafka_probe: source in: cannot reach Kafka at 127.0
 check_err error_sink_property 'kafka_probe: sink out: property linger.ms: ' \
     -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
     -s sinks.out.kafka.topic=out -s sinks.out.kafka.properties.linger.ms=-5
-
-# --- the Java-free test cluster (README's walk-through): kcat produces to it and reads back
-start_mock_cluster mock --topic m3:3
-for p in 0 1 2; do printf 'k%s:v%s\n' $p $p | kcat -P -b "$BS_mock" -K: -t m3 -p $p 2> /dev/null; done
-got=$(kcat -C -b "$BS_mock" -t m3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
-if [ "$got" = "0 k0 v0 1 k1 v1 2 k2 v2 " ]; then pass kafka/mock_cluster_kcat
-else fail kafka/mock_cluster_kcat "kcat read: $got"; fi
-
-# --- embedded mode: an in-process cluster fed with orders
-timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
-    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
-n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
-if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
-    pass kafka/embedded
-else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi

@@ -9,7 +9,7 @@
 
 static prt_gen *mk(const char *kind, const char *fmt, uint64_t seed, int64_t step, int64_t dis)
 {
-    prt_gen_spec sp = { kind, fmt, seed, T0, step, dis };
+    prt_gen_spec sp = { kind, fmt, seed, T0, step, dis, 0 };
     prt_err e;
     prt_gen *g = prt_gen_new(&sp, &e);
     prt_assert(g != NULL);
@@ -155,7 +155,7 @@ TEST(event_times)
     CHECK(maxed > 0);
     prt_gen_free(g);
     /* milliseconds are shown when not zero */
-    prt_gen_spec sp = { "orders", "kv", 1, T0 + 250, 0, 0 };
+    prt_gen_spec sp = { "orders", "kv", 1, T0 + 250, 0, 0, 0 };
     prt_err e;
     g = prt_gen_new(&sp, &e);
     CHECK(strstr(next(g, &b, NULL), ",ts=2024-05-23T12:34:56.250Z") != NULL);
@@ -199,10 +199,10 @@ TEST(nexmark_relations)
 TEST(errors_and_fields)
 {
     prt_err e;
-    prt_gen_spec sp = { "trades", "kv", 1, 0, 1, 0 };
+    prt_gen_spec sp = { "trades", "kv", 1, 0, 1, 0, 0 };
     CHECK(prt_gen_new(&sp, &e) == NULL);
     CHECK_EQ_S(e.msg, "unknown generator kind 'trades' (expected orders, nexmark_person, nexmark_auction or nexmark_bid)");
-    prt_gen_spec sp2 = { "orders", "avro", 1, 0, 1, 0 };
+    prt_gen_spec sp2 = { "orders", "avro", 1, 0, 1, 0, 0 };
     CHECK(prt_gen_new(&sp2, &e) == NULL);
     CHECK_EQ_S(e.msg, "generator cannot write format 'avro' (expected kv, json or csv)");
     const char *const *f = prt_gen_fields("orders");
