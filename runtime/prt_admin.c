@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,7 +386,13 @@ prt_admin *prt_admin_start(prt_job *j, const char *addr, prt_err *e)
         prt_errf(e, "admin: cannot watch the wake-up pipe");
         goto fail;
     }
-    if (pthread_create(&a->th, NULL, admin_main, a) != 0) {
+    /* signals (SIGINT/SIGTERM) are the job thread's: the admin thread blocks them all */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int started = pthread_create(&a->th, NULL, admin_main, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started != 0) {
         prt_errf(e, "admin: cannot start the admin thread");
         goto fail;
     }
@@ -402,7 +409,7 @@ void prt_admin_stop(prt_admin *a)
 {
     if (!a)
         return;
-    prt_admin_poll(a, 1);
+    prt_stats_publish(a->j); /* the last numbers; a request still waiting gets 503 */
     pthread_mutex_lock(&a->mu);
     a->closing = 1;
     pthread_cond_broadcast(&a->cv);

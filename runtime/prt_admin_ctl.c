@@ -66,7 +66,7 @@ static int dial(const char *addr)
 static int write_all(int fd, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL); /* a peer gone is an error, not SIGPIPE */
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)

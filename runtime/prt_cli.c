@@ -21,7 +21,8 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
     fprintf(f,
             " [--quiet]\n"
             "                [--from-savepoint DIR] [--allow-non-restored-state]\n"
-            "                [--savepoint-on-exit DIR [--drain]] [--admin ADDR] [--log-format text|json]\n"
+            "                [--savepoint-on-exit DIR [--drain]]\n"
+            "                [--admin ADDR] [--log-format text|json]\n"
             "       %s describe\n"
             "       %s savepoint [--admin ADDR] DIR\n"
             "       %s savepoint dump DIR [--operator ID] | savepoint check DIR\n"

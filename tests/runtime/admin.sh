@@ -163,6 +163,16 @@ print("ok" if ok and any(o["msg"].startswith("admin endpoint on") for o in objs)
 ' "$TMP_ROOT/two/stderr" 2>&1)
 [ "$r" = ok ] && pass admin/log-json || fail admin/log-json "$r"
 
+# ---- an address in use is a configuration error (exit 2, one line), not a job without endpoint
+mkdir -p "$TMP_ROOT/three" && cp "$DIR/events.kv" "$TMP_ROOT/three/"
+(cd "$TMP_ROOT/three" && timeout 20 "$BIN" run --admin "$A" < /dev/null > /dev/null 2> stderr)
+rc=$?
+if [ $rc -eq 2 ] && grep -q "admin.listen: cannot listen on $A: Address already in use" "$TMP_ROOT/three/stderr"; then
+    pass admin/address-in-use
+else
+    fail admin/address-in-use "exit $rc: $(head -n 2 "$TMP_ROOT/three/stderr" | tr '\n' '|')"
+fi
+
 # ---- savepoints through the endpoint (they need the lead's runtime/prt_snap.c)
 if [ -f "$ROOT/runtime/prt_snap.c" ]; then
     if (cd "$TMP_ROOT/two" && "$BIN" savepoint --admin "$B" sp1 > sp.out 2>&1) && [ -f "$TMP_ROOT/two/sp1/_metadata" ]; then

@@ -46,7 +46,8 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
 #define HELP \
     "usage: orders_by_status run [--set PATH=VALUE]... [--embedded-kafka] [--quiet]\n" \
     "                [--from-savepoint DIR] [--allow-non-restored-state]\n" \
-    "                [--savepoint-on-exit DIR [--drain]] [--admin ADDR] [--log-format text|json]\n" \
+    "                [--savepoint-on-exit DIR [--drain]]\n" \
+    "                [--admin ADDR] [--log-format text|json]\n" \
     "       orders_by_status describe\n" \
     "       orders_by_status savepoint [--admin ADDR] DIR\n" \
     "       orders_by_status savepoint dump DIR [--operator ID] | savepoint check DIR\n" \
