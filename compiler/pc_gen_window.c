@@ -129,31 +129,31 @@ static const char *key_build(pc_gen *g, const pc_row *in, const int *key_idx, co
  * and its description (operator ID, kind, field tables, window spec) for the runtime. */
 static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kind, const char *state_text)
 {
-    pc_sb_printf(&g->state, "prt_winop *%s; /* stage %s */\n", st->id, st->id);
-    pc_sb_printf(&g->init, "st->%s = prt_winop_new(&pg_%s_spec, &pg_%s_vt, j);\n"
-                           "if (!st->%s)\n    return PRT_ERR;\n", st->id, st->id, st->id, st->id);
+    pc_sb_printf(&g->state, "prt_winop *op_%s; /* stage %s */\n", st->id, st->id);
+    pc_sb_printf(&g->init, "st->op_%s = prt_winop_new(&pg_%s_spec, &pg_%s_vt, j);\n"
+                           "if (!st->op_%s)\n    return PRT_ERR;\n", st->id, st->id, st->id, st->id);
     int processing = st->win.processing_time;
     if (st->kind != PC_S_AGGREGATE) {
         if (processing) {
-            pc_sb_printf(&g->processing_time, "prt_winop_advance(st->%s, now);\n", st->id);
+            pc_sb_printf(&g->processing_time, "prt_winop_advance(st->op_%s, now);\n", st->id);
         } else {
             uint64_t up = g->upstream[node];
             pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
             for (int s = 0; s < g->p->nsources && s < 64; s++)
                 if (up & (UINT64_C(1) << s))
                     pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
-            pc_sb_printf(&g->event_time, "if (w > prt_winop_clock(st->%s))\n    prt_winop_advance(st->%s, w); /* %s */\n",
+            pc_sb_printf(&g->event_time, "if (w > prt_winop_clock(st->op_%s))\n    prt_winop_advance(st->op_%s, w); /* %s */\n",
                          st->id, st->id, st->id);
         }
-        pc_sb_printf(&g->finish, "prt_winop_advance(st->%s, INT64_MAX);\n", st->id);
+        pc_sb_printf(&g->finish, "prt_winop_advance(st->op_%s, INT64_MAX);\n", st->id);
     }
-    pc_sb_printf(&g->destroy, "prt_winop_free(st->%s); /* NULL when init failed early */\n", st->id);
+    pc_sb_printf(&g->destroy, "prt_winop_free(st->op_%s); /* NULL when init failed early */\n", st->id);
     pc_sb_printf(&g->operators, "{ .id = \"%s\", .kind = \"%s\",\n", st->id, kind);
     if (st->previous_id)
         pc_sb_printf(&g->operators, "  .previous_id = \"%s\",\n", st->previous_id);
     pc_sb_puts(&g->operators, "  .state = \"");
     pc_sb_cstr(&g->operators, state_text, strlen(state_text));
-    pc_sb_printf(&g->operators, "\",\n  .offset = offsetof(pg__state, %s), .key = &pg_%s_key_schema,\n"
+    pc_sb_printf(&g->operators, "\",\n  .offset = offsetof(pg__state, op_%s), .key = &pg_%s_key_schema,\n"
                                 "  .acc = &pg_%s_acc_schema, .spec = &pg_%s_spec },\n",
                  st->id, st->id, st->id, st->id);
     g->noperators++;
@@ -387,7 +387,7 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "spec", win_spec(g, st), "fire", pc_sb_arena(&fire, g->a),
             "key_build", key_build(g, in, st->key_fields, names, st->nkey), "key_hash", hash,
             "args", pc_sb_arena(&c.args, g->a),
-            "seq", c.uses_seq ? pc_sprintf(g->a, "uint64_t seq = prt_winop_seq(st->%s);", st->id) : "",
+            "seq", c.uses_seq ? pc_sprintf(g->a, "uint64_t seq = prt_winop_seq(st->op_%s);", st->id) : "",
             "acc_add", pc_sb_arena(&c.add, g->a),
             "time", st->win.processing_time ? "j->now" : "ts", "late", late, NULL);
     register_op(g, st, node, st->kind == PC_S_AGGREGATE ? "aggregate" : "window", state_text(g, st, in));

@@ -176,6 +176,14 @@ void prt_schema_free(const prt_schema *s, void *obj)
     memset(obj, 0, s->size);
 }
 
+int prt_schema_owns(const prt_schema *s)
+{
+    for (uint32_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].store >= PRT_S_STR)
+            return 1;
+    return 0;
+}
+
 /* ---- fingerprints --------------------------------------------------------------------- */
 
 static uint64_t fp_field(uint64_t h, const prt_field *f)

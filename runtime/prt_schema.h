@@ -100,6 +100,9 @@ int prt_schema_decode(const prt_schema *s, void *obj, prt_str in, prt_err *e);
 void prt_schema_copy(const prt_schema *s, void *dst, const void *src);
 /* Frees what obj owns and zeroes it. */
 void prt_schema_free(const prt_schema *s, void *obj);
+/* 1 when objects of the table own memory (strings, sets, rows): only then do copy and free
+ * need more than memcpy and memset. The window engine asks once per operator. */
+int prt_schema_owns(const prt_schema *s);
 
 /* Fingerprints ("pipec schema fingerprint v1"). The key fingerprint covers the key fields'
  * types in order; an aggregate's covers its function, input type and stored parts. Names and

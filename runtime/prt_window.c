@@ -63,6 +63,7 @@ typedef struct pool {
 struct prt_winop {
     prt_win_spec spec;
     const prt_win_vt *vt;
+    int key_owns, acc_owns; /* prt_schema_owns: else keys copy by memcpy, accs free by memset */
     void *ctx;
     int64_t clock;
     uint64_t seq;
@@ -186,7 +187,10 @@ static uint32_t key_get(prt_winop *w, const void *key, uint64_t hash)
     id = pool_get(&w->keys, offsetof(wkey, next_free));
     wkey *k = K(w, id);
     *k = (wkey){ .hash = hash, .head = NONE, .next_free = NONE, .live = 1 };
-    prt_schema_copy(w->vt->key, KEY(w, id), key);
+    if (w->key_owns)
+        prt_schema_copy(w->vt->key, KEY(w, id), key);
+    else
+        memcpy(KEY(w, id), key, w->vt->key->size);
     prt_idtab_insert(&w->keytab, hash, id);
     w->st.keys++;
     return id;
@@ -196,7 +200,8 @@ static void key_release(prt_winop *w, uint32_t id)
 {
     wkey *k = K(w, id);
     prt_idtab_remove(&w->keytab, k->hash, id);
-    prt_schema_free(w->vt->key, KEY(w, id));
+    if (w->key_owns)
+        prt_schema_free(w->vt->key, KEY(w, id));
     k->live = 0;
     pool_put(&w->keys, id, offsetof(wkey, next_free));
     w->st.keys--;
@@ -253,7 +258,8 @@ static void win_release(prt_winop *w, uint32_t id)
     wwin *x = W(w, id);
     wkey *k = K(w, x->key);
     uint32_t kid = x->key;
-    prt_schema_free(w->vt->acc, ACC(w, id));
+    if (w->acc_owns)
+        prt_schema_free(w->vt->acc, ACC(w, id));
     if (w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING) {
         prt_idtab_remove(&w->wintab, x->hash, id);
     } else {
@@ -333,6 +339,8 @@ prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *c
     if (w->spec.processing_time)
         w->spec.lateness = 0;
     w->vt = vt;
+    w->key_owns = prt_schema_owns(vt->key);
+    w->acc_owns = prt_schema_owns(vt->acc);
     w->ctx = ctx;
     w->clock = INT64_MIN;
     pool_init(&w->keys, sizeof(wkey), vt->key->size);
@@ -634,23 +642,41 @@ static int cmp_walk(const void *a_, const void *b_, void *buf_)
     return (a->start > b->start) - (a->start < b->start);
 }
 
+/* The live timers of one window slot (a window has at most two: fire and purge). */
+typedef struct walk_timers {
+    prt_win_timer t[2];
+    int n;
+} walk_timers;
+
+uint64_t prt_winop_count(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi)
+{
+    uint64_t n = 0;
+    for (uint32_t id = 0; id < w->wins.used; id++) {
+        const wwin *x = W(w, id);
+        if (x->live) {
+            uint32_t kg = prt_key_group(K(w, x->key)->hash, max_parallelism);
+            n += kg >= kg_lo && kg <= kg_hi;
+        }
+    }
+    return n;
+}
+
 int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi,
                    int (*fn)(void *arg, const prt_win_state *s), void *arg)
 {
     prt_assert(max_parallelism > 0);
     size_t nwin = w->wins.used;
-    /* the live timers of each window slot (at most two: fire and purge) */
-    prt_win_state *st = calloc(nwin ? nwin : 1, sizeof *st);
+    walk_timers *tm = w->timers.n ? calloc(nwin ? nwin : 1, sizeof *tm) : NULL; /* panes have none */
     walk_ent *e = malloc((nwin ? nwin : 1) * sizeof *e);
-    prt_assert(st && e);
+    prt_assert(e && (tm || !w->timers.n));
     for (size_t i = 0; i < w->timers.n; i++) {
         const prt_timer *t = &w->timers.a[i];
         const wwin *x = W(w, t->win);
         if (!x->live || x->gen != t->gen)
             continue; /* stale */
-        prt_win_state *s = &st[t->win];
-        prt_assert(s->ntimers < 2);
-        s->timers[s->ntimers++] = (prt_win_timer){ t->time, t->seq, t->what };
+        walk_timers *wt = &tm[t->win];
+        prt_assert(wt->n < 2);
+        wt->t[wt->n++] = (prt_win_timer){ t->time, t->seq, t->what };
     }
     prt_buf keys = { 0 };
     size_t n = 0;
@@ -669,25 +695,24 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const wwin *x = W(w, e[i].win);
-        prt_win_state *s = &st[e[i].win];
-        if (s->ntimers == 2 && s->timers[1].seq < s->timers[0].seq) { /* registration order */
-            prt_win_timer t = s->timers[0];
-            s->timers[0] = s->timers[1];
-            s->timers[1] = t;
+        prt_win_state s = { .key = KEY(w, x->key), .acc = ACC(w, e[i].win), .hash = K(w, x->key)->hash,
+                            .start = x->start, .end = x->end, .max_ts = x->max_ts, .count = x->count,
+                            .flush_seq = x->flush_seq };
+        if (tm) {
+            walk_timers *wt = &tm[e[i].win];
+            s.ntimers = wt->n;
+            s.timers[0] = wt->t[0];
+            s.timers[1] = wt->t[1];
+            if (wt->n == 2 && s.timers[1].seq < s.timers[0].seq) { /* registration order */
+                s.timers[0] = wt->t[1];
+                s.timers[1] = wt->t[0];
+            }
         }
-        s->key = KEY(w, x->key);
-        s->acc = ACC(w, e[i].win);
-        s->hash = K(w, x->key)->hash;
-        s->start = x->start;
-        s->end = x->end;
-        s->max_ts = x->max_ts;
-        s->count = x->count;
-        s->flush_seq = x->flush_seq;
-        rc = fn(arg, s);
+        rc = fn(arg, &s);
     }
     prt_buf_free(&keys);
     free(e);
-    free(st);
+    free(tm);
     return rc;
 }
 

@@ -14,18 +14,18 @@
 
 typedef struct snap_ctx {
     const prt_win_vt *vt;
-    prt_buf body;
-    uint64_t n;
+    prt_buf *out;
+    prt_buf tmp; /* one key or accumulator at a time */
 } snap_ctx;
 
 static int put_window(void *arg, const prt_win_state *s)
 {
     snap_ctx *c = arg;
-    prt_buf *b = &c->body;
+    prt_buf *b = c->out;
     prt_put_u64be(b, s->hash);
-    prt_buf tmp = { 0 };
-    prt_schema_encode(c->vt->key, s->key, &tmp);
-    prt_put_bytes(b, prt_buf_str(&tmp));
+    c->tmp.n = 0;
+    prt_schema_encode(c->vt->key, s->key, &c->tmp);
+    prt_put_bytes(b, prt_buf_str(&c->tmp));
     prt_put_i64(b, s->start);
     prt_put_i64(b, s->end);
     prt_put_i64(b, s->max_ts);
@@ -37,28 +37,25 @@ static int put_window(void *arg, const prt_win_state *s)
         prt_put_u64be(b, s->timers[i].seq);
         prt_put_varint(b, s->timers[i].what);
     }
-    tmp.n = 0;
-    prt_schema_encode(c->vt->acc, s->acc, &tmp);
-    prt_put_bytes(b, prt_buf_str(&tmp));
-    prt_buf_free(&tmp);
-    c->n++;
+    c->tmp.n = 0;
+    prt_schema_encode(c->vt->acc, s->acc, &c->tmp);
+    prt_put_bytes(b, prt_buf_str(&c->tmp));
     return 0;
 }
 
 void prt_winop_snapshot(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
                         uint32_t kg_hi, prt_buf *out)
 {
-    snap_ctx c = { prt_winop_vt(w), { 0 }, 0 };
+    snap_ctx c = { prt_winop_vt(w), out, { 0 } };
     prt_winop_meta m;
     prt_winop_meta_get(w, &m);
-    prt_winop_walk(w, max_parallelism, kg_lo, kg_hi, put_window, &c);
     prt_put_varint(out, PRT_WINOP_SNAP_VERSION);
     prt_put_i64(out, m.clock);
     prt_put_u64be(out, m.seq);
     prt_put_u64be(out, m.timer_seq);
-    prt_put_varint(out, c.n);
-    prt_buf_put(out, c.body.p, c.body.n);
-    prt_buf_free(&c.body);
+    prt_put_varint(out, prt_winop_count(w, max_parallelism, kg_lo, kg_hi));
+    prt_winop_walk(w, max_parallelism, kg_lo, kg_hi, put_window, &c);
+    prt_buf_free(&c.tmp);
 }
 
 /* Reads a snapshot's header, then decodes each window with the tables given and calls fn with
