@@ -42,10 +42,8 @@ int prt_str_cmp(prt_str a, prt_str b)
 
 /* ---- prt_buf ---- */
 
-void prt_buf_reserve(prt_buf *b, size_t extra)
+void prt_buf_grow(prt_buf *b, size_t extra)
 {
-    if (extra <= b->cap - b->n)
-        return;
     if (extra > SIZE_MAX / 2 - b->n)
         prt_oom(extra);
     size_t need = b->n + extra, cap = b->cap ? b->cap : 64;
@@ -53,22 +51,6 @@ void prt_buf_reserve(prt_buf *b, size_t extra)
         cap *= 2; /* geometric: amortized O(1) appends */
     b->p = prt_xrealloc(b->p, cap);
     b->cap = cap;
-}
-
-void prt_buf_put(prt_buf *b, const void *p, size_t n)
-{
-    if (!n)
-        return;
-    prt_buf_reserve(b, n);
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-}
-
-void prt_buf_putc(prt_buf *b, char c)
-{
-    if (b->n == b->cap)
-        prt_buf_reserve(b, 1);
-    b->p[b->n++] = c;
 }
 
 void prt_buf_puts(prt_buf *b, const char *s) { prt_buf_put(b, s, strlen(s)); }

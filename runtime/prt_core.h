@@ -34,9 +34,27 @@ typedef struct prt_buf {
     size_t n, cap;
 } prt_buf;
 
-void prt_buf_reserve(prt_buf *b, size_t extra); /* aborts on out of memory */
-void prt_buf_put(prt_buf *b, const void *p, size_t n);
-void prt_buf_putc(prt_buf *b, char c);
+void prt_buf_grow(prt_buf *b, size_t extra); /* room for extra more bytes; aborts on out of memory */
+/* The appends are inline: their common case (room left) is a compare and a copy. */
+static inline void prt_buf_reserve(prt_buf *b, size_t extra)
+{
+    if (extra > b->cap - b->n)
+        prt_buf_grow(b, extra);
+}
+static inline void prt_buf_put(prt_buf *b, const void *p, size_t n)
+{
+    if (!n)
+        return;
+    prt_buf_reserve(b, n);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+static inline void prt_buf_putc(prt_buf *b, char c)
+{
+    if (b->n == b->cap)
+        prt_buf_grow(b, 1);
+    b->p[b->n++] = c;
+}
 void prt_buf_puts(prt_buf *b, const char *s);
 void prt_buf_printf(prt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void prt_buf_clear(prt_buf *b) { b->n = 0; }

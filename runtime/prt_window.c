@@ -626,19 +626,33 @@ void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m)
 
 typedef struct walk_ent {
     uint32_t kg, win;
-    size_t key_off, key_len; /* the key's canonical bytes in the walk's buffer */
+    uint64_t hash;
     int64_t start;
 } walk_ent;
 
-static int cmp_walk(const void *a_, const void *b_, void *buf_)
+typedef struct walk_cmp_ctx {
+    const prt_winop *w;
+    prt_buf a, b; /* two keys' canonical bytes, for the rare equal hashes of different keys */
+} walk_cmp_ctx;
+
+/* Key group, then key hash, then (different keys with one hash) key bytes, then window start. */
+static int cmp_walk(const void *a_, const void *b_, void *ctx_)
 {
     const walk_ent *a = a_, *b = b_;
-    const char *buf = buf_;
+    walk_cmp_ctx *c = ctx_;
     if (a->kg != b->kg)
         return a->kg < b->kg ? -1 : 1;
-    int c = prt_str_cmp((prt_str){ buf + a->key_off, a->key_len }, (prt_str){ buf + b->key_off, b->key_len });
-    if (c)
-        return c;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    uint32_t ka = W(c->w, a->win)->key, kb = W(c->w, b->win)->key;
+    if (ka != kb) {
+        c->a.n = c->b.n = 0;
+        prt_schema_encode(c->w->vt->key, KEY(c->w, ka), &c->a);
+        prt_schema_encode(c->w->vt->key, KEY(c->w, kb), &c->b);
+        int r = prt_str_cmp(prt_buf_str(&c->a), prt_buf_str(&c->b));
+        if (r)
+            return r;
+    }
     return (a->start > b->start) - (a->start < b->start);
 }
 
@@ -678,20 +692,21 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
         prt_assert(wt->n < 2);
         wt->t[wt->n++] = (prt_win_timer){ t->time, t->seq, t->what };
     }
-    prt_buf keys = { 0 };
     size_t n = 0;
     for (uint32_t id = 0; id < nwin; id++) {
         const wwin *x = W(w, id);
         if (!x->live)
             continue;
-        uint32_t kg = prt_key_group(K(w, x->key)->hash, max_parallelism);
+        uint64_t hash = K(w, x->key)->hash;
+        uint32_t kg = prt_key_group(hash, max_parallelism);
         if (kg < kg_lo || kg > kg_hi)
             continue;
-        size_t off = keys.n;
-        prt_schema_encode(w->vt->key, KEY(w, x->key), &keys);
-        e[n++] = (walk_ent){ kg, id, off, keys.n - off, x->start };
+        e[n++] = (walk_ent){ kg, id, hash, x->start };
     }
-    qsort_r(e, n, sizeof *e, cmp_walk, keys.p);
+    walk_cmp_ctx cc = { w, { 0 }, { 0 } };
+    qsort_r(e, n, sizeof *e, cmp_walk, &cc);
+    prt_buf_free(&cc.a);
+    prt_buf_free(&cc.b);
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const wwin *x = W(w, e[i].win);
@@ -710,7 +725,6 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
         }
         rc = fn(arg, &s);
     }
-    prt_buf_free(&keys);
     free(e);
     free(tm);
     return rc;

@@ -114,7 +114,8 @@ void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m);
 /* How many windows lie in key groups [kg_lo, kg_hi] of max_parallelism. */
 uint64_t prt_winop_count(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi);
 /* Calls fn for every window whose key group (hash % max_parallelism) lies in [kg_lo, kg_hi], in
- * a deterministic order: key group, then the key's canonical bytes, then window start. Stops at
+ * a deterministic order: key group, then the key's hash, then (for different keys with one
+ * hash) the key's canonical bytes, then window start. Stops at
  * and returns the first non-zero fn result. */
 int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi,
                    int (*fn)(void *arg, const prt_win_state *s), void *arg);
