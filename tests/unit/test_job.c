@@ -31,9 +31,9 @@ typedef struct fake_state {
 
 enum { SINK_OUT, SINK_AGG, SINK_ERRORS };
 
-static int fake_on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e)
+static int fake_on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     prt_kv_iter it;
     prt_str k, v, customer = { "", 0 };
     double amount = 0;
@@ -62,21 +62,21 @@ static int fake_on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *
     if (amount < 0) {
         prt_err ee;
         prt_errf(&ee, "amount must not be negative: %g", amount);
-        prt_record_error(j, "check", &ee);
+        prt_record_error(wk, "check", &ee);
         return PRT_OK;
     }
     prt_writer w;
-    prt_w_begin(&w, PRT_OUT_JSON, ',', &j->out);
+    prt_w_begin(&w, PRT_OUT_JSON, ',', &wk->out);
     prt_w_str(&w, "customer", customer);
     prt_w_float(&w, "amount", amount);
     prt_w_ts(&w, "ts", *ts);
     prt_w_end(&w);
-    prt_emit(j, SINK_OUT, (prt_str){ NULL, 0 }, prt_buf_str(&j->out), *ts);
+    prt_emit(wk, SINK_OUT, (prt_str){ NULL, 0 }, prt_buf_str(&wk->out), *ts);
 
     /* stage `win`: tumbling 10 s count, no allowed lateness */
     int64_t start = *ts - ((*ts % 10000) + 10000) % 10000;
     if (start + 10000 - 1 <= st->wm) {
-        prt_late_dropped(j, "win");
+        prt_late_dropped(wk, "win");
         return PRT_OK;
     }
     for (int i = 0; i < st->nwin; i++)
@@ -90,9 +90,9 @@ static int fake_on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *
     return PRT_OK;
 }
 
-static void fake_watermark(prt_job *j, int source, int64_t wm)
+static void fake_watermark(prt_worker *wk, int source, int64_t wm)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     prt_buf_printf(&st->log, "wm %d %lld\n", source, (long long)wm);
     if (wm <= st->wm)
         prt_buf_printf(&st->log, "BACKWARDS\n");
@@ -105,30 +105,30 @@ static void fake_watermark(prt_job *j, int source, int64_t wm)
         if (best < 0)
             break;
         prt_writer w;
-        prt_w_begin(&w, PRT_OUT_JSON, ',', &j->out);
+        prt_w_begin(&w, PRT_OUT_JSON, ',', &wk->out);
         prt_w_ts(&w, "window_start", st->win_start[best]);
         prt_w_ts(&w, "window_end", st->win_start[best] + 10000);
         prt_w_int(&w, "count", st->win_count[best]);
         prt_w_end(&w);
-        prt_emit(j, SINK_AGG, (prt_str){ NULL, 0 }, prt_buf_str(&j->out), st->win_start[best] + 9999);
+        prt_emit(wk, SINK_AGG, (prt_str){ NULL, 0 }, prt_buf_str(&wk->out), st->win_start[best] + 9999);
         st->win_start[best] = st->win_start[--st->nwin];
         st->win_count[best] = st->win_count[st->nwin];
     }
 }
 
-static int fake_init(prt_job *j)
+static int fake_init(prt_worker *wk)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     st->wm = INT64_MIN;
     st->inits++;
     return PRT_OK;
 }
 
-static void fake_tick(prt_job *j, int64_t now) { ((fake_state *)j->state)->ticks++; (void)now; }
+static void fake_tick(prt_worker *wk, int64_t now) { ((fake_state *)wk->state)->ticks++; (void)now; }
 
-static void fake_finish(prt_job *j)
+static void fake_finish(prt_worker *wk)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     prt_buf_printf(&st->log, "finish\n");
 }
 
@@ -136,9 +136,9 @@ static void fake_finish(prt_job *j)
 static char last_log[4096];
 static int last_ticks, last_inits, last_destroys;
 
-static void fake_destroy(prt_job *j)
+static void fake_destroy(prt_worker *wk)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     snprintf(last_log, sizeof last_log, "%.*s", (int)st->log.n, st->log.p ? st->log.p : "");
     last_ticks = st->ticks;
     last_inits = st->inits;
