@@ -80,8 +80,8 @@ static void gen_select(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "push", pc_gen_out_call(g, node, "&o"), NULL);
 }
 
-/* The key_by or stateful stage upstream of node, or NULL: records arriving at a key_by after
- * one already run on a worker, where they cannot change workers again. */
+/* The first key_by upstream of node, or NULL: records arriving at a key_by after one already
+ * run on a worker, where they cannot change workers again. */
 static const pc_stage *keyed_upstream(const pc_pipeline *p, int node)
 {
     if (node < p->nsources)
@@ -95,6 +95,34 @@ static const pc_stage *keyed_upstream(const pc_pipeline *p, int node)
             return u;
     }
     return NULL;
+}
+
+/* 1 when every path into node comes from a key_by on exactly the fields `keys` and nothing on
+ * the way rewrites them (windows and aggregates pass their key fields through unchanged): a
+ * key_by on those fields then finds each record already on the worker of its key. */
+static int same_key_upstream(const pc_pipeline *p, int node, const pc_stage *kb)
+{
+    if (node < p->nsources)
+        return 0;
+    const pc_stage *st = &p->stages[node - p->nsources];
+    if (st->kind == PC_S_KEY_BY) {
+        if (st->nkeys != kb->nkeys)
+            return 0;
+        for (int i = 0; i < st->nkeys; i++)
+            if (strcmp(st->keys[i].s, kb->keys[i].s) != 0)
+                return 0;
+        return 1;
+    }
+    if (st->kind == PC_S_JOIN || st->kind == PC_S_PROCESS)
+        return 0;
+    for (int i = 0; st->kind == PC_S_SET && i < st->nsets; i++)
+        for (int k = 0; k < kb->nkeys; k++)
+            if (strcmp(st->sets[i].name, kb->keys[k].s) == 0)
+                return 0;
+    for (int i = 0; i < st->nin; i++)
+        if (!same_key_upstream(p, st->in_nodes[i], kb))
+            return 0;
+    return 1;
 }
 
 /* The field table of a row: what the runtime needs to copy it (its strings) between threads. */
@@ -126,7 +154,7 @@ static void gen_key_by(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     for (int i = 0; i < st->nkeys; i++)
         pc_sb_printf(&keys, "%s%s", i ? ", " : "", st->keys[i].s);
     const pc_stage *up = keyed_upstream(g->p, st->in_nodes[0]);
-    if (up && !g->serial)
+    if (up && !same_key_upstream(g->p, st->in_nodes[0], st) && !g->serial)
         g->serial = pc_sprintf(g->a, "key_by %s comes after %s, on the worker of another key", st->id, up->id);
     pc_tmpl(g->t, out, "key_by", "id", st->id, "keys", pc_sb_arena(&keys, g->a), "in_type", in_type,
             "row_table", row_table(g, in_row, in_type), "nrow", pc_sprintf(g->a, "%d", in_row->nfields),
