@@ -87,36 +87,9 @@ errors:
 EOF
 
 # same_runs NAME KEYS DIR FILES...: runs $BIN in DIR at N = 1, 2, 4 and compares each FILE
-# (stdout when "-") with the N = 1 run: as a multiset, and per key (fields KEYS) in order.
+# (stdout when "-") with the N = 1 run (same_results.py).
 compare() {
-    python3 - "$@" <<'EOF'
-import json, sys
-keys, a, b = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
-def lines(p):
-    with open(p) as f:
-        return f.read().splitlines()
-def key(line):
-    if line.startswith("{"):
-        d = json.loads(line)
-        return tuple(str(d.get(k)) for k in keys)
-    if "=" in line: # kv
-        d = dict(x.split("=", 1) for x in line.split(","))
-        return tuple(d.get(k) for k in keys)
-    return (line.split(",")[0],) # csv: the key is the first column
-la, lb = lines(a), lines(b)
-if sorted(la) != sorted(lb):
-    print("multisets differ: %d vs %d lines" % (len(la), len(lb)))
-    sys.exit(1)
-def per_key(ls):
-    d = {}
-    for l in ls:
-        d.setdefault(key(l), []).append(l)
-    return d
-if per_key(la) != per_key(lb):
-    print("per-key order differs")
-    sys.exit(1)
-print(len(la))
-EOF
+    python3 "$ROOT/tests/runtime/same_results.py" "$@"
 }
 
 same_runs() {
