@@ -161,7 +161,7 @@ static void gen_key_by(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "hash", pc_gen_key_hash(g, &st->out_row, st->out_key_fields, st->nkey, "r->"),
             "point", pc_sprintf(g->a, "%d", g->nshuffles),
             "push", pc_gen_out_call(g, node, "r"), NULL);
-    pc_sb_printf(&g->shuffles, "{ \"%s\", &pg_%s_row_schema, pg_%s_recv },\n", st->id, st->id, st->id);
+    pc_sb_printf(&g->shuffles, "{ \"%s\", &pg_%s_row_schema, pg_%s_on_worker },\n", st->id, st->id, st->id);
     g->nshuffles++;
     pc_sb_free(&keys);
 }

@@ -99,7 +99,7 @@ typedef struct prt_shuffle_desc {
     const char *stage;     /* the key_by's stage id */
     const prt_schema *row; /* its records, described for the deep copy between threads */
     /* Runs the stages after the key_by on the worker that owns the record's key group. */
-    void (*recv)(prt_worker *wk, const void *row, int64_t ts, uint64_t kh);
+    void (*on_worker)(prt_worker *wk, const void *row, int64_t ts, uint64_t kh);
 } prt_shuffle_desc;
 
 /* The operator's engine inside a worker's generated state. */
@@ -167,7 +167,7 @@ void prt_record_error(prt_worker *wk, const char *stage, const prt_err *e);
 /* A window dropped a record that was late for all its windows and has no late_output. */
 void prt_late_dropped(prt_worker *wk, const char *stage);
 /* key_by at parallelism > 1 (wk->shuffle set): hands a deep copy of row, with its event time and
- * key hash, to the worker that owns key group kh % max_parallelism; its shuffle desc's recv
+ * key hash, to the worker that owns key group kh % max_parallelism; its shuffle desc's on_worker
  * runs there. */
 void prt_shuffle(prt_worker *in, int point, const void *row, int64_t ts, uint64_t kh);
 /* A csv sink's header line: written once per sink, before any record of any worker. Generated

@@ -180,7 +180,7 @@ static void run_batch(prt_worker *wk, prt_buf *b, int *stop)
             }
             prt_scratch_reset(&wk->scratch);
             wk->now = m->now;
-            sd->recv(wk, row, m->ts, m->kh);
+            sd->on_worker(wk, row, m->ts, m->kh);
             break;
         }
         case MSG_WM:
@@ -409,6 +409,11 @@ void prt_workers_destroy(prt_job *j)
 
 void prt_workers_watermark(prt_job *j, int source, int64_t wm)
 {
+    if (j->nworkers == 1) { /* after nearly every record: the short way first */
+        if (j->desc->watermark)
+            j->desc->watermark(j->workers, source, wm);
+        return;
+    }
     if (!j->desc->watermark)
         return;
     if (threaded(j)) {

@@ -146,7 +146,7 @@ for c in win_tumbling:k:out.jsonl,late.jsonl win_sliding:k:- win_session:k:- win
 done
 
 # A key_by on other fields after a window would move records between workers: refused at start.
-cat > "$W/rekey.yaml" <<'EOF'
+cat > "$D/rekey.yaml" <<'EOF'
 pipeline: par_rekey
 schemas:
   ev: { k: string, v: int, ts: timestamp }
@@ -167,15 +167,15 @@ sinks:
   out: { from: w2, stdout: true }
 EOF
 BIN=$TMP_ROOT/par_rekey
-if build_pipeline "$W/rekey.yaml" "$BIN" > /dev/null; then
-    (cd "$W" && "$BIN" run --quiet --set parallelism=2 > /dev/null 2> rekey.err; echo $? > rekey.exit)
+if build_pipeline "$D/rekey.yaml" "$BIN" > /dev/null; then
+    (cd "$D" && "$BIN" run --quiet --set parallelism=2 > /dev/null 2> rekey.err; echo $? > rekey.exit)
     want="error: parallelism 2: this pipeline runs at parallelism 1 only: key_by by_n comes after by_k, on the worker of another key"
-    if [ "$(cat "$W/rekey.exit")" = 2 ] && [ "$(cat "$W/rekey.err")" = "$want" ]; then
+    if [ "$(cat "$D/rekey.exit")" = 2 ] && [ "$(cat "$D/rekey.err")" = "$want" ]; then
         pass parallel/rekey_refused
     else
-        fail parallel/rekey_refused "exit $(cat "$W/rekey.exit"): $(cat "$W/rekey.err")"
+        fail parallel/rekey_refused "exit $(cat "$D/rekey.exit"): $(cat "$D/rekey.err")"
     fi
-    if (cd "$W" && "$BIN" run --quiet --set parallelism=1 > rekey.out) && [ -s "$W/rekey.out" ]; then
+    if (cd "$D" && "$BIN" run --quiet --set parallelism=1 > rekey.out) && [ -s "$D/rekey.out" ]; then
         pass parallel/rekey_serial
     else
         fail parallel/rekey_serial "parallelism 1 did not run"
