@@ -6,6 +6,7 @@
  * The counters and the record buffer live in the prt_run (prt_jobpriv.h); prt_errors_free
  * releases them.
  */
+#include "prt_admin.h"
 #include "prt_jobpriv.h"
 #include "prt_format.h"
 
@@ -105,6 +106,7 @@ static void report(prt_job *j, const prt_raw *cur, const char *stage, const prt_
 {
     prt_shared_lock(j);
     j->m.errors++;
+    prt_stats_count_error(j, stage, e);
     if (j->desc->errors_sink >= 0 && j->sinks && j->sinks[j->desc->errors_sink])
         to_sink(j, cur, stage, e);
     else
@@ -140,6 +142,7 @@ void prt_late_dropped(prt_worker *wk, const char *stage)
         run->late[run->nlate++] = (prt_late_count){ stage, 0 };
     }
     run->late[i].n++;
+    prt_stats_count_late(j, stage);
     prt_shared_unlock(j);
 }
 

@@ -38,6 +38,12 @@ typedef struct prt_run {
     int shared;
     pthread_mutex_t mu;
     uint8_t *header_done;   /* by sink index: a csv header was written */
+    struct prt_admin *admin;/* the admin endpoint (prt_admin.h), or NULL; owned */
+    /* the progress line on a terminal (prt_progress.c) */
+    int progress_checked, progress_tty, progress_shown;
+    int64_t progress_last;  /* monotonic ms of the last line */
+    uint64_t progress_in;   /* records in at the last line */
+    struct prt_ckpt *ckpt;  /* checkpoint coordinator (prt_ckpt.h), NULL without checkpoints; owned */
 } prt_run;
 
 /* The shared part of the job, locked when worker threads run (prt_emit.c). */
@@ -66,6 +72,7 @@ typedef struct prt_run_opts {
     int allow_non_restored;         /* --allow-non-restored-state */
     const char *savepoint_on_exit;  /* --savepoint-on-exit DIR: at the end of bounded input */
     int drain;                      /* --drain: fire open windows before that savepoint */
+    const char *admin;      /* --admin ADDR (else the setting admin.listen), or NULL */
 } prt_run_opts;
 
 /* A job with its settings resolved (${NAME}, then the --set arguments) and its generated state
@@ -133,6 +140,20 @@ void prt_workers_destroy(prt_job *j);
 void prt_workers_watermark(prt_job *j, int source, int64_t wm);
 void prt_workers_tick(prt_job *j, int64_t now);
 void prt_workers_finish(prt_job *j);
+/* ---------------------------------------------------------------- prt_log.c */
+
+/* --log-format: "text" (default) or "json" (one object per line: ts, pipeline, msg). */
+int prt_log_format(const char *name);
+
+/* ---------------------------------------------------------------- prt_progress.c */
+
+/* 1 when stderr is a terminal and not --quiet: a progress line replaces the 10 s status lines. */
+int prt_progress_on(prt_job *j);
+/* Rewrites the progress line (at most once a second): records, rate, percent and ETA where
+ * the input's size is known. */
+void prt_progress(prt_job *j, int64_t mono_ms);
+/* Clears the progress line before the final summary. */
+void prt_progress_end(prt_job *j);
 
 /* ---------------------------------------------------------------- prt_loop.c */
 
