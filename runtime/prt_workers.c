@@ -9,6 +9,12 @@
  * ticks and the end of input go into every worker's batch in order with the records; a drain
  * waits until every worker has processed everything handed to it.
  *
+ * A watermark reaches a worker just before its next record or control message (or when its batch
+ * is handed over): the watermarks between two of a worker's records collapse into the last one
+ * of each source. A watermark only moves forward and fires timers in time order, so the worker
+ * fires the same windows, in the same order per key, as with each one applied; and no record
+ * meets a watermark other than the one it would have met.
+ *
  * Ownership: the job owns the workers (j->workers, j->input); this file allocates and frees them.
  */
 #include "prt_jobpriv.h"
@@ -44,7 +50,9 @@ typedef struct wq {
     int queued;
     uint64_t handed, processed; /* batches given to the worker; batches it finished */
     batch *cur;                 /* being filled by the input thread */
-    size_t last_wm;             /* offset+1 in cur of its last message when a WM, else 0 */
+    int64_t *wm;                /* by source: the latest watermark not yet in a batch */
+    uint8_t *wm_due;            /* by source: wm[source] is waiting */
+    int wm_any;
     pthread_t th;
     prt_worker *wk;
 } wq;
@@ -115,6 +123,9 @@ int prt_workers_new(prt_job *j, int n, prt_err *e)
         pthread_cond_init(&q->room, NULL);
         pthread_cond_init(&q->done, NULL);
         q->wk = &j->workers[w];
+        q->wm = calloc((size_t)d->nsources + 1, sizeof *q->wm);
+        q->wm_due = calloc((size_t)d->nsources + 1, 1);
+        prt_assert(q->wm && q->wm_due);
     }
     j->input->shuffle = s;
     return PRT_OK;
@@ -139,6 +150,8 @@ void prt_workers_free(prt_job *j)
             batches_free(q->head);
             batches_free(q->spare);
             batches_free(q->cur);
+            free(q->wm);
+            free(q->wm_due);
             pthread_mutex_destroy(&q->mu);
             pthread_cond_destroy(&q->more);
             pthread_cond_destroy(&q->room);
@@ -262,7 +275,6 @@ static batch *cur_batch(wq *q)
     }
     b->next = NULL;
     q->cur = b;
-    q->last_wm = 0;
     return b;
 }
 
@@ -297,9 +309,21 @@ static msg *put_msg(wq *q, uint32_t kind, uint32_t arg, size_t extra)
     m->kind = kind;
     m->arg = arg;
     m->size = (uint32_t)size;
-    q->last_wm = kind == MSG_WM ? b->b.n + 1 : 0;
     b->b.n += size;
     return m;
+}
+
+/* The watermarks waiting for worker q go into its batch, in source order. */
+static void put_watermarks(wq *q, int nsources)
+{
+    if (!q->wm_any)
+        return;
+    q->wm_any = 0;
+    for (int i = 0; i < nsources; i++)
+        if (q->wm_due[i]) {
+            q->wm_due[i] = 0;
+            put_msg(q, MSG_WM, (uint32_t)i, 0)->ts = q->wm[i];
+        }
 }
 
 void prt_shuffle(prt_worker *in, int point, const void *row, int64_t ts, uint64_t kh)
@@ -314,6 +338,7 @@ void prt_shuffle(prt_worker *in, int point, const void *row, int64_t ts, uint64_
     for (uint32_t i = 0; i < rs->nfields; i++)
         if (rs->fields[i].store == PRT_S_STR)
             strs += ((const prt_str *)((const char *)row + rs->fields[i].offset))->n;
+    put_watermarks(q, j->desc->nsources);
     msg *m = put_msg(q, MSG_REC, (uint32_t)point, rs->size + strs);
     m->ts = ts;
     m->now = j->now;
@@ -339,13 +364,13 @@ static void broadcast(prt_job *j, uint32_t kind, uint32_t arg, int64_t v)
     struct prt_shuffle *s = j->input->shuffle;
     for (int w = 0; w < s->n; w++) {
         wq *q = &s->q[w];
-        if (kind == MSG_WM && q->cur && q->last_wm) {
-            msg *last = (msg *)(q->cur->b.p + q->last_wm - 1);
-            if (last->arg == arg) { /* nothing in between: the newer watermark replaces it */
-                last->ts = v;
-                continue;
-            }
+        if (kind == MSG_WM) { /* waits for the worker's next record or message */
+            q->wm[arg] = v;
+            q->wm_due[arg] = 1;
+            q->wm_any = 1;
+            continue;
         }
+        put_watermarks(q, j->desc->nsources);
         put_msg(q, kind, arg, 0)->ts = v;
     }
 }
@@ -353,8 +378,10 @@ static void broadcast(prt_job *j, uint32_t kind, uint32_t arg, int64_t v)
 void prt_workers_flush(prt_job *j)
 {
     struct prt_shuffle *s = j->input->shuffle;
-    for (int w = 0; s && s->running && w < s->n; w++)
+    for (int w = 0; s && s->running && w < s->n; w++) {
+        put_watermarks(&s->q[w], j->desc->nsources);
         hand_over(&s->q[w]);
+    }
 }
 
 void prt_workers_drain(prt_job *j)
