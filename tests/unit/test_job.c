@@ -4,6 +4,7 @@
  * command line, exit codes, settings errors, stdin, the generator source, the errors log
  * without an errors sink, a failing sink, and SIGTERM while following a growing file. */
 #include "prt.h"
+#include "prt_jobpriv.h"
 #include "prt_test.h"
 
 #include <errno.h>
@@ -479,6 +480,47 @@ TEST(command_line)
     CHECK_EQ_S(read_file("stderr"), "error: sources.orders.watermark.idle: invalid duration 'soon' (from --set)\n");
 }
 
+/* parallelism N: worker w owns the contiguous key groups kg with kg * N / max_parallelism == w
+ * (Flink's KeyGroupRangeAssignment); N > 1 has an input context of its own; bad N refused. */
+TEST(worker_key_groups)
+{
+    prt_job_desc d = make_desc();
+    static const int maxpars[] = { 128, 7, 1 }, ns[] = { 1, 2, 3, 4, 7 };
+    for (size_t m = 0; m < sizeof maxpars / sizeof *maxpars; m++)
+        for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+            d.max_parallelism = maxpars[m];
+            int n = ns[k];
+            char set[32];
+            snprintf(set, sizeof set, "parallelism=%d", n);
+            const char *sets[] = { set };
+            prt_job *j = prt_job_new(&d, sets, 1);
+            if (n > maxpars[m]) {
+                CHECK(j == NULL); /* more workers than key groups */
+                continue;
+            }
+            CHECK(j != NULL);
+            CHECK_EQ_I(j->nworkers, n);
+            CHECK(n == 1 ? j->input == &j->workers[0] : j->input->index == -1 && j->input->shuffle != NULL);
+            for (int kg = 0; kg < maxpars[m]; kg++) {
+                int owners = 0, owner = -1;
+                for (int w = 0; w < n; w++)
+                    if ((uint32_t)kg >= j->workers[w].kg_lo && (uint32_t)kg <= j->workers[w].kg_hi)
+                        owners++, owner = w;
+                CHECK_EQ_I(owners, 1);
+                CHECK_EQ_I(owner, (long long)kg * n / maxpars[m]);
+            }
+            prt_job_free(j);
+        }
+    d.max_parallelism = 128;
+    d.serial = "key_by x comes after w, on the worker of another key";
+    const char *two[] = { "parallelism=2" }, *one[] = { "parallelism=1" }, *zero[] = { "parallelism=0" };
+    CHECK(prt_job_new(&d, two, 1) == NULL); /* runs at parallelism 1 only */
+    prt_job *j = prt_job_new(&d, one, 1);
+    CHECK(j != NULL);
+    prt_job_free(j);
+    CHECK(prt_job_new(&d, zero, 1) == NULL);
+}
+
 TEST(settings_errors)
 {
     prt_job_desc d = make_desc();
@@ -587,6 +629,7 @@ int main(void)
     RUN(stdin_source);
     RUN(generator_source);
     RUN(command_line);
+    RUN(worker_key_groups);
     RUN(settings_errors);
     RUN(runtime_failures);
     RUN(follow_and_sigterm);
