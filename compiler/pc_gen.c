@@ -50,7 +50,26 @@ const char *pc_gen_ctype(pc_type t)
 
 const char *pc_gen_out_call(pc_gen *g, int node, const char *ptr)
 {
-    return pc_sprintf(g->a, "pg_%s_out(j, %s, ts);", pc_node_name(g->p, node), ptr);
+    return pc_sprintf(g->a, "pg_%s_out(wk, %s, ts, kh);", pc_node_name(g->p, node), ptr);
+}
+
+const char *pc_gen_key_hash(pc_gen *g, const pc_row *row, const int *key_idx, int nkey, const char *src)
+{
+    pc_sb b = { 0 };
+    pc_sb_puts(&b, "kh = PRT_HASH_SEED;\n");
+    for (int i = 0; i < nkey; i++) {
+        const pc_field *f = &row->fields[key_idx[i]];
+        const char *n = pc_gen_cname(g, f->name);
+        switch (f->type) {
+        case PC_T_STRING: pc_sb_printf(&b, "kh = prt_hash_str(kh, %s%s);\n", src, n); break;
+        case PC_T_FLOAT: pc_sb_printf(&b, "kh = prt_hash_f64(kh, %s%s);\n", src, n); break;
+        default: pc_sb_printf(&b, "kh = prt_hash_i64(kh, (int64_t)%s%s);\n", src, n);
+        }
+    }
+    pc_sb_puts(&b, "kh = prt_hash_finish(kh);");
+    const char *s = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return s;
 }
 
 const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
@@ -231,21 +250,21 @@ static void gen_prototypes(pc_gen *g, pc_sb *out)
     const pc_pipeline *p = g->p;
     pc_sb_puts(out, "\n/* ---- every record entry point, so stages can be emitted in YAML order ---- */\n");
     for (int i = 0; i < p->nsources + p->nstages; i++)
-        pc_sb_printf(out, "static void pg_%s_out(prt_job *j, const %s *r, int64_t ts);\n",
+        pc_sb_printf(out, "static void pg_%s_out(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                      pc_node_name(p, i), g->ctype[i]);
     for (int s = 0; s < p->nstages; s++) {
         const pc_stage *st = &p->stages[s];
         if (st->kind == PC_S_UNION) {
             for (int i = 0; i < st->nin; i++)
-                pc_sb_printf(out, "static void pg_%s_push_%s(prt_job *j, const %s *r, int64_t ts);\n",
+                pc_sb_printf(out, "static void pg_%s_push_%s(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                              st->id, pc_node_name(p, st->in_nodes[i]), g->ctype[st->in_nodes[i]]);
         } else if (st->kind == PC_S_JOIN) {
-            pc_sb_printf(out, "static void pg_%s_push_left(prt_job *j, const %s *r, int64_t ts);\n",
+            pc_sb_printf(out, "static void pg_%s_push_left(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                          st->id, g->ctype[st->in_nodes[0]]);
-            pc_sb_printf(out, "static void pg_%s_push_right(prt_job *j, const %s *r, int64_t ts);\n",
+            pc_sb_printf(out, "static void pg_%s_push_right(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                          st->id, g->ctype[st->in_nodes[1]]);
         } else {
-            pc_sb_printf(out, "static void pg_%s_push(prt_job *j, const %s *r, int64_t ts);\n",
+            pc_sb_printf(out, "static void pg_%s_push(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                          st->id, g->ctype[st->in_nodes[0]]);
         }
     }
@@ -258,7 +277,7 @@ static void gen_prototypes(pc_gen *g, pc_sb *out)
             in = g->ctype[p->stages[sk->late_from_stage].in_nodes[0]];
         else
             continue; /* the errors sink is written by the runtime */
-        pc_sb_printf(out, "static void pg_sink_%s_write(prt_job *j, const %s *r, int64_t ts);\n", sk->name, in);
+        pc_sb_printf(out, "static void pg_sink_%s_write(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n", sk->name, in);
     }
 }
 
@@ -275,16 +294,16 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
                 if (st->in_nodes[i] != n)
                     continue;
                 if (st->kind == PC_S_UNION)
-                    pc_sb_printf(&calls, "pg_%s_push_%s(j, r, ts);\n", st->id, name);
+                    pc_sb_printf(&calls, "pg_%s_push_%s(wk, r, ts, kh);\n", st->id, name);
                 else if (st->kind == PC_S_JOIN)
-                    pc_sb_printf(&calls, "pg_%s_push_%s(j, r, ts);\n", st->id, i == 0 ? "left" : "right");
+                    pc_sb_printf(&calls, "pg_%s_push_%s(wk, r, ts, kh);\n", st->id, i == 0 ? "left" : "right");
                 else
-                    pc_sb_printf(&calls, "pg_%s_push(j, r, ts);\n", st->id);
+                    pc_sb_printf(&calls, "pg_%s_push(wk, r, ts, kh);\n", st->id);
             }
         }
         for (int k = 0; k < p->nsinks; k++)
             if (p->sinks[k].from_node == n)
-                pc_sb_printf(&calls, "pg_sink_%s_write(j, r, ts);\n", p->sinks[k].name);
+                pc_sb_printf(&calls, "pg_sink_%s_write(wk, r, ts, kh);\n", p->sinks[k].name);
         if (!calls.n)
             pc_sb_puts(&calls, "/* nothing consumes this node's records */\n");
         pc_sb_puts(out, "\n");
@@ -475,7 +494,7 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             "lookup", pc_sb_arena(&lookup, g->a), "convert", pc_sb_arena(&conv, g->a),
             "nfields", pc_sprintf(g->a, "%d", nvis), "parse", pc_sb_arena(&parse, g->a),
             "hidden", pc_sb_arena(&hidden, g->a), "event_time", et,
-            "push", pc_sprintf(g->a, "pg_%s_out(j, &r, *ts);", s->name), NULL);
+            "push", pc_sprintf(g->a, "pg_%s_out(wk, &r, *ts, 0);", s->name), NULL);
     pc_sb_free(&conv);
     pc_sb_free(&lookup);
     pc_sb_free(&parse);
@@ -626,15 +645,26 @@ static void gen_main(pc_gen *g, pc_sb *out)
         pc_sb_puts(&sinks, "{ 0 },");
     if (!g->noperators)
         pc_sb_puts(&g->operators, "{ 0 }, /* no stateful operators */");
+    if (!g->nshuffles)
+        pc_sb_puts(&g->shuffles, "{ 0 }, /* no key_by */");
+    const char *serial = "NULL";
+    if (g->serial) {
+        pc_sb q = { 0 };
+        pc_sb_puts(&q, "\"");
+        pc_sb_cstr(&q, g->serial, strlen(g->serial));
+        pc_sb_puts(&q, "\"");
+        serial = pc_sb_arena(&q, g->a);
+        pc_sb_free(&q);
+    }
 
     pc_sb_puts(out, "\n");
     pc_tmpl(g->t, out, "main",
             "init", pc_sb_arena(&g->init, g->a),
             "event_time", hook_body(g, &g->event_time, "int64_t w;\n", ""),
-            "processing_time", hook_body(g, &g->processing_time, "pg__state *st = j->state;\n",
+            "processing_time", hook_body(g, &g->processing_time, "pg__state *st = wk->state;\n",
                                          "/* no processing-time windows */"),
-            "finish", hook_body(g, &g->finish, "pg__state *st = j->state;\n", "/* no windows */"),
-            "destroy", hook_body(g, &g->destroy, "pg__state *st = j->state;\n", "/* no operator state */"),
+            "finish", hook_body(g, &g->finish, "pg__state *st = wk->state;\n", "/* no windows */"),
+            "destroy", hook_body(g, &g->destroy, "pg__state *st = wk->state;\n", "/* no operator state */"),
             "settings", pc_sb_arena(&settings, g->a),
             "sources", pc_sb_arena(&sources, g->a),
             "sinks", pc_sb_arena(&sinks, g->a),
@@ -649,7 +679,9 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "nsinks", pc_sprintf(g->a, "%d", p->nsinks),
             "errors_sink", pc_sprintf(g->a, "%d", errors_sink),
             "noperators", pc_sprintf(g->a, "%d", g->noperators),
-            "max_parallelism", pc_sprintf(g->a, "%d", p->max_parallelism), NULL);
+            "max_parallelism", pc_sprintf(g->a, "%d", p->max_parallelism),
+            "shuffles", pc_sb_arena(&g->shuffles, g->a), "nshuffles", pc_sprintf(g->a, "%d", g->nshuffles),
+            "serial", serial, NULL);
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);
@@ -746,6 +778,7 @@ done:
     pc_sb_free(&g.finish);
     pc_sb_free(&g.destroy);
     pc_sb_free(&g.operators);
+    pc_sb_free(&g.shuffles);
     pc_arena_free(&arena);
     return rc;
 }

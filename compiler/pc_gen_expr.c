@@ -1,5 +1,5 @@
 /* pc_gen_expr.c — expressions to C. Integer arithmetic goes through wrapping helpers (no
- * undefined overflow), division through checked ones; string results live in j->scratch. */
+ * undefined overflow), division through checked ones; string results live in the worker's scratch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +45,10 @@ const char *pc_gen_expr_as(pc_gen *g, const pc_expr *e, pc_type to, const char *
     const char *c = ex(g, e, row, right);
     if (to == PC_T_STRING) {
         switch (e->type) {
-        case PC_T_INT: return pc_sprintf(g->a, "prt_i2s(&j->scratch, %s)", c);
-        case PC_T_FLOAT: return pc_sprintf(g->a, "prt_f2s(&j->scratch, %s)", c);
+        case PC_T_INT: return pc_sprintf(g->a, "prt_i2s(&wk->scratch, %s)", c);
+        case PC_T_FLOAT: return pc_sprintf(g->a, "prt_f2s(&wk->scratch, %s)", c);
         case PC_T_BOOL: return pc_sprintf(g->a, "prt_b2s(%s)", c);
-        case PC_T_TIMESTAMP: return pc_sprintf(g->a, "prt_ts2s(&j->scratch, %s)", c);
+        case PC_T_TIMESTAMP: return pc_sprintf(g->a, "prt_ts2s(&wk->scratch, %s)", c);
         default: return c;
         }
     }
@@ -134,14 +134,14 @@ static const char *call(pc_gen *g, const pc_expr *e, const char *row, const char
     if (!strcmp(fn, "string"))
         return pc_gen_expr_as(g, x, PC_T_STRING, row, right);
     if (!strcmp(fn, "lower"))
-        return pc_sprintf(a, "prt_lower(&j->scratch, %s)", X);
+        return pc_sprintf(a, "prt_lower(&wk->scratch, %s)", X);
     if (!strcmp(fn, "upper"))
-        return pc_sprintf(a, "prt_upper(&j->scratch, %s)", X);
+        return pc_sprintf(a, "prt_upper(&wk->scratch, %s)", X);
     if (!strcmp(fn, "len"))
         return pc_sprintf(a, "(int64_t)(%s).n", X);
     if (!strcmp(fn, "concat")) {
         pc_sb b = { 0 };
-        pc_sb_printf(&b, "prt_concat(&j->scratch, %d, (prt_str[]){ ", e->nargs);
+        pc_sb_printf(&b, "prt_concat(&wk->scratch, %d, (prt_str[]){ ", e->nargs);
         for (int i = 0; i < e->nargs; i++)
             pc_sb_printf(&b, "%s%s", i ? ", " : "", ex(g, e->args[i], row, right));
         pc_sb_puts(&b, " })");

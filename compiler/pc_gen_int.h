@@ -24,6 +24,9 @@ typedef struct pc_gen {
     pc_sb state;             /* fields of pg__state */
     pc_sb init, event_time, processing_time, finish, destroy, operators;
     int noperators;
+    pc_sb shuffles;          /* rows of pg__shuffles: one per key_by, in emission order */
+    int nshuffles;
+    const char *serial;      /* why the pipeline runs at parallelism 1 only, or NULL */
     int failed;
 } pc_gen;
 
@@ -35,6 +38,10 @@ const char *pc_gen_out_call(pc_gen *g, int node, const char *ptr); /* "pg_<n>_ou
 /* Wraps code (one or more C lines) in #line directives pointing at loc in the YAML. */
 const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code);
 const char *pc_gen_row_build(pc_gen *g, const char *src, const pc_row *to);
+/* The statements that set kh to the "pipec key hash v1" (prt_hash.h) of the key fields key_idx
+ * of `row`, read through `src` ("r->" or "o."). The one place that decides how a key hashes:
+ * key_by and a set that rewrites a key field both use it, so equal keys hash alike. */
+const char *pc_gen_key_hash(pc_gen *g, const pc_row *row, const int *key_idx, int nkey, const char *src);
 
 /* pc_gen_expr.c: a C expression for e evaluated over the row pointers row (and right, in
  * joins); helpers that can fail report through a prt_eval named `ev` in scope. */

@@ -38,6 +38,7 @@ static void gen_filter(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     pc_sb eval = { 0 }, build = { 0 };
+    int rekey = 0;
     /* every expression sees the input row: evaluate all, then build the output */
     for (int i = 0; i < st->nsets; i++) {
         const pc_assign *as = &st->sets[i];
@@ -57,6 +58,13 @@ static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             pc_sb_printf(&build, "o.%s = set_%s;\n", cn, f->name);
         else
             pc_sb_printf(&build, "o.%s = r->%s;\n", cn, cn);
+        for (int k = 0; st->keyed && k < st->nkey; k++)
+            rekey |= assigned && st->out_key_fields[k] == i;
+    }
+    if (rekey) { /* a key field was rewritten: the key, so its hash, may have changed */
+        pc_sb_printf(&build, "%s\n", pc_gen_key_hash(g, &st->out_row, st->out_key_fields, st->nkey, "o."));
+        if (!g->serial) /* the record is on the worker of its old key */
+            g->serial = pc_sprintf(g->a, "set %s rewrites a key field after its key_by", st->id);
     }
     pc_tmpl(g->t, out, "set", "id", st->id, "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node],
             "eval", pc_sb_arena(&eval, g->a), "build", pc_sb_arena(&build, g->a),
@@ -72,13 +80,89 @@ static void gen_select(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "push", pc_gen_out_call(g, node, "&o"), NULL);
 }
 
+/* The first key_by upstream of node, or NULL: records arriving at a key_by after one already
+ * run on a worker, where they cannot change workers again. */
+static const pc_stage *keyed_upstream(const pc_pipeline *p, int node)
+{
+    if (node < p->nsources)
+        return NULL;
+    const pc_stage *st = &p->stages[node - p->nsources];
+    if (st->kind == PC_S_KEY_BY)
+        return st;
+    for (int i = 0; i < st->nin; i++) {
+        const pc_stage *u = keyed_upstream(p, st->in_nodes[i]);
+        if (u)
+            return u;
+    }
+    return NULL;
+}
+
+/* 1 when every path into node comes from a key_by on exactly the fields `keys` and nothing on
+ * the way rewrites them (windows and aggregates pass their key fields through unchanged): a
+ * key_by on those fields then finds each record already on the worker of its key. */
+static int same_key_upstream(const pc_pipeline *p, int node, const pc_stage *kb)
+{
+    if (node < p->nsources)
+        return 0;
+    const pc_stage *st = &p->stages[node - p->nsources];
+    if (st->kind == PC_S_KEY_BY) {
+        if (st->nkeys != kb->nkeys)
+            return 0;
+        for (int i = 0; i < st->nkeys; i++)
+            if (strcmp(st->keys[i].s, kb->keys[i].s) != 0)
+                return 0;
+        return 1;
+    }
+    if (st->kind == PC_S_JOIN || st->kind == PC_S_PROCESS)
+        return 0;
+    for (int i = 0; st->kind == PC_S_SET && i < st->nsets; i++)
+        for (int k = 0; k < kb->nkeys; k++)
+            if (strcmp(st->sets[i].name, kb->keys[k].s) == 0)
+                return 0;
+    for (int i = 0; i < st->nin; i++)
+        if (!same_key_upstream(p, st->in_nodes[i], kb))
+            return 0;
+    return 1;
+}
+
+/* The field table of a row: what the runtime needs to copy it (its strings) between threads. */
+static const char *row_table(pc_gen *g, const pc_row *row, const char *type)
+{
+    pc_sb t = { 0 };
+    for (int i = 0; i < row->nfields; i++) {
+        const pc_field *f = &row->fields[i];
+        static const char *const store[] = { [PC_T_STRING] = "PRT_S_STR", [PC_T_INT] = "PRT_S_I64",
+                                             [PC_T_FLOAT] = "PRT_S_F64", [PC_T_BOOL] = "PRT_S_BOOL",
+                                             [PC_T_TIMESTAMP] = "PRT_S_I64" };
+        static const char *const vtype[] = { [PC_T_STRING] = "PRT_V_STRING", [PC_T_INT] = "PRT_V_INT",
+                                             [PC_T_FLOAT] = "PRT_V_FLOAT", [PC_T_BOOL] = "PRT_V_BOOL",
+                                             [PC_T_TIMESTAMP] = "PRT_V_TIMESTAMP" };
+        const char *n = pc_gen_cname(g, f->name);
+        pc_sb_printf(&t, "{ \"%s\", offsetof(%s, %s), %s, %s, PRT_AGG_NONE, PRT_P_VALUE, NULL },\n", f->name, type,
+                     n, store[f->type], vtype[f->type]);
+    }
+    const char *s = pc_sb_arena(&t, g->a);
+    pc_sb_free(&t);
+    return s;
+}
+
 static void gen_key_by(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     pc_sb keys = { 0 };
+    const char *in_type = g->ctype[st->in_nodes[0]];
+    const pc_row *in_row = pc_node_row(g->p, st->in_nodes[0]);
     for (int i = 0; i < st->nkeys; i++)
         pc_sb_printf(&keys, "%s%s", i ? ", " : "", st->keys[i].s);
-    pc_tmpl(g->t, out, "key_by", "id", st->id, "keys", pc_sb_arena(&keys, g->a),
-            "in_type", g->ctype[st->in_nodes[0]], "push", pc_gen_out_call(g, node, "r"), NULL);
+    const pc_stage *up = keyed_upstream(g->p, st->in_nodes[0]);
+    if (up && !same_key_upstream(g->p, st->in_nodes[0], st) && !g->serial)
+        g->serial = pc_sprintf(g->a, "key_by %s comes after %s, on the worker of another key", st->id, up->id);
+    pc_tmpl(g->t, out, "key_by", "id", st->id, "keys", pc_sb_arena(&keys, g->a), "in_type", in_type,
+            "row_table", row_table(g, in_row, in_type), "nrow", pc_sprintf(g->a, "%d", in_row->nfields),
+            "hash", pc_gen_key_hash(g, &st->out_row, st->out_key_fields, st->nkey, "r->"),
+            "point", pc_sprintf(g->a, "%d", g->nshuffles),
+            "push", pc_gen_out_call(g, node, "r"), NULL);
+    pc_sb_printf(&g->shuffles, "{ \"%s\", &pg_%s_row_schema, pg_%s_on_worker },\n", st->id, st->id, st->id);
+    g->nshuffles++;
     pc_sb_free(&keys);
 }
 

@@ -72,10 +72,9 @@ static void table_row(pc_sb *t, const char *name, const char *type, const char *
 }
 
 /* key.c.tmpl for the key fields key_idx of row `in` */
-static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const int *key_idx, int nkey,
-                           const char **hash_out)
+static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const int *key_idx, int nkey)
 {
-    pc_sb fields = { 0 }, table = { 0 }, eq = { 0 }, hash = { 0 }, out = { 0 };
+    pc_sb fields = { 0 }, table = { 0 }, eq = { 0 }, out = { 0 };
     const char *type = pc_sprintf(g->a, "pg_%s_key", id);
     for (int i = 0; i < nkey; i++) {
         const pc_field *f = &in->fields[key_idx[i]];
@@ -88,15 +87,12 @@ static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const in
         switch (f->type) {
         case PC_T_STRING:
             pc_sb_printf(&eq, "prt_str_eq(a->%s, b->%s)", n, n);
-            pc_sb_printf(&hash, "h = prt_hash_str(h, k.%s);\n", n);
             break;
         case PC_T_FLOAT:
             pc_sb_printf(&eq, "prt_f64_key_eq(a->%s, b->%s)", n, n);
-            pc_sb_printf(&hash, "h = prt_hash_f64(h, k.%s);\n", n);
             break;
         default:
             pc_sb_printf(&eq, "a->%s == b->%s", n, n);
-            pc_sb_printf(&hash, "h = prt_hash_i64(h, (int64_t)k.%s);\n", n);
         }
     }
     if (!nkey)
@@ -104,12 +100,10 @@ static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const in
     pc_tmpl(g->t, &out, "key", "id", id, "key_fields", pc_sb_arena(&fields, g->a),
             "key_table", pc_sb_arena(&table, g->a), "nkey", pc_sprintf(g->a, "%d", nkey),
             "key_eq", pc_sb_arena(&eq, g->a), NULL);
-    *hash_out = pc_sb_arena(&hash, g->a);
     const char *s = pc_sb_arena(&out, g->a);
     pc_sb_free(&fields);
     pc_sb_free(&table);
     pc_sb_free(&eq);
-    pc_sb_free(&hash);
     pc_sb_free(&out);
     return s;
 }
@@ -130,7 +124,7 @@ static const char *key_build(pc_gen *g, const pc_row *in, const int *key_idx, co
 static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kind, const char *state_text)
 {
     pc_sb_printf(&g->state, "prt_winop *op_%s; /* stage %s */\n", st->id, st->id);
-    pc_sb_printf(&g->init, "st->op_%s = prt_winop_new(&pg_%s_spec, &pg_%s_vt, j);\n"
+    pc_sb_printf(&g->init, "st->op_%s = prt_winop_new(&pg_%s_spec, &pg_%s_vt, wk);\n"
                            "if (!st->op_%s)\n    return PRT_ERR;\n", st->id, st->id, st->id, st->id);
     int processing = st->win.processing_time;
     if (st->kind != PC_S_AGGREGATE) {
@@ -356,8 +350,7 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     const char **names = pc_alloc(g->a, sizeof(char *) * (size_t)(st->nkey + 1));
     for (int i = 0; i < st->nkey; i++)
         names[i] = in->fields[st->key_fields[i]].name;
-    const char *hash;
-    const char *key = gen_key(g, st->id, in, st->key_fields, st->nkey, &hash);
+    const char *key = gen_key(g, st->id, in, st->key_fields, st->nkey);
 
     agg_code c = { .type = pc_sprintf(g->a, "pg_%s_acc", st->id) };
     pc_sb fire = { 0 };
@@ -377,19 +370,19 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     acc_slots(g, st, &c, &merge_fn, &merge_ref);
 
     const char *late = st->win.late_sink >= 0
-        ? pc_sprintf(g->a, "pg_sink_%s_write(j, r, ts); /* late_output */", p->sinks[st->win.late_sink].name)
-        : pc_sprintf(g->a, "prt_late_dropped(j, \"%s\");", st->id);
+        ? pc_sprintf(g->a, "pg_sink_%s_write(wk, r, ts, kh); /* late_output */", p->sinks[st->win.late_sink].name)
+        : pc_sprintf(g->a, "prt_late_dropped(wk, \"%s\");", st->id);
 
     pc_tmpl(g->t, out, "window", "id", st->id, "title", window_title(g, st),
             "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node], "key", key,
             "acc_fields", pc_sb_arena(&c.fields, g->a), "acc_table", pc_sb_arena(&c.table, g->a),
             "nacc", pc_sprintf(g->a, "%d", c.nfields), "acc_merge", merge_fn, "merge_ref", merge_ref,
             "spec", win_spec(g, st), "fire", pc_sb_arena(&fire, g->a),
-            "key_build", key_build(g, in, st->key_fields, names, st->nkey), "key_hash", hash,
+            "key_build", key_build(g, in, st->key_fields, names, st->nkey),
             "args", pc_sb_arena(&c.args, g->a),
             "seq", c.uses_seq ? pc_sprintf(g->a, "uint64_t seq = prt_winop_seq(st->op_%s);", st->id) : "",
             "acc_add", pc_sb_arena(&c.add, g->a),
-            "time", st->win.processing_time ? "j->now" : "ts", "late", late, NULL);
+            "time", st->win.processing_time ? "wk->now" : "ts", "late", late, NULL);
     register_op(g, st, node, st->kind == PC_S_AGGREGATE ? "aggregate" : "window", state_text(g, st, in));
     pc_sb_free(&c.fields);
     pc_sb_free(&c.table);
@@ -456,8 +449,7 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     const char **names = pc_alloc(g->a, sizeof(char *) * (size_t)(st->nkey + 1));
     for (int i = 0; i < st->nkey; i++)
         names[i] = lrow->fields[st->key_fields[i]].name;
-    const char *hash;
-    const char *key = gen_key(g, st->id, lrow, st->key_fields, st->nkey, &hash);
+    const char *key = gen_key(g, st->id, lrow, st->key_fields, st->nkey);
 
     pc_sb fields = { 0 };
     for (int i = 0; i < st->nfields; i++) {
@@ -489,7 +481,7 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "out_type", g->ctype[node], "fields", pc_sb_arena(&fields, g->a),
             "left_key", key_build(g, lrow, st->key_fields, names, st->nkey),
             "right_key", key_build(g, rrow, st->right_key_fields, names, st->nkey),
-            "key_hash", hash, "time", st->win.processing_time ? "j->now" : "ts", NULL);
+            "time", st->win.processing_time ? "wk->now" : "ts", NULL);
     register_op(g, st, node, "join", state_text(g, st, lrow));
     pc_sb_free(&fields);
     pc_sb_free(&c.merge);

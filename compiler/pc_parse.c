@@ -1574,6 +1574,7 @@ int pc_parse(pc_front *f)
             else
                 p->parallelism = (int)v;
         }
+        pc_setting_v(f, "parallelism", n, "parallelism", VK_INT, NULL); /* the default of a run */
     }
     if (p->parallelism > p->max_parallelism && (n = pc_get(root, "parallelism")))
         pc_error(f->d, n->loc, "parallelism (%d) cannot exceed state.max_parallelism (%d)", p->parallelism,

@@ -72,9 +72,10 @@ static void serve_request(prt_admin *a)
     if (req == REQ_STOP && drain && j->desc->finish) {
         prt_log(j, "stop requested with --drain: firing every open window");
         j->now = prt_wall_ms();
-        j->desc->finish(j); /* as at the end of bounded input */
+        prt_workers_finish(j); /* as at the end of bounded input */
     }
     if (dir[0]) {
+        prt_workers_drain(j); /* every worker's state is quiet while it is written */
         int64_t t0 = prt_mono_ms();
         rc = prt_snap_write(j, dir, req == REQ_STOP && drain, &e);
         if (rc == PRT_OK) {

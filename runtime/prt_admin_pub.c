@@ -51,13 +51,22 @@ void prt_stats_publish(prt_job *j)
         }
     }
     for (int i = 0; i < d->noperators && i < s->noperators; i++) {
-        struct prt_winop *w = j->state ? PRT_OPERATOR(j, &d->operators[i]) : NULL;
-        if (!w)
+        /* every worker's engine (counts read while worker threads run may be a moment old) */
+        int64_t keys = 0, windows = 0, any = 0;
+        for (int w = 0; w < j->nworkers; w++) {
+            struct prt_winop *op = j->workers[w].state ? PRT_OPERATOR(&j->workers[w], &d->operators[i]) : NULL;
+            if (!op)
+                continue;
+            prt_winop_stats st;
+            prt_winop_stats_get(op, &st);
+            keys += (int64_t)st.keys;
+            windows += (int64_t)st.windows;
+            any = 1;
+        }
+        if (!any)
             continue;
-        prt_winop_stats st;
-        prt_winop_stats_get(w, &st);
-        prt_gauge_set(&s->op_keys[i], (int64_t)st.keys);
-        prt_gauge_set(&s->op_windows[i], (int64_t)st.windows);
+        prt_gauge_set(&s->op_keys[i], keys);
+        prt_gauge_set(&s->op_windows[i], windows);
     }
     prt_gauge_set(&s->published_ms, prt_wall_ms());
 }

@@ -368,9 +368,11 @@ int prt_ckpt_recover(prt_ckpt *c, prt_err *e)
 
 static void abort_all(prt_job *j, uint64_t id)
 {
+    prt_shared_lock(j); /* worker threads may be writing to the sinks again */
     for (int i = 0; i < j->desc->nsinks; i++)
         if (j->sinks[i])
             (void)j->sinks[i]->ops->abort(j->sinks[i], (int64_t)id);
+    prt_shared_unlock(j);
 }
 
 /* Step 1-3 on the record path: sinks prepare, commit records and positions, chk-<id>/ made.
@@ -379,6 +381,10 @@ static int begin_one(prt_ckpt *c, uint64_t id, char **dir, prt_buf *pos, prt_buf
 {
     prt_job *j = c->j;
     int rc = PRT_OK;
+    /* parallelism > 1: the one input thread hands no record on while it is here, so once every
+     * worker has processed all it was handed, the cut is consistent; the workers stay idle until
+     * the input thread goes on (the barrier of a checkpoint) */
+    prt_workers_drain(j);
     for (int i = 0; i < j->desc->nsinks && rc == PRT_OK; i++)
         if (j->sinks[i] && j->sinks[i]->ops->prepare(j->sinks[i], (int64_t)id) != PRT_OK)
             rc = prt_errf(e, "sink %s could not prepare it", j->desc->sinks[i].name);
@@ -464,7 +470,10 @@ static int commit_one(prt_ckpt *c, uint64_t id, double t0, double pause_ms)
             prt_sink *k = j->sinks[i];
             if (!k || (k->ops->committed != NULL) != (pass == 0))
                 continue;
-            if (k->ops->commit(k, (int64_t)id) != PRT_OK) {
+            prt_shared_lock(j); /* worker threads may be writing to it again */
+            int crc = k->ops->commit(k, (int64_t)id);
+            prt_shared_unlock(j);
+            if (crc != PRT_OK) {
                 if (k->ops->committed)
                     prt_log(j, "checkpoint %" PRIu64 " is complete but sink %s could not commit it; stopping "
                             "(a restart resumes from the last checkpoint it committed)", id, k->desc->name);

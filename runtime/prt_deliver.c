@@ -25,8 +25,8 @@ void prt_source_partition_remove(prt_source *s, int32_t partition)
         return;
     prt_wm_partition_remove(s->wm, partition);
     int64_t wm;
-    if (prt_wm_recompute(s->wm, &wm) && s->job->desc->watermark)
-        s->job->desc->watermark(s->job, s->index, wm);
+    if (prt_wm_recompute(s->wm, &wm))
+        prt_workers_watermark(s->job, s->index, wm);
 }
 
 void prt_source_deliver(prt_source *s, const prt_raw *raw)
@@ -37,9 +37,11 @@ void prt_source_deliver(prt_source *s, const prt_raw *raw)
 
     j->cur = raw;
     j->cur_source = s->index;
-    prt_scratch_reset(&j->scratch);
+    prt_worker *in = j->input;
+    prt_scratch_reset(&in->scratch);
+    in->now = j->now;
     e.msg[0] = '\0';
-    int rc = s->desc->on_record(j, raw, &ts, &e);
+    int rc = s->desc->on_record(in, raw, &ts, &e);
     if (rc == PRT_SKIP) { /* a csv header line: not a record */
         j->cur = NULL;
         return;
@@ -52,8 +54,8 @@ void prt_source_deliver(prt_source *s, const prt_raw *raw)
         prt_errors_report(j, NULL, &e);
     } else if (s->wm && ts != PRT_NO_TS) {
         int64_t wm;
-        if (prt_wm_record(s->wm, raw->partition, ts, j->now, &wm) && j->desc->watermark)
-            j->desc->watermark(j, s->index, wm);
+        if (prt_wm_record(s->wm, raw->partition, ts, j->now, &wm))
+            prt_workers_watermark(j, s->index, wm);
     }
     j->cur = NULL;
 }

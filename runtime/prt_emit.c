@@ -3,9 +3,25 @@
  * flushes every sink (prt_sinks_flush).
  *
  * A sink that fails to write fails the job (exit 1) and nothing more is written anywhere; the
- * sink printed the reason.
+ * sink printed the reason. With worker threads (parallelism > 1) every write and flush happens
+ * under the run's one lock, held for the one call: records of one key come from one worker, in
+ * its order, so per key the output order does not depend on the parallelism.
  */
 #include "prt_jobpriv.h"
+
+#include <stdlib.h>
+
+void prt_shared_lock(prt_job *j)
+{
+    if (PRT_RUN(j)->shared)
+        pthread_mutex_lock(&PRT_RUN(j)->mu);
+}
+
+void prt_shared_unlock(prt_job *j)
+{
+    if (PRT_RUN(j)->shared)
+        pthread_mutex_unlock(&PRT_RUN(j)->mu);
+}
 
 int prt_sink_put(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts)
 {
@@ -23,20 +39,42 @@ int prt_sink_put(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts)
     return PRT_OK;
 }
 
-void prt_emit(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts)
+void prt_emit(prt_worker *wk, int sink, prt_str key, prt_str value, int64_t ts)
 {
+    prt_job *j = wk->job;
+    prt_shared_lock(j);
     if (prt_sink_put(j, sink, key, value, ts) == PRT_OK)
         j->m.records_out++;
+    prt_shared_unlock(j);
+}
+
+void prt_emit_header(prt_worker *wk, int sink, prt_str key, prt_str line, int64_t ts)
+{
+    prt_job *j = wk->job;
+    prt_run *run = PRT_RUN(j);
+    prt_shared_lock(j);
+    if (!run->header_done) {
+        run->header_done = calloc((size_t)j->desc->nsinks, 1);
+        prt_assert(run->header_done != NULL);
+    }
+    if (!run->header_done[sink]) {
+        run->header_done[sink] = 1;
+        if (prt_sink_put(j, sink, key, line, ts) == PRT_OK)
+            j->m.records_out++; /* counted as a record out, as it always was */
+    }
+    prt_shared_unlock(j);
 }
 
 int prt_sinks_flush(prt_job *j)
 {
     int rc = PRT_OK;
+    prt_shared_lock(j);
     for (int i = 0; j->sinks && i < j->desc->nsinks; i++) {
         prt_sink *k = j->sinks[i];
         if (k && k->ops->flush && k->ops->flush(k) != PRT_OK)
             rc = PRT_ERR; /* the connector printed the reason */
     }
     PRT_RUN(j)->unflushed = 0;
+    prt_shared_unlock(j);
     return rc;
 }

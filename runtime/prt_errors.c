@@ -29,9 +29,8 @@ static const char *connector_of(prt_job *j, int src)
 }
 
 /* " (data.kv:3)", " (topic partition 2 offset 17)" or " (gen #17)" for the current record. */
-static void position_text(prt_job *j, prt_buf *b)
+static void position_text(prt_job *j, const prt_raw *r, prt_buf *b)
 {
-    const prt_raw *r = j->cur;
     const char *c = connector_of(j, j->cur_source);
     const char *origin = r->origin ? r->origin : "?";
     if (strcmp(c, "kafka") == 0)
@@ -43,7 +42,7 @@ static void position_text(prt_job *j, prt_buf *b)
         prt_buf_printf(b, " (%s:%lld)", origin, (long long)r->offset);
 }
 
-static void to_sink(prt_job *j, const char *stage, const prt_err *e)
+static void to_sink(prt_job *j, const prt_raw *cur, const char *stage, const prt_err *e)
 {
     prt_run *run = PRT_RUN(j);
     const prt_job_desc *d = j->desc;
@@ -51,8 +50,8 @@ static void to_sink(prt_job *j, const char *stage, const prt_err *e)
     prt_writer w;
 
     prt_w_begin(&w, out_format(sd->format), ',', &run->err_rec);
-    if (j->cur) {
-        const prt_raw *r = j->cur;
+    if (cur) {
+        const prt_raw *r = cur;
         const char *c = connector_of(j, j->cur_source);
         prt_w_str(&w, "source", prt_str_c(d->sources[j->cur_source].name));
         prt_w_str(&w, "origin", prt_str_c(r->origin ? r->origin : ""));
@@ -68,14 +67,14 @@ static void to_sink(prt_job *j, const char *stage, const prt_err *e)
     if (stage)
         prt_w_str(&w, "stage", prt_str_c(stage));
     prt_w_str(&w, "error", prt_str_c(e->msg));
-    if (j->cur)
-        prt_w_str(&w, "record", j->cur->data);
+    if (cur)
+        prt_w_str(&w, "record", cur->data);
     prt_w_end(&w);
     /* a failing errors sink fails the job, like any sink (prt_emit.c) */
     prt_sink_put(j, d->errors_sink, PRT_STR_LIT(""), prt_buf_str(&run->err_rec), PRT_NO_TS);
 }
 
-static void to_log(prt_job *j, const char *stage, const prt_err *e)
+static void to_log(prt_job *j, const prt_raw *cur, const char *stage, const prt_err *e)
 {
     prt_run *run = PRT_RUN(j);
     int64_t now = prt_mono_ms();
@@ -86,9 +85,9 @@ static void to_log(prt_job *j, const char *stage, const prt_err *e)
     }
     run->err_last_log = now;
     prt_buf b = { 0 };
-    if (j->cur) {
+    if (cur) {
         prt_buf_printf(&b, "bad record in %s", j->desc->sources[j->cur_source].name);
-        position_text(j, &b);
+        position_text(j, cur, &b);
     } else {
         prt_buf_puts(&b, "bad record");
     }
@@ -103,35 +102,48 @@ static void to_log(prt_job *j, const char *stage, const prt_err *e)
     prt_buf_free(&b);
 }
 
-void prt_errors_report(prt_job *j, const char *stage, const prt_err *e)
+static void report(prt_job *j, const prt_raw *cur, const char *stage, const prt_err *e)
 {
+    prt_shared_lock(j);
     j->m.errors++;
     prt_stats_count_error(j, stage, e);
     if (j->desc->errors_sink >= 0 && j->sinks && j->sinks[j->desc->errors_sink])
-        to_sink(j, stage, e);
+        to_sink(j, cur, stage, e);
     else
-        to_log(j, stage, e);
+        to_log(j, cur, stage, e);
+    prt_shared_unlock(j);
 }
 
-void prt_record_error(prt_job *j, const char *stage, const prt_err *e)
+void prt_errors_report(prt_job *j, const char *stage, const prt_err *e)
 {
-    prt_errors_report(j, stage, e);
+    report(j, j->cur, stage, e);
 }
 
-void prt_late_dropped(prt_job *j, const char *stage)
+void prt_record_error(prt_worker *wk, const char *stage, const prt_err *e)
 {
+    prt_job *j = wk->job;
+    /* a worker thread's record came through a queue: the raw input is the input thread's */
+    report(j, wk == j->input ? j->cur : NULL, stage, e);
+}
+
+void prt_late_dropped(prt_worker *wk, const char *stage)
+{
+    prt_job *j = wk->job;
     prt_run *run = PRT_RUN(j);
+    prt_shared_lock(j);
     j->m.late_dropped++;
+    int i = 0;
+    while (i < run->nlate && run->late[i].stage != stage && strcmp(run->late[i].stage, stage) != 0)
+        i++;
+    if (i == run->nlate) {
+        prt_late_count *v = realloc(run->late, (size_t)(run->nlate + 1) * sizeof *v);
+        prt_assert(v != NULL);
+        run->late = v;
+        run->late[run->nlate++] = (prt_late_count){ stage, 0 };
+    }
+    run->late[i].n++;
     prt_stats_count_late(j, stage);
-    for (int i = 0; i < run->nlate; i++)
-        if (run->late[i].stage == stage || strcmp(run->late[i].stage, stage) == 0) {
-            run->late[i].n++;
-            return;
-        }
-    prt_late_count *v = realloc(run->late, (size_t)(run->nlate + 1) * sizeof *v);
-    prt_assert(v != NULL);
-    run->late = v;
-    run->late[run->nlate++] = (prt_late_count){ stage, 1 };
+    prt_shared_unlock(j);
 }
 
 void prt_errors_late_text(prt_job *j, prt_buf *b)
@@ -154,6 +166,8 @@ void prt_errors_free(prt_job *j)
 {
     prt_run *run = PRT_RUN(j);
     prt_buf_free(&run->err_rec);
+    free(run->header_done);
+    run->header_done = NULL;
     free(run->late);
     run->late = NULL;
     run->nlate = 0;

@@ -18,6 +18,30 @@ typedef struct prt_job prt_job;
 typedef struct prt_source prt_source;
 typedef struct prt_sink prt_sink;
 
+/* ---------------------------------------------------------------- workers */
+
+/* A worker: the part of a running job that processes the records of a contiguous range of key
+ * groups, with its own generated state (its own window engines), scratch and output buffers.
+ * Generated code reaches everything per-record through the worker it is called with.
+ *
+ * With parallelism 1 there is one worker (index 0, every key group) and the input thread runs
+ * it: sources, the stages before key_by and the stages after it, straight through. With
+ * parallelism N > 1 each worker runs on its own thread, and the input thread has a context of
+ * its own (index -1, no operators) for the stages before key_by; key_by hands each record to the
+ * worker that owns its key group (prt_shuffle).
+ *
+ * Ownership: the job owns its workers; each worker owns its state, scratch and buffers. */
+typedef struct prt_worker {
+    prt_job *job;
+    int index;               /* 0..parallelism-1; -1: the input thread's context (N > 1) */
+    uint32_t kg_lo, kg_hi;   /* key groups owned: kg * parallelism / max_parallelism == index */
+    void *state;             /* generated state (desc->state_size bytes, zeroed); owned */
+    prt_scratch scratch;     /* per-record strings; reset by the runtime between records */
+    prt_buf out;             /* line buffer for generated writers */
+    int64_t now;             /* wall clock in ms as of the record or tick being processed */
+    struct prt_shuffle *shuffle; /* input context at parallelism > 1: where key_by hands records */
+} prt_worker;
+
 /* ---------------------------------------------------------------- input records */
 
 /* One raw input record as a connector delivers it. Borrowed for the duration of the delivery. */
@@ -37,7 +61,7 @@ typedef struct prt_raw {
  * Sets *ts to the record's event time (PRT_NO_TS without event_time). Returns PRT_ERR with e
  * when the record does not parse (the runtime then sends it to the errors sink), or PRT_SKIP for
  * a line that is no record (a csv header). */
-typedef int (*prt_on_record_fn)(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e);
+typedef int (*prt_on_record_fn)(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e);
 
 /* ---------------------------------------------------------------- descriptors (generated) */
 
@@ -73,9 +97,16 @@ typedef struct prt_operator_desc {
     const prt_win_spec *spec;     /* its window (kind, size, lateness, ...) */
 } prt_operator_desc;
 
+/* A key_by: where records change threads at parallelism > 1 (prt_shuffle). */
+typedef struct prt_shuffle_desc {
+    const char *stage;     /* the key_by's stage id */
+    const prt_schema *row; /* its records, described for the deep copy between threads */
+    /* Runs the stages after the key_by on the worker that owns the record's key group. */
+    void (*on_worker)(prt_worker *wk, const void *row, int64_t ts, uint64_t kh);
+} prt_shuffle_desc;
 /* One node of the operator graph, for the admin endpoint: sources first (in desc->sources
  * order), then stages (YAML order), then sinks (desc->sinks order). Generated fan-out code
- * counts each record a source or stage emits with prt_node_out(j, its node index). */
+ * counts each record a source or stage emits with prt_node_out(wk, its node index). */
 typedef struct prt_node_desc {
     const char *id;        /* source name, stage id, or sink name */
     const char *kind;      /* "source", "filter", "set", "select", "key_by", "window",
@@ -85,10 +116,11 @@ typedef struct prt_node_desc {
     const char *late_from; /* a sink fed by a stage's late_output: that stage's id, else NULL */
 } prt_node_desc;
 
-/* The operator's engine inside the job's generated state. */
-#define PRT_OPERATOR(j, op) (*(struct prt_winop **)((char *)(j)->state + (op)->offset))
 
-#define PRT_ABI_VERSION 2
+/* The operator's engine inside a worker's generated state. */
+#define PRT_OPERATOR(wk, op) (*(struct prt_winop **)((char *)(wk)->state + (op)->offset))
+
+#define PRT_ABI_VERSION 3
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */
@@ -105,12 +137,16 @@ typedef struct prt_job_desc {
     const prt_node_desc *nodes; /* the operator graph (NULL in code generated before it) */
     int nnodes;
     int max_parallelism;  /* key groups: state.max_parallelism, fixed when the binary is built */
+    const prt_shuffle_desc *shuffles; /* by shuffle point: one per key_by */
+    int nshuffles;
+    const char *serial;   /* why the pipeline cannot run at parallelism > 1, or NULL */
     size_t state_size;                           /* sizeof the generated state struct */
-    int (*init)(prt_job *j);                     /* connectors are open; build operators */
-    void (*watermark)(prt_job *j, int source, int64_t wm); /* a source's watermark advanced */
-    void (*tick)(prt_job *j, int64_t now_ms);    /* wall clock, for processing-time windows */
-    void (*finish)(prt_job *j);                  /* all input ended: fire every open window */
-    void (*destroy)(prt_job *j);
+    /* The hooks run per worker, on its own state. */
+    int (*init)(prt_worker *wk);                 /* connectors are open; build operators */
+    void (*watermark)(prt_worker *wk, int source, int64_t wm); /* a source's watermark advanced */
+    void (*tick)(prt_worker *wk, int64_t now_ms); /* wall clock, for processing-time windows */
+    void (*finish)(prt_worker *wk);              /* all input ended: fire every open window */
+    void (*destroy)(prt_worker *wk);
 } prt_job_desc;
 
 /* ---------------------------------------------------------------- the job */
@@ -121,9 +157,9 @@ typedef struct prt_metrics {
 
 struct prt_job {
     const prt_job_desc *desc;
-    void *state;           /* generated state (desc->state_size bytes, zeroed); owned */
-    prt_scratch scratch;   /* per-record strings; reset by the runtime between records */
-    prt_buf out;           /* line buffer for generated writers */
+    prt_worker *workers;   /* nworkers of them; owned */
+    int nworkers;          /* parallelism */
+    prt_worker *input;     /* the context sources deliver into: workers[0] when nworkers == 1 */
     prt_source **sources;  /* by source index; owned */
     prt_sink **sinks;      /* by sink index; owned */
     const prt_raw *cur;    /* the input record being processed (NULL while firing timers) */
@@ -135,10 +171,15 @@ struct prt_job {
     prt_stats *stats;      /* published metrics (prt_stats.h); owned by the run */
 };
 
-/* Generated fan-out: node n (a source or stage) emitted one record. No lock: one writer. */
-static inline void prt_node_out(prt_job *j, int n)
+/* Generated fan-out: node n (a source or stage) emitted one record. No lock: one writer, but
+ * for the nodes after a key_by at parallelism > 1, which every worker counts (an atomic add). */
+static inline void prt_node_out(prt_worker *wk, int n)
 {
-    prt_ctr_add(&j->stats->node_out[n], 1);
+    prt_ctr *c = &wk->job->stats->node_out[n];
+    if (wk->index >= 0 && wk->job->nworkers > 1)
+        atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+    else
+        prt_ctr_add(c, 1);
 }
 
 /* The binary's entry point (prt_cli.c): parses the command line (run, describe, --help,
@@ -146,12 +187,21 @@ static inline void prt_node_out(prt_job *j, int n)
  * connectors and runs the loop. */
 int prt_main(int argc, char **argv, const prt_job_desc *d);
 
-/* Generated code hands one formatted output record to sink `sink`. */
-void prt_emit(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts);
-/* A record failed while a stage evaluated it: send j->cur with the reason to the errors sink. */
-void prt_record_error(prt_job *j, const char *stage, const prt_err *e);
+/* Generated code hands one formatted output record to sink `sink` (any worker may: the sink is
+ * written under one short lock when parallelism > 1). */
+void prt_emit(prt_worker *wk, int sink, prt_str key, prt_str value, int64_t ts);
+/* A record failed while a stage evaluated it: send it with the reason to the errors sink (on a
+ * worker thread the raw input record is gone: the stage and reason are reported). */
+void prt_record_error(prt_worker *wk, const char *stage, const prt_err *e);
 /* A window dropped a record that was late for all its windows and has no late_output. */
-void prt_late_dropped(prt_job *j, const char *stage);
+void prt_late_dropped(prt_worker *wk, const char *stage);
+/* key_by at parallelism > 1 (wk->shuffle set): hands a deep copy of row, with its event time and
+ * key hash, to the worker that owns key group kh % max_parallelism; its shuffle desc's on_worker
+ * runs there. */
+void prt_shuffle(prt_worker *in, int point, const void *row, int64_t ts, uint64_t kh);
+/* A csv sink's header line: written once per sink, before any record of any worker. Generated
+ * code calls it before its worker's first record of the sink (a flag in the worker's state). */
+void prt_emit_header(prt_worker *wk, int sink, prt_str key, prt_str line, int64_t ts);
 
 /* ---------------------------------------------------------------- settings */
 

@@ -11,6 +11,8 @@
 
 #include "prt_connector.h"
 
+#include <pthread.h>
+
 typedef struct prt_late_count {
     const char *stage; /* borrowed from generated code (a string literal) */
     uint64_t n;
@@ -32,6 +34,10 @@ typedef struct prt_run {
     uint64_t err_suppressed_total;
     prt_late_count *late;   /* per stage; owned array */
     int nlate;
+    /* parallelism > 1: sinks, errors and counters are shared by threads under this lock */
+    int shared;
+    pthread_mutex_t mu;
+    uint8_t *header_done;   /* by sink index: a csv header was written */
     struct prt_admin *admin;/* the admin endpoint (prt_admin.h), or NULL; owned */
     /* the progress line on a terminal (prt_progress.c) */
     int progress_checked, progress_tty, progress_shown;
@@ -39,6 +45,10 @@ typedef struct prt_run {
     uint64_t progress_in;   /* records in at the last line */
     struct prt_ckpt *ckpt;  /* checkpoint coordinator (prt_ckpt.h), NULL without checkpoints; owned */
 } prt_run;
+
+/* The shared part of the job, locked when worker threads run (prt_emit.c). */
+void prt_shared_lock(prt_job *j);
+void prt_shared_unlock(prt_job *j);
 
 #define PRT_RUN(jp) ((prt_run *)(jp))
 
@@ -107,6 +117,29 @@ void prt_errors_summary(prt_job *j);
 void prt_errors_late_text(prt_job *j, prt_buf *b);
 void prt_errors_free(prt_job *j);
 
+/* ---------------------------------------------------------------- prt_workers.c */
+
+/* Allocates n workers with their key-group ranges and zeroed state, and with n > 1 the input
+ * context and the queues (threads start later). PRT_ERR with e: a bad n, or a pipeline that
+ * runs at parallelism 1 only. */
+int prt_workers_new(prt_job *j, int n, prt_err *e);
+void prt_workers_free(prt_job *j);
+/* Starts the worker threads (n > 1; nothing otherwise). */
+int prt_workers_start(prt_job *j, prt_err *e);
+/* Hands every partly filled batch to its worker (the input thread, after each round). */
+void prt_workers_flush(prt_job *j);
+/* Waits until every worker processed everything handed to it: the workers are then quiet
+ * until more is handed over (savepoints). */
+void prt_workers_drain(prt_job *j);
+/* Drains and ends the worker threads. */
+void prt_workers_stop(prt_job *j);
+/* The generated hooks on every worker: directly without threads, else in order with the
+ * records through the queues (finish also drains). */
+int prt_workers_init(prt_job *j);
+void prt_workers_destroy(prt_job *j);
+void prt_workers_watermark(prt_job *j, int source, int64_t wm);
+void prt_workers_tick(prt_job *j, int64_t now);
+void prt_workers_finish(prt_job *j);
 /* ---------------------------------------------------------------- prt_log.c */
 
 /* --log-format: "text" (default) or "json" (one object per line: ts, pipeline, msg). */

@@ -123,8 +123,8 @@ void prt_status_line(prt_job *j, const char *what)
 static void source_done(prt_job *j, int i)
 {
     PRT_RUN(j)->done[i] = 1;
-    if (j->sources[i]->wm && j->desc->watermark && !j->stop && !PRT_RUN(j)->hold_at_end)
-        j->desc->watermark(j, i, INT64_MAX);
+    if (j->sources[i]->wm && !j->stop && !PRT_RUN(j)->hold_at_end)
+        prt_workers_watermark(j, i, INT64_MAX);
 }
 
 int prt_loop(prt_job *j)
@@ -156,7 +156,7 @@ int prt_loop(prt_job *j)
         j->now = prt_wall_ms();
         if (d->tick && j->now != last_tick) { /* processing-time timers */
             last_tick = j->now;
-            d->tick(j, j->now);
+            prt_workers_tick(j, j->now);
         }
         int all_done = 1;
         for (int i = 0; i < d->nsources; i++) {
@@ -165,9 +165,10 @@ int prt_loop(prt_job *j)
             all_done = 0;
             int64_t wm;
             prt_source *s = j->sources[i];
-            if (s->wm && prt_wm_check_idle(s->wm, j->now, &wm) && d->watermark)
-                d->watermark(j, i, wm);
+            if (s->wm && prt_wm_check_idle(s->wm, j->now, &wm))
+                prt_workers_watermark(j, i, wm);
         }
+        prt_workers_flush(j); /* parallelism > 1: this round's records go to their workers */
         if (all_done)
             return !j->stop;
         wait_ms = delivered ? 0 : PRT_IDLE_WAIT_MS;

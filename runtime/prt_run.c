@@ -24,6 +24,7 @@ prt_job *prt_job_new(const prt_job_desc *d, const char *const *sets, int nsets)
     prt_assert(run != NULL);
     prt_job *j = &run->j;
     prt_err e;
+    pthread_mutex_init(&run->mu, NULL);
 
     j->desc = d;
     j->cur_source = -1;
@@ -47,8 +48,16 @@ prt_job *prt_job_new(const prt_job_desc *d, const char *const *sets, int nsets)
             prt_job_free(j);
             return NULL;
         }
-    j->state = calloc(1, d->state_size ? d->state_size : 1);
-    prt_assert(j->state != NULL);
+    int64_t n;
+    if (prt_cfg_int(j, "parallelism", 1, &n) != PRT_OK) {
+        prt_job_free(j);
+        return NULL;
+    }
+    if (prt_workers_new(j, n < 1 || n > INT32_MAX ? 0 : (int)n, &e) != PRT_OK) {
+        fprintf(stderr, "%s\n", e.msg);
+        prt_job_free(j);
+        return NULL;
+    }
     return j;
 }
 
@@ -58,12 +67,11 @@ void prt_job_free(prt_job *j)
         return;
     prt_run *run = PRT_RUN(j);
     prt_connectors_close(j);
-    free(j->state);
+    prt_workers_free(j);
     free(j->sources);
     free(j->sinks);
-    prt_scratch_free(&j->scratch);
-    prt_buf_free(&j->out);
     prt_errors_free(j);
+    pthread_mutex_destroy(&run->mu);
     prt_settings_free(j->cfg);
     prt_stats_free(j->stats);
     free(run->done);
@@ -108,7 +116,7 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     }
     j->now = prt_wall_ms();
     inited = 1;
-    if (d->init && d->init(j) != PRT_OK) {
+    if (prt_workers_init(j) != PRT_OK) {
         prt_log(j, "cannot initialise the pipeline");
         code = 1;
         goto out;
@@ -138,6 +146,14 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         }
         prt_log(j, "restored from savepoint %s", from);
     }
+    {
+        prt_err e;
+        if (prt_workers_start(j, &e) != PRT_OK) {
+            prt_log(j, "%s", e.msg);
+            code = 1;
+            goto out;
+        }
+    }
 
     prt_gauge_set(&j->stats->status, PRT_ST_RUNNING);
     prt_gauge_set(&j->stats->ready, 1); /* sources connected, restore done */
@@ -146,10 +162,11 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     prt_gauge_set(&j->stats->status, run->failed ? PRT_ST_FAILED : ended ? PRT_ST_FINISHED : PRT_ST_STOPPING);
     if (ended && !run->failed && o->savepoint_on_exit) {
         prt_err e;
-        if (o->drain && d->finish) {
+        if (o->drain) {
             j->now = prt_wall_ms();
-            d->finish(j); /* --drain: every open window fires first */
+            prt_workers_finish(j); /* --drain: every open window fires first */
         }
+        prt_workers_drain(j); /* the workers' state is quiet while it is written */
         if (prt_snap_write(j, o->savepoint_on_exit, o->drain, &e) != PRT_OK) {
             prt_log(j, "%s", e.msg);
             run->failed = 1;
@@ -158,9 +175,9 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         }
     } else if (ended && !run->failed) {
         j->now = prt_wall_ms();
-        if (d->finish)
-            d->finish(j); /* every source's watermark is +inf by now */
+        prt_workers_finish(j); /* every source's watermark is +inf by now */
     }
+    prt_workers_stop(j);
     if (prt_sinks_flush(j) != PRT_OK)
         run->failed = 1;
     /* the final checkpoint: a bounded run's output is complete (committed) when it exits 0, and
@@ -175,6 +192,7 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         prt_status_line(j, run->failed ? "failed: " : ended ? "finished: " : "stopped: ");
 
 out:
+    prt_workers_stop(j); /* also when the loop stopped early */
     prt_admin_stop(run->admin); /* before anything it publishes from is closed */
     run->admin = NULL;
     prt_ckpt_free(run->ckpt);
@@ -182,8 +200,8 @@ out:
     prt_connectors_close(j);
     while (started > 0) /* in reverse order; also the one whose start failed */
         o->modes[--started]->stop(j);
-    if (inited && d->destroy) /* also after a failed init: destroy copes with a partial build */
-        d->destroy(j);
+    if (inited) /* also after a failed init: destroy copes with a partial build */
+        prt_workers_destroy(j);
     prt_signals_restore();
     prt_job_free(j);
     return code;

@@ -98,6 +98,24 @@ static void put_source(prt_buf *m, prt_source *s)
     prt_buf_free(&name);
 }
 
+/* One operator's state from every worker, each its own key groups, in worker order. */
+static void snapshot_op(prt_job *j, const prt_operator_desc *op, uint32_t maxpar, prt_buf *b)
+{
+    int n = j->nworkers;
+    const prt_winop **ws = calloc((size_t)n, sizeof *ws);
+    uint32_t *lo = calloc((size_t)n, sizeof *lo), *hi = calloc((size_t)n, sizeof *hi);
+    prt_assert(ws && lo && hi);
+    for (int w = 0; w < n; w++) {
+        ws[w] = PRT_OPERATOR(&j->workers[w], op);
+        lo[w] = j->workers[w].kg_lo;
+        hi[w] = j->workers[w].kg_hi;
+    }
+    prt_winop_snapshot_many(ws, lo, hi, n, maxpar, b);
+    free(ws);
+    free(lo);
+    free(hi);
+}
+
 int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
 {
     const prt_job_desc *d = j->desc;
@@ -124,7 +142,7 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
         prt_schema_put(&m, op->acc);
         put_str(&m, fname.p);
         b.n = 0;
-        prt_winop_snapshot(PRT_OPERATOR(j, op), maxpar, 0, maxpar - 1, &b);
+        snapshot_op(j, op, maxpar, &b);
         rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
     }
     if (rc == PRT_OK) {
@@ -476,8 +494,12 @@ static int load_op(prt_job *j, const char *dir, const snap_meta *m, const plan_e
     if (rc == PRT_OK) {
         const prt_schema *saved = prt_schema_same_layout(pe->saved->acc, pe->op->acc) ? NULL : pe->saved->acc;
         prt_err inner;
-        rc = prt_winop_load_from(PRT_OPERATOR(j, pe->op), prt_buf_str(&content), saved, (uint32_t)m->maxpar, 0,
-                                 (uint32_t)m->maxpar - 1, &inner);
+        /* each worker takes the windows of its own key groups, whatever the saved parallelism */
+        for (int w = 0; w < j->nworkers && rc == PRT_OK; w++) {
+            prt_worker *wk = &j->workers[w];
+            rc = prt_winop_load_from(PRT_OPERATOR(wk, pe->op), prt_buf_str(&content), saved, (uint32_t)m->maxpar,
+                                     wk->kg_lo, wk->kg_hi, &inner);
+        }
         if (rc != PRT_OK)
             prt_errf(e, "operator %s: %s", pe->id, inner.msg);
     }
@@ -578,10 +600,15 @@ int prt_snap_restore(prt_job *j, const char *dir, const prt_restore_opts *o, prt
             why.n = 0;
             plan_line(pe, &why);
             if (pe->status == PLAN_RESTORED || pe->status == PLAN_EVOLVED) {
-                prt_winop_stats st;
-                prt_winop_stats_get(PRT_OPERATOR(j, pe->op), &st);
-                prt_buf_printf(&why, " (%llu keys, %llu windows)", (unsigned long long)st.keys,
-                               (unsigned long long)st.windows);
+                uint64_t keys = 0, windows = 0;
+                for (int w = 0; w < j->nworkers; w++) {
+                    prt_winop_stats st;
+                    prt_winop_stats_get(PRT_OPERATOR(&j->workers[w], pe->op), &st);
+                    keys += st.keys;
+                    windows += st.windows;
+                }
+                prt_buf_printf(&why, " (%llu keys, %llu windows)", (unsigned long long)keys,
+                               (unsigned long long)windows);
             }
             if (pe->status == PLAN_DROPPED)
                 prt_buf_puts(&why, " (--allow-non-restored-state)");
@@ -594,8 +621,8 @@ int prt_snap_restore(prt_job *j, const char *dir, const prt_restore_opts *o, prt
     /* the generated code's view of each source's watermark (operators' clocks are restored) */
     for (int i = 0; i < d->nsources && rc == PRT_OK; i++) {
         const prt_wm *w = j->sources[i]->wm;
-        if (w && w->wm != INT64_MIN && d->watermark)
-            d->watermark(j, i, w->wm);
+        if (w && w->wm != INT64_MIN)
+            prt_workers_watermark(j, i, w->wm);
     }
     prt_buf_free(&why);
     plan_free(&p);

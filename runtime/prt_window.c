@@ -297,7 +297,7 @@ static void win_timers(prt_winop *w, uint32_t id)
 static void fire(prt_winop *w, uint32_t id, int64_t ts)
 {
     wwin *x = W(w, id);
-    w->vt->fire(w->ctx, KEY(w, x->key), x->start, x->end, ACC(w, id), ts);
+    w->vt->fire(w->ctx, KEY(w, x->key), K(w, x->key)->hash, x->start, x->end, ACC(w, id), ts);
     w->st.fired++;
 }
 

@@ -46,7 +46,8 @@ typedef struct prt_win_vt {
     int (*key_eq)(const void *a, const void *b);
     void (*acc_merge)(void *dst, const void *src); /* session merge: fold src into dst */
     /* One window result. For RUNNING, start = end = 0. */
-    void (*fire)(void *ctx, const void *key, int64_t start, int64_t end, const void *acc, int64_t ts);
+    void (*fire)(void *ctx, const void *key, uint64_t hash, int64_t start, int64_t end, const void *acc,
+                 int64_t ts); /* hash: the key's, as given to prt_winop_add */
 } prt_win_vt;
 
 typedef struct prt_winop prt_winop;

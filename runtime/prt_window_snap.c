@@ -46,15 +46,31 @@ static int put_window(void *arg, const prt_win_state *s)
 void prt_winop_snapshot(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
                         uint32_t kg_hi, prt_buf *out)
 {
-    snap_ctx c = { prt_winop_vt(w), out, { 0 } };
+    prt_winop_snapshot_many(&w, &kg_lo, &kg_hi, 1, max_parallelism, out);
+}
+
+void prt_winop_snapshot_many(const prt_winop *const *ws, const uint32_t *kg_lo, const uint32_t *kg_hi, int n,
+                             uint32_t max_parallelism, prt_buf *out)
+{
+    snap_ctx c = { prt_winop_vt(ws[0]), out, { 0 } };
     prt_winop_meta m;
-    prt_winop_meta_get(w, &m);
+    prt_winop_meta_get(ws[0], &m);
+    uint64_t count = 0;
+    for (int i = 0; i < n; i++) {
+        prt_winop_meta mi;
+        prt_winop_meta_get(ws[i], &mi);
+        m.clock = mi.clock < m.clock ? mi.clock : m.clock; /* no engine has fired past it */
+        m.seq = mi.seq > m.seq ? mi.seq : m.seq;          /* later arrivals and timers number */
+        m.timer_seq = mi.timer_seq > m.timer_seq ? mi.timer_seq : m.timer_seq; /* after all saved */
+        count += prt_winop_count(ws[i], max_parallelism, kg_lo[i], kg_hi[i]);
+    }
     prt_put_varint(out, PRT_WINOP_SNAP_VERSION);
     prt_put_i64(out, m.clock);
     prt_put_u64be(out, m.seq);
     prt_put_u64be(out, m.timer_seq);
-    prt_put_varint(out, prt_winop_count(w, max_parallelism, kg_lo, kg_hi));
-    prt_winop_walk(w, max_parallelism, kg_lo, kg_hi, put_window, &c);
+    prt_put_varint(out, count);
+    for (int i = 0; i < n; i++) /* workers own ascending key-group ranges: key-group order holds */
+        prt_winop_walk(ws[i], max_parallelism, kg_lo[i], kg_hi[i], put_window, &c);
     prt_buf_free(&c.tmp);
 }
 

@@ -13,6 +13,12 @@
 /* Appends the snapshot of key groups [kg_lo, kg_hi] (of max_parallelism) to out. */
 void prt_winop_snapshot(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
                         uint32_t kg_hi, prt_buf *out);
+/* One snapshot of an operator spread over n engines (one per worker), engine i giving the key
+ * groups [kg_lo[i], kg_hi[i]]; the ranges ascend, so the windows stay in key-group order. The
+ * clocks: the minimum event-time clock (no engine fired past it), the maximum arrival and timer
+ * counters (numbers given after a restore come after every saved one). */
+void prt_winop_snapshot_many(const prt_winop *const *ws, const uint32_t *kg_lo, const uint32_t *kg_hi, int n,
+                             uint32_t max_parallelism, prt_buf *out);
 /* Loads a snapshot into w, a new operator with the same vtable and spec. PRT_ERR with e on
  * malformed bytes or state that does not fit the operator; w must then be discarded. */
 int prt_winop_load(prt_winop *w, prt_str in, prt_err *e);

@@ -17,16 +17,16 @@
 
 static int probe_to_kafka;
 
-static int probe_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e)
+static int probe_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e)
 {
     if (probe_to_kafka) {
-        prt_emit(j, 0, raw->key, raw->data, raw->timestamp);
+        prt_emit(wk, 0, raw->key, raw->data, raw->timestamp);
     } else {
-        prt_buf_clear(&j->out);
-        prt_buf_printf(&j->out, "%s p=%d o=%" PRId64 " ts=%" PRId64 " key=%.*s value=%.*s", raw->origin,
+        prt_buf_clear(&wk->out);
+        prt_buf_printf(&wk->out, "%s p=%d o=%" PRId64 " ts=%" PRId64 " key=%.*s value=%.*s", raw->origin,
                        raw->partition, raw->offset, raw->timestamp == PRT_NO_TS ? -1 : raw->timestamp,
                        (int)raw->key.n, raw->key.p, (int)raw->data.n, raw->data.p);
-        prt_emit(j, 0, (prt_str){ 0 }, prt_buf_str(&j->out), raw->timestamp);
+        prt_emit(wk, 0, (prt_str){ 0 }, prt_buf_str(&wk->out), raw->timestamp);
     }
     *ts = raw->timestamp;
     if (raw->data.n > 0 && raw->data.n < 20) {
@@ -41,13 +41,13 @@ static int probe_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e)
     return PRT_OK;
 }
 
-static void probe_watermark(prt_job *j, int source, int64_t wm)
+static void probe_watermark(prt_worker *wk, int source, int64_t wm)
 {
     if (probe_to_kafka)
         return;
     char line[64];
     snprintf(line, sizeof line, "wm=%" PRId64, wm);
-    prt_emit(j, 0, (prt_str){ 0 }, prt_str_c(line), PRT_NO_TS);
+    prt_emit(wk, 0, (prt_str){ 0 }, prt_str_c(line), PRT_NO_TS);
 }
 
 int main(int argc, char **argv)

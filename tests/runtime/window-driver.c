@@ -60,8 +60,10 @@ static void a_merge(void *dp, const void *sp)
     d->sum += s->sum;
 }
 
-static void fire(void *ctx, const void *key, int64_t start, int64_t end, const void *acc, int64_t ts)
+static void fire(void *ctx, const void *key, uint64_t hash, int64_t start, int64_t end, const void *acc,
+                 int64_t ts)
 {
+    (void)hash;
     const dacc *a = acc;
     const dkey *k = key;
     printf("{\"key\":\"%.*s\",\"start\":%" PRId64 ",\"end\":%" PRId64 ",\"count\":%" PRId64

@@ -4,6 +4,7 @@
  * command line, exit codes, settings errors, stdin, the generator source, the errors log
  * without an errors sink, a failing sink, and SIGTERM while following a growing file. */
 #include "prt.h"
+#include "prt_jobpriv.h"
 #include "prt_test.h"
 
 #include <errno.h>
@@ -31,9 +32,9 @@ typedef struct fake_state {
 
 enum { SINK_OUT, SINK_AGG, SINK_ERRORS };
 
-static int fake_on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e)
+static int fake_on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     prt_kv_iter it;
     prt_str k, v, customer = { "", 0 };
     double amount = 0;
@@ -62,21 +63,21 @@ static int fake_on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *
     if (amount < 0) {
         prt_err ee;
         prt_errf(&ee, "amount must not be negative: %g", amount);
-        prt_record_error(j, "check", &ee);
+        prt_record_error(wk, "check", &ee);
         return PRT_OK;
     }
     prt_writer w;
-    prt_w_begin(&w, PRT_OUT_JSON, ',', &j->out);
+    prt_w_begin(&w, PRT_OUT_JSON, ',', &wk->out);
     prt_w_str(&w, "customer", customer);
     prt_w_float(&w, "amount", amount);
     prt_w_ts(&w, "ts", *ts);
     prt_w_end(&w);
-    prt_emit(j, SINK_OUT, (prt_str){ NULL, 0 }, prt_buf_str(&j->out), *ts);
+    prt_emit(wk, SINK_OUT, (prt_str){ NULL, 0 }, prt_buf_str(&wk->out), *ts);
 
     /* stage `win`: tumbling 10 s count, no allowed lateness */
     int64_t start = *ts - ((*ts % 10000) + 10000) % 10000;
     if (start + 10000 - 1 <= st->wm) {
-        prt_late_dropped(j, "win");
+        prt_late_dropped(wk, "win");
         return PRT_OK;
     }
     for (int i = 0; i < st->nwin; i++)
@@ -90,9 +91,9 @@ static int fake_on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *
     return PRT_OK;
 }
 
-static void fake_watermark(prt_job *j, int source, int64_t wm)
+static void fake_watermark(prt_worker *wk, int source, int64_t wm)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     prt_buf_printf(&st->log, "wm %d %lld\n", source, (long long)wm);
     if (wm <= st->wm)
         prt_buf_printf(&st->log, "BACKWARDS\n");
@@ -105,30 +106,30 @@ static void fake_watermark(prt_job *j, int source, int64_t wm)
         if (best < 0)
             break;
         prt_writer w;
-        prt_w_begin(&w, PRT_OUT_JSON, ',', &j->out);
+        prt_w_begin(&w, PRT_OUT_JSON, ',', &wk->out);
         prt_w_ts(&w, "window_start", st->win_start[best]);
         prt_w_ts(&w, "window_end", st->win_start[best] + 10000);
         prt_w_int(&w, "count", st->win_count[best]);
         prt_w_end(&w);
-        prt_emit(j, SINK_AGG, (prt_str){ NULL, 0 }, prt_buf_str(&j->out), st->win_start[best] + 9999);
+        prt_emit(wk, SINK_AGG, (prt_str){ NULL, 0 }, prt_buf_str(&wk->out), st->win_start[best] + 9999);
         st->win_start[best] = st->win_start[--st->nwin];
         st->win_count[best] = st->win_count[st->nwin];
     }
 }
 
-static int fake_init(prt_job *j)
+static int fake_init(prt_worker *wk)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     st->wm = INT64_MIN;
     st->inits++;
     return PRT_OK;
 }
 
-static void fake_tick(prt_job *j, int64_t now) { ((fake_state *)j->state)->ticks++; (void)now; }
+static void fake_tick(prt_worker *wk, int64_t now) { ((fake_state *)wk->state)->ticks++; (void)now; }
 
-static void fake_finish(prt_job *j)
+static void fake_finish(prt_worker *wk)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     prt_buf_printf(&st->log, "finish\n");
 }
 
@@ -136,9 +137,9 @@ static void fake_finish(prt_job *j)
 static char last_log[4096];
 static int last_ticks, last_inits, last_destroys;
 
-static void fake_destroy(prt_job *j)
+static void fake_destroy(prt_worker *wk)
 {
-    fake_state *st = j->state;
+    fake_state *st = wk->state;
     snprintf(last_log, sizeof last_log, "%.*s", (int)st->log.n, st->log.p ? st->log.p : "");
     last_ticks = st->ticks;
     last_inits = st->inits;
@@ -479,6 +480,47 @@ TEST(command_line)
     CHECK_EQ_S(read_file("stderr"), "error: sources.orders.watermark.idle: invalid duration 'soon' (from --set)\n");
 }
 
+/* parallelism N: worker w owns the contiguous key groups kg with kg * N / max_parallelism == w
+ * (Flink's KeyGroupRangeAssignment); N > 1 has an input context of its own; bad N refused. */
+TEST(worker_key_groups)
+{
+    prt_job_desc d = make_desc();
+    static const int maxpars[] = { 128, 7, 1 }, ns[] = { 1, 2, 3, 4, 7 };
+    for (size_t m = 0; m < sizeof maxpars / sizeof *maxpars; m++)
+        for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+            d.max_parallelism = maxpars[m];
+            int n = ns[k];
+            char set[32];
+            snprintf(set, sizeof set, "parallelism=%d", n);
+            const char *sets[] = { set };
+            prt_job *j = prt_job_new(&d, sets, 1);
+            if (n > maxpars[m]) {
+                CHECK(j == NULL); /* more workers than key groups */
+                continue;
+            }
+            CHECK(j != NULL);
+            CHECK_EQ_I(j->nworkers, n);
+            CHECK(n == 1 ? j->input == &j->workers[0] : j->input->index == -1 && j->input->shuffle != NULL);
+            for (int kg = 0; kg < maxpars[m]; kg++) {
+                int owners = 0, owner = -1;
+                for (int w = 0; w < n; w++)
+                    if ((uint32_t)kg >= j->workers[w].kg_lo && (uint32_t)kg <= j->workers[w].kg_hi)
+                        owners++, owner = w;
+                CHECK_EQ_I(owners, 1);
+                CHECK_EQ_I(owner, (long long)kg * n / maxpars[m]);
+            }
+            prt_job_free(j);
+        }
+    d.max_parallelism = 128;
+    d.serial = "key_by x comes after w, on the worker of another key";
+    const char *two[] = { "parallelism=2" }, *one[] = { "parallelism=1" }, *zero[] = { "parallelism=0" };
+    CHECK(prt_job_new(&d, two, 1) == NULL); /* runs at parallelism 1 only */
+    prt_job *j = prt_job_new(&d, one, 1);
+    CHECK(j != NULL);
+    prt_job_free(j);
+    CHECK(prt_job_new(&d, zero, 1) == NULL);
+}
+
 TEST(settings_errors)
 {
     prt_job_desc d = make_desc();
@@ -587,6 +629,7 @@ int main(void)
     RUN(stdin_source);
     RUN(generator_source);
     RUN(command_line);
+    RUN(worker_key_groups);
     RUN(settings_errors);
     RUN(runtime_failures);
     RUN(follow_and_sigterm);

@@ -24,7 +24,7 @@ static char bootstrap[256];
 static prt_buf got; /* "value\n" per delivered record, in delivery order */
 static int ngot;
 
-static int on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e)
+static int on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e)
 {
     prt_buf_printf(&got, "%.*s\n", (int)raw->data.n, raw->data.p);
     ngot++;

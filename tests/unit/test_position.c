@@ -18,7 +18,7 @@
 static char dir[256];
 static prt_buf got; /* "origin:offset:data\n" per delivered record */
 
-static int on_record(prt_job *j, const prt_raw *raw, int64_t *ts, prt_err *e)
+static int on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e)
 {
     prt_buf_printf(&got, "%s:%lld:%.*s\n", raw->origin, (long long)raw->offset, (int)raw->data.n,
                    raw->data.p);

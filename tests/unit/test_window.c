@@ -67,9 +67,16 @@ typedef struct tlog {
     size_t n;
 } tlog;
 
-static void t_fire(void *ctx, const void *key, int64_t start, int64_t end, const void *acc, int64_t ts)
+static uint64_t khash(const char *key);
+
+static void t_fire(void *ctx, const void *key, uint64_t hash, int64_t start, int64_t end, const void *acc,
+                   int64_t ts)
 {
     const tacc *a = acc;
+    const tkey *k = key;
+    char kz[64];
+    snprintf(kz, sizeof kz, "%.*s", (int)k->s.n, k->s.p);
+    prt_assert(hash == khash(kz)); /* a result carries its key's hash, as given to prt_winop_add */
     char range[64];
     if (start == INT64_MIN && end == INT64_MAX)
         snprintf(range, sizeof range, "[global]");
