@@ -288,7 +288,8 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
         if (!calls.n)
             pc_sb_puts(&calls, "/* nothing consumes this node's records */\n");
         pc_sb_puts(out, "\n");
-        pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "calls", pc_sb_arena(&calls, g->a), NULL);
+        pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "node", pc_sprintf(g->a, "%d", n),
+                "calls", pc_sb_arena(&calls, g->a), NULL);
         pc_sb_free(&calls);
     }
 }
@@ -520,6 +521,71 @@ static const char *yaml_literal(pc_gen *g)
     return s;
 }
 
+/* "30s", "5m", "250ms": a duration as people write it. */
+static const char *dur_text(pc_gen *g, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } units[] = {
+        { 86400000, "d" }, { 3600000, "h" }, { 60000, "m" }, { 1000, "s" } };
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (ms && ms % units[i].ms == 0)
+            return pc_sprintf(g->a, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+    return pc_sprintf(g->a, "%lldms", (long long)ms);
+}
+
+/* A stage described in a few words for the admin page's graph. */
+static const char *stage_what(pc_gen *g, const pc_stage *st)
+{
+    const pc_window *w = &st->win;
+    pc_sb b = { 0 };
+    if (st->kind == PC_S_KEY_BY)
+        for (int i = 0; i < st->nkeys; i++)
+            pc_sb_printf(&b, "%s%s", i ? ", " : "", st->keys[i].s);
+    else if (st->kind == PC_S_WINDOW || st->kind == PC_S_JOIN) {
+        switch (w->kind) {
+        case PC_W_TUMBLING: pc_sb_printf(&b, "tumbling %s", dur_text(g, w->size)); break;
+        case PC_W_SLIDING: pc_sb_printf(&b, "sliding %s/%s", dur_text(g, w->size), dur_text(g, w->slide)); break;
+        case PC_W_SESSION: pc_sb_printf(&b, "session %s", dur_text(g, w->gap)); break;
+        case PC_W_GLOBAL: pc_sb_printf(&b, "global, every %lld", (long long)w->count); break;
+        }
+    } else if (st->kind == PC_S_AGGREGATE)
+        pc_sb_puts(&b, "running");
+    const char *s = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return s ? s : "";
+}
+
+/* The operator graph for the admin endpoint (prt_node_desc): sources, stages, sinks. */
+static void gen_nodes(pc_gen *g, pc_sb *nodes)
+{
+    const pc_pipeline *p = g->p;
+    for (int i = 0; i < p->nsources; i++) {
+        const pc_source *s = &p->sources[i];
+        pc_sb_printf(nodes, "{ \"%s\", \"source\", \"%s, %s\", \"\", NULL },\n", s->name,
+                     s->conn == PC_CONN_GENERATOR && s->generator ? s->generator : conn_name(s->conn),
+                     fmt_name(s->format.kind));
+    }
+    for (int k = 0; k < p->nstages; k++) {
+        const pc_stage *st = &p->stages[k];
+        pc_sb_printf(nodes, "{ \"%s\", \"%s\", \"", st->id, stage_kind_name(st->kind));
+        const char *what = stage_what(g, st);
+        pc_sb_cstr(nodes, what, strlen(what));
+        pc_sb_puts(nodes, "\", \"");
+        for (int i = 0; i < st->nin; i++)
+            pc_sb_printf(nodes, "%s%s", i ? "," : "", pc_node_name(p, st->in_nodes[i]));
+        pc_sb_puts(nodes, "\", NULL },\n");
+    }
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        pc_sb_printf(nodes, "{ \"%s\", \"sink\", \"%s%s, %s\", \"%s\", ", sk->name, sk->is_errors ? "errors: " : "",
+                     conn_name(sk->conn), fmt_name(sk->format.kind),
+                     sk->from_node >= 0 ? pc_node_name(p, sk->from_node) : "");
+        if (sk->late_from_stage >= 0)
+            pc_sb_printf(nodes, "\"%s\" },\n", p->stages[sk->late_from_stage].id);
+        else
+            pc_sb_puts(nodes, "NULL },\n");
+    }
+}
+
 /* A job hook's code with the locals it uses declared first, or `idle` when there is no code, so
  * a hook with nothing to do says so rather than declaring unused variables. */
 static const char *hook_body(pc_gen *g, pc_sb *code, const char *locals, const char *idle)
@@ -532,7 +598,8 @@ static const char *hook_body(pc_gen *g, pc_sb *code, const char *locals, const c
 static void gen_main(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
-    pc_sb settings = { 0 }, sources = { 0 }, sinks = { 0 };
+    pc_sb settings = { 0 }, sources = { 0 }, sinks = { 0 }, nodes = { 0 };
+    gen_nodes(g, &nodes);
     for (int i = 0; i < p->nsettings; i++) {
         const pc_setting *s = &p->settings[i];
         pc_sb_puts(&settings, "{ \"");
@@ -572,6 +639,8 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "sources", pc_sb_arena(&sources, g->a),
             "sinks", pc_sb_arena(&sinks, g->a),
             "operators", pc_sb_arena(&g->operators, g->a),
+            "nodes", pc_sb_arena(&nodes, g->a),
+            "nnodes", pc_sprintf(g->a, "%d", p->nsources + p->nstages + p->nsinks),
             "yaml", yaml_literal(g),
             "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_lit,
             "sha256", sha256_hex(g, p->text, p->text_len),
@@ -584,6 +653,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);
+    pc_sb_free(&nodes);
 }
 
 /* Replaces every "#line @RESTORE@" with a #line naming the next line of the generated file. */

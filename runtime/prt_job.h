@@ -11,6 +11,7 @@
 
 #include "prt_core.h"
 #include "prt_schema.h"
+#include "prt_stats.h"
 #include "prt_window.h"
 
 typedef struct prt_job prt_job;
@@ -72,6 +73,18 @@ typedef struct prt_operator_desc {
     const prt_win_spec *spec;     /* its window (kind, size, lateness, ...) */
 } prt_operator_desc;
 
+/* One node of the operator graph, for the admin endpoint: sources first (in desc->sources
+ * order), then stages (YAML order), then sinks (desc->sinks order). Generated fan-out code
+ * counts each record a source or stage emits with prt_node_out(j, its node index). */
+typedef struct prt_node_desc {
+    const char *id;        /* source name, stage id, or sink name */
+    const char *kind;      /* "source", "filter", "set", "select", "key_by", "window",
+                              "aggregate", "union", "join", "process", "sink" */
+    const char *what;      /* a short description for people: connector and format, the window */
+    const char *from;      /* comma-separated ids of the nodes it reads ("" for a source) */
+    const char *late_from; /* a sink fed by a stage's late_output: that stage's id, else NULL */
+} prt_node_desc;
+
 /* The operator's engine inside the job's generated state. */
 #define PRT_OPERATOR(j, op) (*(struct prt_winop **)((char *)(j)->state + (op)->offset))
 
@@ -89,6 +102,8 @@ typedef struct prt_job_desc {
     int errors_sink;            /* index of the errors sink in sinks, or -1 */
     const prt_operator_desc *operators;
     int noperators;
+    const prt_node_desc *nodes; /* the operator graph (NULL in code generated before it) */
+    int nnodes;
     int max_parallelism;  /* key groups: state.max_parallelism, fixed when the binary is built */
     size_t state_size;                           /* sizeof the generated state struct */
     int (*init)(prt_job *j);                     /* connectors are open; build operators */
@@ -117,7 +132,14 @@ struct prt_job {
     prt_metrics m;
     volatile int stop;     /* set by SIGINT/SIGTERM */
     struct prt_settings *cfg;
+    prt_stats *stats;      /* published metrics (prt_stats.h); owned by the run */
 };
+
+/* Generated fan-out: node n (a source or stage) emitted one record. No lock: one writer. */
+static inline void prt_node_out(prt_job *j, int n)
+{
+    prt_ctr_add(&j->stats->node_out[n], 1);
+}
 
 /* The binary's entry point (prt_cli.c): parses the command line (run, describe, --help,
  * --version, --set, a connector's run mode such as --embedded-kafka), resolves settings, opens
@@ -182,6 +204,10 @@ typedef struct prt_source_ops {
      * per-partition watermarks survive a restart in which partitions are discovered in another
      * order. NULL: the index itself names the partition (a file source's single partition). */
     void (*partition_name)(prt_source *s, int32_t partition, prt_buf *name);
+    /* Optional: records of a dense partition not read yet (Kafka: the high watermark last seen
+     * by the fetcher minus the next offset to read), or -1 when unknown. Between polls; must not
+     * block. NULL: the connector cannot tell (the admin endpoint shows no lag). */
+    int64_t (*lag)(prt_source *s, int32_t partition);
 } prt_source_ops;
 
 struct prt_source {
@@ -204,8 +230,8 @@ void prt_source_partition_add(prt_source *s, int32_t partition);
 void prt_source_partition_remove(prt_source *s, int32_t partition);
 
 /* The commit point. A checkpoint `id` (increasing within a run) goes through every sink as
- * prepare(id), then exactly one of commit(id) or abort(id), with no write in between; writes
- * after that belong to the next checkpoint.
+ * prepare(id), then exactly one of commit(id) or abort(id), with no write in between unless the
+ * sink's `overlap` allows it; writes after prepare belong to the next checkpoint.
  *   prepare  makes everything written so far ready to be made visible by commit: delivered or
  *            durable, or (a transactional sink) flushed into the open transaction. After a
  *            successful prepare, commit must not fail for want of the data.
@@ -225,6 +251,23 @@ typedef struct prt_sink_ops {
     int (*prepare)(prt_sink *k, int64_t checkpoint);
     int (*commit)(prt_sink *k, int64_t checkpoint);
     int (*abort)(prt_sink *k, int64_t checkpoint);
+    /* Checkpointing (prt_ckpt.c, docs/checkpoints.md); both optional (NULL: nothing to keep).
+     *   save     after prepare(id): appends to blob what a restart needs to finish id's commit
+     *            (the file sink: how long path was, how much is staged); kept in chk-<id>.
+     *   recover  at a start with checkpointing, before the first write: blob is what save
+     *            wrote for the checkpoint being restored (its commit is finished now), NULL on a
+     *            fresh start; `next` is the id of the next checkpoint. */
+    int (*save)(prt_sink *k, int64_t checkpoint, prt_buf *blob);
+    int (*recover)(prt_sink *k, int64_t next, const void *blob, size_t n);
+    /* Optional, for a sink whose commit a restart cannot finish (a Kafka transaction): 1 and
+     * in *id the newest checkpoint whose commit is visible (-1: none yet), or 0 when the sink
+     * does not track it (not transactional); PRT_ERR when it cannot tell (reported). Such
+     * sinks commit before the others; recovery resumes from *id when it is older. */
+    int (*committed)(prt_sink *k, int64_t *id);
+    /* Optional: 1 when writes may come between prepare(N) and commit(N) (they belong to N+1),
+     * so that checkpoint N can become durable in the background; NULL or 0: the checkpoint is
+     * completed and committed before the next write (a Kafka transaction). */
+    int (*overlap)(prt_sink *k);
 } prt_sink_ops;
 
 struct prt_sink {

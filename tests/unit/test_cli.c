@@ -46,9 +46,12 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
 #define HELP \
     "usage: orders_by_status run [--set PATH=VALUE]... [--embedded-kafka] [--quiet]\n" \
     "                [--from-savepoint DIR] [--allow-non-restored-state]\n" \
-    "                [--savepoint-on-exit DIR [--drain]]\n" \
+    "                [--savepoint-on-exit DIR [--drain]] [--admin ADDR] [--log-format text|json]\n" \
     "       orders_by_status describe\n" \
-    "       orders_by_status savepoint dump DIR [--operator ID]\n" \
+    "       orders_by_status savepoint [--admin ADDR] DIR\n" \
+    "       orders_by_status savepoint dump DIR [--operator ID] | savepoint check DIR\n" \
+    "       orders_by_status stop [--admin ADDR] [--savepoint DIR] [--drain] [--no-wait]\n" \
+    "       orders_by_status health [--admin ADDR] [--ready]\n" \
     "       orders_by_status --help | --version\n" \
     "\n" \
     "Pipeline orders_by_status, built by pipec 0.1.0 from orders_by_status.yaml.\n" \
@@ -61,8 +64,17 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
     "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n" \
     "                              stay open unless --drain fires them first\n" \
     "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n" \
+    "  savepoint check DIR what restoring DIR would do, one line per operator ID\n" \
     "  --embedded-kafka    run against an in-process demo Kafka cluster fed by a generator\n" \
     "  --quiet             no progress lines and no final summary on stderr\n" \
+    "  --admin ADDR        serve the admin endpoint (page, /metrics, /api/job) at ADDR\n" \
+    "                      (HOST:PORT; a bare :PORT is loopback); default: admin.listen\n" \
+    "  --log-format json   one JSON object per log line on stderr (default: text)\n" \
+    "  savepoint, stop     act on the job running with that admin address; stop waits\n" \
+    "                      until it has exited (--drain fires open windows first); a DIR\n" \
+    "                      ending in / gets a new savepoint-<UTC time> inside\n" \
+    "  health              exit 0 when the job at the admin address is alive (--ready:\n" \
+    "                      ready); for container health checks\n" \
     "\n" \
     "Exit status: 0 success (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage or\n" \
     "configuration error.\n"
