@@ -1,7 +1,6 @@
 /* pc_expr.c — the expression language: a lexer over a YAML scalar's value, a Pratt parser to
  * pc_expr trees and a type checker (int widens to float; timestamp +/- int; no other implicit
  * conversion). Every error points at the token or subexpression in the YAML file. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -197,16 +196,16 @@ static void pc_lex(pc_eparse *p)
             t->i = ms;
             return;
         }
-        errno = 0;
         if (is_float) {
             t->kind = T_FLOAT;
             t->f = strtod(buf, NULL);
         } else {
             t->kind = T_INT;
-            long long v = strtoll(buf, NULL, 10);
-            if (errno || num_end - i >= sizeof buf - 1) {
+            int64_t v; /* digits only here, so the one refusal left is the range */
+            if (prt_text_int(s + i, num_end - i, &v) != PRT_TEXT_OK) {
                 t->kind = T_BAD;
-                pc_eerr(p, i, num_end - i, "integer literal '%s' is out of range", buf);
+                pc_eerr(p, i, num_end - i, "integer literal '%s' is out of range",
+                        pc_strndup(p->c->a, s + i, num_end - i));
                 return;
             }
             t->i = v;
