@@ -119,8 +119,8 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         "# pipec_runtime, pipec_libprt and static_libs (the link line) come from configure:\n"
         "include %s\n"
         "%s%s%s"
-        "cflags = -std=c11 -D_GNU_SOURCE -O2 -g -I$pipec_runtime -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function %s\n"
-        "ldflags = %s\n"
+        "cflags = -std=c11 -D_GNU_SOURCE -O2%s -I$pipec_runtime -Wall -Wextra -Werror -Wno-unused-parameter %s\n"
+        "ldflags = %s%s\n"
         "rule cc\n  command = gcc -MMD -MF $out.d $cflags -c $in -o $out\n  depfile = $out.d\n  description = CC $out\n"
         "rule link\n  command = gcc $ldflags -o $out.tmp $in $pipec_libprt $static_libs && mv $out.tmp $out\n"
         "  description = LINK $out\n"
@@ -129,7 +129,8 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         p->name, toolchain,
         runtime_lib && *runtime_lib ? "pipec_libprt = " : "", runtime_lib && *runtime_lib ? runtime_lib : "",
         runtime_lib && *runtime_lib ? "\n" : "",
-        extra_cflags, dynamic ? extra_cflags : "-static", p->name, p->name, abs_out, p->name);
+        o->debug ? " -g" : "", extra_cflags, dynamic ? extra_cflags : "-static",
+        o->debug || dynamic ? "" : " -s", p->name, p->name, abs_out, p->name);
     if (write_text(pc_sprintf(&a, "%s/build.ninja", dir), ninja) != 0) {
         pc_error_file(d, "cannot write %s/build.ninja: %s", dir, strerror(errno));
         goto done;

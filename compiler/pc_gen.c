@@ -15,18 +15,24 @@
 
 int pc_gen_node(const pc_pipeline *p, int stage_index) { return p->nsources + stage_index; }
 
+/* Field names that are not usable as C member names: C keywords (C23's and GNU's included) and the
+ * object-like macros of the headers a generated file includes. */
 static const char *const c_keywords[] = {
     "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
     "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
     "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
     "volatile", "while", "bool", "true", "false", "main", "errno", "stdin", "stdout", "stderr",
+    "alignas", "alignof", "constexpr", "nullptr", "static_assert", "thread_local", "typeof",
+    "typeof_unqual", "asm",
 };
 
+/* A keyword `int` becomes `_int`: declared field names never start with '_' (pc_parse reserves that
+ * for metadata, none of which is a keyword), so the result cannot clash with another field. */
 const char *pc_gen_cname(pc_gen *g, const char *field)
 {
     for (size_t i = 0; i < sizeof c_keywords / sizeof c_keywords[0]; i++)
         if (!strcmp(field, c_keywords[i]))
-            return pc_sprintf(g->a, "%s_", field);
+            return pc_sprintf(g->a, "_%s", field);
     return field;
 }
 
@@ -51,7 +57,7 @@ const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
 {
     if (!g->o->line_directives || loc.line <= 0)
         return code;
-    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_base, code);
+    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_lit, code);
 }
 
 /* Assigns the fields of `to` from same-named fields of row `src` (a pointer) into `o`. */
@@ -282,7 +288,8 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
         if (!calls.n)
             pc_sb_puts(&calls, "/* nothing consumes this node's records */\n");
         pc_sb_puts(out, "\n");
-        pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "calls", pc_sb_arena(&calls, g->a), NULL);
+        pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "node", pc_sprintf(g->a, "%d", n),
+                "calls", pc_sb_arena(&calls, g->a), NULL);
         pc_sb_free(&calls);
     }
 }
@@ -391,8 +398,12 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
             pc_sb_printf(&list, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", row->fields[i].name, i);
         pc_tmpl(g->t, lookup, "source_fields", "name", s->name, "field_index", pc_sb_arena(&list, g->a), NULL);
     } else if (s->format.kind == PC_FMT_JSON) {
-        for (int i = 0; i < nvis; i++)
-            pc_sb_printf(&list, "\"%s\",\n", row->fields[i].path ? row->fields[i].path : row->fields[i].name);
+        for (int i = 0; i < nvis; i++) { /* a path may hold any character: escaped */
+            const char *path = row->fields[i].path ? row->fields[i].path : row->fields[i].name;
+            pc_sb_puts(&list, "\"");
+            pc_sb_cstr(&list, path, strlen(path));
+            pc_sb_puts(&list, "\",\n");
+        }
         pc_tmpl(g->t, lookup, "source_paths", "name", s->name, "paths", pc_sb_arena(&list, g->a), NULL);
     }
     pc_sb_free(&list);
@@ -510,6 +521,71 @@ static const char *yaml_literal(pc_gen *g)
     return s;
 }
 
+/* "30s", "5m", "250ms": a duration as people write it. */
+static const char *dur_text(pc_gen *g, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } units[] = {
+        { 86400000, "d" }, { 3600000, "h" }, { 60000, "m" }, { 1000, "s" } };
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (ms && ms % units[i].ms == 0)
+            return pc_sprintf(g->a, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+    return pc_sprintf(g->a, "%lldms", (long long)ms);
+}
+
+/* A stage described in a few words for the admin page's graph. */
+static const char *stage_what(pc_gen *g, const pc_stage *st)
+{
+    const pc_window *w = &st->win;
+    pc_sb b = { 0 };
+    if (st->kind == PC_S_KEY_BY)
+        for (int i = 0; i < st->nkeys; i++)
+            pc_sb_printf(&b, "%s%s", i ? ", " : "", st->keys[i].s);
+    else if (st->kind == PC_S_WINDOW || st->kind == PC_S_JOIN) {
+        switch (w->kind) {
+        case PC_W_TUMBLING: pc_sb_printf(&b, "tumbling %s", dur_text(g, w->size)); break;
+        case PC_W_SLIDING: pc_sb_printf(&b, "sliding %s/%s", dur_text(g, w->size), dur_text(g, w->slide)); break;
+        case PC_W_SESSION: pc_sb_printf(&b, "session %s", dur_text(g, w->gap)); break;
+        case PC_W_GLOBAL: pc_sb_printf(&b, "global, every %lld", (long long)w->count); break;
+        }
+    } else if (st->kind == PC_S_AGGREGATE)
+        pc_sb_puts(&b, "running");
+    const char *s = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return s ? s : "";
+}
+
+/* The operator graph for the admin endpoint (prt_node_desc): sources, stages, sinks. */
+static void gen_nodes(pc_gen *g, pc_sb *nodes)
+{
+    const pc_pipeline *p = g->p;
+    for (int i = 0; i < p->nsources; i++) {
+        const pc_source *s = &p->sources[i];
+        pc_sb_printf(nodes, "{ \"%s\", \"source\", \"%s, %s\", \"\", NULL },\n", s->name,
+                     s->conn == PC_CONN_GENERATOR && s->generator ? s->generator : conn_name(s->conn),
+                     fmt_name(s->format.kind));
+    }
+    for (int k = 0; k < p->nstages; k++) {
+        const pc_stage *st = &p->stages[k];
+        pc_sb_printf(nodes, "{ \"%s\", \"%s\", \"", st->id, stage_kind_name(st->kind));
+        const char *what = stage_what(g, st);
+        pc_sb_cstr(nodes, what, strlen(what));
+        pc_sb_puts(nodes, "\", \"");
+        for (int i = 0; i < st->nin; i++)
+            pc_sb_printf(nodes, "%s%s", i ? "," : "", pc_node_name(p, st->in_nodes[i]));
+        pc_sb_puts(nodes, "\", NULL },\n");
+    }
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        pc_sb_printf(nodes, "{ \"%s\", \"sink\", \"%s%s, %s\", \"%s\", ", sk->name, sk->is_errors ? "errors: " : "",
+                     conn_name(sk->conn), fmt_name(sk->format.kind),
+                     sk->from_node >= 0 ? pc_node_name(p, sk->from_node) : "");
+        if (sk->late_from_stage >= 0)
+            pc_sb_printf(nodes, "\"%s\" },\n", p->stages[sk->late_from_stage].id);
+        else
+            pc_sb_puts(nodes, "NULL },\n");
+    }
+}
+
 /* A job hook's code with the locals it uses declared first, or `idle` when there is no code, so
  * a hook with nothing to do says so rather than declaring unused variables. */
 static const char *hook_body(pc_gen *g, pc_sb *code, const char *locals, const char *idle)
@@ -522,7 +598,8 @@ static const char *hook_body(pc_gen *g, pc_sb *code, const char *locals, const c
 static void gen_main(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
-    pc_sb settings = { 0 }, sources = { 0 }, sinks = { 0 };
+    pc_sb settings = { 0 }, sources = { 0 }, sinks = { 0 }, nodes = { 0 };
+    gen_nodes(g, &nodes);
     for (int i = 0; i < p->nsettings; i++) {
         const pc_setting *s = &p->settings[i];
         pc_sb_puts(&settings, "{ \"");
@@ -562,8 +639,10 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "sources", pc_sb_arena(&sources, g->a),
             "sinks", pc_sb_arena(&sinks, g->a),
             "operators", pc_sb_arena(&g->operators, g->a),
+            "nodes", pc_sb_arena(&nodes, g->a),
+            "nnodes", pc_sprintf(g->a, "%d", p->nsources + p->nstages + p->nsinks),
             "yaml", yaml_literal(g),
-            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_base,
+            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_lit,
             "sha256", sha256_hex(g, p->text, p->text_len),
             "nsettings", pc_sprintf(g->a, "%d", p->nsettings),
             "nsources", pc_sprintf(g->a, "%d", p->nsources),
@@ -574,6 +653,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);
+    pc_sb_free(&nodes);
 }
 
 /* Replaces every "#line @RESTORE@" with a #line naming the next line of the generated file. */
@@ -606,6 +686,10 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_gen g = { .p = p, .o = o, .a = &arena, .d = d };
     const char *slash = strrchr(p->file, '/');
     g.yaml_base = slash ? slash + 1 : p->file;
+    pc_sb lit = { 0 };
+    pc_sb_cstr(&lit, g.yaml_base, strlen(g.yaml_base));
+    g.yaml_lit = pc_sb_arena(&lit, &arena);
+    pc_sb_free(&lit);
     g.c_name = pc_sprintf(&arena, "%s.c", p->name);
     int rc = -1;
 

@@ -1,4 +1,4 @@
-/* pc_main.c — the pipec command line: check, emit, build, compat, ids. */
+/* pc_main.c — the pipec command line: check, emit, build, package, compat, ids. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "pc_diag.h"
 #include "pc_gen.h"
 #include "pc_load.h"
+#include "pc_package.h"
 #include "pc_version.h"
 
 static void usage(FILE *f)
@@ -19,18 +20,21 @@ static void usage(FILE *f)
         "usage: pipec check FILE.yaml              type-check a pipeline\n"
         "       pipec emit FILE.yaml -o DIR        write the generated C to DIR/<pipeline>.c\n"
         "       pipec build FILE.yaml -o BINARY [--savepoint DIR]\n"
-        "                                          compile a fully static binary (that can restore DIR)\n"
+        "                                          compile a fully static, stripped binary (that can restore DIR)\n"
+        "       pipec package FILE.yaml -o DIR     the binary, a Dockerfile (FROM scratch) and a\n"
+        "                                          Kubernetes StatefulSet, ready to ship\n"
         "       pipec compat DIR FILE.yaml         can a build of FILE.yaml restore savepoint DIR?\n"
         "       pipec ids FILE.yaml                the operator IDs of the stateful stages\n"
         "       pipec --version | --help\n"
         "options:\n"
-        "       --no-line    emit no #line directives back to the YAML\n");
+        "       --no-line    emit no #line directives back to the YAML\n"
+        "       --debug      build/package: keep symbols and #line directives (default: stripped)\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *file = NULL, *out = NULL, *savepoint = NULL, *extra = NULL;
-    int line_directives = 1;
+    int line_directives = 1, debug = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -54,6 +58,8 @@ int main(int argc, char **argv)
             savepoint = argv[i];
         } else if (!strcmp(a, "--no-line")) {
             line_directives = 0;
+        } else if (!strcmp(a, "--debug")) {
+            debug = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "pipec: error: unknown option '%s'\n", a);
             usage(stderr);
@@ -74,9 +80,9 @@ int main(int argc, char **argv)
         return 2;
     }
     int is_check = !strcmp(cmd, "check"), is_emit = !strcmp(cmd, "emit"), is_build = !strcmp(cmd, "build");
-    int is_compat = !strcmp(cmd, "compat"), is_ids = !strcmp(cmd, "ids");
-    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids) {
-        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, compat or ids)\n", cmd);
+    int is_compat = !strcmp(cmd, "compat"), is_ids = !strcmp(cmd, "ids"), is_package = !strcmp(cmd, "package");
+    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids && !is_package) {
+        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, package, compat or ids)\n", cmd);
         return 2;
     }
     const char *sp_dir = NULL;
@@ -95,8 +101,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipec: error: --savepoint goes with build\n");
         return 2;
     }
-    if ((is_emit || is_build) && !out) {
-        fprintf(stderr, "pipec: error: %s needs -o %s\n", cmd, is_emit ? "DIR" : "BINARY");
+    if ((is_emit || is_build || is_package) && !out) {
+        fprintf(stderr, "pipec: error: %s needs -o %s\n", cmd, is_build ? "BINARY" : "DIR");
         return 2;
     }
 
@@ -112,7 +118,9 @@ int main(int argc, char **argv)
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
         rc = pc_compat(p, &o, &diags, sp_dir);
     } else if (rc == 0 && !is_check) {
-        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug };
+        if (!is_emit) /* a shipped binary has no use for #line; --debug keeps them */
+            o.line_directives = line_directives && debug;
         if (is_emit) {
             if (mkdir(out, 0777) != 0 && errno != EEXIST) {
                 fprintf(stderr, "pipec: error: cannot create %s: %s\n", out, strerror(errno));
@@ -122,6 +130,8 @@ int main(int argc, char **argv)
                 char *path = pc_sprintf(&arena, "%s/%s.c", out, p->name);
                 rc = o.templates_dir && pc_gen_emit(p, &o, &diags, path) == 0 ? 0 : 1;
             }
+        } else if (is_package) {
+            rc = pc_package(p, &o, &diags, file, out) == 0 ? 0 : 1;
         } else {
             rc = pc_build(p, &o, &diags, out) == 0 ? 0 : 1;
             if (rc == 0 && savepoint && pc_savepoint_check(out, savepoint) != 0) {

@@ -1437,7 +1437,7 @@ int pc_parse(pc_front *f)
     pc_pipeline *p = f->p;
     const pc_ynode *root = f->doc.root;
     static const char *const top[] = { "pipeline", "schemas", "sources", "stages", "sinks", "errors",
-                                       "checkpoint", "state", "parallelism", "savepoint" };
+                                       "checkpoint", "state", "parallelism", "savepoint", "admin" };
     pc_loc top_loc = root->loc;
     top_loc.end_line = top_loc.line;
     top_loc.end_col = top_loc.col + 1;
@@ -1559,6 +1559,13 @@ int pc_parse(pc_front *f)
     }
     if ((n = pc_get(root, "savepoint"))) /* restore from it at start unless --from-savepoint (seed 000) */
         pc_setting_v(f, "savepoint", n, "savepoint", VK_STR, NULL);
+    if ((n = pc_get(root, "admin")) && !pc_expect(f, n, PC_Y_MAP, "admin")) {
+        static const char *const ak[] = { "listen" };
+        pc_keys(f, n, ak, 1, "admin");
+        const pc_ynode *v = pc_get(n, "listen");
+        if (v)
+            pc_setting_v(f, "admin.listen", v, "listen", VK_STR, NULL);
+    }
     if ((n = pc_get(root, "parallelism"))) {
         int64_t v;
         if (pc_cint(f, n, "parallelism", 1, &v) == 0) {

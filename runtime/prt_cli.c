@@ -4,6 +4,7 @@
  * `run` itself lives in prt_run.c; a connector's run mode (e.g. --embedded-kafka) is found in
  * the connector registry, so the command line knows no connector by name.
  */
+#include "prt_admin.h"
 #include "prt_jobpriv.h"
 #include "prt_snap.h"
 
@@ -21,8 +22,12 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
             " [--quiet]\n"
             "                [--from-savepoint DIR] [--allow-non-restored-state]\n"
             "                [--savepoint-on-exit DIR [--drain]]\n"
+            "                [--admin ADDR] [--log-format text|json]\n"
             "       %s describe\n"
-            "       %s savepoint dump DIR [--operator ID]\n"
+            "       %s savepoint [--admin ADDR] DIR\n"
+            "       %s savepoint dump DIR [--operator ID] | savepoint check DIR\n"
+            "       %s stop [--admin ADDR] [--savepoint DIR] [--drain] [--no-wait]\n"
+            "       %s health [--admin ADDR] [--ready]\n"
             "       %s --help | --version\n"
             "\n"
             "Pipeline %s, built by pipec %s from %s.\n"
@@ -34,12 +39,21 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
             "  --allow-non-restored-state  drop saved state of operators this build lacks\n"
             "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n"
             "                              stay open unless --drain fires them first\n"
-            "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n",
-            prog, prog, prog, d->pipeline, d->pipec_version, d->yaml_name);
+            "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n"
+            "  savepoint check DIR what restoring DIR would do, one line per operator ID\n",
+            prog, prog, prog, prog, prog, prog, d->pipeline, d->pipec_version, d->yaml_name);
     for (int i = 0; (m = prt_run_mode_at(i)) != NULL; i++)
         fprintf(f, "  %-18s  %s\n", m->flag, m->help);
     fprintf(f,
             "  --quiet             no progress lines and no final summary on stderr\n"
+            "  --admin ADDR        serve the admin endpoint (page, /metrics, /api/job) at ADDR\n"
+            "                      (HOST:PORT; a bare :PORT is loopback); default: admin.listen\n"
+            "  --log-format json   one JSON object per log line on stderr (default: text)\n"
+            "  savepoint, stop     act on the job running with that admin address; stop waits\n"
+            "                      until it has exited (--drain fires open windows first); a DIR\n"
+            "                      ending in / gets a new savepoint-<UTC time> inside\n"
+            "  health              exit 0 when the job at the admin address is alive (--ready:\n"
+            "                      ready); for container health checks\n"
             "\n"
             "Exit status: 0 success (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage or\n"
             "configuration error.\n");
@@ -146,6 +160,13 @@ static int cmd_run(int argc, char **argv, const char *prog, const prt_job_desc *
         } else if (opt_value(argc, argv, &i, "--set", &v, &missing)) {
             if (!missing)
                 o.sets[o.nsets++] = v;
+        } else if (opt_value(argc, argv, &i, "--admin", &v, &missing)) {
+            o.admin = v;
+        } else if (opt_value(argc, argv, &i, "--log-format", &v, &missing)) {
+            if (!missing && prt_log_format(v) != PRT_OK) {
+                fprintf(stderr, "%s: run: --log-format: expected text or json, not '%s'\n", prog, v);
+                code = 2;
+            }
         } else if (opt_value(argc, argv, &i, "--from-savepoint", &v, &missing)) {
             o.from_savepoint = v;
         } else {
@@ -201,10 +222,12 @@ int prt_main(int argc, char **argv, const prt_job_desc *d)
         describe(d);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    if (strcmp(cmd, "savepoint") == 0)
+    if (strcmp(cmd, "savepoint") == 0 && argc > 2 && (strcmp(argv[2], "dump") == 0 || strcmp(argv[2], "check") == 0))
         return prt_snap_cli(argc, argv, prog, d);
+    if (strcmp(cmd, "savepoint") == 0 || strcmp(cmd, "stop") == 0 || strcmp(cmd, "health") == 0)
+        return prt_admin_cli(argc, argv, prog, d); /* act on the running job at its admin address */
     if (strcmp(cmd, "run") != 0) {
-        fprintf(stderr, "%s: unknown command '%s' (expected run, describe, savepoint, --help or --version)\n",
+        fprintf(stderr, "%s: unknown command '%s' (expected run, describe, savepoint, stop, health, --help or --version)\n",
                 prog, cmd);
         return 2;
     }

@@ -45,6 +45,7 @@ void prt_source_deliver(prt_source *s, const prt_raw *raw)
         return;
     }
     j->m.records_in++;
+    prt_ctr_add(&j->stats->src_in[s->index], 1);
     if (rc != PRT_OK) {
         if (!e.msg[0])
             snprintf(e.msg, sizeof e.msg, "record does not parse");

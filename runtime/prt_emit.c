@@ -19,6 +19,7 @@ int prt_sink_put(prt_job *j, int sink, prt_str key, prt_str value, int64_t ts)
         return PRT_ERR;
     }
     run->unflushed++;
+    prt_ctr_add(&j->stats->sink_in[sink], 1);
     return PRT_OK;
 }
 

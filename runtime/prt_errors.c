@@ -6,6 +6,7 @@
  * The counters and the record buffer live in the prt_run (prt_jobpriv.h); prt_errors_free
  * releases them.
  */
+#include "prt_admin.h"
 #include "prt_jobpriv.h"
 #include "prt_format.h"
 
@@ -105,6 +106,7 @@ static void to_log(prt_job *j, const char *stage, const prt_err *e)
 void prt_errors_report(prt_job *j, const char *stage, const prt_err *e)
 {
     j->m.errors++;
+    prt_stats_count_error(j, stage, e);
     if (j->desc->errors_sink >= 0 && j->sinks && j->sinks[j->desc->errors_sink])
         to_sink(j, stage, e);
     else
@@ -120,6 +122,7 @@ void prt_late_dropped(prt_job *j, const char *stage)
 {
     prt_run *run = PRT_RUN(j);
     j->m.late_dropped++;
+    prt_stats_count_late(j, stage);
     for (int i = 0; i < run->nlate; i++)
         if (run->late[i].stage == stage || strcmp(run->late[i].stage, stage) == 0) {
             run->late[i].n++;

@@ -1,5 +1,7 @@
 /* prt_job.h — a running pipeline: the job descriptor generated code fills in, the settings it
- * resolves at start, the source and sink connectors, watermarks, and the event loop.
+ * resolves at start, and the source and sink interfaces connectors implement (positions and
+ * commit points included). The core that runs a job is prt_cli.c, prt_run.c and prt_loop.c
+ * (docs/runtime.md, "Layout of the runtime's core"); connectors also use prt_connector.h.
  *
  * Ownership: the job owns every source, sink and the generated state; generated code borrows
  * them through the prt_job pointer for the duration of a call.
@@ -9,6 +11,7 @@
 
 #include "prt_core.h"
 #include "prt_schema.h"
+#include "prt_stats.h"
 #include "prt_window.h"
 
 typedef struct prt_job prt_job;
@@ -70,6 +73,18 @@ typedef struct prt_operator_desc {
     const prt_win_spec *spec;     /* its window (kind, size, lateness, ...) */
 } prt_operator_desc;
 
+/* One node of the operator graph, for the admin endpoint: sources first (in desc->sources
+ * order), then stages (YAML order), then sinks (desc->sinks order). Generated fan-out code
+ * counts each record a source or stage emits with prt_node_out(j, its node index). */
+typedef struct prt_node_desc {
+    const char *id;        /* source name, stage id, or sink name */
+    const char *kind;      /* "source", "filter", "set", "select", "key_by", "window",
+                              "aggregate", "union", "join", "process", "sink" */
+    const char *what;      /* a short description for people: connector and format, the window */
+    const char *from;      /* comma-separated ids of the nodes it reads ("" for a source) */
+    const char *late_from; /* a sink fed by a stage's late_output: that stage's id, else NULL */
+} prt_node_desc;
+
 /* The operator's engine inside the job's generated state. */
 #define PRT_OPERATOR(j, op) (*(struct prt_winop **)((char *)(j)->state + (op)->offset))
 
@@ -87,6 +102,8 @@ typedef struct prt_job_desc {
     int errors_sink;            /* index of the errors sink in sinks, or -1 */
     const prt_operator_desc *operators;
     int noperators;
+    const prt_node_desc *nodes; /* the operator graph (NULL in code generated before it) */
+    int nnodes;
     int max_parallelism;  /* key groups: state.max_parallelism, fixed when the binary is built */
     size_t state_size;                           /* sizeof the generated state struct */
     int (*init)(prt_job *j);                     /* connectors are open; build operators */
@@ -115,7 +132,14 @@ struct prt_job {
     prt_metrics m;
     volatile int stop;     /* set by SIGINT/SIGTERM */
     struct prt_settings *cfg;
+    prt_stats *stats;      /* published metrics (prt_stats.h); owned by the run */
 };
+
+/* Generated fan-out: node n (a source or stage) emitted one record. No lock: one writer. */
+static inline void prt_node_out(prt_job *j, int n)
+{
+    prt_ctr_add(&j->stats->node_out[n], 1);
+}
 
 /* The binary's entry point (prt_cli.c): parses the command line (run, describe, --help,
  * --version, --set, a connector's run mode such as --embedded-kafka), resolves settings, opens
@@ -180,6 +204,10 @@ typedef struct prt_source_ops {
      * per-partition watermarks survive a restart in which partitions are discovered in another
      * order. NULL: the index itself names the partition (a file source's single partition). */
     void (*partition_name)(prt_source *s, int32_t partition, prt_buf *name);
+    /* Optional: records of a dense partition not read yet (Kafka: the high watermark last seen
+     * by the fetcher minus the next offset to read), or -1 when unknown. Between polls; must not
+     * block. NULL: the connector cannot tell (the admin endpoint shows no lag). */
+    int64_t (*lag)(prt_source *s, int32_t partition);
 } prt_source_ops;
 
 struct prt_source {

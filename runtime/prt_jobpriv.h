@@ -32,6 +32,11 @@ typedef struct prt_run {
     uint64_t err_suppressed_total;
     prt_late_count *late;   /* per stage; owned array */
     int nlate;
+    struct prt_admin *admin;/* the admin endpoint (prt_admin.h), or NULL; owned */
+    /* the progress line on a terminal (prt_progress.c) */
+    int progress_checked, progress_tty, progress_shown;
+    int64_t progress_last;  /* monotonic ms of the last line */
+    uint64_t progress_in;   /* records in at the last line */
     struct prt_ckpt *ckpt;  /* checkpoint coordinator (prt_ckpt.h), NULL without checkpoints; owned */
 } prt_run;
 
@@ -57,6 +62,7 @@ typedef struct prt_run_opts {
     int allow_non_restored;         /* --allow-non-restored-state */
     const char *savepoint_on_exit;  /* --savepoint-on-exit DIR: at the end of bounded input */
     int drain;                      /* --drain: fire open windows before that savepoint */
+    const char *admin;      /* --admin ADDR (else the setting admin.listen), or NULL */
 } prt_run_opts;
 
 /* A job with its settings resolved (${NAME}, then the --set arguments) and its generated state
@@ -100,6 +106,21 @@ void prt_errors_summary(prt_job *j);
 /* Per-stage late-dropped counts as "stage=N, stage=N" into b (nothing when none). */
 void prt_errors_late_text(prt_job *j, prt_buf *b);
 void prt_errors_free(prt_job *j);
+
+/* ---------------------------------------------------------------- prt_log.c */
+
+/* --log-format: "text" (default) or "json" (one object per line: ts, pipeline, msg). */
+int prt_log_format(const char *name);
+
+/* ---------------------------------------------------------------- prt_progress.c */
+
+/* 1 when stderr is a terminal and not --quiet: a progress line replaces the 10 s status lines. */
+int prt_progress_on(prt_job *j);
+/* Rewrites the progress line (at most once a second): records, rate, percent and ETA where
+ * the input's size is known. */
+void prt_progress(prt_job *j, int64_t mono_ms);
+/* Clears the progress line before the final summary. */
+void prt_progress_end(prt_job *j);
 
 /* ---------------------------------------------------------------- prt_loop.c */
 

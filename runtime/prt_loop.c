@@ -4,6 +4,7 @@
  *
  * The loop owns nothing: it borrows the job from prt_run.c, which opens and closes everything.
  */
+#include "prt_admin.h"
 #include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_wm.h"
@@ -180,7 +181,9 @@ int prt_loop(prt_job *j)
         /* checkpoints at a round boundary: no record in flight (with workers: the barrier) */
         if (run->ckpt && !j->stop && prt_ckpt_tick(run->ckpt) != PRT_OK)
             prt_run_fail(j);
-        if (!run->quiet && mono - last_status >= PRT_STATUS_MS) {
+        prt_admin_poll(run->admin, 0); /* metrics, and a savepoint or stop asked for */
+        prt_progress(j, mono);
+        if (!run->quiet && !prt_progress_on(j) && mono - last_status >= PRT_STATUS_MS) {
             last_status = mono;
             prt_status_line(j, "");
         }

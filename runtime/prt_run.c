@@ -9,6 +9,7 @@
  * Ownership: prt_job_new's prt_run owns every source, sink, watermark tracker, the settings and
  * the generated state; prt_job_free releases all of it.
  */
+#include "prt_admin.h"
 #include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_settings.h"
@@ -31,6 +32,8 @@ prt_job *prt_job_new(const prt_job_desc *d, const char *const *sets, int nsets)
     run->done = calloc((size_t)(d->nsources ? d->nsources : 1), sizeof *run->done);
     prt_assert(run->done != NULL);
     j->now = prt_wall_ms();
+    j->stats = prt_stats_new(d->nodes ? d->nnodes : 0, d->nsources, d->nsinks, d->noperators);
+    prt_gauge_set(&j->stats->started_ms, j->now);
 
     j->cfg = prt_settings_new(d, &e);
     if (!j->cfg) {
@@ -62,6 +65,7 @@ void prt_job_free(prt_job *j)
     prt_buf_free(&j->out);
     prt_errors_free(j);
     prt_settings_free(j->cfg);
+    prt_stats_free(j->stats);
     free(run->done);
     free(run);
 }
@@ -82,6 +86,16 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         from = NULL; /* savepoint: ${RESTORE_FROM:-} left empty */
 
     prt_signals_install(j);
+    const char *admin = o->admin ? o->admin : prt_cfg(j, "admin.listen");
+    if (admin && *admin) { /* first, so that /healthz answers while connectors open */
+        prt_err e;
+        if (!(run->admin = prt_admin_start(j, admin, &e))) {
+            fprintf(stderr, "%s: %s\n", d->pipeline, e.msg);
+            code = 2;
+            goto out;
+        }
+        prt_log(j, "admin endpoint on http://%s/", prt_admin_address(run->admin));
+    }
     while (started < o->nmodes) {
         if (o->modes[started++]->start(j) != PRT_OK) {
             code = 1;
@@ -125,7 +139,11 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         prt_log(j, "restored from savepoint %s", from);
     }
 
+    prt_gauge_set(&j->stats->status, PRT_ST_RUNNING);
+    prt_gauge_set(&j->stats->ready, 1); /* sources connected, restore done */
     int ended = prt_loop(j);
+    prt_gauge_set(&j->stats->ready, 0);
+    prt_gauge_set(&j->stats->status, run->failed ? PRT_ST_FAILED : ended ? PRT_ST_FINISHED : PRT_ST_STOPPING);
     if (ended && !run->failed && o->savepoint_on_exit) {
         prt_err e;
         if (o->drain && d->finish) {
@@ -149,6 +167,7 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
      * a stop by SIGTERM/SIGINT resumes from here */
     if (run->ckpt && !run->failed && prt_ckpt_take(run->ckpt) != PRT_OK)
         run->failed = 1;
+    prt_progress_end(j);
     prt_errors_summary(j);
     if (run->failed)
         code = 1;
@@ -156,6 +175,8 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         prt_status_line(j, run->failed ? "failed: " : ended ? "finished: " : "stopped: ");
 
 out:
+    prt_admin_stop(run->admin); /* before anything it publishes from is closed */
+    run->admin = NULL;
     prt_ckpt_free(run->ckpt);
     run->ckpt = NULL;
     prt_connectors_close(j);

@@ -185,11 +185,11 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* The job-wide settings of the language (checkpoint, state, parallelism): --set may give them
+/* The job-wide settings of the language (checkpoint, state, parallelism, admin): --set may give them
  * when the YAML does not; any other checkpoint.* or state.* path is unknown. */
 static const char *const job_paths[] = {
     "checkpoint.interval", "checkpoint.mode", "checkpoint.dir", "checkpoint.retain",
-    "state.backend", "state.max_parallelism", "parallelism",
+    "state.backend", "state.max_parallelism", "parallelism", "admin.listen",
 };
 #define NJOB_PATHS (sizeof job_paths / sizeof *job_paths)
 

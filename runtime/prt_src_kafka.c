@@ -28,6 +28,7 @@
 
 #include "prt_ckpt.h"
 #include "prt_kafka_int.h"
+#include "prt_text.h"
 
 enum { PRT_KS_GROUP, PRT_KS_EARLIEST, PRT_KS_LATEST, PRT_KS_TIMESTAMP, PRT_KS_OFFSETS };
 
@@ -79,6 +80,7 @@ typedef struct prt_ksrc {
     prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
     int nrestore;
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
+    int polled;                 /* poll ran: too late to seek */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -319,22 +321,19 @@ static int ksrc_offset_setting(void *arg, const char *rest, const char *value)
 {
     prt_koffsets_arg *a = arg;
     prt_ksrc *ks = a->ks;
-    char *end;
-    errno = 0;
-    long p = strtol(rest, &end, 10);
-    if (*end || end == rest || p < 0 || p > 1000000) {
+    int64_t p, o; /* the integers pipec check accepted: prt_text's grammar */
+    if (prt_text_int(rest, strlen(rest), &p) != PRT_TEXT_OK || p < 0 || p > 1000000) {
         prt_log(ks->s->job, "%s: startup.offsets: '%s' is not a partition number", ks->what, rest);
         return a->bad = 1;
     }
-    long long o = strtoll(value, &end, 10);
-    if (*end || end == value || o < 0 || errno) {
+    if (prt_text_int(value, strlen(value), &o) != PRT_TEXT_OK || o < 0) {
         prt_log(ks->s->job, "%s: startup.offsets.%s: '%s' is not an offset", ks->what, rest, value);
         return a->bad = 1;
     }
     if (p >= ks->noffsets) {
         int64_t *v = realloc(ks->offsets, (size_t)(p + 1) * sizeof *v);
         prt_assert(v != NULL);
-        for (long i = ks->noffsets; i <= p; i++)
+        for (int64_t i = ks->noffsets; i <= p; i++)
             v[i] = -1;
         ks->offsets = v;
         ks->noffsets = (int)p + 1;
@@ -698,6 +697,7 @@ static int ksrc_msg_error(prt_ksrc *ks, rd_kafka_message_t *m)
 static int ksrc_poll(prt_source *s, int max, int timeout_ms)
 {
     prt_ksrc *ks = s->impl;
+    ks->polled = 1;
     if (ks->fatal)
         return PRT_ERR;
     if (ks->bounded && ks->remaining == 0)
@@ -850,8 +850,8 @@ static int ksrc_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
     prt_pos_reader r;
     if (prt_pos_open(&r, pos, n, "kafka", e) != PRT_OK)
         return PRT_ERR;
-    if (ks->bounded && !ks->pending)
-        return prt_errf(e, "a bounded Kafka source cannot seek after its first poll");
+    if (ks->polled)
+        return prt_errf(e, "a Kafka source cannot seek after its first poll");
     prt_krestore *v = calloc(r.count ? r.count : 1, sizeof *v);
     prt_assert(v != NULL);
     int nv = 0, rc = PRT_OK, got;
@@ -904,7 +904,23 @@ static void ksrc_partition_name(prt_source *s, int32_t d, prt_buf *name)
     prt_buf_printf(name, "%s:%d", ks->topics[ks->parts[d].t].name, (int)ks->parts[d].partition);
 }
 
+/* Consumer lag for the admin endpoint: the cached high watermark (updated by every fetch
+ * response, no request) minus the next offset to read. */
+static int64_t ksrc_lag(prt_source *s, int32_t d)
+{
+    prt_ksrc *ks = s->impl;
+    if (d < 0 || d >= ks->nparts || ks->parts[d].pos < 0)
+        return -1;
+    const prt_kpart *p = &ks->parts[d];
+    int64_t lo, hi;
+    if (rd_kafka_get_watermark_offsets(ks->rk, ks->topics[p->t].name, p->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+        return -1;
+    return hi > p->pos ? hi - p->pos : 0;
+}
+
 const prt_source_ops prt_src_kafka = {
     .connector = "kafka", .open = ksrc_open, .poll = ksrc_poll, .close = ksrc_close,
     .position = ksrc_position_write, .seek = ksrc_seek, .partition_name = ksrc_partition_name,
+    .lag = ksrc_lag,
 };

@@ -10,7 +10,8 @@ PIPEC_CACHE=${PIPEC_CACHE:-/var/cache/pipec}
 PKGS="gcc make ninja-build pkg-config file clang libclang-rt-14-dev
       libyaml-dev librdkafka-dev librocksdb-dev libevent-dev
       libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev
-      kcat dpkg-dev python3 valgrind openjdk-17-jre-headless maven"
+      kcat dpkg-dev python3 valgrind openjdk-17-jre-headless maven locales
+      curl chromium python3-yaml"
 
 missing=""
 for p in $PKGS; do
@@ -22,6 +23,12 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# A locale with a decimal comma: the tests prove that number parsing and formatting ignore the
+# process locale (tests/unit/test_scalar.c).
+if ! locale -a 2>/dev/null | grep -qi '^de_DE.utf8$'; then
+    localedef -i de_DE -f UTF-8 de_DE.UTF-8 >/dev/null 2>&1 || echo "deps: could not generate de_DE.UTF-8"
 fi
 
 # Static librdkafka, from the Debian source package of the installed version.

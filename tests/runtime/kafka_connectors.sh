@@ -14,13 +14,33 @@ done
 command -v kcat >/dev/null || { skip kafka/connectors "kcat is not installed"; exit 0; }
 T=$TMP_ROOT
 
+# --- the Java-free test cluster (README's walk-through): kcat produces to it and reads back
+start_mock_cluster mock --topic m3:3
+for p in 0 1 2; do printf 'k%s:v%s\n' $p $p | kcat -P -b "$BS_mock" -K: -t m3 -p $p 2> /dev/null; done
+got=$(kcat -C -b "$BS_mock" -t m3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
+if [ "$got" = "0 k0 v0 1 k1 v1 2 k2 v2 " ]; then pass kafka/mock_cluster_kcat
+else fail kafka/mock_cluster_kcat "kcat read: $got"; fi
+
+# --- embedded mode: an in-process cluster fed with orders
+timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
+    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
+n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
+if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
+    pass kafka/embedded
+else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi
+
+# --- everything below needs the real broker
 start_cluster main --topic t3:3 --topic tb:2 --topic tc:1 --topic wm:3 --topic out:1 \
     --topic grp:3 --topic dn:1 --topic empty:2 --topic ts:2 --topic lost:1
 BS=$BS_main
 probe() { timeout 30 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
-# probe_for SECONDS ARGS…: an unbounded probe stopped with SIGINT after SECONDS
+# probe_for SECONDS ARGS…: an unbounded probe stopped with SIGINT after SECONDS. In the
+# background, start `timeout` itself (not this function): a background subshell ignores the
+# SIGINT the test sends to stop it early, which then waited out all SECONDS.
 probe_for() { s=$1; shift; timeout -s INT "$s" "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
 produce() { kcat -P -b "$BS" -K: "$@" 2> /dev/null; }   # produce -t TOPIC [-p N] < key:value lines
+# wait_group GROUP N: until the consumer group is Stable with N members (30 s at most)
+wait_group() { "$TOOLS/kafka-topics" --wait-group "$BS" "$1" "$2" 2>> "$T/groups.err"; }
 # probe_until LINES MAX OUT ARGS…: an unbounded probe stopped with SIGINT once OUT has LINES
 # lines (and one more second for extra ones), or after MAX seconds
 probe_until() {
@@ -64,11 +84,16 @@ got=$(awk '{print $4}' "$T/o.out" | sort | tr '\n' ' ')
 if [ "$got" = "v0-1 v1-0 v1-1 v2-1 " ]; then pass kafka/startup_offsets
 else fail kafka/startup_offsets "read: $got $(head -c 200 "$T/o.err")"; fi
 
-# --- startup latest: only records produced after the start
-(sleep 9; echo "new:after-start" | produce -t t3 -p 1) &
-probe_for 14 -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest -s sources.in.kafka.group=g-latest \
-    -- run --quiet > "$T/l.out" 2> "$T/l.err"
-wait $!
+# --- startup latest: only records produced after the start. The produce waits until the
+#     group is Stable (the probe has its partitions), plus 1 s for its end-offset lookup.
+timeout -s INT 30 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest \
+    -s sources.in.kafka.group=g-latest -- run --quiet > "$T/l.out" 2> "$T/l.err" &
+LP=$!; PIDS="$PIDS $LP"
+wait_group g-latest 1; sleep 1
+echo "new:after-start" | produce -t t3 -p 1
+i=0; while [ ! -s "$T/l.out" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 1 # room for records that should not be there
+kill -INT $LP 2> /dev/null; wait $LP 2> /dev/null
 got=$(fields < "$T/l.out" | awk '{print $4}' | tr '\n' ' ')
 if [ "$got" = "after-start " ]; then pass kafka/startup_latest
 else fail kafka/startup_latest "read: $got $(head -c 200 "$T/l.err")"; fi
@@ -138,15 +163,19 @@ max=$(grep '^wm=' "$T/wm.out" | sed 's/wm=//' | sort -n | tail -n 1)
 if [ "$last" = "wm=1999" ] && [ "$max" = 1999 ]; then pass kafka/partition_watermarks
 else fail kafka/partition_watermarks "last $last, max $max: $(tr '\n' '|' < "$T/wm.out" | head -c 300)"; fi
 
-# --- one group across two processes: partitions are split, every record read once
-probe_for 40 -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
+# --- one group across two processes: partitions are split, every record read once (both from
+#     earliest: the records are produced once the group is Stable with both members)
+timeout -s INT 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two \
+    -s sources.in.kafka.auto_offset_reset=earliest -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
 A=$!; PIDS="$PIDS $A"
-sleep 2
-probe_for 38 -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
+wait_group g-two 1
+timeout -s INT 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two \
+    -s sources.in.kafka.auto_offset_reset=earliest -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
 Bp=$!; PIDS="$PIDS $Bp"
-sleep 16 # JoinGroup of the second member + rebalance (the mock needs session.timeout.ms > 3000)
+wait_group g-two 2
 i=0; while [ $i -lt 30 ]; do echo "k$i:r$i"; i=$((i + 1)); done | produce -t grp
-sleep 5
+i=0; while [ "$(cat "$T/ga.out" "$T/gb.out" | wc -l)" -lt 30 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 1 # room for records read twice, which would fail the count
 kill -INT $A $Bp 2>/dev/null; wait $A $Bp 2>/dev/null
 na=$(wc -l < "$T/ga.out"); nb=$(wc -l < "$T/gb.out")
 distinct=$(cat "$T/ga.out" "$T/gb.out" | fields | awk '{print $4}' | sort -u | wc -l)
@@ -160,11 +189,12 @@ else fail kafka/consumer_group "process A read $na, B read $nb, distinct $distin
 #     within 1 s. (With pipec's default 10 s session the member is expired during the restart,
 #     and a group that had committed nothing yet resumes at auto_offset_reset=latest, skipping
 #     "after": see docs/kafka.md.)
-probe_for 100 -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn \
+timeout -s INT 100 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn \
     -s sources.in.kafka.properties.reconnect.backoff.max.ms=1000 -s sources.in.kafka.properties.session.timeout.ms=30000 \
-    -s sources.in.kafka.properties.auto.commit.interval.ms=1000 -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
+    -s sources.in.kafka.properties.auto.commit.interval.ms=1000 -s sources.in.kafka.auto_offset_reset=earliest \
+    -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
 D=$!; PIDS="$PIDS $D"
-sleep 6; echo "a:before" | produce -t dn
+wait_group g-dn 1; echo "a:before" | produce -t dn
 i=0; while ! grep -q 'value=before' "$T/dn.out" && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 broker_down; sleep 6; broker_up
 echo "b:after" | produce -t dn
@@ -178,12 +208,13 @@ if [ "$got" = "before after " ] && [ "$lost" -eq 1 ]; then pass kafka/broker_dow
 else fail kafka/broker_down_up "read: $got; loss logged $lost times: $(head -c 300 "$T/dn.err")"; fi
 
 # --- a failed delivery fails the job (the sink's topic deleted under the running job,
-#     message.timeout.ms short)
+#     message.timeout.ms short); the source starts at dn's end offset, so it reads just "doomed"
+end=$(kcat -Q -b "$BS" -t dn:0:-1 2> /dev/null | sed -n 's/^dn \[0\] offset \([0-9]*\)$/\1/p')
 timeout 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-lost \
-    -s sources.in.kafka.auto_offset_reset=latest --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
+    -s "sources.in.kafka.startup.offsets.0=${end:-0}" --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
     -s sinks.out.kafka.topic=lost -s sinks.out.kafka.properties.message.timeout.ms=2000 -- run --quiet > /dev/null 2> "$T/lost.err" &
 L=$!; PIDS="$PIDS $L"
-sleep 6; "$TOOLS/kafka-topics" --delete "$BS" lost; echo "z:doomed" | produce -t dn
+wait_group g-lost 1; "$TOOLS/kafka-topics" --delete "$BS" lost; echo "z:doomed" | produce -t dn
 wait $L; rc=$?
 if [ $rc -eq 1 ] && grep -q 'sink out: 1 record(s) could not be delivered to topic lost' "$T/lost.err"; then pass kafka/sink_delivery_failure
 else fail kafka/sink_delivery_failure "exit $rc: $(tr '\n' '|' < "$T/lost.err" | head -c 300)"; fi
@@ -206,18 +237,3 @@ check_err error_unreachable 'kafka_probe: source in: cannot reach Kafka at 127.0
 check_err error_sink_property 'kafka_probe: sink out: property linger.ms: ' \
     -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
     -s sinks.out.kafka.topic=out -s sinks.out.kafka.properties.linger.ms=-5
-
-# --- the Java-free test cluster (README's walk-through): kcat produces to it and reads back
-start_mock_cluster mock --topic m3:3
-for p in 0 1 2; do printf 'k%s:v%s\n' $p $p | kcat -P -b "$BS_mock" -K: -t m3 -p $p 2> /dev/null; done
-got=$(kcat -C -b "$BS_mock" -t m3 -e -o beginning -f '%p %k %s\n' 2>/dev/null | sort | tr '\n' ' ')
-if [ "$got" = "0 k0 v0 1 k1 v1 2 k2 v2 " ]; then pass kafka/mock_cluster_kcat
-else fail kafka/mock_cluster_kcat "kcat read: $got"; fi
-
-# --- embedded mode: an in-process cluster fed with orders
-timeout -s INT 8 "$PROBE" -s sources.in.kafka.bootstrap=nowhere:1 -s sources.in.kafka.topics=orders \
-    -s sources.in.kafka.startup=earliest -s embedded.rate=50 -- run --embedded-kafka --quiet > "$T/emb.out" 2> "$T/emb.err"
-n=$(grep -c '^orders p=[0-2] .*value=customer=customer-[0-9]*,status=' "$T/emb.out")
-if grep -q '^kafka_probe: embedded Kafka at 127.0.0.1:[0-9]* (topics: orders)$' "$T/emb.err" && [ "$n" -ge 50 ]; then
-    pass kafka/embedded
-else fail kafka/embedded "$n orders read: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi

@@ -1,8 +1,9 @@
 #!/bin/sh
-# kafka_e2e.sh — pipelines built with `pipec build` against the test Kafka cluster:
+# kafka_e2e.sh — pipelines built with `pipec build` against the real test Kafka broker:
 #   seed001_exact     SPEC's seed 001 job (bounded over its topic): exact window results in
 #                     flink-aggregates, message timestamps = window end - 1, empty late file
-#   seed001_embedded  the same binary with `run --embedded-kafka`: starts, says where, stops
+#   seed001_embedded  the same binary with `run --embedded-kafka` (librdkafka's mock cluster
+#                     in the process, no broker needed): starts, says where, stops
 # SKIP (never PASS) while build/pipec is missing or cannot build the pipeline yet.
 . "$(dirname "$0")/lib.sh"
 T=$TMP_ROOT
@@ -64,6 +65,15 @@ if ! build_pipeline "$T/seed001.yaml" "$BIN" > "$T/build.out" 2>&1; then
     exit 0
 fi
 
+# embedded mode: the same binary, no cluster of its own
+(cd "$T" && LATE_PATH=$T/late2.jsonl STATE_DIR=$T/state2 timeout -s INT 6 "$BIN" run --embedded-kafka --quiet \
+    > "$T/emb.out" 2> "$T/emb.err"); rc=$?
+if grep -q '^orders_by_status: embedded Kafka at 127.0.0.1:[0-9]* (topics: partitioned-topic, flink-aggregates)$' "$T/emb.err" \
+    && ! grep -qv -e 'embedded Kafka at' -e 'stopped:' -e 'finished:' "$T/emb.err"; then
+    pass kafka/seed001_embedded
+else fail kafka/seed001_embedded "exit $rc: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi
+
+# the real broker from here on
 start_cluster e2e --topic partitioned-topic:3 --topic flink-aggregates:1
 BS=$BS_e2e
 put() { echo "$2" | kcat -P -b "$BS" -t partitioned-topic -p "$1" 2>/dev/null; }
@@ -87,11 +97,3 @@ elif same_file kafka/seed001_exact "$T/want" "$T/got"; then
     if [ -s "$T/late.jsonl" ]; then fail kafka/seed001_exact "late records: $(head -c 200 "$T/late.jsonl")"
     else pass kafka/seed001_exact; fi
 fi
-
-# embedded mode: the same binary, no cluster of its own
-(cd "$T" && LATE_PATH=$T/late2.jsonl STATE_DIR=$T/state2 timeout -s INT 6 "$BIN" run --embedded-kafka --quiet \
-    > "$T/emb.out" 2> "$T/emb.err"); rc=$?
-if grep -q '^orders_by_status: embedded Kafka at 127.0.0.1:[0-9]* (topics: partitioned-topic, flink-aggregates)$' "$T/emb.err" \
-    && ! grep -qv -e 'embedded Kafka at' -e 'stopped:' -e 'finished:' "$T/emb.err"; then
-    pass kafka/seed001_embedded
-else fail kafka/seed001_embedded "exit $rc: $(tr '\n' '|' < "$T/emb.err" | head -c 300)"; fi

@@ -40,7 +40,7 @@ same_file() {
 # none). A script run by itself starts its own on first use and stops it on exit.
 BROKER=$ROOT/tests/kafka/broker.sh
 OWN_BROKER=""
-need_broker() { # NAME: sets BS to the broker's address, or says SKIP NAME and exits
+need_broker() { # NAME: sets BS to the broker's address, or says SKIP (for the script) and exits
     if [ -z "${KAFKA_TEST_BOOTSTRAP:-}" ] && [ -z "${KAFKA_TEST_SKIP:-}" ]; then
         if why=$(sh "$BROKER" check); then
             KAFKA_TEST_DIR=$TMP_ROOT/broker
@@ -51,7 +51,7 @@ need_broker() { # NAME: sets BS to the broker's address, or says SKIP NAME and e
             KAFKA_TEST_SKIP=$why
         fi
     fi
-    [ -n "${KAFKA_TEST_BOOTSTRAP:-}" ] || { skip "$1" "no Kafka broker: $KAFKA_TEST_SKIP"; exit 0; }
+    [ -n "${KAFKA_TEST_BOOTSTRAP:-}" ] || { skip "$(basename "$0")" "its broker tests: no Kafka broker: $KAFKA_TEST_SKIP"; exit 0; }
     BS=$KAFKA_TEST_BOOTSTRAP
 }
 

@@ -24,3 +24,39 @@ elif same_file static/chroot "$ROOT/tests/runtime/cases/win_tumbling/expected/ou
     pass static/chroot
 fi
 ls "$root" | tr '\n' ' ' | grep -q '^events.kv job late.jsonl out.jsonl $' && pass static/chroot-empty-root || fail static/chroot-empty-root "root holds $(ls "$root" | tr '\n' ' ')"
+
+# stripped by default, without #line; `pipec build --debug` keeps symbols and #line
+size=$(wc -c < "$BIN")
+if file "$BIN" | grep -q ', stripped' && ! grep -q '^#line' "$BIN.build/win_tumbling.c"; then
+    pass "static/stripped ($size bytes)"
+else
+    fail static/stripped "$(file "$BIN" | cut -d, -f5-) / #line: $(grep -c '^#line' "$BIN.build/win_tumbling.c")"
+fi
+if "$PIPEC" build --debug "$ROOT/tests/runtime/cases/win_tumbling/pipeline.yaml" -o "$TMP_ROOT/job-debug" > "$TMP_ROOT/debug.log" 2>&1 &&
+   file "$TMP_ROOT/job-debug" | grep -q 'with debug_info, not stripped' && grep -q '^#line' "$TMP_ROOT/job-debug.build/win_tumbling.c"; then
+    pass "static/debug-build ($(wc -c < "$TMP_ROOT/job-debug") bytes)"
+else
+    fail static/debug-build "$(file "$TMP_ROOT/job-debug" | cut -d, -f5-) $(head -n 2 "$TMP_ROOT/debug.log")"
+fi
+
+# the admin endpoint from inside the empty root (a user namespace shares the host's loopback)
+if ! command -v curl > /dev/null; then
+    skip static/chroot-admin "curl is not installed (scripts/deps.sh installs it)"
+    exit 0
+fi
+(cd "$root" && exec unshare -r chroot "$root" /job run --quiet --admin 127.0.0.1:0 \
+    --set sources.events.file.follow=true > "$TMP_ROOT/chroot-admin.out" 2>&1) &
+pid=$!
+PIDS="$PIDS $pid"
+i=0
+while ! grep -q 'admin endpoint on' "$TMP_ROOT/chroot-admin.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+A=$(sed -n 's,.*admin endpoint on http://\([^/]*\)/.*,\1,p' "$TMP_ROOT/chroot-admin.out" | head -n 1)
+i=0
+while ! curl -s "http://$A/metrics" | grep -qx 'pipec_records_in_total{operator="events"} 7' && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if [ -n "$A" ] && [ "$(curl -s "http://$A/healthz")" = ok ] &&
+   curl -s "http://$A/metrics" | grep -qx 'pipec_records_in_total{operator="events"} 7' &&
+   "$BIN" stop --admin "$A" > /dev/null 2>&1 && wait "$pid"; then
+    pass static/chroot-admin
+else
+    fail static/chroot-admin "at '$A': $(head -n 3 "$TMP_ROOT/chroot-admin.out" | tr '\n' '|')"
+fi

@@ -457,10 +457,12 @@ TEST(command_line)
     CHECK_EQ_I(run(&d, NULL), 2);
     CHECK(strstr(read_file("stderr"), "usage:") != NULL);
     CHECK_EQ_I(run(&d, "start", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: unknown command 'start' (expected run, describe, savepoint, --help or --version)\n");
+    CHECK_EQ_S(read_file("stderr"), "fake: unknown command 'start' (expected run, describe, savepoint, stop, health, --help or --version)\n");
     CHECK_EQ_I(run(&d, "savepoint", "/tmp/x", NULL), 2);
-    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: taking a savepoint of a running job needs its admin "
-                                    "endpoint; use `run --savepoint-on-exit DIR`, or `savepoint dump DIR` to read one\n");
+    CHECK_EQ_S(read_file("stderr"), "fake: savepoint: no admin address: give --admin ADDR (the job's run --admin) "
+               "or set admin.listen in the YAML\n");
+    CHECK_EQ_I(run(&d, "stop", "--admin", "127.0.0.1:1", NULL), 3); /* nothing listens there */
+    CHECK_EQ_I(run(&d, "stop", "--bogus", NULL), 2);
     CHECK_EQ_I(run(&d, "savepoint", "dump", NULL), 2);
     CHECK_EQ_S(read_file("stderr"), "fake: savepoint dump: which savepoint? (savepoint dump DIR [--operator ID])\n");
     CHECK_EQ_I(run(&d, "savepoint", "dump", "/nonexistent/sp", NULL), 1);

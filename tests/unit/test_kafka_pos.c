@@ -272,6 +272,12 @@ TEST(malformed_positions)
     prt_buf_clear(&got);
     ngot = 0;
     CHECK_EQ_I(read_n(s, 100), TOTAL);
+    /* too late: the restored offsets could no longer apply to what is already assigned */
+    prt_buf_clear(&pos);
+    prt_pos_begin(&w, &pos, "kafka");
+    prt_pos_end(&w);
+    CHECK_EQ_I(s->ops->seek(s, pos.p, pos.n, &e), PRT_ERR);
+    CHECK_EQ_S(e.msg, "a Kafka source cannot seek after its first poll");
     prt_source_close(s);
     prt_job_free(j);
     check_all_once("after refused seeks");
