@@ -1,5 +1,6 @@
 /* prt_kafka.c — helpers shared by the Kafka connectors: librdkafka configuration from the
- * YAML settings (bootstrap, properties.* passthrough) and the metadata check made at open. */
+ * YAML settings (bootstrap, properties.* passthrough), the metadata check made at open, and the
+ * registry through which a transactional sink finds the job's Kafka sources (exactly-once). */
 #include <stdio.h>
 #include <string.h>
 
@@ -74,4 +75,50 @@ const struct rd_kafka_metadata_topic *prt_kafka_md_topic(const struct rd_kafka_m
         if (strcmp(md->topics[i].topic, name) == 0)
             return &md->topics[i];
     return NULL;
+}
+
+/* ---------------------------------------------------------------- sources, for transactions */
+
+#define PRT_KAFKA_MAX_SRC 64
+
+static struct {
+    prt_job *j;
+    rd_kafka_t *rk;
+    void *impl;
+    prt_kafka_offsets_fn fn;
+} ksrcs[PRT_KAFKA_MAX_SRC];
+
+void prt_kafka_src_register(prt_job *j, rd_kafka_t *rk, void *impl, prt_kafka_offsets_fn fn)
+{
+    for (int i = 0; i < PRT_KAFKA_MAX_SRC; i++)
+        if (!ksrcs[i].impl) {
+            ksrcs[i].j = j;
+            ksrcs[i].rk = rk;
+            ksrcs[i].impl = impl;
+            ksrcs[i].fn = fn;
+            return;
+        }
+    prt_assert(!"more than 64 Kafka sources");
+}
+
+void prt_kafka_src_unregister(void *impl)
+{
+    for (int i = 0; i < PRT_KAFKA_MAX_SRC; i++)
+        if (ksrcs[i].impl == impl)
+            memset(&ksrcs[i], 0, sizeof ksrcs[i]);
+}
+
+int prt_kafka_src_each(prt_job *j, int (*visit)(void *arg, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *l),
+                       void *arg)
+{
+    int rc = 0;
+    for (int i = 0; i < PRT_KAFKA_MAX_SRC && !rc; i++) {
+        if (!ksrcs[i].impl || ksrcs[i].j != j)
+            continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+        ksrcs[i].fn(ksrcs[i].impl, l);
+        rc = visit(arg, ksrcs[i].rk, l);
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+    return rc;
 }

@@ -26,4 +26,17 @@ const struct rd_kafka_metadata *prt_kafka_metadata(prt_job *j, const char *what,
 const struct rd_kafka_metadata_topic *prt_kafka_md_topic(const struct rd_kafka_metadata *md,
                                                          const char *name);
 
+/* Exactly-once (docs/checkpoints.md): a Kafka source that commits no offsets itself registers its
+ * consumer, and the job's transactional Kafka sink sends each registered source's consumed
+ * offsets (fn fills l with topic, partition and next offset) in every checkpoint's transaction,
+ * with the consumer's group metadata. Pointers are borrowed; a source unregisters at close.
+ * Everything runs on the job's thread. */
+typedef void (*prt_kafka_offsets_fn)(void *impl, rd_kafka_topic_partition_list_t *l);
+void prt_kafka_src_register(prt_job *j, rd_kafka_t *rk, void *impl, prt_kafka_offsets_fn fn);
+void prt_kafka_src_unregister(void *impl);
+/* Calls visit for every registered source of j with its consumer and its offsets now (an empty
+ * list when it has none); stops at the first non-zero result and returns it. */
+int prt_kafka_src_each(prt_job *j, int (*visit)(void *arg, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *l),
+                       void *arg);
+
 #endif

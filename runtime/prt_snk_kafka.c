@@ -10,18 +10,21 @@
  * overrides it). init_transactions at open fences any older copy of the job and aborts its open
  * transaction; one transaction per checkpoint: prepare(N) flushes it, commit(N) adds the offset
  * N for partition 0 of the topic under the consumer group named like the transactional.id (the
- * checkpoint marker, atomic with the records) and commits it, then the next one begins.
+ * checkpoint marker, atomic with the records) and the job's Kafka sources' consumed offsets
+ * under their consumer groups (prt_kafka_src_register), commits it, and the next one begins.
  * committed() reads that marker back so that recovery resumes from the checkpoint whose
  * transaction committed (N, or N-1 when the crash came before commit N). A fenced producer stops
  * the job with a clear error; a commit the broker does not answer is retried until
  * flush_timeout, then fails the job (nothing is lost: the restart resumes from the last
- * committed checkpoint). docs/checkpoints.md. */
+ * committed checkpoint); a librdkafka call that hangs past flush_timeout + 10 s ends the process
+ * through prt_watchdog with the same explanation. docs/checkpoints.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "prt_ckpt.h"
 #include "prt_kafka_int.h"
+#include "prt_watchdog.h"
 
 typedef struct prt_ksnk {
     prt_sink *k;
@@ -39,6 +42,8 @@ typedef struct prt_ksnk {
     int txn;                 /* transactional */
     int in_txn;              /* a transaction is open */
     char *txn_id;            /* transactional.id, also the checkpoint marker's group */
+    int txn_left;            /* commit: ms left for the call in progress */
+    rd_kafka_error_t *txn_err; /* commit: a failed send of a source's offsets */
     char *bootstrap;
 } prt_ksnk;
 
@@ -283,7 +288,21 @@ static int ksnk_prepare(prt_sink *k, int64_t checkpoint)
     return ksnk_flush(k);
 }
 
-/* commit(N): the marker offset N and the records in one transaction; retried while the broker
+/* One Kafka source's consumed offsets into the open transaction, for its consumer group. */
+static int ksnk_send_source(void *arg, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *l)
+{
+    prt_ksnk *ks = arg;
+    if (l->cnt == 0)
+        return 0;
+    rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(rk);
+    if (!gm)
+        return 0; /* not a consumer in a group */
+    ks->txn_err = rd_kafka_send_offsets_to_transaction(ks->rk, l, gm, ks->txn_left);
+    rd_kafka_consumer_group_metadata_destroy(gm);
+    return ks->txn_err != NULL;
+}
+
+/* commit(N): the marker offset N, the Kafka sources' offsets and the records in one transaction; retried while the broker
  * does not answer, up to flush_timeout */
 static int ksnk_commit(prt_sink *k, int64_t checkpoint)
 {
@@ -296,16 +315,30 @@ static int ksnk_commit(prt_sink *k, int64_t checkpoint)
     rd_kafka_topic_partition_list_add(l, ks->topic, 0)->offset = checkpoint;
     rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata_new(ks->txn_id);
     int64_t deadline = prt_mono_ms() + ks->flush_timeout_ms;
-    int sent = 0, tries = 0;
+    int step = 0, tries = 0; /* 0: the marker, 1: the sources' offsets, 2: commit */
+    /* librdkafka 2.0 may wait forever for a group coordinator that is down (#5456) */
+    prt_buf why = { 0 };
+    prt_buf_printf(&why, "%s: %s: Kafka did not answer the commit of checkpoint %lld within %lld ms; stopping "
+                   "(a restart resumes from the last committed checkpoint)", k->job->desc->pipeline, ks->what,
+                   (long long)checkpoint, (long long)(ks->flush_timeout_ms + 10000));
+    prt_watchdog *wd = prt_watchdog_arm(ks->flush_timeout_ms + 10000, why.p);
+    prt_buf_free(&why);
     rd_kafka_error_t *e = NULL;
     for (;;) {
         int left = (int)(deadline - prt_mono_ms());
         if (left < 1000)
             left = 1000;
-        e = sent ? rd_kafka_commit_transaction(ks->rk, left)
-                 : rd_kafka_send_offsets_to_transaction(ks->rk, l, gm, left);
-        if (!e && !sent) {
-            sent = 1;
+        if (step == 0)
+            e = rd_kafka_send_offsets_to_transaction(ks->rk, l, gm, left);
+        else if (step == 1) {
+            ks->txn_left = left;
+            ks->txn_err = NULL;
+            prt_kafka_src_each(k->job, ksnk_send_source, ks);
+            e = ks->txn_err;
+        } else
+            e = rd_kafka_commit_transaction(ks->rk, left);
+        if (!e && step < 2) {
+            step++;
             continue;
         }
         if (!e || !rd_kafka_error_is_retriable(e) || prt_mono_ms() >= deadline)
@@ -315,6 +348,7 @@ static int ksnk_commit(prt_sink *k, int64_t checkpoint)
                     rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
     }
+    prt_watchdog_disarm(wd);
     rd_kafka_consumer_group_metadata_destroy(gm);
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {

@@ -6,7 +6,8 @@
  * later (re)assignments resume from the group's committed offsets. Offsets are stored after the
  * records were delivered and committed by librdkafka's auto-commit; under checkpoint.mode
  * exactly_once the source commits nothing itself (positions live in checkpoints) and reads with
- * isolation.level=read_committed (docs/checkpoints.md).
+ * isolation.level=read_committed; the job's transactional Kafka sink sends its positions in each
+ * checkpoint's transaction instead (prt_kafka_src_register; docs/checkpoints.md).
  *
  * bounded: true assigns every partition of the topics directly (no group join, the group is only
  * used for committed offsets) and stops at the high watermarks read at open.
@@ -476,6 +477,7 @@ static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, i
 static void ksrc_free(prt_ksrc *ks)
 {
     ks->closing = 1;
+    prt_kafka_src_unregister(ks);
     if (ks->rk) {
         rd_kafka_consumer_close(ks->rk); /* commits the stored offsets, leaves the group */
         rd_kafka_destroy(ks->rk);
@@ -493,6 +495,16 @@ static void ksrc_free(prt_ksrc *ks)
     if (ks->pending)
         rd_kafka_topic_partition_list_destroy(ks->pending);
     free(ks);
+}
+
+/* exactly_once: the offsets a transactional sink commits for the group with the checkpoint */
+static void ksrc_txn_offsets(void *impl, rd_kafka_topic_partition_list_t *l)
+{
+    prt_ksrc *ks = impl;
+    for (int d = 0; d < ks->nparts; d++)
+        if (ks->parts[d].pos >= 0)
+            rd_kafka_topic_partition_list_add(l, ks->topics[ks->parts[d].t].name, ks->parts[d].partition)->offset =
+                ks->parts[d].pos;
 }
 
 static int ksrc_open(prt_source *s)
@@ -631,6 +643,8 @@ static int ksrc_open(prt_source *s)
         return PRT_ERR;
     }
     s->impl = ks;
+    if (ks->no_commit)
+        prt_kafka_src_register(j, ks->rk, ks, ksrc_txn_offsets);
     return PRT_OK;
 }
 

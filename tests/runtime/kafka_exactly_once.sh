@@ -8,18 +8,23 @@
 #   kafka/eo_fenced     a second copy of the job fences the first: it stops with a clear error
 #   kafka/eo_broker_down the broker goes down under a running job: the commit is retried, then
 #                       the job fails clearly; after the broker is back a restart loses nothing
+#   kafka/eo_source_offsets Kafka in, Kafka out: killed between a checkpoint's MANIFEST and its
+#                       commit, restarted: the output exactly once, and the consumed offsets were
+#                       committed for the source's group in the transactions (a fresh job of the
+#                       same group reads nothing)
 # SKIP while the tree has no real broker (it comes with branch kafka-broker).
 . "$(dirname "$0")/lib.sh"
 T=$TMP_ROOT
 SEED=${SEED:-1}
 if ! type need_broker > /dev/null 2>&1; then
-    for n in eo_crash eo_fenced eo_broker_down; do
+    for n in eo_crash eo_fenced eo_broker_down eo_source_offsets; do
         skip kafka/$n "no real Kafka broker in this tree yet (tests/kafka/broker.sh and need_broker come with branch kafka-broker); the mock cluster has no transactions"
     done
     exit 0
 fi
 [ -x "$PIPEC" ] || { skip kafka/eo_crash "no $PIPEC (build first)"; exit 0; }
-start_cluster eo --topic ckpt-eo-ref:1 --topic ckpt-eo-out:1 --topic ckpt-eo-fence:1 --topic ckpt-eo-down:1
+start_cluster eo --topic ckpt-eo-ref:1 --topic ckpt-eo-out:1 --topic ckpt-eo-fence:1 --topic ckpt-eo-down:1 \
+    --topic ckpt-eo-kin:2 --topic ckpt-eo-kref:1 --topic ckpt-eo-kout:1
 BS=$BS_eo
 
 cat > "$T/p.yaml" <<'YAML'
@@ -154,10 +159,62 @@ else
     kill -TERM $pd; wait $pd; rc2=$?
     committed ckpt-eo-down > "$T/down.rows"
     if [ $rcd != 1 ]; then fail kafka/eo_broker_down "during the outage the job exited $rcd: $(head -n 3 "$T/d.err" | tr '\n' '|')"
-    elif ! grep -q "could not commit\|cannot commit\|could not prepare" "$T/d.err"; then
+    elif ! grep -q "could not commit\|cannot commit\|could not prepare\|did not answer the commit" "$T/d.err"; then
         fail kafka/eo_broker_down "no clear failure: $(head -n 4 "$T/d.err" | tr '\n' '|')"
     elif [ $rc2 != 0 ]; then fail kafka/eo_broker_down "the restart exited $rc2: $(head -n 3 "$T/d2.err" | tr '\n' '|')"
     elif ! cmp -s "$T/ref.rows" "$T/down.rows"; then
         fail kafka/eo_broker_down "after the outage: $(wc -l < "$T/down.rows") records for $want, $(uniq -d "$T/down.rows" | wc -l) duplicated"
     else pass kafka/eo_broker_down; fi
 fi
+
+# ---------------------------------------------------------------- Kafka in, Kafka out
+unset FOLLOW CK_INTERVAL
+cat > "$T/k.yaml" <<'YAML'
+pipeline: ckpt_kafka_kk
+schemas:
+  ev: { k: string, v: int }
+sources:
+  in:
+    kafka:
+      bootstrap: "${BS}"
+      topics: [ckpt-eo-kin]
+      group: "${GROUP}"
+      startup: group-offsets
+      auto_offset_reset: earliest
+      bounded: true
+    format: kv
+    schema: ev
+stages:
+  - id: odd
+    filter: v % 3 != 0
+sinks:
+  out:
+    kafka: { bootstrap: "${BS}", topic: "${TOPIC}" }
+    format: kv
+checkpoint:
+  interval: 20ms
+  mode: exactly_once
+  dir: "${STATE_DIR}"
+YAML
+KBIN=$T/ckpt_kafka_kk
+if ! build_pipeline "$T/k.yaml" "$KBIN" > "$T/kbuild.out" 2>&1; then
+    fail kafka/eo_source_offsets "pipec build failed: $(head -n 3 "$T/kbuild.out" | tr '\n' '|')"
+    exit 0
+fi
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "k=k%d,v=%d\n", i % 7, i }' | kcat -P -b "$BS" -t ckpt-eo-kin 2>/dev/null
+GROUP=kk-ref TOPIC=ckpt-eo-kref STATE_DIR=$T/kref-state "$KBIN" run --quiet 2> "$T/kref.err"; rc0=$?
+PRT_CRASH_AT=ckpt-complete:3 GROUP=kk TOPIC=ckpt-eo-kout STATE_DIR=$T/kk-state "$KBIN" run --quiet 2> "$T/kk1.err"; rc1=$?
+GROUP=kk TOPIC=ckpt-eo-kout STATE_DIR=$T/kk-state "$KBIN" run --quiet 2> "$T/kk2.err"; rc2=$?
+GROUP=kk TOPIC=ckpt-eo-kout STATE_DIR=$T/kk-fresh "$KBIN" run 2> "$T/kk3.err"; rc3=$?
+committed ckpt-eo-kref > "$T/kref.rows"
+committed ckpt-eo-kout > "$T/kout.rows"
+if [ $rc0 != 0 ] || [ "$(wc -l < "$T/kref.rows")" != 66666 ]; then
+    fail kafka/eo_source_offsets "reference: exit $rc0, $(wc -l < "$T/kref.rows") records: $(head -n 3 "$T/kref.err" | tr '\n' '|')"
+elif [ $rc1 != 137 ]; then fail kafka/eo_source_offsets "the run to kill exited $rc1: $(head -n 3 "$T/kk1.err" | tr '\n' '|')"
+elif [ $rc2 != 0 ] || ! grep -q "checkpoint 3 was not committed by sink out" "$T/kk2.err"; then
+    fail kafka/eo_source_offsets "restart: exit $rc2: $(head -n 3 "$T/kk2.err" | tr '\n' '|')"
+elif ! cmp -s "$T/kref.rows" "$T/kout.rows"; then
+    fail kafka/eo_source_offsets "$(wc -l < "$T/kout.rows") records for 66666, $(uniq -d "$T/kout.rows" | wc -l) duplicated"
+elif [ $rc3 != 0 ] || ! grep -q "finished: 0 records in, 0 out" "$T/kk3.err"; then
+    fail kafka/eo_source_offsets "a fresh job of the group read again: exit $rc3: $(grep -v '^ *$' "$T/kk3.err" | tr '\n' '|' | head -c 300)"
+else pass kafka/eo_source_offsets; fi
