@@ -25,7 +25,7 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
             "                [--admin ADDR] [--log-format text|json]\n"
             "       %s describe\n"
             "       %s savepoint [--admin ADDR] DIR\n"
-            "       %s savepoint dump DIR [--operator ID]\n"
+            "       %s savepoint dump DIR [--operator ID] | savepoint check DIR\n"
             "       %s stop [--admin ADDR] [--savepoint DIR] [--drain] [--no-wait]\n"
             "       %s health [--admin ADDR] [--ready]\n"
             "       %s --help | --version\n"
@@ -39,7 +39,8 @@ static void usage(FILE *f, const char *prog, const prt_job_desc *d)
             "  --allow-non-restored-state  drop saved state of operators this build lacks\n"
             "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n"
             "                              stay open unless --drain fires them first\n"
-            "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n",
+            "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n"
+            "  savepoint check DIR what restoring DIR would do, one line per operator ID\n",
             prog, prog, prog, prog, prog, prog, d->pipeline, d->pipec_version, d->yaml_name);
     for (int i = 0; (m = prt_run_mode_at(i)) != NULL; i++)
         fprintf(f, "  %-18s  %s\n", m->flag, m->help);

@@ -230,8 +230,8 @@ void prt_source_partition_add(prt_source *s, int32_t partition);
 void prt_source_partition_remove(prt_source *s, int32_t partition);
 
 /* The commit point. A checkpoint `id` (increasing within a run) goes through every sink as
- * prepare(id), then exactly one of commit(id) or abort(id), with no write in between; writes
- * after that belong to the next checkpoint.
+ * prepare(id), then exactly one of commit(id) or abort(id), with no write in between unless the
+ * sink's `overlap` allows it; writes after prepare belong to the next checkpoint.
  *   prepare  makes everything written so far ready to be made visible by commit: delivered or
  *            durable, or (a transactional sink) flushed into the open transaction. After a
  *            successful prepare, commit must not fail for want of the data.
@@ -251,6 +251,23 @@ typedef struct prt_sink_ops {
     int (*prepare)(prt_sink *k, int64_t checkpoint);
     int (*commit)(prt_sink *k, int64_t checkpoint);
     int (*abort)(prt_sink *k, int64_t checkpoint);
+    /* Checkpointing (prt_ckpt.c, docs/checkpoints.md); both optional (NULL: nothing to keep).
+     *   save     after prepare(id): appends to blob what a restart needs to finish id's commit
+     *            (the file sink: how long path was, how much is staged); kept in chk-<id>.
+     *   recover  at a start with checkpointing, before the first write: blob is what save
+     *            wrote for the checkpoint being restored (its commit is finished now), NULL on a
+     *            fresh start; `next` is the id of the next checkpoint. */
+    int (*save)(prt_sink *k, int64_t checkpoint, prt_buf *blob);
+    int (*recover)(prt_sink *k, int64_t next, const void *blob, size_t n);
+    /* Optional, for a sink whose commit a restart cannot finish (a Kafka transaction): 1 and
+     * in *id the newest checkpoint whose commit is visible (-1: none yet), or 0 when the sink
+     * does not track it (not transactional); PRT_ERR when it cannot tell (reported). Such
+     * sinks commit before the others; recovery resumes from *id when it is older. */
+    int (*committed)(prt_sink *k, int64_t *id);
+    /* Optional: 1 when writes may come between prepare(N) and commit(N) (they belong to N+1),
+     * so that checkpoint N can become durable in the background; NULL or 0: the checkpoint is
+     * completed and committed before the next write (a Kafka transaction). */
+    int (*overlap)(prt_sink *k);
 } prt_sink_ops;
 
 struct prt_sink {

@@ -37,6 +37,7 @@ typedef struct prt_run {
     int progress_checked, progress_tty, progress_shown;
     int64_t progress_last;  /* monotonic ms of the last line */
     uint64_t progress_in;   /* records in at the last line */
+    struct prt_ckpt *ckpt;  /* checkpoint coordinator (prt_ckpt.h), NULL without checkpoints; owned */
 } prt_run;
 
 #define PRT_RUN(jp) ((prt_run *)(jp))

@@ -1,10 +1,11 @@
 /* prt_loop.c — the run loop: poll every source in turn, fire processing-time timers, release
- * idle partitions, flush sinks at least every 200 ms while records flow, and print a progress
- * line every 10 s; plus the signals that stop it.
+ * idle partitions, flush sinks at least every 200 ms while records flow, take a checkpoint
+ * when one is due (prt_ckpt.h), and print a progress line every 10 s; plus the signals that stop it.
  *
  * The loop owns nothing: it borrows the job from prt_run.c, which opens and closes everything.
  */
 #include "prt_admin.h"
+#include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_wm.h"
 
@@ -177,6 +178,9 @@ int prt_loop(prt_job *j)
             if (prt_sinks_flush(j) != PRT_OK)
                 prt_run_fail(j);
         }
+        /* checkpoints at a round boundary: no record in flight (with workers: the barrier) */
+        if (run->ckpt && !j->stop && prt_ckpt_tick(run->ckpt) != PRT_OK)
+            prt_run_fail(j);
         prt_admin_poll(run->admin, 0); /* metrics, and a savepoint or stop asked for */
         prt_progress(j, mono);
         if (!run->quiet && !prt_progress_on(j) && mono - last_status >= PRT_STATUS_MS) {

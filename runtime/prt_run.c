@@ -1,6 +1,7 @@
 /* prt_run.c — one `run` of the job, from start to exit status: resolve the settings, start the
- * connectors' run modes, open the connectors, build the operators, run the loop, fire what is
- * left at the end of bounded input, flush, summarize, and take everything down again.
+ * connectors' run modes, open the connectors, build the operators, resume from the newest
+ * checkpoint (prt_ckpt.h), run the loop, fire what is left at the end of bounded input, flush,
+ * take the final checkpoint, summarize, and take everything down again.
  *
  * Exit status: 0 success (also after SIGINT/SIGTERM), 1 a runtime failure (a connector could
  * not open, a sink failed), 2 a configuration error (unresolvable ${NAME}, unknown --set path,
@@ -9,6 +10,7 @@
  * the generated state; prt_job_free releases all of it.
  */
 #include "prt_admin.h"
+#include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_settings.h"
 #include "prt_snap.h"
@@ -111,6 +113,21 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         code = 1;
         goto out;
     }
+    prt_err ce;
+    if (prt_ckpt_new(j, run->quiet, &run->ckpt, &ce) != PRT_OK) {
+        prt_log(j, "%s", ce.msg);
+        code = 2;
+        goto out;
+    }
+    if (run->ckpt && prt_ckpt_recover(run->ckpt, &ce) != PRT_OK) {
+        prt_log(j, "cannot resume: %s", ce.msg);
+        code = 1;
+        goto out;
+    }
+    if (from && run->ckpt && prt_ckpt_resumed(run->ckpt)) {
+        prt_log(j, "savepoint %s not used: a checkpoint is newer (a savepoint seeds a fresh start only)", from);
+        from = NULL;
+    }
     if (from) {
         prt_restore_opts ro = { .allow_non_restored = o->allow_non_restored, .quiet = 0 };
         prt_err e;
@@ -146,6 +163,10 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     }
     if (prt_sinks_flush(j) != PRT_OK)
         run->failed = 1;
+    /* the final checkpoint: a bounded run's output is complete (committed) when it exits 0, and
+     * a stop by SIGTERM/SIGINT resumes from here */
+    if (run->ckpt && !run->failed && prt_ckpt_take(run->ckpt) != PRT_OK)
+        run->failed = 1;
     prt_progress_end(j);
     prt_errors_summary(j);
     if (run->failed)
@@ -156,6 +177,8 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
 out:
     prt_admin_stop(run->admin); /* before anything it publishes from is closed */
     run->admin = NULL;
+    prt_ckpt_free(run->ckpt);
+    run->ckpt = NULL;
     prt_connectors_close(j);
     while (started > 0) /* in reverse order; also the one whose start failed */
         o->modes[--started]->stop(j);

@@ -2,13 +2,25 @@
  * (key, value, record timestamp). Every delivery report is checked: a failed delivery is reported
  * and fails the job at the next write or flush, so no record is lost silently.
  *
- * Commit point (prt_sink_ops): not transactional yet, so prepare waits until everything produced
- * is delivered (flush) and commit/abort only report an earlier failed delivery; an abort cannot
- * take delivered records back (at-least-once). */
+ * Commit point (prt_sink_ops). Without checkpoints or under at_least_once: prepare waits until
+ * everything produced is delivered (flush) and commit/abort only report an earlier failed
+ * delivery; an abort cannot take delivered records back (at-least-once).
+ * Under exactly_once: an idempotent transactional producer, transactional.id
+ * "<pipeline>.<sink>.<worker>" (worker 0 until parallelism; properties.transactional.id
+ * overrides it). init_transactions at open fences any older copy of the job and aborts its open
+ * transaction; one transaction per checkpoint: prepare(N) flushes it, commit(N) adds the offset
+ * N for partition 0 of the topic under the consumer group named like the transactional.id (the
+ * checkpoint marker, atomic with the records) and commits it, then the next one begins.
+ * committed() reads that marker back so that recovery resumes from the checkpoint whose
+ * transaction committed (N, or N-1 when the crash came before commit N). A fenced producer stops
+ * the job with a clear error; a commit the broker does not answer is retried until
+ * flush_timeout, then fails the job (nothing is lost: the restart resumes from the last
+ * committed checkpoint). docs/checkpoints.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "prt_ckpt.h"
 #include "prt_kafka_int.h"
 
 typedef struct prt_ksnk {
@@ -23,6 +35,11 @@ typedef struct prt_ksnk {
     int reported;
     int lost;
     int closing;             /* quiet: callbacks served while closing report nothing */
+    /* exactly_once */
+    int txn;                 /* transactional */
+    int in_txn;              /* a transaction is open */
+    char *txn_id;            /* transactional.id, also the checkpoint marker's group */
+    char *bootstrap;
 } prt_ksnk;
 
 static void ksnk_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -46,6 +63,11 @@ static void ksnk_error(rd_kafka_t *rk, int err, const char *reason, void *opaque
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[400];
         rd_kafka_fatal_error(rk, buf, sizeof buf);
+        if (ks->txn && strstr(buf, "enced") && !ks->reported) { /* say it once, plainly */
+            prt_log(ks->k->job, "%s: fenced: another copy of this job took over transactional.id %s (%s); stopping",
+                    ks->what, ks->txn_id, buf);
+            ks->reported = 1;
+        }
         if (ks->failed++ == 0)
             snprintf(ks->first_err, sizeof ks->first_err, "fatal Kafka error: %s", buf);
     } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
@@ -77,7 +99,35 @@ static void ksnk_free(prt_ksnk *ks)
     if (ks->rk)
         rd_kafka_destroy(ks->rk);
     free(ks->topic);
+    free(ks->txn_id);
+    free(ks->bootstrap);
     free(ks);
+}
+
+/* Reports a transactional API error; a fatal one (fenced) gets the clear explanation. Consumes e. */
+static int ksnk_txn_error(prt_ksnk *ks, const char *what, rd_kafka_error_t *e)
+{
+    rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+    if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+        (rd_kafka_error_is_fatal(e) && strstr(rd_kafka_error_string(e), "enced")))
+        prt_log(ks->k->job, "%s: fenced: another copy of this job took over transactional.id %s (%s); stopping",
+                ks->what, ks->txn_id, rd_kafka_error_string(e));
+    else
+        prt_log(ks->k->job, "%s: %s: %s", ks->what, what, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    ks->failed++;
+    ks->reported = 1;
+    return PRT_ERR;
+}
+
+static int ksnk_begin(prt_ksnk *ks)
+{
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(ks->rk);
+    if (e)
+        return ksnk_txn_error(ks, "cannot begin a transaction", e);
+    ks->in_txn = 1;
+    return PRT_OK;
 }
 
 static int ksnk_open(prt_sink *k)
@@ -110,8 +160,25 @@ static int ksnk_open(prt_sink *k)
         rc = prt_kafka_set(j, ks->what, conf, "linger.ms", "5");
     if (rc == PRT_OK)
         rc = prt_kafka_set(j, ks->what, conf, "log_level", "2"); /* errors come via error_cb */
+    ks->txn = prt_ckpt_mode_of(j) == PRT_CKPT_EXACTLY_ONCE;
+    if (rc == PRT_OK && ks->txn) {
+        prt_buf id = { 0 };
+        prt_buf_printf(&id, "%s.%s.0", j->desc->pipeline, k->desc->name);
+        rc = prt_kafka_set(j, ks->what, conf, "transactional.id", id.p);
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "transaction.timeout.ms", "60000");
+        prt_buf_free(&id);
+    }
     if (rc == PRT_OK)
         rc = prt_kafka_apply_properties(j, ks->what, k->prefix, conf);
+    if (rc == PRT_OK && ks->txn) {
+        char v[512];
+        size_t vn = sizeof v;
+        if (rd_kafka_conf_get(conf, "transactional.id", v, &vn) == RD_KAFKA_CONF_OK)
+            ks->txn_id = strdup(v);
+        ks->bootstrap = strdup(bootstrap);
+        prt_assert(ks->txn_id != NULL && ks->bootstrap != NULL);
+    }
     if (rc != PRT_OK) {
         rd_kafka_conf_destroy(conf);
         ksnk_free(ks);
@@ -141,6 +208,13 @@ static int ksnk_open(prt_sink *k)
         prt_log(j, "%s: topic %s: %s", ks->what, ks->topic, rd_kafka_err2str(rd_kafka_last_error()));
         ksnk_free(ks);
         return PRT_ERR;
+    }
+    if (ks->txn) { /* fences older copies and aborts what they left open */
+        rd_kafka_error_t *e = rd_kafka_init_transactions(ks->rk, (int)timeout_ms);
+        if ((e && ksnk_txn_error(ks, "cannot initialise transactions", e) != PRT_OK) || ksnk_begin(ks) != PRT_OK) {
+            ksnk_free(ks);
+            return PRT_ERR;
+        }
     }
     k->impl = ks;
     return PRT_OK;
@@ -191,9 +265,14 @@ static void ksnk_close(prt_sink *k)
     if (!ks)
         return;
     /* The runtime flushes before closing; anything left now was given up (job failing or stopping). */
+    if (ks->txn && ks->in_txn) { /* uncommitted: a restart produces these records again */
+        rd_kafka_error_t *e = rd_kafka_abort_transaction(ks->rk, 5000);
+        if (e)
+            rd_kafka_error_destroy(e);
+    }
     rd_kafka_flush(ks->rk, 1000);
     int left = rd_kafka_outq_len(ks->rk);
-    if (left > 0)
+    if (left > 0 && !ks->txn)
         prt_log(k->job, "%s: closing with %d record(s) undelivered to topic %s", ks->what, left, ks->topic);
     ksnk_free(ks);
     k->impl = NULL;
@@ -204,12 +283,117 @@ static int ksnk_prepare(prt_sink *k, int64_t checkpoint)
     return ksnk_flush(k);
 }
 
-static int ksnk_settle(prt_sink *k, int64_t checkpoint)
+/* commit(N): the marker offset N and the records in one transaction; retried while the broker
+ * does not answer, up to flush_timeout */
+static int ksnk_commit(prt_sink *k, int64_t checkpoint)
 {
-    return ksnk_check(k->impl);
+    prt_ksnk *ks = k->impl;
+    if (!ks->txn)
+        return ksnk_check(ks);
+    if (ksnk_check(ks) != PRT_OK)
+        return PRT_ERR;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, ks->topic, 0)->offset = checkpoint;
+    rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata_new(ks->txn_id);
+    int64_t deadline = prt_mono_ms() + ks->flush_timeout_ms;
+    int sent = 0, tries = 0;
+    rd_kafka_error_t *e = NULL;
+    for (;;) {
+        int left = (int)(deadline - prt_mono_ms());
+        if (left < 1000)
+            left = 1000;
+        e = sent ? rd_kafka_commit_transaction(ks->rk, left)
+                 : rd_kafka_send_offsets_to_transaction(ks->rk, l, gm, left);
+        if (!e && !sent) {
+            sent = 1;
+            continue;
+        }
+        if (!e || !rd_kafka_error_is_retriable(e) || prt_mono_ms() >= deadline)
+            break;
+        if (tries++ == 0)
+            prt_log(k->job, "%s: committing checkpoint %lld: %s; retrying", ks->what, (long long)checkpoint,
+                    rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    }
+    rd_kafka_consumer_group_metadata_destroy(gm);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        if (rd_kafka_error_txn_requires_abort(e)) {
+            rd_kafka_error_t *a = rd_kafka_abort_transaction(ks->rk, 5000);
+            if (a)
+                rd_kafka_error_destroy(a);
+            else
+                ks->in_txn = 0;
+        }
+        return ksnk_txn_error(ks, "cannot commit the transaction of the checkpoint (a restart resumes from the "
+                              "last committed one)", e);
+    }
+    if (tries)
+        prt_log(k->job, "%s: checkpoint %lld committed", ks->what, (long long)checkpoint);
+    ks->in_txn = 0;
+    return ksnk_begin(ks);
+}
+
+static int ksnk_abort(prt_sink *k, int64_t checkpoint)
+{
+    prt_ksnk *ks = k->impl;
+    if (!ks->txn)
+        return ksnk_check(ks);
+    rd_kafka_error_t *e = rd_kafka_abort_transaction(ks->rk, (int)ks->flush_timeout_ms);
+    if (e)
+        return ksnk_txn_error(ks, "cannot abort the transaction", e);
+    ks->in_txn = 0;
+    return ksnk_begin(ks);
+}
+
+/* The checkpoint marker: the committed offset of partition 0 of the topic in the group named
+ * like the transactional.id, read with a short-lived consumer (read_committed). */
+static int ksnk_committed(prt_sink *k, int64_t *id)
+{
+    prt_ksnk *ks = k->impl;
+    if (!ks->txn)
+        return 0;
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (prt_kafka_set(k->job, ks->what, conf, "bootstrap.servers", ks->bootstrap) != PRT_OK ||
+        prt_kafka_set(k->job, ks->what, conf, "group.id", ks->txn_id) != PRT_OK ||
+        prt_kafka_set(k->job, ks->what, conf, "isolation.level", "read_committed") != PRT_OK ||
+        prt_kafka_set(k->job, ks->what, conf, "log_level", "2") != PRT_OK) {
+        rd_kafka_conf_destroy(conf);
+        return PRT_ERR;
+    }
+    rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!c) {
+        prt_log(k->job, "%s: %s", ks->what, err);
+        rd_kafka_conf_destroy(conf);
+        return PRT_ERR;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, ks->topic, 0);
+    rd_kafka_resp_err_t r = rd_kafka_committed(c, l, (int)ks->flush_timeout_ms);
+    if (!r)
+        r = l->elems[0].err;
+    int64_t off = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_destroy(c);
+    if (r) {
+        prt_log(k->job, "%s: cannot read which checkpoint was committed last (group %s): %s", ks->what, ks->txn_id,
+                rd_kafka_err2str(r));
+        return PRT_ERR;
+    }
+    *id = off >= 0 ? off : -1;
+    return 1;
+}
+
+/* without a transaction, prepare only waits for deliveries: later records may follow at once */
+static int ksnk_overlap(prt_sink *k)
+{
+    prt_ksnk *ks = k->impl;
+    return !ks->txn;
 }
 
 const prt_sink_ops prt_snk_kafka = {
     .connector = "kafka", .open = ksnk_open, .write = ksnk_write, .flush = ksnk_flush,
-    .close = ksnk_close, .prepare = ksnk_prepare, .commit = ksnk_settle, .abort = ksnk_settle,
+    .close = ksnk_close, .prepare = ksnk_prepare, .commit = ksnk_commit, .abort = ksnk_abort,
+    .committed = ksnk_committed, .overlap = ksnk_overlap,
 };

@@ -4,7 +4,9 @@
  * partition has its own watermark. The startup position (earliest, latest, group-offsets,
  * timestamp, explicit offsets) applies to a partition at its first assignment in this process;
  * later (re)assignments resume from the group's committed offsets. Offsets are stored after the
- * records were delivered and committed by librdkafka's auto-commit.
+ * records were delivered and committed by librdkafka's auto-commit; under checkpoint.mode
+ * exactly_once the source commits nothing itself (positions live in checkpoints) and reads with
+ * isolation.level=read_committed (docs/checkpoints.md).
  *
  * bounded: true assigns every partition of the topics directly (no group join, the group is only
  * used for committed offsets) and stops at the high watermarks read at open.
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prt_ckpt.h"
 #include "prt_kafka_int.h"
 
 enum { PRT_KS_GROUP, PRT_KS_EARLIEST, PRT_KS_LATEST, PRT_KS_TIMESTAMP, PRT_KS_OFFSETS };
@@ -71,6 +74,7 @@ typedef struct prt_ksrc {
     int lost;                   /* the connection loss was logged and not yet recovered */
     int errs_logged;
     int closing;                /* quiet: callbacks served while closing report nothing */
+    int no_commit;              /* exactly_once: offsets are never committed by the source */
     prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
     int nrestore;
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
@@ -254,7 +258,7 @@ static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             aerr = rd_kafka_assign(rk, l);
     } else {
         ksrc_store(ks);
-        if (!rd_kafka_assignment_lost(rk))
+        if (!rd_kafka_assignment_lost(rk) && !ks->no_commit)
             rd_kafka_commit(rk, NULL, 0); /* best effort: the next owner starts after our records */
         for (int i = 0; i < l->cnt; i++) {
             int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
@@ -555,6 +559,11 @@ static int ksrc_open(prt_source *s)
         /* what the connector relies on, after the user's properties */
         if (rc == PRT_OK)
             rc = prt_kafka_set(j, ks->what, conf, "enable.auto.offset.store", "false");
+        ks->no_commit = prt_ckpt_mode_of(j) == PRT_CKPT_EXACTLY_ONCE;
+        if (rc == PRT_OK && ks->no_commit)
+            rc = prt_kafka_set(j, ks->what, conf, "enable.auto.commit", "false");
+        if (rc == PRT_OK && ks->no_commit)
+            rc = prt_kafka_set(j, ks->what, conf, "isolation.level", "read_committed");
         if (rc == PRT_OK)
             rc = prt_kafka_set(j, ks->what, conf, "enable.partition.eof", ks->bounded ? "true" : "false");
     }

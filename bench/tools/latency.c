@@ -1,8 +1,9 @@
 /* latency.c — processing time − event time at the sink of a job fed at a fixed rate:
  *   latency RATE COUNT BIN [ARG]...
  * Runs `BIN run --quiet ARG...` with a pipe on its stdin and stdout, writes COUNT Nexmark bids
- * (csv, from the runtime's generator) at RATE per second, each stamped with the wall-clock
- * millisecond it is due as its date_time, and reads the job's output as it comes: the last csv
+ * (csv, from the runtime's generator, made before the clock starts so the feeder keeps up) at
+ * RATE per second, each stamped with the wall-clock millisecond it is due as its date_time, and
+ * reads the job's output as it comes: the last csv
  * field of every output line is that date_time, so (now - it) is the record's latency.
  * Prints "p50_ms=A p99_ms=B sent=N received=M". Millisecond resolution (event times are ms).
  */
@@ -86,11 +87,28 @@ int main(int argc, char **argv)
         return 2;
     }
     int64_t *lat = malloc(sizeof *lat * (size_t)count);
-    prt_buf line = { 0 }, pend = { 0 }, rd = { 0 };
-    if (!lat) {
+    size_t *pre = malloc(sizeof *pre * (size_t)count), *st = malloc(sizeof *st * (size_t)(count + 1));
+    prt_buf line = { 0 }, pend = { 0 }, rd = { 0 }, all = { 0 };
+    if (!lat || !pre || !st) {
         perror("latency: malloc");
         return 2;
     }
+    /* all bids first: bid i is all[st[i] .. st[i+1]), fields 0..4 with their comma up to pre[i],
+     * then ",extra"; the date_time goes between them when it is sent */
+    for (int64_t i = 0; i < count; i++) {
+        int64_t ts;
+        prt_gen_next(g, &line, &ts);
+        prt_str l = prt_buf_str(&line);
+        const char *p = l.p, *end = l.p + l.n;
+        for (int f = 0; f < 5; f++)
+            p = memchr(p, ',', (size_t)(end - p)) + 1;
+        const char *extra = memchr(p, ',', (size_t)(end - p));
+        st[i] = all.n;
+        prt_buf_put(&all, l.p, (size_t)(p - l.p));
+        pre[i] = all.n;
+        prt_buf_put(&all, extra, (size_t)(end - extra));
+    }
+    st[count] = all.n;
     size_t pend_at = 0;
     int64_t sent = 0, got = 0, t0 = now_us() + 100000; /* the job has 100 ms to start */
     int in_open = 1, out_open = 1;
@@ -98,16 +116,9 @@ int main(int argc, char **argv)
         int64_t now = now_us();
         /* every record due by now, stamped with its due millisecond */
         while (sent < count && t0 + sent * 1000000 / rate <= now && pend.n - pend_at < (1 << 20)) {
-            int64_t ts;
-            prt_gen_next(g, &line, &ts);
-            prt_str s = prt_buf_str(&line);
-            const char *p = s.p, *end = s.p + s.n;
-            for (int f = 0; f < 5; f++) /* fields 0..4, then our date_time, then extra */
-                p = memchr(p, ',', (size_t)(end - p)) + 1;
-            prt_buf_put(&pend, s.p, (size_t)(p - s.p));
+            prt_buf_put(&pend, all.p + st[sent], pre[sent] - st[sent]);
             prt_fmt_ts(&pend, (t0 + sent * 1000000 / rate) / 1000);
-            const char *extra = memchr(p, ',', (size_t)(end - p));
-            prt_buf_put(&pend, extra, (size_t)(end - extra));
+            prt_buf_put(&pend, all.p + pre[sent], st[sent + 1] - pre[sent]);
             prt_buf_putc(&pend, '\n');
             sent++;
         }
@@ -157,10 +168,10 @@ int main(int argc, char **argv)
             poll(pf, in_open && pend.n > pend_at ? 2 : 1, wait_ms);
         }
     }
-    int st;
-    waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "latency: the job failed (status %d)\n", st);
+    int status;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "latency: the job failed (status %d)\n", status);
         return 1;
     }
     if (!got) {
@@ -176,5 +187,8 @@ int main(int argc, char **argv)
     prt_buf_free(&line);
     prt_buf_free(&pend);
     prt_buf_free(&rd);
+    prt_buf_free(&all);
+    free(pre);
+    free(st);
     return 0;
 }

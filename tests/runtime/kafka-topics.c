@@ -2,12 +2,15 @@
  *
  *   kafka-topics BOOTSTRAP NAME:PARTITIONS...
  *   kafka-topics --delete BOOTSTRAP NAME...
+ *   kafka-topics --wait-group BOOTSTRAP GROUP MEMBERS
  *
  * Creates every topic (replication factor 1), then waits until the metadata shows each with its
  * partitions and a leader for every one, so a client started next finds them. Exit 0, or 1 with
  * one line per problem (a topic that exists already is a problem: every test run has its own
  * broker and names). Milliseconds, where a JVM admin tool would take a second or two.
- * --delete deletes the topics (a test's way to make deliveries fail under a running job). */
+ * --delete deletes the topics (a test's way to make deliveries fail under a running job).
+ * --wait-group waits (30 s at most) until consumer group GROUP is Stable with MEMBERS members:
+ * every member has its partitions, so a test can produce without guessing how long joins take. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +122,36 @@ static int kt_delete(rd_kafka_t *rk, char **names, int n)
     return rc;
 }
 
+static int kt_wait_group(rd_kafka_t *rk, const char *group, int members)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char last[128] = "no answer";
+    for (;;) {
+        const struct rd_kafka_group_list *gl;
+        if (rd_kafka_list_groups(rk, group, &gl, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            int ok = 0;
+            for (int i = 0; i < gl->group_cnt; i++) {
+                const struct rd_kafka_group_info *g = &gl->groups[i];
+                if (strcmp(g->group, group) != 0)
+                    continue;
+                snprintf(last, sizeof last, "%s with %d member(s)", g->err ? rd_kafka_err2str(g->err) : g->state,
+                         g->member_cnt);
+                ok = !g->err && strcmp(g->state, "Stable") == 0 && g->member_cnt == members;
+            }
+            rd_kafka_group_list_destroy(gl);
+            if (ok)
+                return 0;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 30) {
+            fprintf(stderr, "kafka-topics: group %s not Stable with %d member(s) after 30 s: %s\n", group, members, last);
+            return -1;
+        }
+        nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+    }
+}
+
 /* 1 when the metadata shows every topic with all its partitions led */
 static int kt_ready(rd_kafka_t *rk, const kt_topic *topics, int n)
 {
@@ -146,12 +179,18 @@ static int kt_ready(rd_kafka_t *rk, const kt_topic *topics, int n)
 int main(int argc, char **argv)
 {
     kt_topic topics[KT_MAX];
+    int wait_group = argc == 5 && strcmp(argv[1], "--wait-group") == 0;
     int del = argc > 1 && strcmp(argv[1], "--delete") == 0;
     argc -= del;
     argv += del;
     int n = argc - 2;
-    if (argc < 3 || n > KT_MAX) {
-        fprintf(stderr, "usage: kafka-topics [--delete] BOOTSTRAP NAME:PARTITIONS... (at most %d)\n", KT_MAX);
+    if (wait_group) {
+        argc -= 1;
+        argv += 1;
+        n = 0;
+    } else if (argc < 3 || n > KT_MAX || strncmp(argv[1], "--", 2) == 0) {
+        fprintf(stderr, "usage: kafka-topics [--delete] BOOTSTRAP NAME:PARTITIONS... (at most %d)\n"
+                        "       kafka-topics --wait-group BOOTSTRAP GROUP MEMBERS\n", KT_MAX);
         return 2;
     }
     for (int i = 0; i < n && !del; i++) {
@@ -174,8 +213,12 @@ int main(int argc, char **argv)
         rd_kafka_conf_destroy(c);
         return 1;
     }
-    int rc = (del ? kt_delete(rk, argv + 2, n) : kt_create(rk, topics, n)) == 0 ? 0 : 1;
-    if (rc == 0 && !del) {
+    int rc;
+    if (wait_group)
+        rc = kt_wait_group(rk, argv[2], atoi(argv[3])) == 0 ? 0 : 1;
+    else
+        rc = (del ? kt_delete(rk, argv + 2, n) : kt_create(rk, topics, n)) == 0 ? 0 : 1;
+    if (rc == 0 && !del && !wait_group) {
         /* leaders are elected right after creation: bounded polling, 30 s at most */
         struct timespec start, now;
         clock_gettime(CLOCK_MONOTONIC, &start);

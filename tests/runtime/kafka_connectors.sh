@@ -39,6 +39,8 @@ probe() { timeout 30 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
 # SIGINT the test sends to stop it early, which then waited out all SECONDS.
 probe_for() { s=$1; shift; timeout -s INT "$s" "$PROBE" -s "sources.in.kafka.bootstrap=$BS" "$@"; }
 produce() { kcat -P -b "$BS" -K: "$@" 2> /dev/null; }   # produce -t TOPIC [-p N] < key:value lines
+# wait_group GROUP N: until the consumer group is Stable with N members (30 s at most)
+wait_group() { "$TOOLS/kafka-topics" --wait-group "$BS" "$1" "$2" 2>> "$T/groups.err"; }
 # probe_until LINES MAX OUT ARGS…: an unbounded probe stopped with SIGINT once OUT has LINES
 # lines (and one more second for extra ones), or after MAX seconds
 probe_until() {
@@ -82,11 +84,16 @@ got=$(awk '{print $4}' "$T/o.out" | sort | tr '\n' ' ')
 if [ "$got" = "v0-1 v1-0 v1-1 v2-1 " ]; then pass kafka/startup_offsets
 else fail kafka/startup_offsets "read: $got $(head -c 200 "$T/o.err")"; fi
 
-# --- startup latest: only records produced after the start
-(sleep 5; echo "new:after-start" | produce -t t3 -p 1) & # the probe has joined (~2 s) by then
-probe_for 9 -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest -s sources.in.kafka.group=g-latest \
-    -- run --quiet > "$T/l.out" 2> "$T/l.err"
-wait $!
+# --- startup latest: only records produced after the start. The produce waits until the
+#     group is Stable (the probe has its partitions), plus 1 s for its end-offset lookup.
+timeout -s INT 30 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=t3 -s sources.in.kafka.startup=latest \
+    -s sources.in.kafka.group=g-latest -- run --quiet > "$T/l.out" 2> "$T/l.err" &
+LP=$!; PIDS="$PIDS $LP"
+wait_group g-latest 1; sleep 1
+echo "new:after-start" | produce -t t3 -p 1
+i=0; while [ ! -s "$T/l.out" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 1 # room for records that should not be there
+kill -INT $LP 2> /dev/null; wait $LP 2> /dev/null
 got=$(fields < "$T/l.out" | awk '{print $4}' | tr '\n' ' ')
 if [ "$got" = "after-start " ]; then pass kafka/startup_latest
 else fail kafka/startup_latest "read: $got $(head -c 200 "$T/l.err")"; fi
@@ -156,13 +163,16 @@ max=$(grep '^wm=' "$T/wm.out" | sed 's/wm=//' | sort -n | tail -n 1)
 if [ "$last" = "wm=1999" ] && [ "$max" = 1999 ]; then pass kafka/partition_watermarks
 else fail kafka/partition_watermarks "last $last, max $max: $(tr '\n' '|' < "$T/wm.out" | head -c 300)"; fi
 
-# --- one group across two processes: partitions are split, every record read once
-timeout -s INT 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
+# --- one group across two processes: partitions are split, every record read once (both from
+#     earliest: the records are produced once the group is Stable with both members)
+timeout -s INT 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two \
+    -s sources.in.kafka.auto_offset_reset=earliest -- run --quiet > "$T/ga.out" 2> "$T/ga.err" &
 A=$!; PIDS="$PIDS $A"
-sleep 2
-timeout -s INT 38 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
+wait_group g-two 1
+timeout -s INT 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=grp -s sources.in.kafka.group=g-two \
+    -s sources.in.kafka.auto_offset_reset=earliest -- run --quiet > "$T/gb.out" 2> "$T/gb.err" &
 Bp=$!; PIDS="$PIDS $Bp"
-sleep 8 # JoinGroup of the second member, then the first re-joins at its next heartbeat (3 s)
+wait_group g-two 2
 i=0; while [ $i -lt 30 ]; do echo "k$i:r$i"; i=$((i + 1)); done | produce -t grp
 i=0; while [ "$(cat "$T/ga.out" "$T/gb.out" | wc -l)" -lt 30 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 sleep 1 # room for records read twice, which would fail the count
@@ -181,9 +191,10 @@ else fail kafka/consumer_group "process A read $na, B read $nb, distinct $distin
 #     "after": see docs/kafka.md.)
 timeout -s INT 100 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-dn \
     -s sources.in.kafka.properties.reconnect.backoff.max.ms=1000 -s sources.in.kafka.properties.session.timeout.ms=30000 \
-    -s sources.in.kafka.properties.auto.commit.interval.ms=1000 -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
+    -s sources.in.kafka.properties.auto.commit.interval.ms=1000 -s sources.in.kafka.auto_offset_reset=earliest \
+    -- run --quiet > "$T/dn.out" 2> "$T/dn.err" &
 D=$!; PIDS="$PIDS $D"
-sleep 4; echo "a:before" | produce -t dn
+wait_group g-dn 1; echo "a:before" | produce -t dn
 i=0; while ! grep -q 'value=before' "$T/dn.out" && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 broker_down; sleep 6; broker_up
 echo "b:after" | produce -t dn
@@ -197,12 +208,13 @@ if [ "$got" = "before after " ] && [ "$lost" -eq 1 ]; then pass kafka/broker_dow
 else fail kafka/broker_down_up "read: $got; loss logged $lost times: $(head -c 300 "$T/dn.err")"; fi
 
 # --- a failed delivery fails the job (the sink's topic deleted under the running job,
-#     message.timeout.ms short)
+#     message.timeout.ms short); the source starts at dn's end offset, so it reads just "doomed"
+end=$(kcat -Q -b "$BS" -t dn:0:-1 2> /dev/null | sed -n 's/^dn \[0\] offset \([0-9]*\)$/\1/p')
 timeout 40 "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=dn -s sources.in.kafka.group=g-lost \
-    -s sources.in.kafka.auto_offset_reset=latest --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
+    -s "sources.in.kafka.startup.offsets.0=${end:-0}" --to-kafka -s "sinks.out.kafka.bootstrap=$BS" \
     -s sinks.out.kafka.topic=lost -s sinks.out.kafka.properties.message.timeout.ms=2000 -- run --quiet > /dev/null 2> "$T/lost.err" &
 L=$!; PIDS="$PIDS $L"
-sleep 4; "$TOOLS/kafka-topics" --delete "$BS" lost; echo "z:doomed" | produce -t dn
+wait_group g-lost 1; "$TOOLS/kafka-topics" --delete "$BS" lost; echo "z:doomed" | produce -t dn
 wait $L; rc=$?
 if [ $rc -eq 1 ] && grep -q 'sink out: 1 record(s) could not be delivered to topic lost' "$T/lost.err"; then pass kafka/sink_delivery_failure
 else fail kafka/sink_delivery_failure "exit $rc: $(tr '\n' '|' < "$T/lost.err" | head -c 300)"; fi

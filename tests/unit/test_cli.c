@@ -50,7 +50,7 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
     "                [--admin ADDR] [--log-format text|json]\n" \
     "       orders_by_status describe\n" \
     "       orders_by_status savepoint [--admin ADDR] DIR\n" \
-    "       orders_by_status savepoint dump DIR [--operator ID]\n" \
+    "       orders_by_status savepoint dump DIR [--operator ID] | savepoint check DIR\n" \
     "       orders_by_status stop [--admin ADDR] [--savepoint DIR] [--drain] [--no-wait]\n" \
     "       orders_by_status health [--admin ADDR] [--ready]\n" \
     "       orders_by_status --help | --version\n" \
@@ -65,6 +65,7 @@ static int capture(int fd, const prt_job_desc *d, int argc, char **argv, char *o
     "  --savepoint-on-exit DIR     at the end of bounded input, write a savepoint; open windows\n" \
     "                              stay open unless --drain fires them first\n" \
     "  savepoint dump DIR  the savepoint's state as JSON lines, then its source positions\n" \
+    "  savepoint check DIR what restoring DIR would do, one line per operator ID\n" \
     "  --embedded-kafka    run against an in-process demo Kafka cluster fed by a generator\n" \
     "  --quiet             no progress lines and no final summary on stderr\n" \
     "  --admin ADDR        serve the admin endpoint (page, /metrics, /api/job) at ADDR\n" \
