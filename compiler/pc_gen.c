@@ -57,7 +57,7 @@ const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
 {
     if (!g->o->line_directives || loc.line <= 0)
         return code;
-    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_base, code);
+    return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_lit, code);
 }
 
 /* Assigns the fields of `to` from same-named fields of row `src` (a pointer) into `o`. */
@@ -398,8 +398,12 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
             pc_sb_printf(&list, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", row->fields[i].name, i);
         pc_tmpl(g->t, lookup, "source_fields", "name", s->name, "field_index", pc_sb_arena(&list, g->a), NULL);
     } else if (s->format.kind == PC_FMT_JSON) {
-        for (int i = 0; i < nvis; i++)
-            pc_sb_printf(&list, "\"%s\",\n", row->fields[i].path ? row->fields[i].path : row->fields[i].name);
+        for (int i = 0; i < nvis; i++) { /* a path may hold any character: escaped */
+            const char *path = row->fields[i].path ? row->fields[i].path : row->fields[i].name;
+            pc_sb_puts(&list, "\"");
+            pc_sb_cstr(&list, path, strlen(path));
+            pc_sb_puts(&list, "\",\n");
+        }
         pc_tmpl(g->t, lookup, "source_paths", "name", s->name, "paths", pc_sb_arena(&list, g->a), NULL);
     }
     pc_sb_free(&list);
@@ -638,7 +642,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "nodes", pc_sb_arena(&nodes, g->a),
             "nnodes", pc_sprintf(g->a, "%d", p->nsources + p->nstages + p->nsinks),
             "yaml", yaml_literal(g),
-            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_base,
+            "pipeline", p->name, "version", PC_VERSION, "yaml_name", g->yaml_lit,
             "sha256", sha256_hex(g, p->text, p->text_len),
             "nsettings", pc_sprintf(g->a, "%d", p->nsettings),
             "nsources", pc_sprintf(g->a, "%d", p->nsources),
@@ -682,6 +686,10 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_gen g = { .p = p, .o = o, .a = &arena, .d = d };
     const char *slash = strrchr(p->file, '/');
     g.yaml_base = slash ? slash + 1 : p->file;
+    pc_sb lit = { 0 };
+    pc_sb_cstr(&lit, g.yaml_base, strlen(g.yaml_base));
+    g.yaml_lit = pc_sb_arena(&lit, &arena);
+    pc_sb_free(&lit);
     g.c_name = pc_sprintf(&arena, "%s.c", p->name);
     int rc = -1;
 

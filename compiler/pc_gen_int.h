@@ -15,7 +15,8 @@ typedef struct pc_gen {
     pc_arena *a;
     pc_diags *d;
     pc_tmpls *t;
-    const char *yaml_base;   /* basename of the YAML file: #line and the header */
+    const char *yaml_base;   /* basename of the YAML file: the header comment */
+    const char *yaml_lit;    /* the same escaped for a C string literal: #line, the job descriptor */
     const char *c_name;      /* "<pipeline>.c": #line back to the generated file */
     const char **ctype;      /* per node: C type of its output row */
     int *topo;               /* stage indexes in topological order (YAML order when possible) */

@@ -27,6 +27,7 @@
 
 #include "prt_ckpt.h"
 #include "prt_kafka_int.h"
+#include "prt_text.h"
 
 enum { PRT_KS_GROUP, PRT_KS_EARLIEST, PRT_KS_LATEST, PRT_KS_TIMESTAMP, PRT_KS_OFFSETS };
 
@@ -319,22 +320,19 @@ static int ksrc_offset_setting(void *arg, const char *rest, const char *value)
 {
     prt_koffsets_arg *a = arg;
     prt_ksrc *ks = a->ks;
-    char *end;
-    errno = 0;
-    long p = strtol(rest, &end, 10);
-    if (*end || end == rest || p < 0 || p > 1000000) {
+    int64_t p, o; /* the integers pipec check accepted: prt_text's grammar */
+    if (prt_text_int(rest, strlen(rest), &p) != PRT_TEXT_OK || p < 0 || p > 1000000) {
         prt_log(ks->s->job, "%s: startup.offsets: '%s' is not a partition number", ks->what, rest);
         return a->bad = 1;
     }
-    long long o = strtoll(value, &end, 10);
-    if (*end || end == value || o < 0 || errno) {
+    if (prt_text_int(value, strlen(value), &o) != PRT_TEXT_OK || o < 0) {
         prt_log(ks->s->job, "%s: startup.offsets.%s: '%s' is not an offset", ks->what, rest, value);
         return a->bad = 1;
     }
     if (p >= ks->noffsets) {
         int64_t *v = realloc(ks->offsets, (size_t)(p + 1) * sizeof *v);
         prt_assert(v != NULL);
-        for (long i = ks->noffsets; i <= p; i++)
+        for (int64_t i = ks->noffsets; i <= p; i++)
             v[i] = -1;
         ks->offsets = v;
         ks->noffsets = (int)p + 1;

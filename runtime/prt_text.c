@@ -232,7 +232,6 @@ static int timestamp_fast(const char *p, size_t n, int64_t *out)
     return 1;
 }
 
-
 prt_text_rc prt_text_timestamp(const char *s, size_t n, int64_t *out)
 {
     if (timestamp_fast(s, n, out))

@@ -6,6 +6,7 @@
 #include "prt_fsutil.h"
 #include "prt_state.h"
 #include "prt_test.h"
+#include "prt_test_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,16 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char tdir[256];
 
-/* failures reported from helpers, named after the running case (TEST_FAIL names its function) */
-static const char *cur_test = "?";
-#define HFAIL(...) do { \
-        if (!test_failed_now) printf("FAIL %s/%s: ", test_prog(), cur_test); \
-        else printf("     "); \
-        printf(__VA_ARGS__); printf(" (%s:%d)\n", __FILE__, __LINE__); \
-        test_failed_now = 1; \
-    } while (0)
 
 static void raw_write(const char *path, const void *p, size_t n)
 {
@@ -52,7 +44,7 @@ static void make_chk(const char *root, uint64_t id, const char *data)
     prt_err e;
     char *d;
     if (prt_chkdir_begin(root, id, &d, &e) != PRT_OK) {
-        HFAIL("begin %llu: %s", (unsigned long long)id, e.msg);
+        TEST_FAIL("begin %llu: %s", (unsigned long long)id, e.msg);
         return;
     }
     char p[600];
@@ -66,7 +58,7 @@ static void make_chk(const char *root, uint64_t id, const char *data)
     snprintf(pos, sizeof pos, "pos-%llu", (unsigned long long)id);
     if (prt_chkdir_finish(root, id, "orders_by_status", 1700000000000 + (int64_t)id, prt_str_c(pos),
                           PRT_STR_LIT("commit\0blob"), &e) != PRT_OK)
-        HFAIL("finish %llu: %s", (unsigned long long)id, e.msg);
+        TEST_FAIL("finish %llu: %s", (unsigned long long)id, e.msg);
     free(d);
 }
 
@@ -430,7 +422,7 @@ TEST(kill9_during_checkpoints)
         int st;
         waitpid(pid, &st, 0);
         if (!WIFSIGNALED(st)) {
-            HFAIL("round %d: child exited with %d (seed %llu)", round, WEXITSTATUS(st), (unsigned long long)seed);
+            TEST_FAIL("round %d: child exited with %d (seed %llu)", round, WEXITSTATUS(st), (unsigned long long)seed);
             break;
         }
         kills++;
@@ -442,14 +434,14 @@ TEST(kill9_during_checkpoints)
         int found = 0;
         prt_buf_clear(&skipped);
         if (prt_chkdir_newest(root, 1, &m, &found, &skipped, &e) != PRT_OK) {
-            HFAIL("round %d: %s", round, e.msg);
+            TEST_FAIL("round %d: %s", round, e.msg);
             break;
         }
         incomplete_seen += skipped.n > 0;
         if (!found) {
             if (committed == 0)
                 continue; /* killed before the first checkpoint completed */
-            HFAIL("round %d: no complete checkpoint, %llu was committed (seed %llu)", round,
+            TEST_FAIL("round %d: no complete checkpoint, %llu was committed (seed %llu)", round,
                   (unsigned long long)committed, (unsigned long long)seed);
             break;
         }
@@ -466,7 +458,7 @@ TEST(kill9_during_checkpoints)
         else
             why = verify_content(root, m.id);
         if (why) {
-            HFAIL("round %d: checkpoint %llu (last committed %llu): %s (seed %llu)", round,
+            TEST_FAIL("round %d: checkpoint %llu (last committed %llu): %s (seed %llu)", round,
                   (unsigned long long)m.id, (unsigned long long)committed, why, (unsigned long long)seed);
             prt_chk_manifest_free(&m);
             break;
@@ -490,7 +482,7 @@ TEST(kill9_during_checkpoints)
             complete++;
             prt_chk_manifest_free(&m);
         } else if (i + 1 != n) {
-            HFAIL("an incomplete checkpoint %llu is left below the newest", (unsigned long long)ids[i]);
+            TEST_FAIL("an incomplete checkpoint %llu is left below the newest", (unsigned long long)ids[i]);
         }
     }
     free(ids);
@@ -557,25 +549,15 @@ static void bench(void)
 
 int main(void)
 {
-    snprintf(tdir, sizeof tdir, "/tmp/prt-test-chkdir.%d", (int)getpid());
-    prt_err e;
-    if (mkdir(tdir, 0755) != 0) {
-        printf("FAIL chkdir/setup: mkdir %s: %s\n", tdir, strerror(errno));
+    if (tdir_make("chkdir") != 0)
         return 1;
-    }
-    cur_test = "complete_and_load";
     RUN(complete_and_load);
-    cur_test = "crc_of_linked_files";
     RUN(crc_of_linked_files);
-    cur_test = "newest_falls_back";
     RUN(newest_falls_back);
-    cur_test = "retain";
     RUN(retain);
-    cur_test = "kill9_during_checkpoints";
     RUN(kill9_during_checkpoints);
     if (getenv("PRT_BENCH"))
         bench();
-    if (prt_rmtree(tdir, &e) != PRT_OK)
-        printf("# cleanup: %s\n", e.msg);
+    tdir_remove();
     return test_summary();
 }

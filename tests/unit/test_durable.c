@@ -3,6 +3,7 @@
 #include "prt_durable.h"
 #include "prt_fsutil.h"
 #include "prt_test.h"
+#include "prt_test_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,32 +19,8 @@
 #include <zlib.h>
 
 #define MAGIC "PRTTEST1"
-static const char *skip_why; /* set by a test that cannot run here */
-#define RUN_MAYSKIP(name) do { \
-        skip_why = NULL; test_failed_now = 0; test_##name(); \
-        if (skip_why) SKIP(name, skip_why); \
-        else if (!test_failed_now) printf("PASS %s/%s\n", test_prog(), #name); \
-        else test_failures++; \
-    } while (0)
-static char tdir[256];
 
-/* failures reported from helpers, named after the running case (TEST_FAIL names its function) */
-static const char *cur_test = "?";
-#define HFAIL(...) do { \
-        if (!test_failed_now) printf("FAIL %s/%s: ", test_prog(), cur_test); \
-        else printf("     "); \
-        printf(__VA_ARGS__); printf(" (%s:%d)\n", __FILE__, __LINE__); \
-        test_failed_now = 1; \
-    } while (0)
 
-static char *tpath(const char *name)
-{
-    static char p[8][512];
-    static int k;
-    char *s = p[k++ & 7];
-    snprintf(s, 512, "%s/%s", tdir, name);
-    return s;
-}
 
 static int write_file(const char *path, const void *p, size_t n, uint32_t version, prt_err *e)
 {
@@ -143,11 +120,11 @@ static void expect_refused(const char *path, uint32_t maxv, const char *want, in
     char full[700];
     snprintf(full, sizeof full, "%s: %s", path, want);
     if (prt_durable_load(path, MAGIC, maxv, NULL, &out, &e) != PRT_ERR)
-        HFAIL("line %d: %s was accepted, expected '%s'", line, path, want);
+        TEST_FAIL("line %d: %s was accepted, expected '%s'", line, path, want);
     else if (strcmp(e.msg, full) != 0)
-        HFAIL("line %d: reason '%s', expected '%s'", line, e.msg, full);
+        TEST_FAIL("line %d: reason '%s', expected '%s'", line, e.msg, full);
     if (prt_durable_verify(path, MAGIC, maxv, &e) != PRT_ERR)
-        HFAIL("line %d: verify accepted %s", line, path);
+        TEST_FAIL("line %d: verify accepted %s", line, path);
     prt_buf_free(&out);
 }
 #define REFUSED(path, maxv, want) expect_refused(path, maxv, want, __LINE__)
@@ -236,9 +213,9 @@ static void expect_old(const char *path, const char *old)
     prt_err e = { { 0 } };
     prt_buf out = { 0 };
     if (prt_durable_load(path, MAGIC, 1, NULL, &out, &e) != PRT_OK)
-        HFAIL("previous file lost: %s", e.msg);
+        TEST_FAIL("previous file lost: %s", e.msg);
     else if (out.n != strlen(old) || memcmp(out.p, old, out.n) != 0)
-        HFAIL("previous file changed: '%.*s'", (int)out.n, out.p);
+        TEST_FAIL("previous file changed: '%.*s'", (int)out.n, out.p);
     prt_buf_free(&out);
 }
 
@@ -370,11 +347,11 @@ TEST(enospc_and_readonly)
     int st;
     CHECK(waitpid(pid, &st, 0) == pid);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
-        skip_why = "cannot mount a tmpfs here (needs root and mount namespaces)";
+        test_skip_why = "cannot mount a tmpfs here (needs root and mount namespaces)";
         return;
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        HFAIL("child status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+        TEST_FAIL("child status %d", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
     rmdir(tpath("mnt"));
 }
 
@@ -481,7 +458,7 @@ TEST(kill9_while_rewriting)
         int st;
         waitpid(pid, &st, 0);
         if (!WIFSIGNALED(st)) {
-            HFAIL("writer exited by itself (status %d), seed %llu", WEXITSTATUS(st), (unsigned long long)seed);
+            TEST_FAIL("writer exited by itself (status %d), seed %llu", WEXITSTATUS(st), (unsigned long long)seed);
             break;
         }
         kills++;
@@ -493,18 +470,18 @@ TEST(kill9_while_rewriting)
         if (prt_durable_load(p, MAGIC, 1, NULL, &out, &e) != PRT_OK) {
             if (!have_file && committed == 0 && strstr(e.msg, "No such file"))
                 continue; /* killed before the first commit */
-            HFAIL("round %d: %s (seed %llu)", round, e.msg, (unsigned long long)seed);
+            TEST_FAIL("round %d: %s (seed %llu)", round, e.msg, (unsigned long long)seed);
             break;
         }
         have_file = 1;
         const char *why = check_version(&out, &v);
         if (why) {
-            HFAIL("round %d: %s (seed %llu)", round, why, (unsigned long long)seed);
+            TEST_FAIL("round %d: %s (seed %llu)", round, why, (unsigned long long)seed);
             break;
         }
         /* a commit that returned is in the file; at most one more got renamed before the kill */
         if (v < committed || v > committed + 1 || v + 1 < next) {
-            HFAIL("round %d: file has version %llu, last committed %llu (seed %llu)", round,
+            TEST_FAIL("round %d: file has version %llu, last committed %llu (seed %llu)", round,
                       (unsigned long long)v, (unsigned long long)committed, (unsigned long long)seed);
             break;
         }
@@ -546,29 +523,17 @@ static void bench(void)
 
 int main(void)
 {
-    snprintf(tdir, sizeof tdir, "/tmp/prt-test-durable.%d", (int)getpid());
-    prt_err e;
-    if (mkdir(tdir, 0755) != 0) {
-        printf("FAIL durable/setup: mkdir %s: %s\n", tdir, strerror(errno));
+    if (tdir_make("durable") != 0)
         return 1;
-    }
-    cur_test = "round_trip";
     RUN(round_trip);
-    cur_test = "corruption_refused";
     RUN(corruption_refused);
-    cur_test = "unwritable_dir";
     RUN(unwritable_dir);
-    cur_test = "write_error_keeps_previous";
     RUN(write_error_keeps_previous);
-    cur_test = "enospc_and_readonly";
-    RUN_MAYSKIP(enospc_and_readonly);
-    cur_test = "sweep";
+    RUN(enospc_and_readonly);
     RUN(sweep);
-    cur_test = "kill9_while_rewriting";
     RUN(kill9_while_rewriting);
     if (getenv("PRT_BENCH"))
         bench();
-    if (prt_rmtree(tdir, &e) != PRT_OK)
-        printf("# cleanup: %s\n", e.msg);
+    tdir_remove();
     return test_summary();
 }

@@ -5,6 +5,7 @@
 #include "prt_fsutil.h"
 #include "prt_state.h"
 #include "prt_test.h"
+#include "prt_test_dir.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,25 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static char tdir[256];
 
-/* failures reported from helpers, named after the running case (TEST_FAIL names its function) */
-static const char *cur_test = "?";
-#define HFAIL(...) do { \
-        if (!test_failed_now) printf("FAIL %s/%s: ", test_prog(), cur_test); \
-        else printf("     "); \
-        printf(__VA_ARGS__); printf(" (%s:%d)\n", __FILE__, __LINE__); \
-        test_failed_now = 1; \
-    } while (0)
 
-static char *tpath(const char *name)
-{
-    static char p[8][512];
-    static int k;
-    char *s = p[k++ & 7];
-    snprintf(s, 512, "%s/%s", tdir, name);
-    return s;
-}
 
 static uint64_t rng_state = 88172645463325252ULL;
 static uint64_t rng(void)
@@ -48,7 +32,7 @@ static prt_state *open_store(prt_state_backend b, const char *name, size_t budge
     prt_state *st;
     prt_err e;
     if (prt_state_open(&st, &cfg, &e) != PRT_OK) {
-        HFAIL("open %s: %s", prt_state_backend_name(b), e.msg);
+        TEST_FAIL("open %s: %s", prt_state_backend_name(b), e.msg);
         return NULL;
     }
     return st;
@@ -92,7 +76,7 @@ static void dump(prt_state *st, prt_buf *out)
     prt_buf_clear(out);
     struct dump_ctx d = { out, st, NULL };
     if (prt_state_operators(st, dump_op, &d, &e) != PRT_OK)
-        HFAIL("dump: %s", e.msg);
+        TEST_FAIL("dump: %s", e.msg);
 }
 
 static void check_same(const prt_buf *a, const prt_buf *b, const char *what)
@@ -102,7 +86,7 @@ static void check_same(const prt_buf *a, const prt_buf *b, const char *what)
     size_t i = 0, line = 1;
     while (i < a->n && i < b->n && a->p[i] == b->p[i])
         line += a->p[i++] == '\n';
-    HFAIL("%s: dumps differ at line %zu (%zu vs %zu bytes)", what, line, a->n, b->n);
+    TEST_FAIL("%s: dumps differ at line %zu (%zu vs %zu bytes)", what, line, a->n, b->n);
 }
 
 /* ---- the reference model: a fixed pool of (operator, key group, key), each with a value or none ---- */
@@ -188,19 +172,19 @@ static void random_ops(prt_state *a, prt_state *b, int n)
             r->present = 1;
             for (int s = 0; s < 2; s++)
                 if (prt_state_put(both[s], r->op, r->kg, key, (prt_str){ r->val, r->vlen }, &e) != PRT_OK)
-                    HFAIL("put: %s", e.msg);
+                    TEST_FAIL("put: %s", e.msg);
         } else if (what < 8) {
             r->present = 0;
             for (int s = 0; s < 2; s++)
                 if (prt_state_del(both[s], r->op, r->kg, key, &e) != PRT_OK)
-                    HFAIL("del: %s", e.msg);
+                    TEST_FAIL("del: %s", e.msg);
         } else {
             for (int s = 0; s < 2; s++) {
                 int found = -1;
                 if (prt_state_get(both[s], r->op, r->kg, key, &got, &found, &e) != PRT_OK)
-                    HFAIL("get: %s", e.msg);
+                    TEST_FAIL("get: %s", e.msg);
                 else if (found != r->present || (found && (got.n != r->vlen || memcmp(got.p, r->val, r->vlen))))
-                    HFAIL("get on %s: found %d, expected %d (op %d)", prt_state_backend_name(prt_state_backend_of(both[s])),
+                    TEST_FAIL("get on %s: found %d, expected %d (op %d)", prt_state_backend_name(prt_state_backend_of(both[s])),
                               found, r->present, i);
             }
         }
@@ -423,7 +407,7 @@ TEST(snapshot_restore_across_backends)
             /* something to be replaced */
             CHECK(prt_state_put(dst, "stale", 1, PRT_STR_LIT("x"), PRT_STR_LIT("y"), &e) == PRT_OK);
             if (prt_state_restore(dst, sd, &e) != PRT_OK)
-                HFAIL("restore %s snapshot into %s: %s", snap[s], d ? "rocksdb" : "memory", e.msg);
+                TEST_FAIL("restore %s snapshot into %s: %s", snap[s], d ? "rocksdb" : "memory", e.msg);
             dump(dst, &got);
             char what[100];
             snprintf(what, sizeof what, "%s restored into %s", snap[s], d ? "rocksdb" : "memory");
@@ -545,7 +529,7 @@ TEST(rocksdb_larger_than_budget)
         unsigned char k[4] = { (unsigned char)(i >> 24), (unsigned char)(i >> 16), (unsigned char)(i >> 8), (unsigned char)i };
         big_value(v, i);
         if (prt_state_put(r, "big", (uint16_t)(i % 128), (prt_str){ (char *)k, 4 }, (prt_str){ v, 1024 }, &e) != PRT_OK) {
-            HFAIL("put %u: %s", i, e.msg);
+            TEST_FAIL("put %u: %s", i, e.msg);
             break;
         }
     }
@@ -561,7 +545,7 @@ TEST(rocksdb_larger_than_budget)
         big_value(v, i);
         CHECK(prt_state_get(r, "big", (uint16_t)(i % 128), (prt_str){ (char *)k, 4 }, &got, &found, &e) == PRT_OK);
         if (!found || got.n != 1024 || memcmp(got.p, v, 1024) != 0) {
-            HFAIL("get %u: wrong value", i);
+            TEST_FAIL("get %u: wrong value", i);
             break;
         }
     }
@@ -644,26 +628,16 @@ static void bench(void)
 
 int main(void)
 {
-    snprintf(tdir, sizeof tdir, "/tmp/prt-test-state.%d", (int)getpid());
-    prt_err e;
-    if (mkdir(tdir, 0755) != 0) {
-        printf("FAIL state/setup: mkdir %s: %s\n", tdir, strerror(errno));
+    if (tdir_make("state") != 0)
         return 1;
-    }
     make_pool();
-    cur_test = "same_results_both_backends";
     RUN(same_results_both_backends);
-    cur_test = "range_scans";
     RUN(range_scans);
-    cur_test = "snapshot_restore_across_backends";
     RUN(snapshot_restore_across_backends);
-    cur_test = "rocksdb_workdir_guard";
     RUN(rocksdb_workdir_guard);
-    cur_test = "rocksdb_larger_than_budget";
     RUN(rocksdb_larger_than_budget);
     if (getenv("PRT_BENCH"))
         bench();
-    if (prt_rmtree(tdir, &e) != PRT_OK)
-        printf("# cleanup: %s\n", e.msg);
+    tdir_remove();
     return test_summary();
 }
