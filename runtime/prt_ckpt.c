@@ -441,6 +441,7 @@ static int write_one(prt_ckpt *c, uint64_t id, const char *dir, const prt_buf *p
 static int failed_one(prt_ckpt *c, uint64_t id, const char *dir, const char *why)
 {
     prt_job *j = c->j;
+    prt_stats_checkpoint(j->stats, (int64_t)id, 0, 0, 0, prt_wall_ms()); /* the admin endpoint's history */
     abort_all(j, id);
     if (dir) { /* leave no half checkpoint taking space (a full disk); a restart skips it anyway */
         prt_err ignore;
@@ -493,13 +494,14 @@ static int commit_one(prt_ckpt *c, uint64_t id, double t0, double pause_ms)
         pause_ms = t2 - t0;
     else
         pause_ms += t2 - t1; /* the commit runs on the job's thread */
+    prt_chk_manifest tm = { 0 }; /* its size, for the admin endpoint (and the trace) */
+    uint64_t bytes = 0;
+    if (prt_chkdir_load(c->root, id, 0, &tm, &e) == PRT_OK)
+        for (size_t i = 0; i < tm.nfiles; i++)
+            bytes += tm.files[i].size;
+    prt_chk_manifest_free(&tm);
+    prt_stats_checkpoint(j->stats, (int64_t)id, (int64_t)(t2 - t0 + 0.5), (int64_t)bytes, 1, prt_wall_ms());
     if (c->trace) { /* PRT_CKPT_LOG=1: one line per checkpoint, for measurements */
-        prt_chk_manifest tm = { 0 };
-        uint64_t bytes = 0;
-        if (prt_chkdir_load(c->root, id, 0, &tm, &e) == PRT_OK)
-            for (size_t i = 0; i < tm.nfiles; i++)
-                bytes += tm.files[i].size;
-        prt_chk_manifest_free(&tm);
         prt_log(j, "checkpoint %" PRIu64 ": record path paused %.2f ms; durable after %.2f ms%s, committed in %.2f ms; "
                 "%llu bytes", id, pause_ms, t1 - t0, c->child ? " (in the background)" : "", t2 - t1,
                 (unsigned long long)bytes);

@@ -214,6 +214,37 @@ fi
 "$BIN" stop --admin "$B" > /dev/null 2>&1
 [ $? -eq 3 ] && pass admin/stop-nobody || fail admin/stop-nobody "stop at a dead address did not exit 3"
 
+# ---- checkpoints reach the endpoint: counted, sized, timed, in the page's history
+ADMIN=127.0.0.1:0 start_job four --set checkpoint.interval=100ms --set checkpoint.dir=chk ||
+    { fail admin/checkpoints "no admin address: $(head -n 2 "$TMP_ROOT/four/stderr" | tr '\n' '|')"; }
+C=$ADDR_four
+i=0
+while [ $i -lt 100 ]; do
+    n=$(curl -s "http://$C/metrics" | sed -n 's/^pipec_checkpoints_total \([0-9]*\)$/\1/p')
+    [ "${n:-0}" -ge 2 ] && break
+    sleep 0.1; i=$((i + 1))
+done
+curl -s "http://$C/metrics" > "$TMP_ROOT/four.metrics"
+curl -s "http://$C/api/job" > "$TMP_ROOT/four.json"
+r=$(python3 - "$TMP_ROOT/four.metrics" "$TMP_ROOT/four.json" <<'EOF2'
+import json, sys
+m = dict(l.rsplit(" ", 1) for l in open(sys.argv[1]) if l.strip() and not l.startswith("#"))
+job = json.load(open(sys.argv[2]))
+c = job["checkpoints"]
+h = c["history"]
+problems = []
+if int(m["pipec_checkpoints_total"]) < 2 or int(m["pipec_checkpoints_failed_total"]) != 0:
+    problems.append("counts %s/%s" % (m["pipec_checkpoints_total"], m["pipec_checkpoints_failed_total"]))
+if int(m["pipec_checkpoint_size_bytes"]) <= 0 or int(m["pipec_checkpoint_duration_ms"]) < 0:
+    problems.append("size %s duration %s" % (m["pipec_checkpoint_size_bytes"], m["pipec_checkpoint_duration_ms"]))
+if len(h) < 2 or not all(x["ok"] and x["bytes"] > 0 for x in h) or [x["id"] for x in h] != sorted(x["id"] for x in h):
+    problems.append("history %r" % h[:3])
+print("ok" if not problems else "; ".join(problems))
+EOF2
+)
+[ "$r" = ok ] && pass admin/checkpoints || fail admin/checkpoints "$r"
+"$BIN" stop --admin "$C" > /dev/null 2>&1 && wait "$PID_four" || fail admin/checkpoints-stop "stop failed"
+
 # ---- stop the first through the YAML's admin.listen (${ADMIN}); exit 0, sinks complete
 if ADMIN=$A "$BIN" stop > "$TMP_ROOT/stop1.out" 2>&1 && wait "$PID_one"; then
     pass admin/stop-default-address
