@@ -162,6 +162,19 @@ PY
     fi
 done
 
+# The format is independent of the state backend: a savepoint restores whatever state.backend
+# says (the snapshot is the engine's canonical form). Same output as the memory restore above.
+if [ -f unchanged/p2.totals.jsonl ]; then
+    IN='in/*.kv' OUT=rocks ./v1 run --quiet --from-savepoint sp --set state.backend=rocksdb 2> rocks.err
+    if [ $? -ne 0 ]; then
+        fail upgrade/backend_rocksdb "restore with state.backend=rocksdb failed: $(cat rocks.err)"
+    elif cmp -s rocks.totals.jsonl unchanged/p2.totals.jsonl && cmp -s rocks.counts.jsonl unchanged/p2.counts.jsonl; then
+        pass upgrade/backend_rocksdb
+    else
+        fail upgrade/backend_rocksdb "restored into rocksdb, the output differs from the memory restore"
+    fi
+fi
+
 # A savepoint is complete or refused: a flipped byte, a truncated file, a missing file.
 corrupt() { # NAME HOW
     rm -rf bad && cp -r sp bad
