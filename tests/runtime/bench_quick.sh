@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench_quick.sh — `bench/run --quick`: every row of the benchmark is produced and every ratio
 # computed (pipec, the hand-written C peers, Flink when java and mvn are there: else its rows say
-# SKIP and why). Never judges a speed: speed lives in bench/ only.
+# SKIP and why), checkpoints on, and through Kafka on a broker bench/run starts (SKIP and why without
+# java or the Kafka jars). Never judges a speed: speed lives in bench/ only.
 . "$(dirname "$0")/lib.sh"
 [ -x "$ROOT/build/bench/measure" ] || { skip bench/quick "no build/bench/measure (build first)"; exit 0; }
 command -v python3 > /dev/null || { skip bench/quick "python3 is not installed"; exit 0; }

@@ -1,0 +1,124 @@
+/* kafka_consume.c — the bare librdkafka consumer pipec's Kafka source is measured against
+ * (bench/run's "through Kafka" row): no pipec code, librdkafka only.
+ *
+ *   kafka_consume BOOTSTRAP TOPIC
+ *
+ * Assigns every partition of TOPIC from its low watermark (no group join, no commits, like a
+ * bounded pipec source), reads with the batch API (rd_kafka_consume_batch_queue, 10,000 at a
+ * time) as fast as it can up to the high watermarks queried at start, and prints
+ * `records=N bytes=B` (B = key + value bytes). Exit 0, or 1 with one line on stderr. */
+#include <librdkafka/rdkafka.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KC_BATCH 10000
+#define KC_MAX_PARTS 1024
+
+static int kc_fail(const char *what, const char *why)
+{
+    fprintf(stderr, "kafka_consume: %s: %s\n", what, why);
+    return 1;
+}
+
+static int kc_conf(rd_kafka_conf_t *conf, const char *k, const char *v)
+{
+    char err[256];
+    if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "kafka_consume: %s: %s\n", k, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Partitions of topic into ids[], their low and high watermarks into lo[] and hi[]; returns the
+ * count or -1. */
+static int kc_partitions(rd_kafka_t *rk, const char *topic, int32_t *ids, int64_t *lo, int64_t *hi)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, t, &md, 10000);
+    rd_kafka_topic_destroy(t);
+    if (e) {
+        kc_fail(topic, rd_kafka_err2str(e));
+        return -1;
+    }
+    int n = -1;
+    if (md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt <= KC_MAX_PARTS) {
+        n = md->topics[0].partition_cnt;
+        for (int i = 0; i < n; i++)
+            ids[i] = md->topics[0].partitions[i].id;
+    } else {
+        kc_fail(topic, md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "no such topic");
+    }
+    rd_kafka_metadata_destroy(md);
+    for (int i = 0; i < n; i++) {
+        e = rd_kafka_query_watermark_offsets(rk, topic, ids[i], &lo[i], &hi[i], 10000);
+        if (e) {
+            kc_fail("watermarks", rd_kafka_err2str(e));
+            return -1;
+        }
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: kafka_consume BOOTSTRAP TOPIC\n");
+        return 2;
+    }
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (kc_conf(conf, "bootstrap.servers", argv[1]) || kc_conf(conf, "group.id", "bench-bare") ||
+        kc_conf(conf, "enable.auto.commit", "false") || kc_conf(conf, "log_level", "2"))
+        return 1;
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk)
+        return kc_fail("rd_kafka_new", err);
+    static int32_t ids[KC_MAX_PARTS];
+    static int64_t lo[KC_MAX_PARTS], hi[KC_MAX_PARTS];
+    int n = kc_partitions(rk, argv[2], ids, lo, hi);
+    if (n < 0)
+        return 1;
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n);
+    int open = 0;
+    for (int i = 0; i < n; i++) {
+        if (hi[i] <= lo[i])
+            continue;
+        rd_kafka_topic_partition_list_add(parts, argv[2], ids[i])->offset = lo[i];
+        open++;
+    }
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (e)
+        return kc_fail("assign", rd_kafka_err2str(e));
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    static rd_kafka_message_t *batch[KC_BATCH];
+    uint64_t records = 0, bytes = 0;
+    while (open > 0) {
+        ssize_t got = rd_kafka_consume_batch_queue(q, 1000, batch, KC_BATCH);
+        if (got < 0)
+            return kc_fail("consume", rd_kafka_err2str(rd_kafka_last_error()));
+        for (ssize_t k = 0; k < got; k++) {
+            rd_kafka_message_t *m = batch[k];
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    return kc_fail("consume", rd_kafka_message_errstr(m));
+            } else {
+                records++;
+                bytes += m->len + m->key_len;
+                for (int i = 0; i < n; i++) /* the last record of a partition closes it */
+                    if (ids[i] == m->partition && m->offset + 1 == hi[i])
+                        open--;
+            }
+            rd_kafka_message_destroy(m);
+        }
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    printf("records=%" PRIu64 " bytes=%" PRIu64 "\n", records, bytes);
+    return 0;
+}
