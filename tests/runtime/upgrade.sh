@@ -175,6 +175,31 @@ if [ -f unchanged/p2.totals.jsonl ]; then
     fi
 fi
 
+# `pipec ids`: the operator IDs of the stateful stages, a rename and a generated id said so.
+cat > ids.yaml <<'YAML'
+pipeline: ids
+sources:
+  orders: { generator: { kind: orders, count: 10 }, event_time: ts }
+stages:
+  - id: by_region
+    key_by: region
+  - id: spending
+    previous_id: totals
+    aggregate: { spent: sum(amount) }
+  - from: by_region
+    window: { tumbling: 1m }
+    aggregate: { n: count() }
+sinks:
+  a: { from: spending, stdout: true }
+  b: { from: window_3, stdout: true }
+YAML
+"$PIPEC" ids ids.yaml > ids.out 2> ids.err
+echo "exit $?" >> ids.out
+printf '%s\n' "spending: aggregate, renamed from totals (previous_id)" \
+    "window_3: window, generated from the stage's position: add an id to keep its state across changes" \
+    "exit 0" > ids.want
+same_file upgrade/ids ids.want ids.out && pass upgrade/ids
+
 # A savepoint is complete or refused: a flipped byte, a truncated file, a missing file.
 corrupt() { # NAME HOW
     rm -rf bad && cp -r sp bad
