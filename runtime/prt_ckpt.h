@@ -52,8 +52,10 @@ int prt_ckpt_take(prt_ckpt *c);
 
 /* Test hook: when the environment variable PRT_CRASH_AT is "<point>" or "<point>:<n>", the
  * process kills itself with SIGKILL the n-th time (default 1st) it reaches that named point.
- * Points: ckpt-prepared, ckpt-snapshot, ckpt-complete, ckpt-committed, file-commit-mid.
- * Used only by tests (tests/runtime/crash_harness.sh); free when the variable is unset. */
+ * Points: ckpt-prepared, ckpt-snapshot, ckpt-complete, ckpt-committed, file-commit-mid; and a
+ * savepoint's (prt_snap.c): snap-op-file (after each operator's file), snap-written (all files
+ * written, before the rename), snap-renamed (renamed, before the parent's fsync).
+ * Used only by tests (crash_harness.sh, savepoint_crash.sh); free when the variable is unset. */
 void prt_crash_point(const char *point);
 
 #endif

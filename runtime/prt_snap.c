@@ -8,6 +8,7 @@
  *   op-<id>.state  PRTSNAPO v1: the operator's prt_winop_snapshot (clocks, then every key,
  *                  window, accumulator and pending timer, ordered by key group)
  */
+#include "prt_ckpt.h"
 #include "prt_jobpriv.h"
 #include "prt_codec.h"
 #include "prt_durable.h"
@@ -144,6 +145,7 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
         b.n = 0;
         snapshot_op(j, op, maxpar, &b);
         rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
+        prt_crash_point("snap-op-file");
     }
     if (rc == PRT_OK) {
         prt_put_varint(&m, (uint64_t)d->nsources);
@@ -159,6 +161,29 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
     return rc;
 }
 
+/* Removes DIR.tmp-* beside dir: directories of savepoint writers that were killed. */
+static void sweep_temps(const char *dir)
+{
+    const char *slash = strrchr(dir, '/');
+    char *parent = slash ? strndup(dir, (size_t)(slash - dir) + (slash == dir)) : strdup(".");
+    const char *base = slash ? slash + 1 : dir;
+    size_t bl = strlen(base);
+    char **names;
+    size_t n;
+    prt_err ignore;
+    prt_assert(parent != NULL);
+    if (prt_dir_list(parent, &names, &n, &ignore) == PRT_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (!strncmp(names[i], base, bl) && !strncmp(names[i] + bl, ".tmp-", 5)) {
+                char *p = prt_path_join(parent, names[i]);
+                prt_rmtree(p, &ignore);
+                free(p);
+            }
+        prt_dir_list_free(names, n);
+    }
+    free(parent);
+}
+
 int prt_snap_write(prt_job *j, const char *dir, int drained, prt_err *e)
 {
     struct stat st;
@@ -169,7 +194,7 @@ int prt_snap_write(prt_job *j, const char *dir, int drained, prt_err *e)
     prt_assert(tmp != NULL);
     snprintf(tmp, n, "%s.tmp-%ld", dir, (long)getpid());
     prt_err ignore;
-    prt_rmtree(tmp, &ignore); /* a leftover of a killed attempt */
+    sweep_temps(dir); /* what writers killed mid-savepoint left */
     int rc = PRT_OK;
     if (mkdir(tmp, 0755) != 0)
         rc = prt_errf(e, "savepoint %s: cannot create %s: %s", dir, tmp, strerror(errno));
@@ -177,8 +202,12 @@ int prt_snap_write(prt_job *j, const char *dir, int drained, prt_err *e)
         prt_err inner = *e;
         rc = prt_errf(e, "savepoint %s: %s", dir, inner.msg);
     }
+    if (rc == PRT_OK)
+        prt_crash_point("snap-written");
     if (rc == PRT_OK && rename(tmp, dir) != 0)
         rc = prt_errf(e, "savepoint %s: cannot rename %s into place: %s", dir, tmp, strerror(errno));
+    if (rc == PRT_OK)
+        prt_crash_point("snap-renamed");
     if (rc == PRT_OK)
         rc = prt_fsync_parent(dir, e);
     if (rc != PRT_OK)
