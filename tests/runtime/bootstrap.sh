@@ -41,6 +41,16 @@ elif same_file bootstrap/stream want.jsonl live.jsonl; then
     pass bootstrap/stream
 fi
 
+# the same restore written in the YAML (`savepoint: ${RESTORE_FROM:-}`) instead of --from-savepoint
+printf '%s\n' "customer=customer-013,status=PAID,region=eu-west,amount=7.00,ts=2024-05-23T12:02:00Z" > more.kv
+RESTORE_FROM=sp-history TOTALS=yaml.jsonl ./totals run --quiet --set sources.orders.file.path=more.kv 2> yaml.err
+echo '{"customer":"customer-013","orders":2,"spent":12.0,"biggest":7.0,"last_status":"PAID"}' > want_yaml.jsonl
+if ! grep -q "restored from savepoint sp-history" yaml.err; then
+    fail bootstrap/yaml_savepoint "the YAML's savepoint was not restored: $(cat yaml.err)"
+elif same_file bootstrap/yaml_savepoint want_yaml.jsonl yaml.jsonl; then
+    pass bootstrap/yaml_savepoint
+fi
+
 ./totals savepoint dump sp-history --operator totals > dump.jsonl 2> dump.err
 cat > want_dump.jsonl <<'JSON'
 {"operator":"totals","key":{"customer":"customer-007"},"state":{"orders":2,"spent":42.0,"biggest":30.0,"last_status":"SHIPPED"}}
