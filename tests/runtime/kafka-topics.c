@@ -44,6 +44,20 @@ static int kt_parse(const char *spec, kt_topic *t)
     return 0;
 }
 
+/* Reports every per-topic error of a Create/DeleteTopics result; -1 when there was one. */
+static int kt_results(const rd_kafka_topic_result_t **res, size_t cnt)
+{
+    int rc = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (rd_kafka_topic_result_error(res[i])) {
+            fprintf(stderr, "kafka-topics: %s: %s\n", rd_kafka_topic_result_name(res[i]),
+                    rd_kafka_topic_result_error_string(res[i]));
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
 static int kt_create(rd_kafka_t *rk, const kt_topic *topics, int n)
 {
     char err[512];
@@ -72,13 +86,7 @@ static int kt_create(rd_kafka_t *rk, const kt_topic *topics, int n)
     } else {
         size_t cnt;
         const rd_kafka_topic_result_t **res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
-        for (size_t i = 0; i < cnt; i++) {
-            if (rd_kafka_topic_result_error(res[i])) {
-                fprintf(stderr, "kafka-topics: %s: %s\n", rd_kafka_topic_result_name(res[i]),
-                        rd_kafka_topic_result_error_string(res[i]));
-                rc = -1;
-            }
-        }
+        rc = kt_results(res, cnt);
     }
     if (ev)
         rd_kafka_event_destroy(ev);
@@ -106,13 +114,7 @@ static int kt_delete(rd_kafka_t *rk, char **names, int n)
     } else {
         size_t cnt;
         const rd_kafka_topic_result_t **res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
-        for (size_t i = 0; i < cnt; i++) {
-            if (rd_kafka_topic_result_error(res[i])) {
-                fprintf(stderr, "kafka-topics: %s: %s\n", rd_kafka_topic_result_name(res[i]),
-                        rd_kafka_topic_result_error_string(res[i]));
-                rc = -1;
-            }
-        }
+        rc = kt_results(res, cnt);
     }
     if (ev)
         rd_kafka_event_destroy(ev);
