@@ -8,6 +8,7 @@
 
 #include "pc_build.h"
 #include "pc_compat.h"
+#include "prt_fsutil.h"
 
 int pc_savepoint_check(const char *bin, const char *dir)
 {
@@ -37,13 +38,9 @@ int pc_savepoint_check(const char *bin, const char *dir)
 
 static void rm_build(const char *tmp)
 {
-    char *cmd = malloc(strlen(tmp) + 16);
-    if (!cmd)
-        return;
-    sprintf(cmd, "rm -rf '%s'", tmp); /* tmp comes from mkdtemp: no quote in it */
-    if (system(cmd) != 0)
-        fprintf(stderr, "pipec: warning: could not remove %s\n", tmp);
-    free(cmd);
+    prt_err e;
+    if (prt_rmtree(tmp, &e) != PRT_OK)
+        fprintf(stderr, "pipec: warning: could not remove %s: %s\n", tmp, e.msg);
 }
 
 int pc_compat(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *dir)
