@@ -20,7 +20,7 @@ schemas:
   ev: { k: string, v: int, ts: timestamp }
 sources:
   in:
-    file: { path: "${IN}" }
+    file: { path: "${IN}", follow: "${FOLLOW:-false}" }
     format: kv
     schema: ev
     event_time: ts
@@ -82,10 +82,13 @@ else
     same_file ckpt/rerun_resumes "$T/ref2.csv" "$T/ref.csv" && pass ckpt/rerun_resumes
 fi
 
-# stopped_at NAME DIR N: a run killed right after checkpoint N committed
+# stopped_at NAME DIR N: a run killed right after checkpoint N committed. The file is followed,
+# so the run is still there for checkpoint N however fast it reads and however slow fsync is
+# (a bounded run could finish first); the restarts read it bounded, to its end.
 stopped_at() {
     rm -rf "$2"; mkdir -p "$2"
-    PRT_CRASH_AT=ckpt-committed:$3 OUT=$2/out.csv STATE_DIR=$2/state "$BIN" run --quiet 2> "$2/err"; rc=$?
+    FOLLOW=true PRT_CRASH_AT=ckpt-committed:$3 OUT=$2/out.csv STATE_DIR=$2/state \
+        timeout 120 "$BIN" run --quiet 2> "$2/err"; rc=$?
     [ $rc = 137 ] || { fail "$1" "the run to interrupt exited $rc: $(head -n 3 "$2/err" | tr '\n' '|')"; return 1; }
 }
 # finish_from NAME DIR WANT_LINE: restarts; stderr must hold WANT_LINE, the output the reference's
