@@ -632,24 +632,55 @@ static void pc_check_stage(pc_chk *c, int k)
         break;
     }
     case PC_S_PROCESS: {
-        st->out_row = st->in_row;
-        for (int i = 0; i < f->nmessages_to[k]; i++) {
-            pc_name *n = &f->messages_to[k][i];
-            int j = pc_find_node(c, n->s);
-            if (j < p->nsources || p->stages[j - p->nsources].kind != PC_S_PROCESS) {
-                pc_error(f->d, n->loc, "messages_to '%s' names no process or function stage", n->s);
-                const char *s = pc_suggest(n->s, c->names, c->nnodes);
-                if (s)
-                    pc_note(f->d, n->loc, "did you mean '%s'?", s);
+        pc_function *fn = st->fn;
+        if (fn->when) {
+            pc_type t = pc_expr_check(&f->ec, fn->when, &sc);
+            if (t != PC_T_BOOL && t != PC_T_ERROR) {
+                pc_error(f->d, fn->when->loc, "a route's 'when' must be a bool expression, got %s", pc_type_name(t));
+                rc = -1;
             }
         }
-        out->keyed = in->keyed;
-        out->key = in->key;
-        out->nkey = in->nkey;
-        st->keyed = in->keyed;
-        st->key_fields = (int *)in->key;
-        st->out_key_fields = (int *)in->key;
-        st->nkey = in->nkey;
+        if (fn->key) {
+            pc_type t = pc_expr_check(&f->ec, fn->key, &sc);
+            if (t != fn->key_type && t != PC_T_ERROR) {
+                pc_error(f->d, fn->key->loc, "the route's key is %s, but function '%s' is keyed by %s",
+                         pc_type_name(t), st->id, pc_type_name(fn->key_type));
+                pc_note(f->d, fn->key_loc.line ? fn->key_loc : st->op_loc, "convert it, e.g. %s(...), or change the "
+                        "function's 'key:'", pc_type_name(fn->key_type));
+                rc = -1;
+            }
+        }
+        fn->targets = pc_alloc(f->a, sizeof(int) * (size_t)(fn->nmessages_to + 1));
+        for (int i = 0; i < fn->nmessages_to; i++) {
+            pc_name *n = &fn->messages_to[i];
+            int j = pc_find_node(c, n->s);
+            fn->targets[i] = -1;
+            if (j < p->nsources || p->stages[j - p->nsources].kind != PC_S_PROCESS) {
+                pc_error(f->d, n->loc, "messages_to '%s' names no function stage", n->s);
+                const char **names = pc_alloc(f->a, sizeof *names * (size_t)(p->nstages + 1));
+                int nn = 0;
+                for (int q = 0; q < p->nstages; q++)
+                    if (p->stages[q].kind == PC_S_PROCESS)
+                        names[nn++] = p->stages[q].id;
+                const char *s = pc_suggest(n->s, names, nn);
+                if (s)
+                    pc_note(f->d, n->loc, "did you mean '%s'?", s);
+                rc = -1;
+            } else if (!p->stages[j - p->nsources].fn->nmsgs) {
+                pc_error(f->d, n->loc, "function '%s' accepts no messages: declare them in its 'messages:'", n->s);
+                rc = -1;
+            } else
+                fn->targets[i] = j - p->nsources;
+        }
+        st->out_row.fields = NULL;
+        st->out_row.nfields = 0;
+        for (int i = 0; fn->egress.s && i < p->nschemas; i++)
+            if (!strcmp(p->schemas[i].name, fn->egress.s))
+                st->out_row = p->schemas[i].row;
+        if (!st->out_row.fields)
+            st->out_row.fields = pc_alloc(f->a, sizeof(pc_field));
+        out->keyed = 0;
+        st->keyed = 0;
         break;
     }
     }
@@ -677,8 +708,12 @@ static void pc_check_limits(pc_chk *c)
                      PC_MAX_SOURCE_FIELDS);
     }
     for (int k = 0; k < p->nstages; k++)
-        if (p->stages[k].kind == PC_S_PROCESS && !f->stage_bad[k])
-            pc_error(f->d, p->stages[k].op_loc, "process and function stages are not supported by this pipec yet");
+        if (p->stages[k].kind == PC_S_PROCESS && !f->stage_bad[k] && p->parallelism > 1) {
+            pc_error(f->d, p->stages[k].op_loc, "function stages run at parallelism 1 only, but the pipeline "
+                                                "sets parallelism %d", p->parallelism);
+            pc_note(f->d, p->stages[k].op_loc, "messages between functions are delivered within one worker");
+            break;
+        }
 }
 
 /* ------------------------------------------------------------------ the pipeline */
@@ -771,6 +806,13 @@ int pc_check(pc_front *f)
                 pc_error(f->d, sk->loc, "sink '%s' needs 'from': there are %d sources and no stages", sk->name,
                          p->nsources);
             sk->from_node = n;
+            if (n >= p->nsources && p->stages[n - p->nsources].kind == PC_S_PROCESS &&
+                !p->stages[n - p->nsources].fn->egress.s) {
+                pc_error(f->d, sk->from.s ? sk->from.loc : sk->loc, "sink '%s' reads from function '%s', which has no egress",
+                         sk->name, p->stages[n - p->nsources].id);
+                pc_note(f->d, p->stages[n - p->nsources].op_loc, "declare 'egress: <schema>' in the function");
+                n = -1;
+            }
             if (n >= 0) {
                 row = c.ni[n].row;
                 ok = c.ni[n].ok;

@@ -207,7 +207,7 @@ static const char *stage_kind_name(pc_stage_kind k)
     case PC_S_AGGREGATE: return "aggregate";
     case PC_S_UNION: return "union";
     case PC_S_JOIN: return "join";
-    case PC_S_PROCESS: return "process";
+    case PC_S_PROCESS: return "function";
     }
     return "?";
 }
@@ -245,12 +245,22 @@ static void gen_rows(pc_gen *g, pc_sb *out)
 
 /* ------------------------------------------------------------------ fan-out */
 
+/* A function stage without egress emits no records: it has no fan-out. */
+static int node_silent(const pc_pipeline *p, int n)
+{
+    if (pc_node_is_source(p, n))
+        return 0;
+    const pc_stage *st = &p->stages[n - p->nsources];
+    return st->kind == PC_S_PROCESS && !st->fn->egress.s;
+}
+
 static void gen_prototypes(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
     pc_sb_puts(out, "\n/* ---- every record entry point, so stages can be emitted in YAML order ---- */\n");
     for (int i = 0; i < p->nsources + p->nstages; i++)
-        pc_sb_printf(out, "static void pg_%s_out(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
+        if (!node_silent(p, i))
+            pc_sb_printf(out, "static void pg_%s_out(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                      pc_node_name(p, i), g->ctype[i]);
     for (int s = 0; s < p->nstages; s++) {
         const pc_stage *st = &p->stages[s];
@@ -286,6 +296,8 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
     const pc_pipeline *p = g->p;
     pc_sb_puts(out, "\n/* ---- fan-out: where each node's records go ---- */\n");
     for (int n = 0; n < p->nsources + p->nstages; n++) {
+        if (node_silent(p, n))
+            continue;
         const char *name = pc_node_name(p, n);
         pc_sb calls = { 0 };
         for (int s = 0; s < p->nstages; s++) {
@@ -734,12 +746,20 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_sb body = { 0 }, head = { 0 }, all = { 0 }, final = { 0 };
     pc_tmpl(g.t, &head, "header", "version", PC_VERSION, "yaml_name", g.yaml_base, "pipeline", p->name, NULL);
     gen_rows(&g, &head);
+    int fns = pc_gen_has_functions(p);
+    pc_sb fn_header = { 0 };
+    if (fns) {
+        pc_gen_fn_prelude(&g, &head);
+        pc_gen_fn_header(&g, &fn_header);
+    }
 
     gen_sinks(&g, &body);
     for (int s = 0; s < p->nstages; s++) {
         pc_sb_puts(&body, "\n");
         pc_gen_stage(&g, &body, s);
     }
+    if (fns)
+        pc_gen_fn_delivery(&g, &body);
     for (int i = 0; i < p->nsources; i++)
         gen_source(&g, &body, i);
     for (int i = 0; i < p->nsources; i++)
@@ -756,6 +776,18 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_sb_putn(&all, body.p ? body.p : "", body.n);
     restore_lines(&g, &all, &final);
 
+    if (!g.failed && fns) { /* pipec_functions.h beside <pipeline>.c: the functions' C files include it */
+        const char *sl = strrchr(out_c, '/');
+        const char *h = pc_sprintf(&arena, "%.*spipec_functions.h", sl ? (int)(sl - out_c + 1) : 0, out_c);
+        char *tmp = pc_sprintf(&arena, "%s.tmp", h);
+        FILE *f = fopen(tmp, "wb");
+        if (!f || fwrite(fn_header.p, 1, fn_header.n, f) != fn_header.n || fclose(f) != 0 || rename(tmp, h) != 0) {
+            pc_error_file(d, "cannot write %s: %s", h, strerror(errno));
+            remove(tmp);
+            g.failed = 1;
+        }
+    }
+    pc_sb_free(&fn_header);
     if (!g.failed) {
         char *tmp = pc_sprintf(&arena, "%s.tmp", out_c);
         FILE *f = fopen(tmp, "wb");

@@ -47,6 +47,7 @@ typedef enum prt_aggfn {
     PRT_AGG_FIRST,
     PRT_AGG_LAST,
     PRT_AGG_COUNT_DISTINCT,
+    PRT_AGG_STATE, /* a function's state field (a value, or a collection of rows) */
 } prt_aggfn;
 
 /* Which part of its aggregate a field is. */
