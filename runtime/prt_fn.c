@@ -2,6 +2,7 @@
  * (prt_fn.h). */
 #include <stdlib.h>
 
+#include "prt_ckpt.h"
 #include "prt_fn.h"
 
 void prt_fnq_push(prt_fnq *q, int target, int type, prt_str skey, int64_t ikey, const prt_schema *schema,
@@ -34,6 +35,7 @@ int prt_fnq_pop(prt_fnq *q, prt_fnmsg *out)
 {
     if (!q->n)
         return 0;
+    prt_crash_point("fn-message"); /* tests: kill -9 in the middle of a chain of messages */
     *out = q->q[q->head];
     q->head = (q->head + 1) % q->cap;
     q->n--;
