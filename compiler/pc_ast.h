@@ -208,7 +208,11 @@ typedef struct pc_function {
     pc_name *messages_to; int nmessages_to;
     int *targets;             /* resolved messages_to: stage indexes */
     pc_name egress;           /* schema of the records it egresses (its output row), or s == NULL */
+    int timers;               /* accepts delayed messages on its clock: 0 no, PC_FT_EVENT, PC_FT_PROCESSING */
+    pc_loc timers_loc;
 } pc_function;
+
+enum { PC_FT_EVENT = 1, PC_FT_PROCESSING = 2 };
 
 typedef struct pc_stage {
     const char *id;

@@ -650,6 +650,17 @@ static void pc_check_stage(pc_chk *c, int k)
                 rc = -1;
             }
         }
+        if (fn->timers == PC_FT_EVENT && !in->event_time) {
+            pc_error(f->d, fn->timers_loc, "'timers: event' needs event time, but the records reaching '%s' carry none",
+                     st->id);
+            pc_note(f->d, fn->timers_loc, "set 'event_time' on the source, or use 'timers: processing'");
+            rc = -1;
+        }
+        if (fn->timers && !fn->nmsgs) {
+            pc_error(f->d, fn->timers_loc, "'timers' delays messages, but '%s' accepts none: declare them in 'messages:'",
+                     st->id);
+            rc = -1;
+        }
         fn->targets = pc_alloc(f->a, sizeof(int) * (size_t)(fn->nmessages_to + 1));
         for (int i = 0; i < fn->nmessages_to; i++) {
             pc_name *n = &fn->messages_to[i];

@@ -183,7 +183,11 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
         }
         }
     }
-    if (!fn->nstate) {
+    if (fn->timers) {
+        pc_sb_puts(fields, "prt_rows timers_; /* delayed messages waiting for this key (prt_fn_timer) */\n");
+        table_row(table, "_timers", stype, "timers_", "PRT_S_ROWS", "PRT_V_NONE", "PRT_AGG_STATE", "&prt_fn_timer_schema");
+    }
+    if (!fn->nstate && !fn->timers) {
         pc_sb_puts(fields, "char empty_; /* no state */\n");
         pc_sb_puts(table, "{ 0 }, /* no state */\n");
     }
@@ -217,6 +221,17 @@ static void gen_api(pc_gen *g, pc_sb *out, int k)
                     "target_index", pc_sprintf(g->a, "%d", fn_index(p, ts)),
                     "msg_index", pc_sprintf(g->a, "%d", i),
                     "key_args", tst->fn->key_type == PC_T_STRING ? "key, 0" : "(prt_str){ 0 }, key", NULL);
+            if (!tst->fn->timers)
+                continue;
+            int evt = tst->fn->timers == PC_FT_EVENT;
+            pc_sb_puts(&sends, "\n");
+            pc_tmpl(g->t, &sends, "fn_send_after", "id", id, "target", tst->id, "msg", tst->fn->msgs[i].name,
+                    "tkey_ctype", key_ctype(tst->fn->key_type),
+                    "target_index", pc_sprintf(g->a, "%d", fn_index(p, ts)),
+                    "msg_index", pc_sprintf(g->a, "%d", i),
+                    "key_args", tst->fn->key_type == PC_T_STRING ? "key, 0" : "(prt_str){ 0 }, key",
+                    "clock", evt ? "event" : "processing",
+                    "due", evt ? "prt_fn_due(c->ts_, delay)" : "prt_fn_due(c->now_, delay)", NULL);
         }
     }
     if (!sends.n)
@@ -228,9 +243,14 @@ static void gen_api(pc_gen *g, pc_sb *out, int k)
     pc_tmpl(g->t, out, "fn_api", "id", id, "file", fn->file ? fn->file : "", "key_ctype", key_ctype(fn->key_type),
             "key_type", pc_type_name(fn->key_type), "event_fields", arena_str(g, &ev),
             "state_types", arena_str(g, &types), "state_fields", arena_str(g, &fields),
-            "state_table", arena_str(g, &table), "nstate", pc_sprintf(g->a, "%d", fn->nstate),
+            "state_table", arena_str(g, &table), "nstate", pc_sprintf(g->a, "%d", fn->nstate + (fn->timers ? 1 : 0)),
             "handlers", arena_str(g, &handlers), "state_api", arena_str(g, &api), "sends", arena_str(g, &sends),
-            "egress", arena_str(g, &egress), NULL);
+            "egress", arena_str(g, &egress),
+            "clear_body", fn->timers ? pc_sprintf(g->a, "prt_rows timers = c->s_->timers_; /* delayed messages stay */\n"
+                                                       "c->s_->timers_ = (prt_rows){ 0 };\n"
+                                                       "prt_schema_free(&pg_%s_state_schema, c->s_);\n"
+                                                       "c->s_->timers_ = timers;", id)
+                                     : pc_sprintf(g->a, "prt_schema_free(&pg_%s_state_schema, c->s_);", id), NULL);
 }
 
 void pc_gen_fn_header(pc_gen *g, pc_sb *header)
@@ -272,6 +292,34 @@ void pc_gen_fn_prelude(pc_gen *g, pc_sb *out)
         if (p->stages[k].kind == PC_S_PROCESS)
             pc_sb_printf(out, "static void pg_%s_message(prt_worker *wk, const prt_fnmsg *m);\n", p->stages[k].id);
     g->serial = "function stages deliver their messages within one worker";
+    int ev = 0, pt = 0;
+    uint64_t up = 0;
+    for (int k = 0; k < p->nstages; k++)
+        if (p->stages[k].kind == PC_S_PROCESS && p->stages[k].fn->timers) {
+            ev |= p->stages[k].fn->timers == PC_FT_EVENT;
+            pt |= p->stages[k].fn->timers == PC_FT_PROCESSING;
+            up |= g->upstream[pc_gen_node(p, k)];
+        }
+    if (!ev && !pt)
+        return;
+    pc_sb_puts(out, "static void pg__fn_index(prt_worker *wk);\n");
+    pc_sb_puts(&g->state, "int fn_indexed; /* the timer index is built (pg__fn_index) */\n"
+                          "int64_t fn_timer_seq; /* registration number of the next delayed message */\n"
+                          "prt_fnheap fn_ev_timers, fn_pt_timers; /* delayed messages on event and processing time */\n");
+    pc_sb_puts(&g->destroy, "prt_fnheap_free(&st->fn_ev_timers);\nprt_fnheap_free(&st->fn_pt_timers);\n");
+    if (ev) {
+        pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
+        for (int s = 0; s < p->nsources && s < 64; s++)
+            if (up & (UINT64_C(1) << s))
+                pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+        pc_sb_puts(&g->event_time, "pg__fn_timers(wk, w, 0); /* delayed messages of functions */\n");
+        pc_sb_puts(&g->finish, "if (st->fn_ev_timers.n || !st->fn_indexed) /* every delayed message on event time */\n"
+                               "    pg__fn_timers(wk, INT64_MAX, 0);\n");
+    }
+    if (pt)
+        pc_sb_puts(&g->processing_time, "if (st->fn_pt_timers.n || !st->fn_indexed) /* delayed messages of functions */\n"
+                                        "    pg__fn_timers(wk, now, 1);\n");
+    pc_sb_puts(out, "static void pg__fn_timers(prt_worker *wk, int64_t t, int processing);\n");
 }
 
 static const char *key_hash(pc_type t, const char *src)
@@ -324,7 +372,32 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
     pc_sb_printf(&title, "keyed by %s, %d state field%s, %d message type%s", pc_type_name(fn->key_type), fn->nstate,
                  fn->nstate == 1 ? "" : "s", fn->nmsgs, fn->nmsgs == 1 ? "" : "s");
 
-    pc_tmpl(g->t, out, "function", "id", id, "file", fn->file ? fn->file : "", "title", arena_str(g, &title),
+    pc_sb timer_fns = { 0 };
+    const char *delayed = "";
+    if (fn->timers) {
+        pc_sb ond = { 0 };
+        for (int i = 0; i < fn->nmsgs; i++) {
+            const char *mt = pc_sprintf(g->a, "%s_%s", id, fn->msgs[i].name);
+            pc_sb_printf(&ond, "case %d: {\n    %s m;\n    rc = prt_schema_decode(&pg_%s_schema, &m, t->body, &e);\n"
+                               "    if (rc == PRT_OK) {\n"
+                               "        prt_fn_remove(&c.s_->timers_, &prt_fn_timer_schema, (size_t)i);\n"
+                               "        pg_%s_leave(&c, %s_on_%s(&c, &m), \"delayed message %s\");\n"
+                               "        prt_schema_free(&pg_%s_schema, &m);\n    }\n    break;\n}\n",
+                         i, mt, mt, id, id, fn->msgs[i].name, fn->msgs[i].name, mt);
+        }
+        pc_sb_puts(&ond, "default:\n    prt_errf(&e, \"delayed message of unknown type %lld\", (long long)type);\n");
+        pc_sb_puts(&timer_fns, "\n");
+        pc_tmpl(g->t, &timer_fns, "fn_timer", "id", id, "index", pc_sprintf(g->a, "%d", fn_index(p, k)),
+                "heap", fn->timers == PC_FT_EVENT ? "fn_ev_timers" : "fn_pt_timers",
+                "key_from_ref", str ? "c->key_, 0" : "(prt_str){ 0 }, c->key_",
+                "key_from_key", str ? "k->id, 0" : "(prt_str){ 0 }, k->id",
+                "key_from_ref2", str ? "r->skey" : "r->ikey",
+                "time_of_call", fn->timers == PC_FT_EVENT ? "/* event time: the call happens at its due time */"
+                                                          : "c.ts_ = t->ts; /* processing time: the chain's event time */",
+                "on_delayed", arena_str(g, &ond), NULL);
+        delayed = pc_sprintf(g->a, "if (m->delayed) {\n    pg_%s_store_timer(wk, &c, m);\n    return;\n}", id);
+    }
+    pc_tmpl(g->t, out, "function", "id", id, "timer_fns", arena_str(g, &timer_fns), "delayed", delayed, "file", fn->file ? fn->file : "", "title", arena_str(g, &title),
             "in_type", g->ctype[st->in_nodes[0]], "key_ctype", key_ctype(fn->key_type),
             "key_store", pc_gen_store_enum(fn->key_type), "key_vtype", pc_gen_vtype_enum(fn->key_type),
             "key_eq", str ? "prt_str_eq(a->id, b->id)" : "a->id == b->id", "key_hash", key_hash(fn->key_type, "k"),
@@ -368,6 +441,20 @@ void pc_gen_fn_delivery(pc_gen *g, pc_sb *out)
     for (int k = 0; k < p->nstages; k++)
         if (p->stages[k].kind == PC_S_PROCESS)
             pc_sb_printf(&deliver, "case %d:\n    pg_%s_message(wk, &m);\n    break;\n", fn_index(p, k), p->stages[k].id);
+    pc_sb timers = { 0 }, index = { 0 }, fire = { 0 };
+    for (int k = 0; k < p->nstages; k++) {
+        const pc_stage *st = &p->stages[k];
+        if (st->kind != PC_S_PROCESS || !st->fn->timers)
+            continue;
+        pc_sb_printf(&index, "prt_winop_walk(st->op_%s, maxp, wk->kg_lo, wk->kg_hi, pg_%s_index_key, st);\n", st->id, st->id);
+        pc_sb_printf(&fire, "case %d:\n    pg_%s_timer_due(wk, &r);\n    pg__fn_run(wk, \"%s\");\n    break;\n", fn_index(p, k),
+                     st->id, st->id);
+    }
+    if (index.n)
+        pc_tmpl(g->t, &timers, "fn_timers_run", "index_calls", arena_str(g, &index), "fire", arena_str(g, &fire), NULL);
+    pc_sb_free(&index);
+    pc_sb_free(&fire);
     pc_sb_puts(out, "\n");
-    pc_tmpl(g->t, out, "functions", "deliver", arena_str(g, &deliver), "max_messages", MAX_MESSAGES, NULL);
+    pc_tmpl(g->t, out, "functions", "deliver", arena_str(g, &deliver), "max_messages", MAX_MESSAGES,
+            "timers", arena_str(g, &timers), NULL);
 }

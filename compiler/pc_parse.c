@@ -1014,7 +1014,8 @@ static void pc_parse_fstate(pc_front *f, pc_function *fn, const pc_ynode *m)
 
 static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, const pc_ynode *opv, const char *op)
 {
-    static const char *const pk[] = { "file", "code", "key", "route", "state", "messages", "messages_to", "egress" };
+    static const char *const pk[] = { "file", "code", "key", "route", "state", "messages", "messages_to", "egress",
+                                      "timers" };
     pc_function *fn = st->fn;
     fn->key_type = PC_T_STRING;
     fn->route_loc = opk->loc;
@@ -1068,6 +1069,20 @@ static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, co
     }
     if ((v = pc_get(opv, "messages_to")))
         fn->messages_to = pc_name_list(f, v, "messages_to", &fn->nmessages_to, 1);
+    if ((v = pc_get(opv, "timers")) && pc_compiled(f, v, "timers", "'timers'")) {
+        fn->timers_loc = v->loc;
+        if (!strcmp(v->s, "event"))
+            fn->timers = PC_FT_EVENT;
+        else if (!strcmp(v->s, "processing"))
+            fn->timers = PC_FT_PROCESSING;
+        else {
+            static const char *const tk[] = { "event", "processing" };
+            pc_error(f->d, v->loc, "invalid value '%s' for 'timers': expected event or processing", v->s);
+            const char *sg = pc_suggest(v->s, tk, 2);
+            if (sg)
+                pc_note(f->d, v->loc, "did you mean '%s'?", sg);
+        }
+    }
     if ((v = pc_get(opv, "egress")) && pc_compiled(f, v, "egress", "a schema name")) {
         fn->egress = pc_mkname(v);
         int found = 0;

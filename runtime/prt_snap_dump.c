@@ -66,7 +66,17 @@ static void put_rows(prt_buf *b, const prt_schema *sub, const prt_rows *r)
 static void put_value(prt_buf *b, const prt_field *f, const void *obj)
 {
     switch (f->store) {
-    case PRT_S_STR: prt_json_quote(b, *AT(obj, f, prt_str)); break;
+    case PRT_S_STR:
+        if (f->type == PRT_V_NONE) { /* bytes (a delayed message's encoding): hex */
+            prt_str v = *AT(obj, f, prt_str);
+            prt_buf_putc(b, '"');
+            for (size_t i = 0; i < v.n; i++)
+                prt_buf_printf(b, "%02x", (unsigned char)v.p[i]);
+            prt_buf_putc(b, '"');
+        } else {
+            prt_json_quote(b, *AT(obj, f, prt_str));
+        }
+        break;
     case PRT_S_OSTR: prt_json_quote(b, prt_ostr_str(AT(obj, f, prt_ostr))); break;
     case PRT_S_F64: prt_fmt_float(b, *AT(obj, f, double)); break;
     case PRT_S_BOOL: prt_buf_puts(b, *AT(obj, f, int) ? "true" : "false"); break;
