@@ -4,7 +4,8 @@
 # status events and error-sink lines; a kill -9 in the middle of a chain of messages, recovered
 # from a checkpoint, gives the same output; a savepoint holds the functions' state (dump), and a
 # rebuild that adds a state field restores from it; delayed messages (timers) fire in order and
-# survive a savepoint.
+# survive a savepoint; failing handlers give exact error-sink lines; a wrong send is a C error
+# naming the user's file and line.
 . "$(dirname "$0")/lib.sh"
 D=$ROOT/tests/runtime/functions
 T=$TMP_ROOT
@@ -108,3 +109,31 @@ else
         fail functions/timers_savepoint "dump lacks the pending check: $(head -c 300 rdump.out)"
     elif same_file functions/timers_savepoint "$D/expected_reminder.jsonl" rab.jsonl; then pass functions/timers_savepoint; fi
 fi
+
+# ---------------------------------------------------------------- failing handlers
+# functions/contract.yaml: an index out of range in the generated API, a handler's _fail, a
+# non-zero return, and a message cycle cut at its bound: exact error-sink lines; the job goes on.
+CBIN=$T/contract
+cp "$D/commands.kv" commands.kv
+if ! build_pipeline "$D/contract.yaml" "$CBIN" > cbuild.log 2>&1; then
+    fail functions/failing_handlers "pipec build: $(head -n 3 cbuild.log | tr '\n' '|')"
+elif ! IN=commands.kv OUT=cout.jsonl ERRORS=cerr.jsonl "$CBIN" run --quiet 2> c.err; then
+    fail functions/failing_handlers "exit $?: $(head -n 3 c.err | tr '\n' '|')"
+elif same_file functions/failing_handlers "$D/expected_contract_errors.jsonl" cerr.jsonl &&
+     same_file functions/failing_handlers "$D/expected_contract_out.jsonl" cout.jsonl; then
+    pass functions/failing_handlers
+fi
+
+# ---------------------------------------------------------------- wrong message in C
+# A send with the wrong key type is a C compile error that names the user's file and line.
+mkdir -p bad
+sed 's|file: contract.c|file: bad.c|' "$D/contract.yaml" > bad/contract.yaml
+sed 's|ping_send_pong_ball(c, ping_key(c), &b); /\* ping|ping_send_pong_ball(c, ping_get_hits(c), \&b); /* ping|' \
+    "$D/contract.c" > bad/bad.c
+line=$(grep -n 'ping_send_pong_ball(c, ping_get_hits' bad/bad.c | cut -d: -f1)
+if "$PIPEC" build bad/contract.yaml -o bad/contract > bad/out 2>&1; then
+    fail functions/compile_error_in_user_file "the build succeeded"
+elif ! grep -q "bad/bad.c:$line:[0-9]*: error: incompatible type for argument 2 of 'ping_send_pong_ball'" bad/out &&
+     ! grep -q "bad/bad.c:$line:[0-9]*: error: incompatible type for argument 2 of ‘ping_send_pong_ball’" bad/out; then
+    fail functions/compile_error_in_user_file "diagnostics: $(grep -m 2 error bad/out | tr '\n' '|')"
+else pass functions/compile_error_in_user_file; fi
