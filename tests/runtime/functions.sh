@@ -84,6 +84,15 @@ else
     fi
 fi
 
+# a changed state type is incompatible: pipec compat names it and exits 1
+sed -e 's/^        statuses: int .*/        statuses: float/' -e 's|\.\./\.\./\.\./pipelines|'"$ROOT"'/pipelines|' \
+    "$D/shopping_cart_files.yaml" > v3.yaml
+"$PIPEC" compat sp v3.yaml > compat3.out 2> compat3.err; rc=$?
+if [ $rc != 1 ] || [ "$(cat compat3.out)" != "product: restored
+cart: incompatible: state 'statuses': float was int" ]; then
+    fail functions/savepoint_type_change "exit $rc: $(cat compat3.out compat3.err | head -n 4 | tr '\n' '|')"
+else pass functions/savepoint_type_change; fi
+
 # ---------------------------------------------------------------- delayed messages (timers)
 # functions/reminder.yaml: each cart event schedules a check 30 minutes of event time later;
 # checks fire as the watermark passes them (the rest at the end of input), in due order.
