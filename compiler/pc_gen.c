@@ -348,6 +348,24 @@ static const char *writer_call(pc_type t)
     }
 }
 
+/* The prt_w_close and prt_w_open calls that go from the objects open now (path prefix `open`,
+ * "" or "a.b.") to those of the first `pre` bytes of `path` ("data." of "data.cart_id"). */
+static void json_nest(pc_sb *b, const char *open, const char *path, size_t pre)
+{
+    size_t keep = 0; /* the open objects that stay: a common prefix of whole parts */
+    for (size_t i = 0; open[i] && i < pre && open[i] == path[i]; i++)
+        if (open[i] == '.')
+            keep = i + 1;
+    for (size_t i = strlen(open); i > keep; i--)
+        if (open[i - 1] == '.')
+            pc_sb_puts(b, "prt_w_close(&w);\n");
+    for (size_t i = keep, start = keep; i < pre; i++)
+        if (path[i] == '.') {
+            pc_sb_printf(b, "prt_w_open(&w, \"%.*s\");\n", (int)(i - start), path + start);
+            start = i + 1;
+        }
+}
+
 static void gen_sinks(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
@@ -381,12 +399,23 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
             pc_sb_free(&columns);
             pc_sb_printf(&g->state, "int header_%s; /* sink %s: csv header written */\n", sk->name, sk->name);
         }
+        /* a function's egress follows its schema's paths in JSON (CloudEvents' data.*): objects
+         * open and close between adjacent fields as their paths' prefixes change */
+        int nest = sk->format.kind == PC_FMT_JSON && sk->from_node >= p->nsources &&
+                   p->stages[sk->from_node - p->nsources].kind == PC_S_PROCESS;
+        const char *open = "";  /* the path prefix of the objects open now, "" or "a.b." */
         for (int i = 0; i < row->nfields; i++) {
             const pc_field *f = &row->fields[i];
             if (f->hidden)
                 continue;
-            pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), f->name, pc_gen_cname(g, f->name));
+            const char *path = nest && f->path ? f->path : f->name;
+            const char *leaf = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+            size_t pre = (size_t)(leaf - path); /* "data." for data.cart_id */
+            json_nest(&fields, open, path, pre);
+            open = pc_sprintf(g->a, "%.*s", (int)pre, path);
+            pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
         }
+        json_nest(&fields, open, "", 0);
         if (sk->key) {
             const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
             pc_tmpl(g->t, &key, "sink_key", "name", sk->name,

@@ -144,6 +144,23 @@ void prt_w_ts(prt_writer *w, const char *name, int64_t ms)
         prt_buf_putc(w->buf, '"');
 }
 
+void prt_w_open(prt_writer *w, const char *name)
+{
+    if (w->fmt != PRT_OUT_JSON)
+        return;
+    prt_w_field(w, name);
+    prt_buf_putc(w->buf, '{');
+    w->first = 1;
+}
+
+void prt_w_close(prt_writer *w)
+{
+    if (w->fmt != PRT_OUT_JSON)
+        return;
+    prt_buf_putc(w->buf, '}');
+    w->first = 0;
+}
+
 void prt_w_end(prt_writer *w)
 {
     if (w->fmt == PRT_OUT_JSON)

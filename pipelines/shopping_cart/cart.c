@@ -42,6 +42,7 @@ static void status(cart_ctx *c, const cart_product_changed *m, const cart_item *
         .source = PRT_STR_LIT("shopping_cart/cart"),
         .id = prt_str_c(id),
         .time = cart_time(c),
+        .datacontenttype = PRT_STR_LIT("application/json"),
         .cart_id = cart_key(c),
         .product_id = m->product_id,
         .status = prt_str_c(what),
