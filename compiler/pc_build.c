@@ -106,7 +106,7 @@ static int fn_sources(pc_arena *a, pc_diags *d, const pc_pipeline *p, const char
             pc_error_file(d, "cannot read %s, the code of function '%s': %s", src, st->id, strerror(errno));
             return -1;
         }
-        b = pc_sprintf(a, "%sbuild fn%d_%s.o: cc %s | %s.c\n  cflags = $cflags -I%s\n", b, n, st->id, src, p->name, dir);
+        b = pc_sprintf(a, "%sbuild fn%d_%s.o: cc %s | %s.c\n  cflags = $cflags -I%s -include %s/pipec_functions.h\n", b, n, st->id, src, p->name, dir, dir);
         o = pc_sprintf(a, "%s fn%d_%s.o", o, n, st->id);
         n++;
     }
@@ -150,8 +150,10 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
     if (pc_gen_emit(p, &go, d, c_file) != 0)
         goto done;
 
-    /* the functions' C files, beside the YAML: compiled with the same flags as the generated C
-     * and the directory of the pipeline's header (<pipeline>.h) on the include path */
+    /* the functions' C files, beside the YAML: compiled with the same flags as the generated C,
+     * with this build's pipec_functions.h included first (-include), so that a stale copy
+     * beside the C file (from a `pipec emit -o .`) cannot stand in for it: its include guard
+     * makes the user's own #include of it empty */
     const char *fn_builds = "", *fn_objs = "";
     if (fn_sources(&a, d, p, dir, &fn_builds, &fn_objs) != 0)
         goto done;

@@ -146,3 +146,19 @@ elif ! grep -q "bad/bad.c:$line:[0-9]*: error: incompatible type for argument 2 
      ! grep -q "bad/bad.c:$line:[0-9]*: error: incompatible type for argument 2 of ‘ping_send_pong_ball’" bad/out; then
     fail functions/compile_error_in_user_file "diagnostics: $(grep -m 2 error bad/out | tr '\n' '|')"
 else pass functions/compile_error_in_user_file; fi
+
+# ---------------------------------------------------------------- timers on processing time
+# The same with `timers: processing` and a 200 ms delay, the file followed: every cart's last
+# check fires on the wall clock (the earlier ones find a newer event), then SIGINT stops the job.
+mkdir -p pt
+sed -e 's/timers: event/timers: processing/' -e 's|file: reminder.c|file: rem200.c|' \
+    -e 's|file: { path: "${EVENTS_PATH:-reminder.jsonl}" }|file: { path: "${EVENTS_PATH:-reminder.jsonl}", follow: true }|' \
+    "$D/reminder.yaml" > pt/pt.yaml
+sed 's/30 \* 60 \* 1000/200/' "$D/reminder.c" > pt/rem200.c
+if ! build_pipeline pt/pt.yaml pt/pt > pt/build.log 2>&1; then
+    fail functions/timers_processing "pipec build: $(head -n 3 pt/build.log | tr '\n' '|')"
+else
+    EVENTS_PATH=reminder.jsonl OUT_PATH=pt/out.jsonl timeout -s INT 2 pt/pt run --quiet 2> pt/err
+    tail -n 3 "$D/expected_reminder.jsonl" > pt/want.jsonl
+    same_file functions/timers_processing pt/want.jsonl pt/out.jsonl && pass functions/timers_processing
+fi
