@@ -51,7 +51,9 @@ static int expect_kind(tl *t, const pc_ynode *n, pc_ykind k, const char *what)
 {
     if (n->kind == k)
         return 0;
-    pc_error(t->d, n->loc, "expected %s for '%s', found %s", kind_name(k), what, kind_name(n->kind));
+    int phrase = !strncmp(what, "a ", 2) || !strncmp(what, "an ", 3); /* "a test case" */
+    pc_error(t->d, n->loc, phrase ? "expected %s for %s, found %s" : "expected %s for '%s', found %s", kind_name(k),
+             what, kind_name(n->kind));
     return -1;
 }
 
@@ -429,15 +431,17 @@ static int case_input(tl *t, pc_sb *script, const pc_ynode *c, const pc_ynode *i
         int node = st->in_nodes[k];
         const pc_row *row = pc_node_row(p, node);
         int et = isolation_time(t, st, row, node, evt);
-        if (et == -2)
-            return -1;
-        if (et < 0 && st->has_event_time && (st->kind == PC_S_WINDOW || st->kind == PC_S_JOIN) &&
+        if (et == -2) /* reported: go on with the records, without event time */
+            bad = 1;
+        else if (et < 0 && st->has_event_time && (st->kind == PC_S_WINDOW || st->kind == PC_S_JOIN) &&
             !st->win.processing_time) {
             pc_error(t->d, evt ? evt->loc : c->loc,
                      "stage '%s' works in event time: name the timestamp field of its input that holds each "
                      "record's event time (event_time: FIELD)", st->id);
-            return -1;
+            bad = 1;
         }
+        if (et < 0)
+            et = -1;
         feed fd = { -1, first_input + k, row, et, pc_node_name(p, node) };
         bad |= input_list(t, script, &fd, list) != 0;
     }
@@ -525,6 +529,12 @@ static int case_expect(tl *t, pc_tcase *tc, const pc_ynode *ex, int subset, int 
     const pc_pipeline *p = t->p;
     if (expect_kind(t, ex, PC_Y_MAP, "expect"))
         return -1;
+    if (!ex->n) {
+        pc_error(t->d, ex->loc, "'expect' names no output: the case would check nothing");
+        pc_note(t->d, ex->loc, "name a sink%s with the records it should get ([] for none)",
+                tc->stage >= 0 ? " or the isolated stage" : "");
+        return -1;
+    }
     tc->expects = pc_alloc(t->a, sizeof(pc_texpect) * (size_t)(ex->n + 1));
     int bad = 0;
     for (int i = 0; i < ex->n; i++) {
@@ -697,8 +707,12 @@ pc_tfile *pc_test_load(pc_arena *a, pc_diags *d, const pc_pipeline *p, const cha
     }
     const pc_ynode *tests = get(root, "tests");
     if (!tests) {
-        if (own)
-            pc_error_file(d, "no test cases: write %s beside it, or a 'tests:' section", "FILE.test.yaml");
+        if (own) {
+            size_t n = strlen(path);
+            int yaml = n > 5 && !strcmp(path + n - 5, ".yaml");
+            pc_error_file(d, "no test cases: no %.*s.test.yaml beside it and no 'tests:' section in it",
+                          (int)(yaml ? n - 5 : n), path);
+        }
         else
             pc_error(d, root->loc, "missing required key 'tests' in a test file");
         return NULL;
