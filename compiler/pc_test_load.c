@@ -20,6 +20,9 @@ typedef struct tl {
     pc_ydoc doc;
     const char *dir;    /* the test file's directory: JSONL paths are relative to it */
     const pc_row *errors_row;
+    /* the case being read, when it isolates a stage: the stage, its event_time:, the case */
+    const pc_stage *iso_st;
+    const pc_ynode *iso_evt, *iso_case;
 } tl;
 
 static const pc_ynode *get_key(const pc_ynode *m, const char *key)
@@ -219,11 +222,14 @@ static int jsonl_records(tl *t, const pc_ynode *pathn, const pc_row *row, int ca
 
 /* ------------------------------------------------------------------ input */
 
-typedef struct feed {   /* where an input list goes */
-    int source;         /* whole pipeline: the source index */
-    int input;          /* isolation: the test input index (prt_test_input) */
+typedef struct feed {   /* where input steps go: a source, or an input of the isolated stage */
+    int source;         /* whole pipeline: the source index, else -1 */
+    int input;          /* isolation: the test input index (prt_test_input), else -1 */
     const pc_row *row;  /* the records' fields */
     int event_time;     /* isolation: the field holding a record's event time, or -1 */
+    int node;           /* isolation: the node the input stands for */
+    int ready;          /* isolation: event_time resolved (lazily, at the first step) */
+    int started;        /* a step was written (a csv header goes before the first) */
     const char *name;
 } feed;
 
@@ -271,9 +277,19 @@ static int input_record(tl *t, pc_sb *script, const feed *fd, const char **v, pc
     return 0;
 }
 
-static int input_list(tl *t, pc_sb *script, const feed *fd, const pc_ynode *list)
+static int feed_ready(tl *t, feed *fd);
+
+static int input_list(tl *t, pc_sb *script, feed *fd, const pc_ynode *list)
 {
     int bad = 0;
+    if (feed_ready(t, fd) != 0)
+        bad = 1; /* reported; the steps are still checked */
+    if (!fd->started && fd->source >= 0) {
+        const char *header = pc_tin_header(t->a, &t->p->sources[fd->source]);
+        if (header)
+            pc_sb_printf(script, "rec %d %s\n", fd->source, header);
+    }
+    fd->started = 1;
     if (list->kind == PC_Y_MAP && get(list, "file") && list->n == 1) {
         vals_t *recs = NULL;
         if (expect_kind(t, get(list, "file"), PC_Y_SCALAR, "file"))
@@ -360,90 +376,139 @@ static int isolation_time(tl *t, const pc_stage *st, const pc_row *row, int in_n
     return -1;
 }
 
+/* Isolation: which field of the input holds a record's event time; reported once when the
+ * stage needs one and there is none. */
+static int feed_ready(tl *t, feed *fd)
+{
+    if (fd->input < 0 || fd->ready)
+        return 0;
+    fd->ready = 1;
+    const pc_stage *st = t->iso_st;
+    int et = isolation_time(t, st, fd->row, fd->node, t->iso_evt);
+    if (et == -2)
+        return -1;
+    if (et < 0 && st->has_event_time && (st->kind == PC_S_WINDOW || st->kind == PC_S_JOIN) &&
+        !st->win.processing_time) {
+        pc_error(t->d, t->iso_evt ? t->iso_evt->loc : t->iso_case->loc,
+                 "stage '%s' works in event time: name the timestamp field of its input that holds each "
+                 "record's event time (event_time: FIELD)", st->id);
+        return -1;
+    }
+    fd->event_time = et;
+    return 0;
+}
+
+/* One list of steps across several feeds, in the order written: `{ NAME: step }` sends a record
+ * (or a line:, watermark: or time: step) to the feed NAME; `watermark: T` moves every source's
+ * watermark, `time: T` the clock. */
+static int interleaved(tl *t, pc_sb *script, const pc_ynode *list, feed *feeds, int nfeeds)
+{
+    int bad = 0;
+    for (int i = 0; i < list->n; i++) {
+        const pc_ynode *it = list->items[i];
+        if (expect_kind(t, it, PC_Y_MAP, "an input step")) {
+            bad = 1;
+            continue;
+        }
+        const char *k = it->n == 1 ? it->keys[0]->s : "";
+        int64_t ms;
+        if (it->n == 1 && !strcmp(k, "watermark")) {
+            if (get_ts(t, it->vals[0], "watermark", &ms))
+                bad = 1;
+            else
+                pc_sb_printf(script, "wm -1 %lld\n", (long long)ms);
+            continue;
+        }
+        if (it->n == 1 && !strcmp(k, "time")) {
+            if (get_ts(t, it->vals[0], "time", &ms))
+                bad = 1;
+            else
+                pc_sb_printf(script, "time %lld\n", (long long)ms);
+            continue;
+        }
+        int f = -1;
+        for (int j = 0; it->n == 1 && j < nfeeds; j++)
+            if (!strcmp(feeds[j].name, k))
+                f = j;
+        if (f < 0) {
+            int src = feeds[0].source >= 0;
+            pc_error(t->d, it->loc, "in one input list for several %s, a step is `%s: record`, `watermark: T` or "
+                     "`time: T`", src ? "sources" : "inputs", src ? "SOURCE" : "INPUT");
+            const char **names = pc_alloc(t->a, sizeof(char *) * (size_t)(nfeeds + 1));
+            for (int j = 0; j < nfeeds; j++)
+                names[j] = feeds[j].name;
+            const char *sg = it->n == 1 ? pc_suggest(k, names, nfeeds) : NULL;
+            if (sg)
+                pc_note(t->d, it->keys[0]->loc, "did you mean '%s'?", sg);
+            bad = 1;
+            continue;
+        }
+        /* the step alone, as the one item of a list */
+        pc_ynode *one = pc_alloc(t->a, sizeof *one);
+        one->kind = PC_Y_SEQ;
+        one->loc = it->vals[0]->loc;
+        one->items = pc_alloc(t->a, sizeof(pc_ynode *));
+        one->items[0] = it->vals[0];
+        one->n = 1;
+        bad |= input_list(t, script, &feeds[f], one) != 0;
+    }
+    return bad ? -1 : 0;
+}
+
 static int case_input(tl *t, pc_sb *script, const pc_ynode *c, const pc_ynode *in, int stage)
 {
     const pc_pipeline *p = t->p;
-    int bad = 0;
-    if (stage < 0) { /* the whole pipeline: per source */
-        if (in->kind == PC_Y_SEQ && p->nsources == 1) {
-            feed fd = { 0, -1, &p->sources[0].row, -1, p->sources[0].name };
-            return input_list(t, script, &fd, in);
-        }
-        if (expect_kind(t, in, PC_Y_MAP, "input"))
-            return -1;
-        for (int i = 0; i < in->n; i++) {
-            int s = -1;
-            for (int k = 0; k < p->nsources; k++)
-                if (!strcmp(p->sources[k].name, in->keys[i]->s))
-                    s = k;
-            if (s < 0) {
-                pc_error(t->d, in->keys[i]->loc, "the pipeline has no source '%s'", in->keys[i]->s);
-                const char **names = pc_alloc(t->a, sizeof(char *) * (size_t)(p->nsources + 1));
-                for (int k = 0; k < p->nsources; k++)
-                    names[k] = p->sources[k].name;
-                const char *sg = pc_suggest(in->keys[i]->s, names, p->nsources);
-                if (sg)
-                    pc_note(t->d, in->keys[i]->loc, "did you mean '%s'?", sg);
-                bad = 1;
-                continue;
-            }
-            const char *header = pc_tin_header(t->a, &p->sources[s]);
-            if (header)
-                pc_sb_printf(script, "rec %d %s\n", s, header);
-            feed fd = { s, -1, &p->sources[s].row, -1, p->sources[s].name };
-            bad |= input_list(t, script, &fd, in->vals[i]) != 0;
-        }
-        return bad ? -1 : 0;
+    int bad = 0, nfeeds;
+    feed *feeds;
+    if (stage < 0) { /* the whole pipeline: one feed per source */
+        nfeeds = p->nsources;
+        feeds = pc_alloc(t->a, sizeof(feed) * (size_t)(nfeeds + 1));
+        for (int k = 0; k < nfeeds; k++)
+            feeds[k] = (feed){ .source = k, .input = -1, .row = &p->sources[k].row, .event_time = -1,
+                               .node = k, .name = p->sources[k].name };
+    } else { /* a stage alone: one feed per input of the stage, by the name of the node it reads */
+        const pc_stage *st = &p->stages[stage];
+        int first_input = 0;
+        for (int s = 0; s < stage; s++)
+            first_input += p->stages[s].nin;
+        nfeeds = st->nin;
+        feeds = pc_alloc(t->a, sizeof(feed) * (size_t)(nfeeds + 1));
+        for (int k = 0; k < nfeeds; k++)
+            feeds[k] = (feed){ .source = -1, .input = first_input + k, .row = pc_node_row(p, st->in_nodes[k]),
+                               .event_time = -1, .node = st->in_nodes[k], .name = pc_node_name(p, st->in_nodes[k]) };
+        t->iso_st = st;
+        t->iso_evt = get(c, "event_time");
+        t->iso_case = c;
     }
-    /* a stage in isolation: per input of the stage, by the name of the node it reads */
-    const pc_stage *st = &p->stages[stage];
-    int first_input = 0;
-    for (int s = 0; s < stage; s++)
-        first_input += p->stages[s].nin;
-    const pc_ynode *evt = get(c, "event_time");
-    for (int i = 0; i < (in->kind == PC_Y_SEQ ? 1 : in->n); i++) {
-        int k = -1;
-        const pc_ynode *list = in;
-        if (in->kind == PC_Y_SEQ) {
-            if (st->nin != 1) {
-                pc_error(t->d, in->loc, "stage '%s' reads %d inputs: give the records of each under its name",
-                         st->id, st->nin);
-                return -1;
-            }
-            k = 0;
-        } else if (in->kind == PC_Y_MAP) {
-            for (int j = 0; j < st->nin; j++)
-                if (!strcmp(pc_node_name(p, st->in_nodes[j]), in->keys[i]->s))
-                    k = j;
-            list = in->vals[i];
-            if (k < 0) {
-                pc_error(t->d, in->keys[i]->loc, "stage '%s' does not read '%s'", st->id, in->keys[i]->s);
-                pc_note(t->d, in->keys[i]->loc, "its input%s: %s%s%s", st->nin > 1 ? "s" : "",
-                        pc_node_name(p, st->in_nodes[0]), st->nin > 1 ? ", " : "",
-                        st->nin > 1 ? pc_node_name(p, st->in_nodes[1]) : "");
-                bad = 1;
-                continue;
-            }
+    if (in->kind == PC_Y_SEQ)
+        return nfeeds == 1 ? input_list(t, script, &feeds[0], in) : interleaved(t, script, in, feeds, nfeeds);
+    if (expect_kind(t, in, PC_Y_MAP, "input"))
+        return -1;
+    for (int i = 0; i < in->n; i++) {
+        int f = -1;
+        for (int k = 0; k < nfeeds; k++)
+            if (!strcmp(feeds[k].name, in->keys[i]->s))
+                f = k;
+        if (f >= 0) {
+            bad |= input_list(t, script, &feeds[f], in->vals[i]) != 0;
+            continue;
+        }
+        bad = 1;
+        if (stage < 0) {
+            pc_error(t->d, in->keys[i]->loc, "the pipeline has no source '%s'", in->keys[i]->s);
         } else {
-            expect_kind(t, in, PC_Y_MAP, "input");
-            return -1;
+            const pc_stage *st = &p->stages[stage];
+            pc_error(t->d, in->keys[i]->loc, "stage '%s' does not read '%s'", st->id, in->keys[i]->s);
         }
-        int node = st->in_nodes[k];
-        const pc_row *row = pc_node_row(p, node);
-        int et = isolation_time(t, st, row, node, evt);
-        if (et == -2) /* reported: go on with the records, without event time */
-            bad = 1;
-        else if (et < 0 && st->has_event_time && (st->kind == PC_S_WINDOW || st->kind == PC_S_JOIN) &&
-            !st->win.processing_time) {
-            pc_error(t->d, evt ? evt->loc : c->loc,
-                     "stage '%s' works in event time: name the timestamp field of its input that holds each "
-                     "record's event time (event_time: FIELD)", st->id);
-            bad = 1;
-        }
-        if (et < 0)
-            et = -1;
-        feed fd = { -1, first_input + k, row, et, pc_node_name(p, node) };
-        bad |= input_list(t, script, &fd, list) != 0;
+        const char **names = pc_alloc(t->a, sizeof(char *) * (size_t)(nfeeds + 1));
+        for (int k = 0; k < nfeeds; k++)
+            names[k] = feeds[k].name;
+        const char *sg = pc_suggest(in->keys[i]->s, names, nfeeds);
+        if (sg)
+            pc_note(t->d, in->keys[i]->loc, "did you mean '%s'?", sg);
+        else if (stage >= 0)
+            pc_note(t->d, in->keys[i]->loc, "its input%s: %s%s%s", nfeeds > 1 ? "s" : "", names[0],
+                    nfeeds > 1 ? ", " : "", nfeeds > 1 ? names[1] : "");
     }
     return bad ? -1 : 0;
 }
