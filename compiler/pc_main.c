@@ -12,6 +12,7 @@
 #include "pc_gen.h"
 #include "pc_load.h"
 #include "pc_package.h"
+#include "pc_test.h"
 #include "pc_version.h"
 
 static void usage(FILE *f)
@@ -25,6 +26,9 @@ static void usage(FILE *f)
         "                                          Kubernetes StatefulSet, ready to ship\n"
         "       pipec compat DIR FILE.yaml         can a build of FILE.yaml restore savepoint DIR?\n"
         "       pipec ids FILE.yaml                the operator IDs of the stateful stages\n"
+        "       pipec test FILE.yaml [CASES.yaml]  run the test cases of FILE.test.yaml (or CASES.yaml,\n"
+        "                                          or the pipeline's tests: section) through the real\n"
+        "                                          generated code; exit 1 when a case fails\n"
         "       pipec --version | --help\n"
         "options:\n"
         "       --no-line    emit no #line directives back to the YAML\n"
@@ -81,8 +85,9 @@ int main(int argc, char **argv)
     }
     int is_check = !strcmp(cmd, "check"), is_emit = !strcmp(cmd, "emit"), is_build = !strcmp(cmd, "build");
     int is_compat = !strcmp(cmd, "compat"), is_ids = !strcmp(cmd, "ids"), is_package = !strcmp(cmd, "package");
-    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids && !is_package) {
-        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, package, compat or ids)\n", cmd);
+    int is_test = !strcmp(cmd, "test");
+    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids && !is_package && !is_test) {
+        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, package, compat, ids or test)\n", cmd);
         return 2;
     }
     const char *sp_dir = NULL;
@@ -93,7 +98,7 @@ int main(int argc, char **argv)
         }
         sp_dir = file;
         file = extra;
-    } else if (extra) {
+    } else if (extra && !is_test) { /* pipec test FILE.yaml [CASES.yaml] */
         fprintf(stderr, "pipec: error: unexpected argument '%s'\n", extra);
         return 2;
     }
@@ -112,7 +117,10 @@ int main(int argc, char **argv)
     pc_pipeline *p = pc_load(&arena, &diags, file);
     int rc = (p && diags.errors == 0) ? 0 : 1;
 
-    if (rc == 0 && is_ids) {
+    if (is_test) { /* 2: the tests could not run, a broken pipeline included */
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = 0 };
+        rc = rc == 0 ? pc_test(p, &o, extra) : 2;
+    } else if (rc == 0 && is_ids) {
         pc_ids(p, stdout);
     } else if (rc == 0 && is_compat) {
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };

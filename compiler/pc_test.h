@@ -1,0 +1,21 @@
+/* pc_test.h — `pipec test FILE.yaml [CASES.yaml]`: declarative tests of a pipeline
+ * (docs/testing.md). The cases come from CASES.yaml, else FILE.test.yaml beside the pipeline,
+ * else the pipeline's own `tests:` section. pipec builds the pipeline for tests (the generated
+ * code plus test entry points), runs each case through the binary (`BIN test SCRIPT`), and
+ * prints `PASS name` or `FAIL name` with a diff of the records per output, then
+ * `N passed, N failed`.
+ */
+#ifndef PC_TEST_H
+#define PC_TEST_H
+
+#include "pc_ast.h"
+#include "pc_gen.h"
+
+/* The exit status: 0 every case passed, 1 a case failed, 2 the tests could not run (a bad test
+ * file, reported as FILE:LINE:COL like pipec check; the pipeline did not build). */
+int pc_test(const pc_pipeline *p, const pc_gen_opts *o, const char *cases);
+
+/* The cases file pipec test reads for a pipeline when none is named (arena-free: malloc'd). */
+char *pc_test_default_cases(const pc_pipeline *p);
+
+#endif

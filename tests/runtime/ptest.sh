@@ -1,0 +1,54 @@
+#!/bin/sh
+# ptest.sh — `pipec test` itself, and the example tests beside the pipelines.
+#
+#   sh tests/runtime/ptest.sh [--bless]       (tests/golden.sh --bless runs it with --bless)
+#
+# Golden cases: every tests/ptest/* file with a "# expect-exit: N" line. Its "# pipeline: P"
+# line names the pipeline (beside it) and the file is the cases file: `pipec test P FILE`;
+# without one the file is a pipeline tested by itself: `pipec test FILE`. What pipec prints (its
+# stdout, then its stderr) must equal <file without .yaml>.out, and its exit status N. --bless
+# rewrites the .out files (review the diff like code; the expect-exit line catches a careless one).
+# Examples: every pipelines/*.test.yaml and pipelines/nexmark/*.test.yaml passes all its cases.
+. "$(dirname "$0")/lib.sh"
+bless=0
+[ "${1:-}" = "--bless" ] && bless=1
+cd "$ROOT" || exit 1
+[ -x "$PIPEC" ] || { fail ptest "no compiler at $PIPEC (run ninja first)"; exit 0; }
+
+for f in tests/ptest/*.yaml; do
+    want=$(sed -n 's/^# *expect-exit: *\([0-9]*\).*/\1/p' "$f" | head -n 1)
+    [ -n "$want" ] || continue
+    name=ptest/$(basename "${f%.yaml}")
+    golden=${f%.yaml}.out
+    pipeline=$(sed -n 's/^# *pipeline: *//p' "$f" | head -n 1)
+    if [ -n "$pipeline" ]; then
+        NO_COLOR=1 "$PIPEC" test "tests/ptest/$pipeline" "$f" > "$TMP_ROOT/out" 2> "$TMP_ROOT/err"
+    else
+        NO_COLOR=1 "$PIPEC" test "$f" > "$TMP_ROOT/out" 2> "$TMP_ROOT/err"
+    fi
+    rc=$?
+    cat "$TMP_ROOT/out" "$TMP_ROOT/err" > "$TMP_ROOT/got"
+    [ $bless = 1 ] && cp "$TMP_ROOT/got" "$golden"
+    if [ ! -f "$golden" ]; then
+        fail "$name" "missing $golden (run with --bless)"
+    elif ! cmp -s "$golden" "$TMP_ROOT/got"; then
+        diff -u "$golden" "$TMP_ROOT/got" | head -n 40 | sed 's/^/    /'
+        fail "$name" "output differs from $golden"
+    elif [ "$rc" != "$want" ]; then
+        fail "$name" "exit status $rc, expected $want"
+    else
+        pass "$name"
+    fi
+done
+
+for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml; do
+    [ -f "$t" ] || continue
+    name=ptest/example/${t#pipelines/}
+    "$PIPEC" test "${t%.test.yaml}.yaml" > "$TMP_ROOT/out" 2>&1
+    rc=$?
+    last=$(tail -n 1 "$TMP_ROOT/out")
+    case "$rc:$last" in
+    "0:"*" passed, 0 failed") pass "$name ($last)" ;;
+    *) sed 's/^/    /' "$TMP_ROOT/out" | head -n 40; fail "$name" "pipec test exited $rc: $last" ;;
+    esac
+done
