@@ -439,8 +439,13 @@ void pc_gen_fn_delivery(pc_gen *g, pc_sb *out)
     const pc_pipeline *p = g->p;
     pc_sb deliver = { 0 };
     for (int k = 0; k < p->nstages; k++)
-        if (p->stages[k].kind == PC_S_PROCESS)
-            pc_sb_printf(&deliver, "case %d:\n    pg_%s_message(wk, &m);\n    break;\n", fn_index(p, k), p->stages[k].id);
+        if (p->stages[k].kind == PC_S_PROCESS) {
+            pc_sb_printf(&deliver, "case %d:\n", fn_index(p, k));
+            if (g->o->test) /* a case that isolates one function: the others do not run */
+                pc_sb_printf(&deliver, "    if (wk->job->tap >= 0 && wk->job->tap != %d)\n        break; /* pipec test */\n",
+                             pc_gen_node(p, k));
+            pc_sb_printf(&deliver, "    pg_%s_message(wk, &m);\n    break;\n", p->stages[k].id);
+        }
     pc_sb timers = { 0 }, index = { 0 }, fire = { 0 };
     for (int k = 0; k < p->nstages; k++) {
         const pc_stage *st = &p->stages[k];

@@ -8,7 +8,8 @@
 # without one the file is a pipeline tested by itself: `pipec test FILE`. What pipec prints (its
 # stdout, then its stderr) must equal <file without .yaml>.out, and its exit status N. --bless
 # rewrites the .out files (review the diff like code; the expect-exit line catches a careless one).
-# Examples: every pipelines/*.test.yaml and pipelines/nexmark/*.test.yaml passes all its cases.
+# Examples: every pipelines/*.test.yaml, pipelines/nexmark/*.test.yaml and
+# pipelines/shopping_cart/*.test.yaml passes all its cases.
 . "$(dirname "$0")/lib.sh"
 bless=0
 [ "${1:-}" = "--bless" ] && bless=1
@@ -41,7 +42,7 @@ for f in tests/ptest/*.yaml; do
     fi
 done
 
-for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml; do
+for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml pipelines/shopping_cart/*.test.yaml; do
     [ -f "$t" ] || continue
     name=ptest/example/${t#pipelines/}
     "$PIPEC" test "${t%.test.yaml}.yaml" > "$TMP_ROOT/out" 2>&1
