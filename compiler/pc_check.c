@@ -2,7 +2,9 @@
  * cycles, the record row of every node in dependency order, keyed-ness, event time, expression
  * and aggregate types, sinks and late outputs. A node that failed is marked bad and its
  * dependents are checked no further, so one mistake gives one diagnostic. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pc_front.h"
 
@@ -660,6 +662,25 @@ static void pc_check_stage(pc_chk *c, int k)
             pc_error(f->d, fn->timers_loc, "'timers' delays messages, but '%s' accepts none: declare them in 'messages:'",
                      st->id);
             rc = -1;
+        }
+        if (fn->file) { /* beside the YAML, as pipec build will look for it */
+            const char *slash = strrchr(p->file, '/');
+            const char *path = fn->file[0] == '/' || !slash ? fn->file
+                             : pc_sprintf(f->a, "%.*s/%s", (int)(slash - p->file), p->file, fn->file);
+            if (access(path, R_OK) != 0) {
+                pc_error(f->d, fn->file_loc, "cannot read '%s', the code of function '%s': %s", fn->file, st->id,
+                         strerror(errno));
+                pc_note(f->d, fn->file_loc, "the path is relative to the directory of the YAML file");
+                rc = -1;
+            }
+        }
+        for (int i = 0; i < fn->nmsgs; i++) { /* <id>_event and <id>_ctx are the API's own types */
+            const char *n = fn->msgs[i].name;
+            if (!strcmp(n, "event") || !strcmp(n, "ctx") || !strcmp(n, "state")) {
+                pc_error(f->d, fn->msgs[i].loc, "message name '%s' is reserved: %s_%s is a type of the function's API",
+                         n, st->id, n);
+                rc = -1;
+            }
         }
         fn->targets = pc_alloc(f->a, sizeof(int) * (size_t)(fn->nmessages_to + 1));
         for (int i = 0; i < fn->nmessages_to; i++) {
