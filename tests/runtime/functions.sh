@@ -55,6 +55,45 @@ else
     fi
 fi
 
+# ---------------------------------------------------------------- kill -9, again and again
+# 8000 generated cart and product events (~55000 status events); checkpoints every 10 ms. The job
+# is killed 12 times: in the middle of a chain of messages (fn-message:N), in the middle of a file
+# commit, right after a commit; each restart resumes from the newest checkpoint. After every kill
+# the visible output is a prefix of the uninterrupted run's; in the end it is all of it, byte for
+# byte.
+awk 'BEGIN { srand(7); t = 1714557600; for (i = 0; i < 8000; i++) { t += 1; r = rand();
+  ts = strftime("%Y-%m-%dT%H:%M:%SZ", t, 1);
+  if (r < 0.2) { p = int(rand()*50); pr = 5 + int(rand()*2); av = rand() < 0.8 ? "IN_STOCK" : "OUT_OF_STOCK";
+    printf "{\"specversion\":\"1.0\",\"type\":\"com.example.product\",\"source\":\"g\",\"id\":\"e%d\",\"time\":\"%s\",\"data\":{\"product_id\":\"p%d\",\"name\":\"n%d\",\"price\":%d.0,\"availability\":\"%s\"}}\n", i, ts, p, p, pr, av }
+  else { c = int(rand()*200); p = int(rand()*50); act = rand() < 0.8 ? "ADD" : "REMOVE";
+    printf "{\"specversion\":\"1.0\",\"type\":\"com.example.cart.product\",\"source\":\"g\",\"id\":\"e%d\",\"time\":\"%s\",\"data\":{\"cart_id\":\"c%d\",\"product_id\":\"p%d\",\"action\":\"%s\",\"quantity\":%d,\"price\":%d.0,\"availability\":\"IN_STOCK\"}}\n", i, ts, c, p, act, 1 + int(rand()*3), 5 + int(rand()*2) } } }' > big.jsonl
+big() { # DIR: the cart over big.jsonl; PRT_CRASH_AT from the environment
+    EVENTS_PATH=big.jsonl OUT_PATH=$1/status.jsonl ERRORS_PATH=$1/errors.jsonl STATE_DIR=$1/state CHECKPOINT_INTERVAL=10ms \
+        "$BIN" run --quiet 2>> "$1/err"
+}
+mkdir -p bigref big
+big bigref
+kills=0 bad=""
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    case $((k % 3)) in
+    0) point=ckpt-committed:1 ;;
+    1) point=fn-message:$(( (k * 7919) % 3000 + 1 )) ;;
+    2) point=file-commit-mid:1 ;;
+    esac
+    PRT_CRASH_AT=$point big big; rc=$?
+    [ $rc = 0 ] && break
+    [ $rc = 137 ] || { bad="run $k ($point) exited $rc: $(tail -n 2 big/err | tr '\n' '|')"; break; }
+    kills=$((kills + 1))
+    n=$(wc -c < big/status.jsonl 2>/dev/null || echo 0)
+    if ! head -c "$n" bigref/status.jsonl | cmp -s - big/status.jsonl; then bad="after kill $k ($point) the output is no prefix"; break; fi
+done
+if [ -z "$bad" ] && [ $rc != 0 ]; then big big || bad="the last run exited $?: $(tail -n 2 big/err | tr '\n' '|')"; fi
+if [ -n "$bad" ]; then fail functions/kill9_random "$bad"
+elif [ $kills -lt 6 ]; then fail functions/kill9_random "only $kills kills landed"
+elif same_file functions/kill9_random bigref/status.jsonl big/status.jsonl; then
+    pass "functions/kill9_random ($kills kills, $(wc -l < bigref/status.jsonl) status events)"
+fi
+
 # ---------------------------------------------------------------- savepoint: dump, add a field
 head -n 7 events.jsonl > sp.jsonl
 if ! EVENTS_PATH=sp.jsonl OUT_PATH=sp1.jsonl ERRORS_PATH=sp1.err.jsonl STATE_DIR=sp1-state \
