@@ -6,11 +6,19 @@
 # rebuild that adds a state field restores from it; delayed messages (timers) fire in order and
 # survive a savepoint; failing handlers give exact error-sink lines; a wrong send is a C error
 # naming the user's file and line.
+# SANITIZE=1: the runtime, the generated C and the functions' C under ASan+UBSan (as cases.sh).
 . "$(dirname "$0")/lib.sh"
+if [ "${SANITIZE:-0}" = 1 ]; then
+    export PIPEC_RUNTIME_LIB="$ROOT/build/asan/libprt.a" PIPEC_LINK=dynamic
+    export PIPEC_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+    export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+fi
+TAG=functions
+[ "${SANITIZE:-0}" = 1 ] && TAG=asan:functions
 D=$ROOT/tests/runtime/functions
 T=$TMP_ROOT
 BIN=$T/sc
-build_pipeline "$D/shopping_cart_files.yaml" "$BIN" || { fail functions/build "pipec build failed"; exit 0; }
+build_pipeline "$D/shopping_cart_files.yaml" "$BIN" || { fail $TAG/build "pipec build failed"; exit 0; }
 cp "$D/events.jsonl" "$T/events.jsonl"
 cd "$T" || exit 1
 run() { # DIR [ARGS...]: the cart over events.jsonl into DIR
@@ -21,10 +29,10 @@ run() { # DIR [ARGS...]: the cart over events.jsonl into DIR
 }
 
 # ---------------------------------------------------------------- the scenario, exact
-if ! run ref; then fail functions/shopping_cart "exit $?: $(head -n 3 ref/err | tr '\n' '|')"
-elif same_file functions/shopping_cart "$D/expected_status.jsonl" ref/status.jsonl &&
-     same_file functions/shopping_cart "$D/expected_errors.jsonl" ref/errors.jsonl; then
-    pass functions/shopping_cart
+if ! run ref; then fail $TAG/shopping_cart "exit $?: $(head -n 3 ref/err | tr '\n' '|')"
+elif same_file $TAG/shopping_cart "$D/expected_status.jsonl" ref/status.jsonl &&
+     same_file $TAG/shopping_cart "$D/expected_errors.jsonl" ref/errors.jsonl; then
+    pass $TAG/shopping_cart
 fi
 
 # ---------------------------------------------------------------- kill -9 mid-chain
@@ -42,16 +50,16 @@ while [ $i -lt 200 ] && ! ls kill/state 2>/dev/null | grep -q '^chk-'; do sleep 
 sleep 0.2
 tail -n +6 events.jsonl >> kill.jsonl
 wait $pid; rc=$?
-if [ $rc != 137 ]; then fail functions/kill9_mid_chain "the run to kill exited $rc: $(head -n 3 kill/err | tr '\n' '|')"
+if [ $rc != 137 ]; then fail $TAG/kill9_mid_chain "the run to kill exited $rc: $(head -n 3 kill/err | tr '\n' '|')"
 else
     EVENTS_PATH=kill.jsonl OUT_PATH=kill/status.jsonl ERRORS_PATH=kill/errors.jsonl STATE_DIR=kill/state \
         "$BIN" run 2> kill/err2; rc=$?
     sed 's/kill\.jsonl/events.jsonl/' kill/errors.jsonl > kill/errors.norm
-    if [ $rc != 0 ]; then fail functions/kill9_mid_chain "restart exited $rc: $(head -n 3 kill/err2 | tr '\n' '|')"
-    elif ! grep -q "resuming from checkpoint" kill/err2; then fail functions/kill9_mid_chain "no resume: $(head -n 2 kill/err2 | tr '\n' '|')"
-    elif same_file functions/kill9_mid_chain ref/status.jsonl kill/status.jsonl &&
-         same_file functions/kill9_mid_chain ref/errors.jsonl kill/errors.norm; then
-        pass functions/kill9_mid_chain
+    if [ $rc != 0 ]; then fail $TAG/kill9_mid_chain "restart exited $rc: $(head -n 3 kill/err2 | tr '\n' '|')"
+    elif ! grep -q "resuming from checkpoint" kill/err2; then fail $TAG/kill9_mid_chain "no resume: $(head -n 2 kill/err2 | tr '\n' '|')"
+    elif same_file $TAG/kill9_mid_chain ref/status.jsonl kill/status.jsonl &&
+         same_file $TAG/kill9_mid_chain ref/errors.jsonl kill/errors.norm; then
+        pass $TAG/kill9_mid_chain
     fi
 fi
 
@@ -88,25 +96,25 @@ for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
     if ! head -c "$n" bigref/status.jsonl | cmp -s - big/status.jsonl; then bad="after kill $k ($point) the output is no prefix"; break; fi
 done
 if [ -z "$bad" ] && [ $rc != 0 ]; then big big || bad="the last run exited $?: $(tail -n 2 big/err | tr '\n' '|')"; fi
-if [ -n "$bad" ]; then fail functions/kill9_random "$bad"
-elif [ $kills -lt 6 ]; then fail functions/kill9_random "only $kills kills landed"
-elif same_file functions/kill9_random bigref/status.jsonl big/status.jsonl; then
-    pass "functions/kill9_random ($kills kills, $(wc -l < bigref/status.jsonl) status events)"
+if [ -n "$bad" ]; then fail $TAG/kill9_random "$bad"
+elif [ $kills -lt 6 ]; then fail $TAG/kill9_random "only $kills kills landed"
+elif same_file $TAG/kill9_random bigref/status.jsonl big/status.jsonl; then
+    pass "$TAG/kill9_random ($kills kills, $(wc -l < bigref/status.jsonl) status events)"
 fi
 
 # ---------------------------------------------------------------- savepoint: dump, add a field
 head -n 7 events.jsonl > sp.jsonl
 if ! EVENTS_PATH=sp.jsonl OUT_PATH=sp1.jsonl ERRORS_PATH=sp1.err.jsonl STATE_DIR=sp1-state \
         "$BIN" run --quiet --savepoint-on-exit sp 2> sp1.err; then
-    fail functions/savepoint_dump "run exited $?: $(head -n 3 sp1.err | tr '\n' '|')"
+    fail $TAG/savepoint_dump "run exited $?: $(head -n 3 sp1.err | tr '\n' '|')"
 else
     "$BIN" savepoint dump sp > dump.out 2>&1
-    same_file functions/savepoint_dump "$D/expected_dump.jsonl" dump.out && pass functions/savepoint_dump
+    same_file $TAG/savepoint_dump "$D/expected_dump.jsonl" dump.out && pass $TAG/savepoint_dump
 fi
 # v2 adds a state field to product (starts empty) and reads the rest of the events
 sed -e 's/^        known: bool .*/&\n        description: string/' "$D/shopping_cart_files.yaml" > v2.yaml
 sed -i 's|\.\./\.\./\.\./pipelines|'"$ROOT"'/pipelines|' v2.yaml
-if ! build_pipeline v2.yaml v2 > v2.log 2>&1; then fail functions/savepoint_upgrade "v2 build: $(head -n 3 v2.log | tr '\n' '|')"
+if ! build_pipeline v2.yaml v2 > v2.log 2>&1; then fail $TAG/savepoint_upgrade "v2 build: $(head -n 3 v2.log | tr '\n' '|')"
 else
     "$PIPEC" compat sp v2.yaml > compat.out 2>&1; crc=$?
     tail -n +8 events.jsonl > rest.jsonl
@@ -115,11 +123,11 @@ else
     head -n 4 ref/status.jsonl > want.jsonl
     if [ $crc != 0 ] || ! grep -qx "product: evolved: added 'description' (starts empty)" compat.out ||
        ! grep -qx "cart: restored" compat.out; then
-        fail functions/savepoint_upgrade "compat exit $crc: $(tr '\n' '|' < compat.out)"
-    elif [ $rc != 0 ]; then fail functions/savepoint_upgrade "restore exited $rc: $(head -n 3 sp2.err | tr '\n' '|')"
+        fail $TAG/savepoint_upgrade "compat exit $crc: $(tr '\n' '|' < compat.out)"
+    elif [ $rc != 0 ]; then fail $TAG/savepoint_upgrade "restore exited $rc: $(head -n 3 sp2.err | tr '\n' '|')"
     else
         cat sp1.jsonl sp2.jsonl > both.jsonl
-        same_file functions/savepoint_upgrade ref/status.jsonl both.jsonl && pass functions/savepoint_upgrade
+        same_file $TAG/savepoint_upgrade ref/status.jsonl both.jsonl && pass $TAG/savepoint_upgrade
     fi
 fi
 
@@ -129,8 +137,8 @@ sed -e 's/^        statuses: int .*/        statuses: float/' -e 's|\.\./\.\./\.
 "$PIPEC" compat sp v3.yaml > compat3.out 2> compat3.err; rc=$?
 if [ $rc != 1 ] || [ "$(cat compat3.out)" != "product: restored
 cart: incompatible: state 'statuses': float was int" ]; then
-    fail functions/savepoint_type_change "exit $rc: $(cat compat3.out compat3.err | head -n 4 | tr '\n' '|')"
-else pass functions/savepoint_type_change; fi
+    fail $TAG/savepoint_type_change "exit $rc: $(cat compat3.out compat3.err | head -n 4 | tr '\n' '|')"
+else pass $TAG/savepoint_type_change; fi
 
 # ---------------------------------------------------------------- delayed messages (timers)
 # functions/reminder.yaml: each cart event schedules a check 30 minutes of event time later;
@@ -138,12 +146,12 @@ else pass functions/savepoint_type_change; fi
 RBIN=$T/reminder
 cp "$D/reminder.jsonl" reminder.jsonl
 if ! build_pipeline "$D/reminder.yaml" "$RBIN" > rbuild.log 2>&1; then
-    fail functions/timers "pipec build: $(head -n 3 rbuild.log | tr '\n' '|')"
-    fail functions/timers_savepoint "no build"
+    fail $TAG/timers "pipec build: $(head -n 3 rbuild.log | tr '\n' '|')"
+    fail $TAG/timers_savepoint "no build"
 else
     if ! EVENTS_PATH=reminder.jsonl OUT_PATH=rem.jsonl "$RBIN" run --quiet 2> rem.err; then
-        fail functions/timers "exit $?: $(head -n 3 rem.err | tr '\n' '|')"
-    elif same_file functions/timers "$D/expected_reminder.jsonl" rem.jsonl; then pass functions/timers; fi
+        fail $TAG/timers "exit $?: $(head -n 3 rem.err | tr '\n' '|')"
+    elif same_file $TAG/timers "$D/expected_reminder.jsonl" rem.jsonl; then pass $TAG/timers; fi
     # a savepoint with checks pending (kept as keyed state, shown by dump); the restore rebuilds
     # their index and fires them exactly as the uninterrupted run did
     head -n 3 reminder.jsonl > r1.jsonl
@@ -152,10 +160,10 @@ else
         "$RBIN" savepoint dump rsp > rdump.out 2>&1 &&
         EVENTS_PATH=r2.jsonl OUT_PATH=rb.jsonl "$RBIN" run --quiet --from-savepoint rsp 2> r2.err; rc=$?
     cat ra.jsonl rb.jsonl > rab.jsonl 2>/dev/null
-    if [ $rc != 0 ]; then fail functions/timers_savepoint "exit $rc: $(cat r1.err r2.err | head -n 3 | tr '\n' '|')"
+    if [ $rc != 0 ]; then fail $TAG/timers_savepoint "exit $rc: $(cat r1.err r2.err | head -n 3 | tr '\n' '|')"
     elif ! grep -q '"_timers":\[{"due":"2024-05-01T10:30:00Z","seq":0,"type":0' rdump.out; then
-        fail functions/timers_savepoint "dump lacks the pending check: $(head -c 300 rdump.out)"
-    elif same_file functions/timers_savepoint "$D/expected_reminder.jsonl" rab.jsonl; then pass functions/timers_savepoint; fi
+        fail $TAG/timers_savepoint "dump lacks the pending check: $(head -c 300 rdump.out)"
+    elif same_file $TAG/timers_savepoint "$D/expected_reminder.jsonl" rab.jsonl; then pass $TAG/timers_savepoint; fi
 fi
 
 # ---------------------------------------------------------------- failing handlers
@@ -164,12 +172,12 @@ fi
 CBIN=$T/contract
 cp "$D/commands.kv" commands.kv
 if ! build_pipeline "$D/contract.yaml" "$CBIN" > cbuild.log 2>&1; then
-    fail functions/failing_handlers "pipec build: $(head -n 3 cbuild.log | tr '\n' '|')"
+    fail $TAG/failing_handlers "pipec build: $(head -n 3 cbuild.log | tr '\n' '|')"
 elif ! IN=commands.kv OUT=cout.jsonl ERRORS=cerr.jsonl "$CBIN" run --quiet 2> c.err; then
-    fail functions/failing_handlers "exit $?: $(head -n 3 c.err | tr '\n' '|')"
-elif same_file functions/failing_handlers "$D/expected_contract_errors.jsonl" cerr.jsonl &&
-     same_file functions/failing_handlers "$D/expected_contract_out.jsonl" cout.jsonl; then
-    pass functions/failing_handlers
+    fail $TAG/failing_handlers "exit $?: $(head -n 3 c.err | tr '\n' '|')"
+elif same_file $TAG/failing_handlers "$D/expected_contract_errors.jsonl" cerr.jsonl &&
+     same_file $TAG/failing_handlers "$D/expected_contract_out.jsonl" cout.jsonl; then
+    pass $TAG/failing_handlers
 fi
 
 # ---------------------------------------------------------------- wrong message in C
@@ -180,11 +188,11 @@ sed 's|ping_send_pong_ball(c, ping_key(c), &b); /\* ping|ping_send_pong_ball(c, 
     "$D/contract.c" > bad/bad.c
 line=$(grep -n 'ping_send_pong_ball(c, ping_get_hits' bad/bad.c | cut -d: -f1)
 if "$PIPEC" build bad/contract.yaml -o bad/contract > bad/out 2>&1; then
-    fail functions/compile_error_in_user_file "the build succeeded"
+    fail $TAG/compile_error_in_user_file "the build succeeded"
 elif ! grep -q "bad/bad.c:$line:[0-9]*: error: incompatible type for argument 2 of 'ping_send_pong_ball'" bad/out &&
      ! grep -q "bad/bad.c:$line:[0-9]*: error: incompatible type for argument 2 of ‘ping_send_pong_ball’" bad/out; then
-    fail functions/compile_error_in_user_file "diagnostics: $(grep -m 2 error bad/out | tr '\n' '|')"
-else pass functions/compile_error_in_user_file; fi
+    fail $TAG/compile_error_in_user_file "diagnostics: $(grep -m 2 error bad/out | tr '\n' '|')"
+else pass $TAG/compile_error_in_user_file; fi
 
 # ---------------------------------------------------------------- timers on processing time
 # The same with `timers: processing` and a 200 ms delay, the file followed: every cart's last
@@ -195,9 +203,9 @@ sed -e 's/timers: event/timers: processing/' -e 's|file: reminder.c|file: rem200
     "$D/reminder.yaml" > pt/pt.yaml
 sed 's/30 \* 60 \* 1000/200/' "$D/reminder.c" > pt/rem200.c
 if ! build_pipeline pt/pt.yaml pt/pt > pt/build.log 2>&1; then
-    fail functions/timers_processing "pipec build: $(head -n 3 pt/build.log | tr '\n' '|')"
+    fail $TAG/timers_processing "pipec build: $(head -n 3 pt/build.log | tr '\n' '|')"
 else
     EVENTS_PATH=reminder.jsonl OUT_PATH=pt/out.jsonl timeout -s INT 2 pt/pt run --quiet 2> pt/err
     tail -n 3 "$D/expected_reminder.jsonl" > pt/want.jsonl
-    same_file functions/timers_processing pt/want.jsonl pt/out.jsonl && pass functions/timers_processing
+    same_file $TAG/timers_processing pt/want.jsonl pt/out.jsonl && pass $TAG/timers_processing
 fi
