@@ -401,6 +401,15 @@ static void pc_check_stage(pc_chk *c, int k)
     for (int i = 0; i < st->nin; i++)
         if (st->in_nodes[i] < 0 || !c->ni[st->in_nodes[i]].ok)
             return;
+    for (int i = 0; i < st->nin; i++) {
+        int n = st->in_nodes[i] - p->nsources;
+        if (n >= 0 && p->stages[n].kind == PC_S_PROCESS && !p->stages[n].fn->egress.s) {
+            pc_error(f->d, st->from.s ? st->from.loc : st->op_loc,
+                     "stage '%s' reads from function '%s', which has no egress", st->id, p->stages[n].id);
+            pc_note(f->d, p->stages[n].op_loc, "declare 'egress: <schema>' in the function");
+            return;
+        }
+    }
     const pc_nodeinfo *in = &c->ni[st->in_nodes[0]];
     st->in_row = *in->row;
     st->has_event_time = in->event_time;
