@@ -6,6 +6,14 @@
 #include "pc_test_int.h"
 #include "prt_format.h"
 
+/* The builder's text, in the arena; the builder freed. */
+static const char *sb_done(pc_sb *b, pc_arena *a)
+{
+    const char *s = pc_sb_arena(b, a);
+    pc_sb_free(b);
+    return s;
+}
+
 static int visible(const pc_row *r)
 {
     int n = 0;
@@ -30,7 +38,7 @@ static const char *kv_line(pc_arena *a, const pc_source *s, const char **plain, 
         }
         pc_sb_printf(&b, "%s%s=%s", b.n ? "," : "", s->row.fields[i].name, v);
     }
-    return pc_sb_arena(&b, a);
+    return sb_done(&b, a);
 }
 
 static void csv_value(pc_sb *b, const char *v, char delim)
@@ -59,7 +67,7 @@ static const char *csv_line(pc_arena *a, const pc_source *s, const char **plain)
             pc_sb_putn(&b, &delim, 1);
         csv_value(&b, plain[i] ? plain[i] : "", delim);
     }
-    return pc_sb_arena(&b, a);
+    return sb_done(&b, a);
 }
 
 /* Writes, as members of one object, the fields whose path starts with prefix (components joined
@@ -105,7 +113,7 @@ static const char *json_line(pc_arena *a, const pc_source *s, const char **plain
     pc_sb_puts(&b, "{");
     json_members(a, &b, s, plain, comp, done, nvis, "");
     pc_sb_puts(&b, "}");
-    return pc_sb_arena(&b, a);
+    return sb_done(&b, a);
 }
 
 const char *pc_tin_line(pc_arena *a, const pc_source *s, const char **plain, const char **why)

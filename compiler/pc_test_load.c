@@ -652,10 +652,55 @@ static int case_expect(tl *t, pc_tcase *tc, const pc_ynode *ex, int subset, int 
 
 /* ------------------------------------------------------------------ cases */
 
+/* A stage the `function:` key may name: the stateful function kinds. */
+static int is_function(const pc_stage *st)
+{
+    return st->kind == PC_S_PROCESS;
+}
+
+/* The one place a case's isolation is resolved: `stage: ID` (any stage) or `function: ID` (a
+ * function stage: the same isolation, by the function's id). Sets tc->stage; -1 when reported. */
+static int isolated_stage(tl *t, const pc_ynode *c, pc_tcase *tc)
+{
+    const pc_pipeline *p = t->p;
+    const pc_ynode *sn = get(c, "stage"), *fn = get(c, "function");
+    const char *key = fn ? "function" : "stage";
+    if (sn && fn) {
+        pc_error(t->d, get_key(c, "function")->loc, "a case isolates one stage: 'stage' or 'function', not both");
+        return -1;
+    }
+    if (!sn)
+        sn = fn;
+    if (!sn)
+        return 0;
+    if (expect_kind(t, sn, PC_Y_SCALAR, key))
+        return -1;
+    for (int s = 0; s < p->nstages; s++)
+        if (!strcmp(p->stages[s].id, sn->s))
+            tc->stage = s;
+    if (tc->stage < 0) {
+        pc_error(t->d, sn->loc, "the pipeline has no %s '%s'", key, sn->s);
+        const char **names = pc_alloc(t->a, sizeof(char *) * (size_t)(p->nstages + 1));
+        for (int s = 0; s < p->nstages; s++)
+            names[s] = p->stages[s].id;
+        const char *sg = pc_suggest(sn->s, names, p->nstages);
+        if (sg)
+            pc_note(t->d, sn->loc, "did you mean '%s'?", sg);
+        return -1;
+    }
+    if (fn && !is_function(&p->stages[tc->stage])) {
+        pc_error(t->d, sn->loc, "stage '%s' is no function", sn->s);
+        pc_note(t->d, sn->loc, "isolate it with `stage: %s`", sn->s);
+        tc->stage = -1;
+        return -1;
+    }
+    return 0;
+}
+
 static int load_case(tl *t, pc_tcase *tc, const pc_ynode *c, pc_tcase *done, int ndone)
 {
     const pc_pipeline *p = t->p;
-    static const char *const keys[] = { "name", "stage", "input", "expect", "subset", "ordered",
+    static const char *const keys[] = { "name", "stage", "function", "input", "expect", "subset", "ordered",
                                         "end_of_input", "event_time" };
     if (expect_kind(t, c, PC_Y_MAP, "a test case"))
         return -1;
@@ -676,24 +721,9 @@ static int load_case(tl *t, pc_tcase *tc, const pc_ynode *c, pc_tcase *done, int
             pc_note(t->d, done[i].loc, "the first one");
             bad = 1;
         }
-    const pc_ynode *sn = get(c, "stage");
-    if (sn) {
-        if (expect_kind(t, sn, PC_Y_SCALAR, "stage"))
-            return -1;
-        for (int s = 0; s < p->nstages; s++)
-            if (!strcmp(p->stages[s].id, sn->s))
-                tc->stage = s;
-        if (tc->stage < 0) {
-            pc_error(t->d, sn->loc, "the pipeline has no stage '%s'", sn->s);
-            const char **names = pc_alloc(t->a, sizeof(char *) * (size_t)(p->nstages + 1));
-            for (int s = 0; s < p->nstages; s++)
-                names[s] = p->stages[s].id;
-            const char *sg = pc_suggest(sn->s, names, p->nstages);
-            if (sg)
-                pc_note(t->d, sn->loc, "did you mean '%s'?", sg);
-            return -1;
-        }
-    } else if (get(c, "event_time")) {
+    if (isolated_stage(t, c, tc) != 0)
+        return -1;
+    if (tc->stage < 0 && get(c, "event_time")) {
         pc_error(t->d, get_key(c, "event_time")->loc, "'event_time' goes with 'stage': the sources say where event time is");
         bad = 1;
     }

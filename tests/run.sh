@@ -67,6 +67,7 @@ for part in $parts; do
         done
         run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh
         run runtime/functions-asan env SANITIZE=1 sh tests/runtime/functions.sh
+        run runtime/ptest-asan env SANITIZE=1 sh tests/runtime/ptest.sh
         if [ -n "$broker" ]; then sh tests/kafka/broker.sh stop "$broker"; broker=""; fi ;;
     fuzz)
         secs=${FUZZ_SECONDS:-10}

@@ -10,16 +10,26 @@
 # rewrites the .out files (review the diff like code; the expect-exit line catches a careless one).
 # Examples: every pipelines/*.test.yaml, pipelines/nexmark/*.test.yaml and
 # pipelines/shopping_cart/*.test.yaml passes all its cases.
+# SANITIZE=1 runs the same under ASan+UBSan, pipec (build/asan/pipec) and the test binaries it
+# builds alike; results are then named asan:ptest/…
 . "$(dirname "$0")/lib.sh"
 bless=0
 [ "${1:-}" = "--bless" ] && bless=1
+tag=ptest
+if [ "${SANITIZE:-0}" = 1 ]; then
+    tag=asan:ptest
+    PIPEC=$ROOT/build/asan/pipec
+    export PIPEC_HOME="$ROOT/build" PIPEC_RUNTIME_LIB="$ROOT/build/asan/libprt.a" PIPEC_LINK=dynamic
+    export PIPEC_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+    export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+fi
 cd "$ROOT" || exit 1
-[ -x "$PIPEC" ] || { fail ptest "no compiler at $PIPEC (run ninja first)"; exit 0; }
+[ -x "$PIPEC" ] || { fail $tag "no compiler at $PIPEC (run ninja first)"; exit 0; }
 
 for f in tests/ptest/*.yaml; do
     want=$(sed -n 's/^# *expect-exit: *\([0-9]*\).*/\1/p' "$f" | head -n 1)
     [ -n "$want" ] || continue
-    name=ptest/$(basename "${f%.yaml}")
+    name=$tag/$(basename "${f%.yaml}")
     golden=${f%.yaml}.out
     pipeline=$(sed -n 's/^# *pipeline: *//p' "$f" | head -n 1)
     if [ -n "$pipeline" ]; then
@@ -44,7 +54,7 @@ done
 
 for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml pipelines/shopping_cart/*.test.yaml; do
     [ -f "$t" ] || continue
-    name=ptest/example/${t#pipelines/}
+    name=$tag/example/${t#pipelines/}
     "$PIPEC" test "${t%.test.yaml}.yaml" > "$TMP_ROOT/out" 2>&1
     rc=$?
     last=$(tail -n 1 "$TMP_ROOT/out")
