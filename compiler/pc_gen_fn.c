@@ -95,10 +95,10 @@ static const char *owned(pc_gen *g, pc_type t, const char *v)
     return t == PC_T_STRING ? pc_sprintf(g->a, "prt_str_dup(%s)", v) : v;
 }
 
-static const char *find_args(pc_type t, const char *v)
+/* The key arguments of prt_fn_find / prt_fnq_push for a value v of type t: (skey, ikey). */
+static const char *key_args(pc_gen *g, pc_type t, const char *v)
 {
-    (void)v;
-    return t == PC_T_STRING ? "v, 0" : "(prt_str){ 0 }, v";
+    return t == PC_T_STRING ? pc_sprintf(g->a, "%s, 0", v) : pc_sprintf(g->a, "(prt_str){ 0 }, %s", v);
 }
 
 static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields, pc_sb *table, pc_sb *api)
@@ -160,7 +160,7 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
             const char *is_str = kt == PC_T_STRING ? "1" : "0";
             if (!map) {
                 pc_tmpl(g->t, api, "fn_set", "id", id, "name", s->name, "member", m, "ctype", pc_gen_ctype(kt),
-                        "type", pc_type_name(kt), "is_str", is_str, "find_args", find_args(kt, "v"),
+                        "type", pc_type_name(kt), "is_str", is_str, "find_args", key_args(g, kt, "v"),
                         "new_value", owned(g, kt, "v"), NULL);
                 break;
             }
@@ -177,7 +177,7 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
             pc_tmpl(g->t, api, "fn_map", "id", id, "name", s->name, "member", m, "kctype", pc_gen_ctype(kt),
                     "ktype", pc_type_name(kt), "vctype", vct,
                     "vtype_name", s->row ? s->schema : pc_type_name(s->type), "is_str", is_str,
-                    "find_args", kt == PC_T_STRING ? "key, 0" : "(prt_str){ 0 }, key", "put_type", put_type,
+                    "find_args", key_args(g, kt, "key"), "put_type", put_type,
                     "new_key", owned(g, kt, "key"), "put_value", put_value, NULL);
             break;
         }
@@ -220,7 +220,7 @@ static void gen_api(pc_gen *g, pc_sb *out, int k)
                     "tkey_ctype", key_ctype(tst->fn->key_type), "tkey_type", pc_type_name(tst->fn->key_type),
                     "target_index", pc_sprintf(g->a, "%d", fn_index(p, ts)),
                     "msg_index", pc_sprintf(g->a, "%d", i),
-                    "key_args", tst->fn->key_type == PC_T_STRING ? "key, 0" : "(prt_str){ 0 }, key", NULL);
+                    "key_args", key_args(g, tst->fn->key_type, "key"), NULL);
             if (!tst->fn->timers)
                 continue;
             int evt = tst->fn->timers == PC_FT_EVENT;
@@ -229,7 +229,7 @@ static void gen_api(pc_gen *g, pc_sb *out, int k)
                     "tkey_ctype", key_ctype(tst->fn->key_type),
                     "target_index", pc_sprintf(g->a, "%d", fn_index(p, ts)),
                     "msg_index", pc_sprintf(g->a, "%d", i),
-                    "key_args", tst->fn->key_type == PC_T_STRING ? "key, 0" : "(prt_str){ 0 }, key",
+                    "key_args", key_args(g, tst->fn->key_type, "key"),
                     "clock", evt ? "event" : "processing",
                     "due", evt ? "prt_fn_due(c->ts_, delay)" : "prt_fn_due(c->now_, delay)", NULL);
         }
@@ -322,11 +322,11 @@ void pc_gen_fn_prelude(pc_gen *g, pc_sb *out)
     pc_sb_puts(out, "static void pg__fn_timers(prt_worker *wk, int64_t t, int processing);\n");
 }
 
-static const char *key_hash(pc_type t, const char *src)
+/* The key's hash, "pipec key hash v1" of its one field, as a key_by on it would compute it. */
+static const char *key_hash(pc_type t)
 {
     return t == PC_T_STRING ? "kh = prt_hash_finish(prt_hash_str(PRT_HASH_SEED, k.id));"
                             : "kh = prt_hash_finish(prt_hash_i64(PRT_HASH_SEED, k.id));";
-    (void)src;
 }
 
 void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
@@ -389,8 +389,8 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
         pc_sb_puts(&timer_fns, "\n");
         pc_tmpl(g->t, &timer_fns, "fn_timer", "id", id, "index", pc_sprintf(g->a, "%d", fn_index(p, k)),
                 "heap", fn->timers == PC_FT_EVENT ? "fn_ev_timers" : "fn_pt_timers",
-                "key_from_ref", str ? "c->key_, 0" : "(prt_str){ 0 }, c->key_",
-                "key_from_key", str ? "k->id, 0" : "(prt_str){ 0 }, k->id",
+                "key_from_ref", key_args(g, fn->key_type, "c->key_"),
+                "key_from_key", key_args(g, fn->key_type, "k->id"),
                 "key_from_ref2", str ? "r->skey" : "r->ikey",
                 "time_of_call", fn->timers == PC_FT_EVENT ? "/* event time: the call happens at its due time */"
                                                           : "c.ts_ = t->ts; /* processing time: the chain's event time */",
@@ -400,7 +400,7 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
     pc_tmpl(g->t, out, "function", "id", id, "timer_fns", arena_str(g, &timer_fns), "delayed", delayed, "file", fn->file ? fn->file : "", "title", arena_str(g, &title),
             "in_type", g->ctype[st->in_nodes[0]], "key_ctype", key_ctype(fn->key_type),
             "key_store", pc_gen_store_enum(fn->key_type), "key_vtype", pc_gen_vtype_enum(fn->key_type),
-            "key_eq", str ? "prt_str_eq(a->id, b->id)" : "a->id == b->id", "key_hash", key_hash(fn->key_type, "k"),
+            "key_eq", str ? "prt_str_eq(a->id, b->id)" : "a->id == b->id", "key_hash", key_hash(fn->key_type),
             "key_from_msg", str ? "m->skey" : "m->ikey",
             "key_text_fmt", str ? "\\\"%.*s\\\"" : "%lld",
             "key_text_args", str ? "(int)(c->key_.n > 64 ? 64 : c->key_.n), c->key_.p" : "(long long)c->key_",
