@@ -397,7 +397,11 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
                 "on_delayed", arena_str(g, &ond), NULL);
         delayed = pc_sprintf(g->a, "if (m->delayed) {\n    pg_%s_store_timer(wk, &c, m);\n    return;\n}", id);
     }
-    pc_tmpl(g->t, out, "function", "id", id, "timer_fns", arena_str(g, &timer_fns), "delayed", delayed, "file", fn->file ? fn->file : "", "title", arena_str(g, &title),
+    /* a deleted key goes (unless delayed messages wait for it), and so does a key left empty */
+    const char *delete_when = pc_sprintf(g->a, "%s || prt_fn_is_empty(c->s_, sizeof *c->s_)",
+                                         fn->timers ? "(c->deleted_ && c->s_->timers_.n == 0)" : "c->deleted_");
+    pc_tmpl(g->t, out, "function", "id", id, "timer_fns", arena_str(g, &timer_fns), "delayed", delayed,
+            "delete_when", delete_when, "file", fn->file ? fn->file : "", "title", arena_str(g, &title),
             "in_type", g->ctype[st->in_nodes[0]], "key_ctype", key_ctype(fn->key_type),
             "key_store", pc_gen_store_enum(fn->key_type), "key_vtype", pc_gen_vtype_enum(fn->key_type),
             "key_eq", str ? "prt_str_eq(a->id, b->id)" : "a->id == b->id", "key_hash", key_hash(fn->key_type),

@@ -72,6 +72,15 @@ size_t prt_fnq_clear(prt_fnq *q)
     return dropped;
 }
 
+int prt_fn_is_empty(const void *state, size_t size)
+{
+    const unsigned char *p = state;
+    for (size_t i = 0; i < size; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
 long prt_fn_find(const prt_rows *r, const prt_schema *s, int is_str, prt_str skey, int64_t ikey)
 {
     uint32_t off = s->fields[0].offset;

@@ -45,6 +45,10 @@ void prt_fnmsg_free(prt_fnmsg *m);
 /* Drops every queued message; returns how many. */
 size_t prt_fnq_clear(prt_fnq *q);
 
+/* 1 when a state struct is all zero bytes: empty (no value set, no collection allocated), so
+ * its key need not be kept. */
+int prt_fn_is_empty(const void *state, size_t size);
+
 /* ---- collections in a function's state: rows of `s` whose first field is the set element or
  * the map key (a prt_str or an int64_t, per `is_str`). ---- */
 

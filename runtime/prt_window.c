@@ -510,6 +510,19 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     }
 }
 
+int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash)
+{
+    prt_assert(w->spec.kind == PRT_WIN_RUNNING);
+    uint32_t kid = key_find(w, key, hash);
+    if (kid == NONE)
+        return 0;
+    if (K(w, kid)->head == NONE) /* a key without its pane does not outlive add_pane */
+        key_release(w, kid);
+    else
+        win_release(w, K(w, kid)->head); /* and the key with its last window */
+    return 1;
+}
+
 void **prt_winop_accs(prt_winop *w) { return w->accs; }
 uint64_t prt_winop_seq(prt_winop *w) { return w->seq; }
 

@@ -26,6 +26,13 @@ int cart_on_event(cart_ctx *c, const cart_event *e)
         }
         return 0;
     }
+    if (prt_str_eq(e->action, PRT_STR_LIT("DELETE"))) { /* the cart is gone: unsubscribe, forget it */
+        product_unsubscribe m = { .cart_id = cart_key(c) };
+        for (size_t i = 0; i < cart_items_size(c); i++)
+            cart_send_product_unsubscribe(c, cart_items_key_at(c, i), &m);
+        cart_delete(c);
+        return 0;
+    }
     return cart_fail(c, "unknown action '%.*s'", (int)e->action.n, e->action.p);
 }
 

@@ -5,7 +5,7 @@
 # from a checkpoint, gives the same output; a savepoint holds the functions' state (dump), and a
 # rebuild that adds a state field restores from it; delayed messages (timers) fire in order and
 # survive a savepoint; failing handlers give exact error-sink lines; a wrong send is a C error
-# naming the user's file and line.
+# naming the user's file and line; deleted and empty keys are not kept.
 # SANITIZE=1: the runtime, the generated C and the functions' C under ASan+UBSan (as cases.sh).
 . "$(dirname "$0")/lib.sh"
 if [ "${SANITIZE:-0}" = 1 ]; then
@@ -33,6 +33,15 @@ if ! run ref; then fail $TAG/shopping_cart "exit $?: $(head -n 3 ref/err | tr '\
 elif same_file $TAG/shopping_cart "$D/expected_status.jsonl" ref/status.jsonl &&
      same_file $TAG/shopping_cart "$D/expected_errors.jsonl" ref/errors.jsonl; then
     pass $TAG/shopping_cart
+fi
+
+# ---------------------------------------------------------------- deleted and empty keys
+# At the end: cart c2 deleted itself (DELETE: it unsubscribed from its products first), cart c3
+# and product p3 only failed (their state stayed empty): none of them is kept.
+if ! run all --savepoint-on-exit all/sp; then fail $TAG/deleted_keys "exit $?: $(head -n 3 all/err | tr '\n' '|')"
+else
+    "$BIN" savepoint dump all/sp > all/dump 2>&1
+    same_file $TAG/deleted_keys "$D/expected_dump_all.jsonl" all/dump && pass $TAG/deleted_keys
 fi
 
 # ---------------------------------------------------------------- kill -9 mid-chain

@@ -7,6 +7,7 @@
 
 #include "prt_fn.h"
 #include "prt_schema_wire.h"
+#include "prt_window.h"
 #include "prt_test.h"
 
 typedef struct msg {
@@ -165,6 +166,46 @@ TEST(state_evolution_text)
     prt_buf_free(&why);
 }
 
+/* Function state lives in a running window engine: a key can be forgotten. */
+typedef struct ikey {
+    int64_t id;
+} ikey;
+static const prt_field ikey_fields[] = {
+    { "id", offsetof(ikey, id), PRT_S_I64, PRT_V_INT, PRT_AGG_NONE, PRT_P_VALUE, NULL },
+};
+static const prt_schema ikey_schema = { "ikey", sizeof(ikey), 1, ikey_fields };
+static int ikey_eq(const void *a, const void *b) { return ((const ikey *)a)->id == ((const ikey *)b)->id; }
+static void no_fire(void *ctx, const void *key, uint64_t kh, int64_t start, int64_t end, const void *acc, int64_t ts)
+{
+    (void)ctx, (void)key, (void)kh, (void)start, (void)end, (void)acc, (void)ts;
+}
+
+TEST(remove_key)
+{
+    static const prt_win_spec spec = { .kind = PRT_WIN_RUNNING };
+    static const prt_win_vt vt = { &ikey_schema, &st1_schema, ikey_eq, NULL, no_fire };
+    prt_winop *w = prt_winop_new(&spec, &vt, NULL);
+    for (int64_t i = 1; i <= 3; i++) {
+        ikey k = { i };
+        CHECK_EQ_I(prt_winop_add(w, &k, (uint64_t)i, 0), 1);
+        ((st1 *)prt_winop_accs(w)[0])->n = 10 * i;
+        prt_winop_added(w);
+    }
+    ikey two = { 2 };
+    CHECK(prt_winop_remove(w, &two, 2));
+    CHECK(!prt_winop_remove(w, &two, 2));
+    CHECK_EQ_I((int64_t)prt_winop_count(w, 128, 0, 127), 2);
+    prt_winop_add(w, &two, 2, 0); /* back, empty */
+    st1 *a = prt_winop_accs(w)[0];
+    CHECK_EQ_I(a->n, 0);
+    CHECK(prt_fn_is_empty(a, sizeof *a));
+    a->n = 1;
+    CHECK(!prt_fn_is_empty(a, sizeof *a));
+    prt_winop_added(w);
+    CHECK_EQ_I((int64_t)prt_winop_count(w, 128, 0, 127), 3);
+    prt_winop_free(w);
+}
+
 int main(void)
 {
     RUN(queue_order_and_copies);
@@ -172,5 +213,6 @@ int main(void)
     RUN(timer_index_order);
     RUN(timers_round_trip);
     RUN(state_evolution_text);
+    RUN(remove_key);
     return test_summary();
 }
