@@ -32,13 +32,14 @@ static void usage(FILE *f)
         "       pipec --version | --help\n"
         "options:\n"
         "       --no-line    emit no #line directives back to the YAML\n"
+        "       --test-build emit: the C of a pipec test build (test entry points; docs/testing.md)\n"
         "       --debug      build/package: keep symbols and #line directives (default: stripped)\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *file = NULL, *out = NULL, *savepoint = NULL, *extra = NULL;
-    int line_directives = 1, debug = 0;
+    int line_directives = 1, debug = 0, test_build = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             savepoint = argv[i];
+        } else if (!strcmp(a, "--test-build")) {
+            test_build = 1;
         } else if (!strcmp(a, "--no-line")) {
             line_directives = 0;
         } else if (!strcmp(a, "--debug")) {
@@ -102,6 +105,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipec: error: unexpected argument '%s'\n", extra);
         return 2;
     }
+    if (test_build && !is_emit) {
+        fprintf(stderr, "pipec: error: --test-build goes with emit (pipec test builds its own)\n");
+        return 2;
+    }
     if (savepoint && !is_build) {
         fprintf(stderr, "pipec: error: --savepoint goes with build\n");
         return 2;
@@ -126,7 +133,8 @@ int main(int argc, char **argv)
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
         rc = pc_compat(p, &o, &diags, sp_dir);
     } else if (rc == 0 && !is_check) {
-        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug };
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug,
+                          .test = test_build };
         if (!is_emit) /* a shipped binary has no use for #line; --debug keeps them */
             o.line_directives = line_directives && debug;
         if (is_emit) {

@@ -2,6 +2,7 @@
  *
  * pipec writes the script, one step per line (docs/testing.md, "How a case runs"):
  *   tap NODE               print node NODE's output instead of passing it on (a stage in isolation)
+ *   meta TS KEY            the next `rec` has this message timestamp (or -) and key (Kafka's)
  *   rec SOURCE TEXT        one input line of source SOURCE, in the source's format
  *   push INPUT TS JSON     one record straight into test input INPUT (its event time TS, or -)
  *   wm SOURCE MS           the watermark of SOURCE (-1: every source) moves to MS
@@ -99,6 +100,9 @@ typedef struct tctx {
     const prt_test_desc *t;
     int64_t *offsets; /* by source: input lines delivered */
     prt_buf row;      /* a pushed record's row struct */
+    prt_buf key;      /* the next record's message key (meta) */
+    int64_t key_ts;   /* and its message timestamp; PRT_NO_TS when none */
+    int meta;         /* a meta step waits for its record */
     prt_scratch scratch;
 } tctx;
 
@@ -164,11 +168,23 @@ static int step(tctx *c, char *line, prt_err *e)
         if (word_int(&p, -1, &a) != PRT_OK || a < -1 || a >= j->desc->nsources || word_int(&p, 0, &b) != PRT_OK)
             return prt_errf(e, "wm: expected a source and milliseconds");
         move_watermark(c, (int)a, b);
+    } else if (IS("meta")) {
+        if (word_int(&p, PRT_NO_TS, &a) != PRT_OK)
+            return prt_errf(e, "meta: expected a timestamp or -");
+        c->key_ts = a;
+        prt_buf_clear(&c->key);
+        prt_buf_puts(&c->key, p);
+        c->meta = 1;
     } else if (IS("rec")) {
         if (word_int(&p, -1, &a) != PRT_OK || a < 0 || a >= j->desc->nsources)
             return prt_errf(e, "rec: no such source");
         prt_raw raw = { .data = prt_str_c(p), .origin = "test", .partition = 0,
                         .offset = ++c->offsets[a], .timestamp = PRT_NO_TS };
+        if (c->meta) {
+            raw.key = prt_buf_str(&c->key);
+            raw.timestamp = c->key_ts;
+            c->meta = 0;
+        }
         prt_source_deliver(j->sources[a], &raw);
     } else if (IS("push")) {
         if (word_int(&p, -1, &a) != PRT_OK || a < 0 || !c->t || a >= c->t->ninputs ||
@@ -298,6 +314,7 @@ static int run_script(const prt_job_desc *d, FILE *f, const char *prog, const ch
     if (inited)
         prt_workers_destroy(j);
     prt_buf_free(&c.row);
+    prt_buf_free(&c.key);
     prt_scratch_free(&c.scratch);
     free(c.offsets);
     prt_job_free(j);

@@ -51,6 +51,21 @@ for f in tests/ptest/*.yaml; do
     fi
 done
 
+# a test build is generated deterministically too: the same YAML, the same bytes
+rm -rf "$TMP_ROOT/e1" "$TMP_ROOT/e2"
+if "$PIPEC" emit --test-build tests/ptest/shop.yaml -o "$TMP_ROOT/e1" > "$TMP_ROOT/emit.err" 2>&1 &&
+   "$PIPEC" emit --test-build tests/ptest/shop.yaml -o "$TMP_ROOT/e2" >> "$TMP_ROOT/emit.err" 2>&1; then
+    if ! cmp -s "$TMP_ROOT/e1/shop.c" "$TMP_ROOT/e2/shop.c"; then
+        fail "$tag/test-build-deterministic" "two emits of the test build differ"
+    elif ! grep -q '^static const prt_test_desc pg__test = {' "$TMP_ROOT/e1/shop.c"; then
+        fail "$tag/test-build-deterministic" "no test descriptor in the test build"
+    else
+        pass "$tag/test-build-deterministic"
+    fi
+else
+    fail "$tag/test-build-deterministic" "pipec emit --test-build failed: $(tr '\n' ' ' < "$TMP_ROOT/emit.err")"
+fi
+
 for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml; do
     [ -f "$t" ] || continue
     name=$tag/example/${t#pipelines/}
