@@ -102,7 +102,7 @@ static void add(pc_arena *a, outputs *o, int k, pc_trec *r)
 }
 
 /* Reads the binary's output into records of each expected output's row. Returns 0, or -1 with
- * *why when a line is not what prt_test.c writes. */
+ * *why when a line is not what prt_ptest.c writes. */
 static int read_outputs(pc_arena *a, const pc_pipeline *p, const pc_tcase *tc, const char *path, outputs *o,
                         const char **why)
 {

@@ -1,7 +1,7 @@
 /* pc_test_load.c — a test file (FILE.test.yaml, or the `tests:` section of the pipeline) into
  * cases: every key, name, field and value checked against the pipeline, every problem reported
  * as file:line:col like `pipec check` does, and each case's input written as the script the
- * binary runs (prt_test.c). The file format is docs/testing.md. */
+ * binary runs (prt_ptest.c). The file format is docs/testing.md. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

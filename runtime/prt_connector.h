@@ -15,7 +15,7 @@
 /* The connector tables, one per connector kind. */
 extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka;
 extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka;
-/* pipec test's connectors (prt_test.c): no YAML names them; `BIN test` puts them in place */
+/* pipec test's connectors (prt_ptest.c): no YAML names them; `BIN test` puts them in place */
 extern const prt_source_ops prt_src_test;
 extern const prt_sink_ops prt_snk_test;
 

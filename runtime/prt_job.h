@@ -139,7 +139,7 @@ typedef struct prt_test_desc {
 } prt_test_desc;
 
 /* In a test build, a stage's fan-out first asks whether the case isolates that stage: its
- * output is then printed as a JSON line (prt_test.c) instead of going on. */
+ * output is then printed as a JSON line (prt_ptest.c) instead of going on. */
 void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts);
 
 /* The operator's engine inside a worker's generated state. */

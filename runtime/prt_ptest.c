@@ -1,4 +1,4 @@
-/* prt_test.c — `BIN test SCRIPT`: one `pipec test` case run through the generated code.
+/* prt_ptest.c — `BIN test SCRIPT`: one `pipec test` case run through the generated code.
  *
  * pipec writes the script, one step per line (docs/testing.md, "How a case runs"):
  *   tap NODE               print node NODE's output instead of passing it on (a stage in isolation)
@@ -16,7 +16,7 @@
  * does) and the sink prints. Only the watermark settings are kept; the clock starts at 0 and
  * moves only with `time`; parallelism is 1, so the output order is deterministic.
  */
-#include "prt_test.h"
+#include "prt_ptest.h"
 
 #include "prt_jobpriv.h"
 #include "prt_wm.h"
@@ -88,7 +88,7 @@ void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts)
     const prt_test_desc *t = wk->job->desc->test;
     prt_assert(t && node >= 0 && node < t->nnodes && t->nodes[node]);
     prt_buf b = { 0 };
-    prt_test_row_write(t->nodes[node], row, &b);
+    prt_ptest_row_write(t->nodes[node], row, &b);
     printf("tap %.*s\n", (int)b.n, b.p);
     prt_buf_free(&b);
 }
@@ -194,7 +194,7 @@ static int step(tctx *c, char *line, prt_err *e)
         prt_buf_clear(&c->row);
         prt_buf_reserve(&c->row, in->row->size ? in->row->size : 1);
         prt_scratch_reset(&c->scratch);
-        if (prt_test_row_read(in->row, prt_str_c(p), c->row.p, &c->scratch, e) != PRT_OK)
+        if (prt_ptest_row_read(in->row, prt_str_c(p), c->row.p, &c->scratch, e) != PRT_OK)
             return PRT_ERR;
         prt_worker *wk = j->input;
         prt_scratch_reset(&wk->scratch);
@@ -324,7 +324,7 @@ static int run_script(const prt_job_desc *d, FILE *f, const char *prog, const ch
     return code;
 }
 
-int prt_test_cli(int argc, char **argv, const char *prog, const prt_job_desc *d)
+int prt_ptest_cli(int argc, char **argv, const char *prog, const prt_job_desc *d)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: %s test SCRIPT (written by pipec test)\n", prog);
