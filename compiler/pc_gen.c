@@ -107,6 +107,7 @@ static const char *conn_name(pc_conn c)
     case PC_CONN_FILE: return "file";
     case PC_CONN_STDIN: return "stdin";
     case PC_CONN_GENERATOR: return "generator";
+    case PC_CONN_SOCKET: return "socket";
     case PC_CONN_STDOUT: return "stdout";
     }
     return "?";

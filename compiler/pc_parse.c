@@ -608,7 +608,7 @@ static void pc_gen_row(pc_front *f, const pc_gen_schema *g, pc_row *row, pc_loc 
 
 /* ------------------------------------------------------------------ sources */
 
-static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator" };
+static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator", "socket" }; /* by pc_conn */
 
 static void pc_append_hidden(pc_front *f, pc_row *row, const char *const (*h)[2], int nh, pc_loc loc)
 {
@@ -627,10 +627,88 @@ static void pc_append_hidden(pc_front *f, pc_row *row, const char *const (*h)[2]
     row->nfields += nh;
 }
 
+/* socket: {host, port, backoff, max_backoff, max_retries}; a port written in the YAML is checked
+ * here, one from ${...} when the binary starts. */
+static void pc_parse_socket(pc_front *f, const pc_ynode *cv, const pc_ynode *ck, const char *base, const char *cctx)
+{
+    static const char *const sk[] = { "host", "port", "backoff", "max_backoff", "max_retries" };
+    if (cv->kind == PC_Y_SCALAR && cv->len && strcmp(cv->s, "true") && !pc_has_var(cv)) {
+        pc_error(f->d, cv->loc, "expected 'socket: {host: HOST, port: PORT}', e.g. {host: localhost, port: 9999}");
+        return;
+    }
+    if (pc_expect(f, cv, PC_Y_MAP, ck->s))
+        return;
+    pc_keys(f, cv, sk, NKEYS(sk), cctx);
+    /* not pc_missing_in: 'host' and 'port' look alike, so one given must not hide the other missing */
+    for (int r = 0; r < 2; r++) {
+        const char *want = sk[r];
+        int typo = 0;
+        for (int i = 0; i < cv->n && !pc_get(cv, want); i++) {
+            int known = 0;
+            for (int j = 0; j < NKEYS(sk); j++)
+                known |= !strcmp(cv->keys[i]->s, sk[j]);
+            typo |= !known && pc_suggest(cv->keys[i]->s, &want, 1) != NULL;
+        }
+        if (!pc_get(cv, want) && !typo)
+            pc_missing(f, ck->loc, want, cctx);
+    }
+    for (int i = 0; i < cv->n; i++) {
+        const char *k = cv->keys[i]->s;
+        const pc_ynode *v = cv->vals[i];
+        const char *path = pc_sprintf(f->a, "%s.%s", base, k);
+        if (!strcmp(k, "host")) {
+            if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && v->len == 0)
+                pc_error(f->d, v->loc, "'host' is empty: name the host to connect to");
+        } else if (!strcmp(k, "port")) {
+            if (pc_expect(f, v, PC_Y_SCALAR, k))
+                continue;
+            const char *lit;
+            int64_t port;
+            if (pc_vars(f, v, &lit))
+                continue;
+            pc_add_setting(f, path, v->s, v->loc);
+            if (lit && (pc_parse_int(lit, &port) || port < 1 || port > 65535))
+                pc_error(f->d, v->loc, "invalid port '%s': expected an integer from 1 to 65535", lit);
+        } else if (!strcmp(k, "backoff") || !strcmp(k, "max_backoff")) {
+            pc_setting_v(f, path, v, k, VK_DUR, NULL);
+        } else if (!strcmp(k, "max_retries")) {
+            pc_setting_v(f, path, v, k, VK_INT, NULL);
+        }
+    }
+}
+
+/* A socket cannot replay its input, so it cannot be exactly once: refused when the checkpoint
+ * mode written in the YAML is exactly_once (also the default of a `checkpoint:` section). A mode
+ * from ${...} is checked when the binary starts (prt_ckpt.c), as is one given with --set. */
+static void pc_check_socket_mode(pc_front *f, const pc_ynode *root, const pc_ynode *ck)
+{
+    const pc_ynode *mode = pc_get(ck, "mode"), *srcs = pc_get(root, "sources");
+    const char *lit = "exactly_once";
+    if (mode && (mode->kind != PC_Y_SCALAR || pc_has_var(mode)))
+        return;
+    if (mode)
+        lit = mode->s;
+    if (strcmp(lit, "exactly_once") || !srcs || srcs->kind != PC_Y_MAP)
+        return;
+    for (int i = 0; i < srcs->n; i++) {
+        const pc_ynode *sk = srcs->vals[i]->kind == PC_Y_MAP ? pc_getkey(srcs->vals[i], "socket") : NULL;
+        if (!sk)
+            continue;
+        pc_error(f->d, sk->loc, "socket source '%s' cannot be exactly once: a socket cannot replay what it sent "
+                 "before a crash", srcs->keys[i]->s);
+        if (mode)
+            pc_note(f->d, mode->loc, "checkpoint.mode is exactly_once here; use at_least_once, under which the "
+                    "socket's input is at most once across a crash");
+        else
+            pc_note(f->d, pc_getkey(root, "checkpoint")->loc, "a checkpoint is exactly_once unless it says "
+                    "'mode: at_least_once', under which the socket's input is at most once across a crash");
+    }
+}
+
 static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, const pc_ynode *m)
 {
-    static const char *const keys[] = { "kafka", "file", "stdin", "generator", "format", "schema", "event_time",
-                                        "watermark" };
+    static const char *const keys[] = { "kafka", "file", "stdin", "generator", "socket", "format", "schema",
+                                        "event_time", "watermark" };
     const char *ctx = pc_sprintf(f->a, "source '%s'", key->s);
     src->name = key->s;
     src->loc = key->loc;
@@ -644,7 +722,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     int conn = -1;
     const pc_ynode *ck = NULL, *cv = NULL;
     for (int i = 0; i < m->n; i++)
-        for (int c = 0; c < 4; c++)
+        for (int c = 0; c < (int)NKEYS(pc_conn_src); c++)
             if (!strcmp(m->keys[i]->s, pc_conn_src[c])) {
                 if (conn >= 0) {
                     pc_error(f->d, m->keys[i]->loc, "source '%s' has two connectors, '%s' and '%s': keep one",
@@ -656,7 +734,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 cv = m->vals[i];
             }
     if (conn < 0) {
-        pc_error(f->d, key->loc, "source '%s' needs a connector: one of kafka, file, stdin or generator", key->s);
+        pc_error(f->d, key->loc, "source '%s' needs a connector: one of kafka, file, stdin, generator or socket", key->s);
         return;
     }
     src->conn = (pc_conn)conn;
@@ -738,6 +816,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                     pc_setting_v(f, path, cv->vals[i], k, VK_BOOL, NULL);
             }
         }
+    } else if (conn == PC_CONN_SOCKET) {
+        pc_parse_socket(f, cv, ck, base, cctx);
     } else if (conn == PC_CONN_STDIN) {
         if (cv->kind == PC_Y_MAP) {
             pc_keys(f, cv, NULL, 0, cctx);
@@ -1533,6 +1613,7 @@ int pc_parse(pc_front *f)
             else if (!strcmp(k, "retain"))
                 pc_setting_v(f, path, v, k, VK_INT, NULL);
         }
+        pc_check_socket_mode(f, root, n);
     }
     if ((n = pc_get(root, "state")) && !pc_expect(f, n, PC_Y_MAP, "state")) {
         static const char *const sk[] = { "backend", "max_parallelism" };
