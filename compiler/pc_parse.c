@@ -608,7 +608,7 @@ static void pc_gen_row(pc_front *f, const pc_gen_schema *g, pc_row *row, pc_loc 
 
 /* ------------------------------------------------------------------ sources */
 
-static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator", "socket" }; /* by pc_conn */
+static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator", "socket", "postgres" }; /* by pc_conn */
 
 static void pc_append_hidden(pc_front *f, pc_row *row, const char *const (*h)[2], int nh, pc_loc loc)
 {
@@ -707,8 +707,8 @@ static void pc_check_socket_mode(pc_front *f, const pc_ynode *root, const pc_yno
 
 static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, const pc_ynode *m)
 {
-    static const char *const keys[] = { "kafka", "file", "stdin", "generator", "socket", "format", "schema",
-                                        "event_time", "watermark" };
+    static const char *const keys[] = { "kafka", "file", "stdin", "generator", "socket", "postgres", "format",
+                                        "schema", "event_time", "watermark" };
     const char *ctx = pc_sprintf(f->a, "source '%s'", key->s);
     src->name = key->s;
     src->loc = key->loc;
@@ -734,7 +734,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 cv = m->vals[i];
             }
     if (conn < 0) {
-        pc_error(f->d, key->loc, "source '%s' needs a connector: one of kafka, file, stdin, generator or socket", key->s);
+        pc_error(f->d, key->loc, "source '%s' needs a connector: one of kafka, file, stdin, generator, socket or postgres",
+                 key->s);
         return;
     }
     src->conn = (pc_conn)conn;
@@ -818,6 +819,29 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         }
     } else if (conn == PC_CONN_SOCKET) {
         pc_parse_socket(f, cv, ck, base, cctx);
+    } else if (conn == PC_CONN_PG_SOURCE) {
+        static const char *const pk[] = { "dsn", "query", "fetch_size" };
+        if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
+            pc_keys(f, cv, pk, NKEYS(pk), cctx);
+            if (!pc_get(cv, "dsn"))
+                pc_missing_in(f, cv, ck->loc, "dsn", cctx);
+            if (!pc_get(cv, "query"))
+                pc_missing_in(f, cv, ck->loc, "query", cctx);
+            for (int i = 0; i < cv->n; i++) {
+                const char *k = cv->keys[i]->s;
+                const pc_ynode *v = cv->vals[i];
+                const char *path = pc_sprintf(f->a, "%s.%s", base, k);
+                if (!strcmp(k, "fetch_size")) {
+                    int64_t n;
+                    if (pc_setting_v(f, path, v, k, VK_INT, NULL) == 0 && !pc_has_var(v) && !pc_parse_int(v->s, &n) &&
+                        n == 0)
+                        pc_error(f->d, v->loc, "fetch_size is the number of rows per FETCH: at least 1");
+                } else if (!strcmp(k, "dsn") || !strcmp(k, "query")) {
+                    if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && v->kind == PC_Y_SCALAR && v->len == 0)
+                        pc_error(f->d, v->loc, "'%s' is empty", k);
+                }
+            }
+        }
     } else if (conn == PC_CONN_STDIN) {
         if (cv->kind == PC_Y_MAP) {
             pc_keys(f, cv, NULL, 0, cctx);
@@ -871,7 +895,13 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     /* format */
     const pc_ynode *fmt = pc_get(m, "format");
     int fmt_ok = 1;
-    if (fmt)
+    if (conn == PC_CONN_PG_SOURCE) { /* rows come as json objects by column name (prt_src_pg.c) */
+        if (fmt)
+            pc_error(f->d, pc_getkey(m, "format")->loc,
+                     "a postgres source has no format: its rows are read by column name, typed by the schema");
+        src->format.kind = PC_FMT_JSON;
+        src->format.loc = key->loc;
+    } else if (fmt)
         fmt_ok = pc_parse_format(f, fmt, &src->format, 0) == 0;
     else if (conn == PC_CONN_GENERATOR) {
         src->format.kind = PC_FMT_KV;
@@ -945,6 +975,12 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
             pc_missing_in(f, m, key->loc, "schema", ctx);
         row_ok = 0;
     }
+
+    if (row_ok && conn == PC_CONN_PG_SOURCE)
+        for (int i = 0; i < src->row.nfields; i++)
+            if (strcmp(src->row.fields[i].path, src->row.fields[i].name))
+                pc_error(f->d, src->row.fields[i].loc,
+                         "field '%s' has a path: a postgres source reads the column of the field's name", src->row.fields[i].name);
 
     /* hidden metadata */
     if (conn == PC_CONN_KAFKA) {

@@ -83,6 +83,17 @@ head -n 2 "$TMP_ROOT/want4.jsonl" > "$TMP_ROOT/want2.jsonl"
     pass socket/bounded
 [ $rc -eq 0 ] || fail socket/bounded "exit $rc: $(tail -n 2 "$TMP_ROOT/once/stderr" | tr '\n' '|')"
 
+# --- 2b. the same under at_least_once checkpoints: runs, and its checkpoint holds no socket position
+start_peer alo once || { fail socket/peer "the peer did not start: $(cat "$TMP_ROOT/alo/peer.err")"; exit 0; }
+(cd "$TMP_ROOT/alo" && PORT=$PORT exec "$BIN" run --set sources.lines.socket.max_retries=0 \
+    --set checkpoint.mode=at_least_once --set checkpoint.dir=st < /dev/null > stdout 2> stderr)
+rc=$?
+if [ $rc -eq 0 ] && same_file socket/at-least-once "$TMP_ROOT/want2.jsonl" "$TMP_ROOT/alo/out.jsonl"; then
+    ls "$TMP_ROOT/alo/st" | grep -q . && pass socket/at-least-once || fail socket/at-least-once "no checkpoint in st/"
+elif [ $rc -ne 0 ]; then
+    fail socket/at-least-once "exit $rc: $(tail -n 2 "$TMP_ROOT/alo/stderr" | tr '\n' '|')"
+fi
+
 # --- 3. nobody listens: max_retries: 2 gives up, exit 1
 FREE=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$TMP_ROOT/none"
