@@ -13,7 +13,8 @@
 #include "prt_pos.h"
 
 /* The connector tables, one per connector kind. */
-extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka, prt_src_socket;
+extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka, prt_src_socket,
+    prt_src_pg;
 extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka;
 
 /* A mode of `run` that a connector offers, e.g. the Kafka connector's `--embedded-kafka` (an

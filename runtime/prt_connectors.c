@@ -17,7 +17,8 @@
 const prt_source_ops *prt_connector_source(const char *connector)
 {
     static const prt_source_ops *const all[] = { &prt_src_file, &prt_src_stdin,
-                                                 &prt_src_generator, &prt_src_kafka, &prt_src_socket };
+                                                 &prt_src_generator, &prt_src_kafka, &prt_src_socket,
+                                                 &prt_src_pg };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(all[i]->connector, connector) == 0)
             return all[i];
