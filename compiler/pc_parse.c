@@ -819,7 +819,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         }
     } else if (conn == PC_CONN_SOCKET) {
         pc_parse_socket(f, cv, ck, base, cctx);
-    } else if (conn == PC_CONN_PG_SOURCE) {
+    } else if (conn == PC_CONN_POSTGRES) {
         static const char *const pk[] = { "dsn", "query", "fetch_size" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, pk, NKEYS(pk), cctx);
@@ -895,7 +895,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     /* format */
     const pc_ynode *fmt = pc_get(m, "format");
     int fmt_ok = 1;
-    if (conn == PC_CONN_PG_SOURCE) { /* rows come as json objects by column name (prt_src_pg.c) */
+    if (conn == PC_CONN_POSTGRES) { /* rows come as json objects by column name (prt_src_pg.c) */
         if (fmt)
             pc_error(f->d, pc_getkey(m, "format")->loc,
                      "a postgres source has no format: its rows are read by column name, typed by the schema");
@@ -976,7 +976,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         row_ok = 0;
     }
 
-    if (row_ok && conn == PC_CONN_PG_SOURCE)
+    if (row_ok && conn == PC_CONN_POSTGRES)
         for (int i = 0; i < src->row.nfields; i++)
             if (strcmp(src->row.fields[i].path, src->row.fields[i].name))
                 pc_error(f->d, src->row.fields[i].loc,
@@ -1441,9 +1441,64 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
 
 /* ------------------------------------------------------------------ sinks */
 
+/* A postgres sink: `postgres: {dsn, table, mode: append|upsert, key: [fields], create_table,
+ * retry_timeout, batch_rows}`. Its rows go to the table's columns, written as csv for COPY, so it
+ * takes no `format:`. The key fields are checked against the record by pc_check. */
+static void pc_parse_pg_sink(pc_front *f, pc_sink *sk, const pc_ynode *ck, const pc_ynode *cv, const pc_ynode *m,
+                             const char *ctx)
+{
+    static const char *const pk[] = { "dsn", "table", "mode", "key", "create_table", "retry_timeout", "batch_rows" };
+    static const char *const modes[] = { "append", "upsert", NULL };
+    const char *base = pc_sprintf(f->a, "sinks.%s.postgres", sk->name);
+    const char *cctx = pc_sprintf(f->a, "postgres of %s", ctx);
+    sk->conn = PC_CONN_POSTGRES;
+    sk->pg_mode = 0;
+    sk->pg_mode_loc = ck->loc;
+    if (pc_get(m, "format")) /* the default stays as parsed: only csv (below) is generated */
+        pc_error(f->d, pc_getkey(m, "format")->loc,
+                 "a postgres sink takes no 'format': each record goes to the table's columns of the same names");
+    if (pc_get(m, "key"))
+        pc_error(f->d, pc_getkey(m, "key")->loc, "'key' of a postgres sink goes under 'postgres', as a list of fields");
+    sk->format.kind = PC_FMT_CSV;
+    sk->format.csv_header = 0;
+    sk->format.csv_delim = ',';
+    if (pc_expect(f, cv, PC_Y_MAP, "postgres"))
+        return;
+    pc_keys(f, cv, pk, NKEYS(pk), cctx);
+    if (!pc_get(cv, "dsn"))
+        pc_missing_in(f, cv, ck->loc, "dsn", cctx);
+    if (!pc_get(cv, "table"))
+        pc_missing_in(f, cv, ck->loc, "table", cctx);
+    for (int i = 0; i < cv->n; i++) {
+        const char *k = cv->keys[i]->s;
+        const pc_ynode *v = cv->vals[i];
+        const char *path = pc_sprintf(f->a, "%s.%s", base, k);
+        if (!strcmp(k, "dsn"))
+            pc_setting_v(f, path, v, k, VK_STR, NULL);
+        else if (!strcmp(k, "table")) {
+            if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && !strstr(v->s, "${") && prt_text_sql_table(v->s) != PRT_TEXT_OK)
+                pc_error(f->d, v->loc, "invalid table name '%s': use name or schema.name, each [A-Za-z_][A-Za-z0-9_]*",
+                         v->s);
+        } else if (!strcmp(k, "mode")) {
+            sk->pg_mode_loc = v->loc;
+            if (pc_setting_v(f, path, v, k, VK_ENUM, modes) == 0)
+                sk->pg_mode = strstr(v->s, "${") ? -1 : !strcmp(v->s, "upsert");
+        } else if (!strcmp(k, "key")) {
+            sk->pg_key_loc = cv->keys[i]->loc;
+            sk->pg_key = pc_name_list(f, v, "key", &sk->npg_key, 1);
+            pc_setting_v(f, path, v, k, VK_STR, NULL);
+        } else if (!strcmp(k, "create_table"))
+            pc_setting_v(f, path, v, k, VK_BOOL, NULL);
+        else if (!strcmp(k, "retry_timeout"))
+            pc_setting_v(f, path, v, k, VK_DUR, NULL);
+        else if (!strcmp(k, "batch_rows"))
+            pc_setting_v(f, path, v, k, VK_INT, NULL);
+    }
+}
+
 static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const pc_ynode *m, int is_errors)
 {
-    static const char *const keys[] = { "from", "kafka", "file", "stdout", "format", "key" };
+    static const char *const keys[] = { "from", "kafka", "file", "stdout", "postgres", "format", "key" };
     static const char *const ekeys[] = { "kafka", "file", "stdout", "format" };
     const char *ctx = is_errors ? "the errors sink" : pc_sprintf(f->a, "sink '%s'", key->s);
     sk->name = is_errors ? "errors" : key->s;
@@ -1461,7 +1516,7 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
     if (is_errors && pc_getkey(m, "from"))
         pc_error(f->d, pc_getkey(m, "from")->loc, "the errors sink takes no 'from': it receives every bad record");
     else
-        pc_keys(f, m, is_errors ? ekeys : keys, is_errors ? 4 : 6, ctx);
+        pc_keys(f, m, is_errors ? ekeys : keys, is_errors ? 4 : 7, ctx);
     const pc_ynode *fromn = pc_get(m, "from");
     if (fromn && !is_errors && pc_compiled(f, fromn, "from", "'from'"))
         sk->from = pc_mkname(fromn);
@@ -1469,10 +1524,10 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
     if (fmt)
         pc_parse_format(f, fmt, &sk->format, 1);
 
-    static const char *const conns[] = { "kafka", "file", "stdout" };
+    static const char *const conns[] = { "kafka", "file", "stdout", "postgres" };
     const pc_ynode *ck = NULL, *cv = NULL;
     for (int i = 0; i < m->n; i++)
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; c < (is_errors ? 3 : 4); c++)
             if (!strcmp(m->keys[i]->s, conns[c])) {
                 if (ck) {
                     pc_error(f->d, m->keys[i]->loc, "%s has two connectors, '%s' and '%s': keep one", ctx, ck->s,
@@ -1483,7 +1538,12 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
                 cv = m->vals[i];
             }
     if (!ck) {
-        pc_error(f->d, key->loc, "%s needs a connector: one of kafka, file or stdout", ctx);
+        pc_error(f->d, key->loc, "%s needs a connector: one of kafka, file%s", ctx,
+                 is_errors ? " or stdout" : ", stdout or postgres");
+        return;
+    }
+    if (!strcmp(ck->s, "postgres")) {
+        pc_parse_pg_sink(f, sk, ck, cv, m, ctx);
         return;
     }
     const pc_ynode *keyn = is_errors ? NULL : pc_get(m, "key");

@@ -15,7 +15,7 @@
 /* The connector tables, one per connector kind. */
 extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka, prt_src_socket,
     prt_src_pg;
-extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka;
+extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka, prt_snk_pg;
 
 /* A mode of `run` that a connector offers, e.g. the Kafka connector's `--embedded-kafka` (an
  * in-process demo cluster). Given its flag, the job calls start once, after settings are

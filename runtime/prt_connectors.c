@@ -27,7 +27,7 @@ const prt_source_ops *prt_connector_source(const char *connector)
 
 const prt_sink_ops *prt_connector_sink(const char *connector)
 {
-    static const prt_sink_ops *const all[] = { &prt_snk_file, &prt_snk_stdout, &prt_snk_kafka };
+    static const prt_sink_ops *const all[] = { &prt_snk_file, &prt_snk_stdout, &prt_snk_kafka, &prt_snk_pg };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(all[i]->connector, connector) == 0)
             return all[i];

@@ -83,8 +83,11 @@ typedef struct prt_source_desc {
 
 typedef struct prt_sink_desc {
     const char *name;      /* settings live under "sinks.<name>." ("errors." for the errors sink) */
-    const char *connector; /* "kafka" | "file" | "stdout" */
+    const char *connector; /* "kafka" | "file" | "stdout" | "postgres" */
     const char *format;    /* "json" | "csv" | "kv" */
+    /* postgres: the fields of each record, in the order of its csv line, as "name type,…" with
+     * the pipeline's type names ("id int,name string"); NULL for the other connectors */
+    const char *columns;
 } prt_sink_desc;
 
 /* A stateful operator, described so that the runtime can find, walk, encode and rebuild its

@@ -8,6 +8,7 @@
 
 #include "prt_clock.h"
 #include "prt_pg.h"
+#include "prt_text.h"
 
 /* The first line of a libpq or server message, without the "ERROR:  " libpq puts in front of a
  * server's error, with runs of spaces squeezed. */
@@ -142,24 +143,9 @@ void prt_pg_ident(prt_buf *b, const char *name)
     prt_buf_putc(b, '"');
 }
 
-static int ident_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 63 || (*s >= '0' && *s <= '9'))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'))
-            return 0;
-    }
-    return 1;
-}
-
 int prt_pg_table_name_ok(const char *table)
 {
-    const char *dot = strchr(table, '.');
-    if (!dot)
-        return ident_ok(table, strlen(table));
-    return ident_ok(table, (size_t)(dot - table)) && ident_ok(dot + 1, strlen(dot + 1));
+    return prt_text_sql_table(table) == PRT_TEXT_OK;
 }
 
 static char *dup(const char *s)

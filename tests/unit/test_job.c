@@ -155,8 +155,8 @@ static prt_setting_desc settings[] = {
     { "errors.file.path", "${PRT_T_DIR}/errors.jsonl", 28, 11 },
 };
 static prt_source_desc sources[] = { { "orders", "file", "kv", 1, fake_on_record, NULL } };
-static prt_sink_desc sinks[] = { { "out", "file", "json" }, { "agg", "file", "json" },
-                                 { "errors", "file", "json" } };
+static prt_sink_desc sinks[] = { { "out", "file", "json", NULL }, { "agg", "file", "json", NULL },
+                                 { "errors", "file", "json", NULL } };
 static const prt_operator_desc operators[] = {
     { .id = "win", .kind = "window", .state = "key (); acc count int" },
 };

@@ -26,7 +26,7 @@ static int on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e
 }
 
 static prt_source_desc src_desc[1];
-static prt_sink_desc snk_desc[1] = { { "out", "file", "json" } };
+static prt_sink_desc snk_desc[1] = { { "out", "file", "json", NULL } };
 static prt_job_desc desc;
 
 /* A job with one source of `connector` (and one file sink "out"), settings from sets. */
