@@ -608,7 +608,8 @@ static void pc_gen_row(pc_front *f, const pc_gen_schema *g, pc_row *row, pc_loc 
 
 /* ------------------------------------------------------------------ sources */
 
-static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator", "socket", "postgres" }; /* by pc_conn */
+/* by pc_conn: a source connector's index here is its enum value */
+static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator", "socket", "postgres" };
 
 static void pc_append_hidden(pc_front *f, pc_row *row, const char *const (*h)[2], int nh, pc_loc loc)
 {
@@ -734,8 +735,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 cv = m->vals[i];
             }
     if (conn < 0) {
-        pc_error(f->d, key->loc, "source '%s' needs a connector: one of kafka, file, stdin, generator, socket or postgres",
-                 key->s);
+        pc_error(f->d, key->loc,
+                 "source '%s' needs a connector: one of kafka, file, stdin, generator, socket or postgres", key->s);
         return;
     }
     src->conn = (pc_conn)conn;
@@ -980,7 +981,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         for (int i = 0; i < src->row.nfields; i++)
             if (strcmp(src->row.fields[i].path, src->row.fields[i].name))
                 pc_error(f->d, src->row.fields[i].loc,
-                         "field '%s' has a path: a postgres source reads the column of the field's name", src->row.fields[i].name);
+                         "field '%s' has a path: a postgres source reads the column of the field's name",
+                         src->row.fields[i].name);
 
     /* hidden metadata */
     if (conn == PC_CONN_KAFKA) {
