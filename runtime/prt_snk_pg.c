@@ -184,6 +184,13 @@ static int read_settings(prt_pgsnk *ps)
 
 /* ---------------------------------------------------------------- statements */
 
+/* NUL-terminates b (prt_buf_put does not) without counting the NUL: b->p is then a C string */
+static void cstr(prt_buf *b)
+{
+    prt_buf_putc(b, 0);
+    b->n--;
+}
+
 static void col_list(prt_buf *b, const prt_pgsnk *ps, const char *prefix)
 {
     for (int i = 0; i < ps->ncols; i++) {
@@ -238,6 +245,7 @@ static void build_statements(prt_pgsnk *ps)
             prt_pg_ident(b, ps->cols[i].name);
         }
     prt_buf_puts(b, nstr ? "))" : ")");
+    cstr(b);
     if (!ps->upsert)
         return;
     b = &ps->stage_sql;
@@ -248,6 +256,7 @@ static void build_statements(prt_pgsnk *ps)
     prt_buf_printf(b, " FROM %s WITH NO DATA; ALTER TABLE ", ps->table);
     stage_name(b, ps);
     prt_buf_puts(b, " ADD COLUMN IF NOT EXISTS pipec_seq bigserial");
+    cstr(b);
     b = &ps->merge_sql;
     prt_buf_printf(b, "INSERT INTO %s (", ps->table);
     col_list(b, ps, "");
@@ -273,6 +282,7 @@ static void build_statements(prt_pgsnk *ps)
         prt_buf_puts(b, ") DO NOTHING");
     prt_buf_puts(b, "; TRUNCATE ");
     stage_name(b, ps);
+    cstr(b);
 }
 
 /* ---------------------------------------------------------------- the table */
@@ -293,6 +303,7 @@ static int create_table(prt_pgsnk *ps, prt_err *e)
         prt_buf_puts(&b, ")");
     }
     prt_buf_puts(&b, ")");
+    cstr(&b);
     int rc = prt_pg_exec(ps->c, b.p, e);
     prt_buf_free(&b);
     return rc;
