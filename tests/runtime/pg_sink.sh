@@ -8,6 +8,8 @@
 #                      a second run over the same input changes nothing (idempotent by key)
 #   pg/exactly_once    a bounded run with checkpoints: the rows once and the marker in
 #                      pipec_commits; a restart resumes from the final checkpoint and adds nothing
+#   pg/fenced          a second copy of an exactly_once job (same pipeline and sink) takes over:
+#                      the first stops at its next commit with exit 1 and the exact "fenced" line
 #   pg/errors          one exact line and exit 1 for: no table, a column of the wrong type, a
 #                      missing column, a NOT NULL column the records lack, an upsert key without a
 #                      unique index, a refused connection
@@ -155,6 +157,48 @@ else
         fail pg/exactly_once "the restart exited $rc and left $again rows: $(tr '\n' '|' < "$T/eo2.out")"
     else
         pass pg/exactly_once
+    fi
+fi
+
+# ---------------------------------------------------------------- fencing
+DSN=$(pg_db pg_fence)
+cat > "$T/fence.yaml" <<'YAML'
+pipeline: pg_fence
+sources:
+  orders:
+    generator: { kind: orders, rate: 500, seed: 3, start: "2024-01-01T00:00:00Z", step: 1ms }
+    format: kv
+sinks:
+  out:
+    postgres: { dsn: "${PG_DSN}", table: orders, create_table: true }
+checkpoint: { interval: 100ms, mode: exactly_once, dir: "${STATE_DIR}" }
+YAML
+if ! build_pipeline "$T/fence.yaml" "$T/pg_fence" > "$T/fence.blog" 2>&1; then
+    fail pg/fenced "build: $(head -c 400 "$T/fence.blog")"
+else
+    PG_DSN=$DSN STATE_DIR=$T/fa "$T/pg_fence" run --quiet 2> "$T/fa.err" &
+    a=$!
+    i=0 # until the first copy committed a checkpoint
+    while [ $i -lt 100 ] && [ "$(sql "$DSN" "select coalesce(max(checkpoint), -1) from pipec_commits" 2>/dev/null || echo -1)" -lt 1 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    PG_DSN=$DSN STATE_DIR=$T/fb "$T/pg_fence" run --quiet 2> "$T/fb.err" &
+    b=$!
+    i=0
+    while [ $i -lt 100 ] && kill -0 $a 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    kill $a 2>/dev/null
+    wait $a
+    rca=$?
+    kill -TERM $b
+    wait $b
+    rcb=$?
+    want="pg_fence: sink out: fenced: another copy of this job took over table orders (its marker in pipec_commits has a newer epoch than this copy's 1); stopping"
+    if [ $rca != 1 ] || ! grep -qxF "$want" "$T/fa.err"; then
+        fail pg/fenced "the first copy exited $rca: $(tr '\n' '|' < "$T/fa.err")"
+    elif [ $rcb != 0 ] || [ "$(sql "$DSN" "select epoch from pipec_commits")" != 2 ]; then
+        fail pg/fenced "the second copy exited $rcb: $(tr '\n' '|' < "$T/fb.err")"
+    else
+        pass pg/fenced
     fi
 fi
 
