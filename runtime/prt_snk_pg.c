@@ -538,7 +538,10 @@ static int pgs_write(prt_sink *k, prt_str key, prt_str value, int64_t ts)
     prt_pgsnk *ps = k->impl;
     if (ps->failed)
         return PRT_ERR;
-    prt_buf_put(&ps->rows, value.p, value.n);
+    if (value.n == 2 && value.p[0] == '\\' && value.p[1] == '.')
+        prt_buf_puts(&ps->rows, "\"\\.\""); /* a line of just \. ends COPY's data: quoted, it is a value */
+    else
+        prt_buf_put(&ps->rows, value.p, value.n);
     prt_buf_putc(&ps->rows, '\n');
     if (++ps->nrows >= ps->batch_rows)
         return send_rows(ps);

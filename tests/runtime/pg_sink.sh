@@ -3,6 +3,8 @@
 # contents after bounded runs, and the exact error lines of what can only be found at start.
 #   pg/append          values of every type (empty, quoted and multi-line strings, fractions of
 #                      seconds, negative floats) land exactly; batches of 2 rows; no checkpoints
+#   pg/one_column      a table of one text column: a value of just \. (COPY's end-of-data line
+#                      when unquoted), an empty string, a comma and a quote
 #   pg/create_table    create_table: true makes the table with the mapped column types
 #   pg/upsert          repeated keys within a batch and across batches: the last record per key;
 #                      a second run over the same input changes nothing (idempotent by key)
@@ -69,6 +71,28 @@ else
 5|[spaced]|3|t|2024-05-23 10:34:56.000|n/a
 EOF
     same_file pg/append "$T/append.want" "$T/append.got" && pass pg/append
+fi
+
+# ---------------------------------------------------------------- one column
+DSN=$(pg_db pg_one)
+sql "$DSN" "create table one (s text)"
+printf 's=\\.\ns=\ns=a\ns=x"y\n' > "$T/one.kv"
+cat > "$T/one.yaml" <<'YAML'
+pipeline: pg_one
+sources:
+  in: { file: { path: "${IN}" }, format: kv, schema: { s: string } }
+sinks:
+  out:
+    postgres: { dsn: "${PG_DSN}", table: one }
+YAML
+if ! build_pipeline "$T/one.yaml" "$T/pg_one" > "$T/one.blog" 2>&1; then
+    fail pg/one_column "build: $(head -c 400 "$T/one.blog")"
+elif ! PG_DSN=$DSN IN=$T/one.kv "$T/pg_one" run --quiet > "$T/one.out" 2>&1; then
+    fail pg/one_column "run failed: $(tr '\n' '|' < "$T/one.out")"
+else
+    sql "$DSN" "select '[' || s || ']' from one order by s" > "$T/one.got"
+    printf '[]\n[\\.]\n[a]\n[x"y]\n' > "$T/one.want"
+    same_file pg/one_column "$T/one.want" "$T/one.got" && pass pg/one_column
 fi
 
 # ---------------------------------------------------------------- create_table
