@@ -5,6 +5,8 @@
 #                      seconds, negative floats) land exactly; batches of 2 rows; no checkpoints
 #   pg/one_column      a table of one text column: a value of just \. (COPY's end-of-data line
 #                      when unquoted), an empty string, a comma and a quote
+#   pg/chroot          the same job, a fully static binary, writes from an empty root
+#                      (unshare -r chroot: the stand-in for an empty container)
 #   pg/create_table    create_table: true makes the table with the mapped column types
 #   pg/upsert          repeated keys within a batch and across batches: the last record per key;
 #                      a second run over the same input changes nothing (idempotent by key)
@@ -93,6 +95,27 @@ else
     sql "$DSN" "select '[' || s || ']' from one order by s" > "$T/one.got"
     printf '[]\n[\\.]\n[a]\n[x"y]\n' > "$T/one.want"
     same_file pg/one_column "$T/one.want" "$T/one.got" && pass pg/one_column
+fi
+
+# ---------------------------------------------------------------- from an empty root
+if ! unshare -r true 2>/dev/null; then
+    skip pg/chroot "user namespaces are not available (unshare -r)"
+else
+    DSN=$(pg_db pg_chroot)
+    sql "$DSN" "create table one (s text)"
+    root=$T/root
+    mkdir -p "$root"
+    cp "$T/pg_one" "$T/one.kv" "$root/"
+    (cd "$root" && PG_DSN=$DSN IN=/one.kv unshare -r chroot "$root" /pg_one run --quiet > "$T/chroot.out" 2>&1)
+    rc=$?
+    sql "$DSN" "select '[' || s || ']' from one order by s" > "$T/chroot.got"
+    if ! file "$T/pg_one" | grep -q 'statically linked'; then
+        fail pg/chroot "$(file "$T/pg_one")"
+    elif [ $rc != 0 ]; then
+        fail pg/chroot "exit $rc: $(tr '\n' '|' < "$T/chroot.out")"
+    elif same_file pg/chroot "$T/one.want" "$T/chroot.got"; then
+        pass pg/chroot
+    fi
 fi
 
 # ---------------------------------------------------------------- create_table
