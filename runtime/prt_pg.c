@@ -29,6 +29,15 @@ static void first_line(char *out, size_t n, const char *msg)
     out[o] = 0;
 }
 
+/* Notices and warnings the server sends (e.g. "terminating connection due to immediate shutdown
+ * command" as it goes down) would go to stderr as libpq prints them; the connectors report what
+ * matters in their own one-line errors instead. */
+static void no_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *prt_pg_connect(const char *dsn, prt_err *e)
 {
     PGconn *c = PQconnectdb(dsn);
@@ -43,9 +52,7 @@ PGconn *prt_pg_connect(const char *dsn, prt_err *e)
         PQfinish(c);
         return NULL;
     }
-    /* messages come back as errors; notices (e.g. "relation already exists, skipping") are noise */
-    PGresult *r = PQexec(c, "SET client_min_messages = warning");
-    PQclear(r);
+    PQsetNoticeProcessor(c, no_notice, NULL);
     return c;
 }
 

@@ -24,6 +24,10 @@
  * back, so that recovery resumes from the checkpoint whose rows are in the table (N, or N-1
  * when the crash came before commit N: the server rolled back the open transaction).
  *
+ * Fencing: at open each copy of the job takes a new epoch in its marker row; commit moves the
+ * marker only while the row still holds this copy's epoch, so an older copy (a zombie) stops
+ * with "fenced" at its next commit instead of committing rows twice.
+ *
  * A lost connection is retried with backoff (prt_pg_connect_retry) for retry_timeout. The sink
  * keeps the rows it has not committed yet, so after a reconnect it sends them again in a new
  * transaction; when a commit's answer was lost it reads the marker to learn whether the commit
@@ -63,6 +67,8 @@ typedef struct prt_pgsnk {
     size_t sent;          /* bytes of rows already copied into the open transaction */
     int64_t nrows;        /* lines in rows not sent yet */
     int in_txn;           /* exactly_once: a transaction with our rows is open */
+    int64_t epoch;        /* exactly_once: this copy's claim on the marker row (fencing) */
+    int fenced;           /* commit found a newer epoch: another copy took over */
     int failed;           /* reported; every later call fails */
 } prt_pgsnk;
 
@@ -184,6 +190,13 @@ static int read_settings(prt_pgsnk *ps)
 
 /* ---------------------------------------------------------------- statements */
 
+/* NUL-terminates b (prt_buf_put does not) without counting the NUL: b->p is then a C string */
+static void cstr(prt_buf *b)
+{
+    prt_buf_putc(b, 0);
+    b->n--;
+}
+
 static void col_list(prt_buf *b, const prt_pgsnk *ps, const char *prefix)
 {
     for (int i = 0; i < ps->ncols; i++) {
@@ -238,6 +251,7 @@ static void build_statements(prt_pgsnk *ps)
             prt_pg_ident(b, ps->cols[i].name);
         }
     prt_buf_puts(b, nstr ? "))" : ")");
+    cstr(b);
     if (!ps->upsert)
         return;
     b = &ps->stage_sql;
@@ -248,6 +262,7 @@ static void build_statements(prt_pgsnk *ps)
     prt_buf_printf(b, " FROM %s WITH NO DATA; ALTER TABLE ", ps->table);
     stage_name(b, ps);
     prt_buf_puts(b, " ADD COLUMN IF NOT EXISTS pipec_seq bigserial");
+    cstr(b);
     b = &ps->merge_sql;
     prt_buf_printf(b, "INSERT INTO %s (", ps->table);
     col_list(b, ps, "");
@@ -273,6 +288,7 @@ static void build_statements(prt_pgsnk *ps)
         prt_buf_puts(b, ") DO NOTHING");
     prt_buf_puts(b, "; TRUNCATE ");
     stage_name(b, ps);
+    cstr(b);
 }
 
 /* ---------------------------------------------------------------- the table */
@@ -293,6 +309,7 @@ static int create_table(prt_pgsnk *ps, prt_err *e)
         prt_buf_puts(&b, ")");
     }
     prt_buf_puts(&b, ")");
+    cstr(&b);
     int rc = prt_pg_exec(ps->c, b.p, e);
     prt_buf_free(&b);
     return rc;
@@ -397,8 +414,8 @@ static int session_setup(prt_pgsnk *ps, prt_err *e)
     if (ps->txn) {
         prt_buf b = { 0 };
         prt_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (pipeline text NOT NULL, sink text NOT NULL, "
-                       "checkpoint bigint NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), "
-                       "PRIMARY KEY (pipeline, sink))", ps->commits);
+                       "checkpoint bigint NOT NULL, epoch bigint NOT NULL DEFAULT 0, "
+                       "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, sink))", ps->commits);
         int rc = prt_pg_exec(ps->c, b.p, e);
         prt_buf_free(&b);
         if (rc != PRT_OK)
@@ -521,7 +538,10 @@ static int pgs_write(prt_sink *k, prt_str key, prt_str value, int64_t ts)
     prt_pgsnk *ps = k->impl;
     if (ps->failed)
         return PRT_ERR;
-    prt_buf_put(&ps->rows, value.p, value.n);
+    if (value.n == 2 && value.p[0] == '\\' && value.p[1] == '.')
+        prt_buf_puts(&ps->rows, "\"\\.\""); /* a line of just \. ends COPY's data: quoted, it is a value */
+    else
+        prt_buf_put(&ps->rows, value.p, value.n);
     prt_buf_putc(&ps->rows, '\n');
     if (++ps->nrows >= ps->batch_rows)
         return send_rows(ps);
@@ -570,18 +590,26 @@ static int commit_txn(prt_pgsnk *ps, int64_t checkpoint, int *sent, prt_err *e)
             return PRT_ERR;
         ps->sent = ps->rows.n;
     }
+    /* the marker moves only while this copy's epoch is the row's: a copy started later took a
+     * newer one at its open, and this one is fenced (the UPDATE waits for a commit of the other
+     * copy in flight, then finds no row) */
     prt_buf sql = { 0 };
-    prt_buf_printf(&sql, "INSERT INTO %s (pipeline, sink, checkpoint) VALUES ($1, $2, $3) "
-                   "ON CONFLICT (pipeline, sink) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, "
-                   "committed_at = now()", ps->commits);
-    char n[24];
+    prt_buf_printf(&sql, "UPDATE %s SET checkpoint = $3, committed_at = now() "
+                   "WHERE pipeline = $1 AND sink = $2 AND epoch = $4", ps->commits);
+    char n[24], ep[24];
     snprintf(n, sizeof n, "%" PRId64, checkpoint);
-    const char *params[3] = { ps->k->job->desc->pipeline, ps->k->desc->name, n };
-    PGresult *r = PQexecParams(ps->c, sql.p, 3, NULL, params, NULL, NULL, 0);
+    snprintf(ep, sizeof ep, "%" PRId64, ps->epoch);
+    const char *params[4] = { ps->k->job->desc->pipeline, ps->k->desc->name, n, ep };
+    PGresult *r = PQexecParams(ps->c, sql.p, 4, NULL, params, NULL, NULL, 0);
     prt_buf_free(&sql);
     int rc = PRT_OK;
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
         rc = prt_pg_result_err(ps->c, r, e);
+    else if (strcmp(PQcmdTuples(r), "1")) {
+        ps->fenced = 1;
+        rc = prt_errf(e, "fenced: another copy of this job took over table %s (its marker in %s has a newer epoch "
+                      "than this copy's %" PRId64 ")", ps->table, ps->commits, ps->epoch);
+    }
     PQclear(r);
     if (rc != PRT_OK)
         return PRT_ERR;
@@ -614,6 +642,8 @@ static int pgs_commit(prt_sink *k, int64_t checkpoint)
         int sent = 0;
         if (commit_txn(ps, checkpoint, &sent, &e) == PRT_OK)
             break;
+        if (ps->fenced)
+            return fail(ps, "%s: %s; stopping", e.msg);
         if (!prt_pg_lost(ps->c))
             return fail(ps, "%s: cannot commit the rows of the checkpoint: %s", e.msg);
         if (reconnect(ps, e.msg) != PRT_OK)
@@ -681,6 +711,26 @@ static int pgs_overlap(prt_sink *k)
 
 /* ---------------------------------------------------------------- open and close */
 
+/* exactly_once, at open: a new epoch in the marker row (created with checkpoint -1, none
+ * committed), which fences every older copy of the job at its next commit */
+static int claim_epoch(prt_pgsnk *ps, prt_err *e)
+{
+    prt_buf sql = { 0 };
+    prt_buf_printf(&sql, "INSERT INTO %s AS c (pipeline, sink, checkpoint, epoch) VALUES ($1, $2, -1, 1) "
+                   "ON CONFLICT (pipeline, sink) DO UPDATE SET epoch = c.epoch + 1 RETURNING c.epoch", ps->commits);
+    const char *params[2] = { ps->k->job->desc->pipeline, ps->k->desc->name };
+    PGresult *r = PQexecParams(ps->c, sql.p, 2, NULL, params, NULL, NULL, 0);
+    prt_buf_free(&sql);
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        prt_pg_result_err(ps->c, r, e);
+        PQclear(r);
+        return PRT_ERR;
+    }
+    ps->epoch = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return PRT_OK;
+}
+
 static void pgs_free(prt_pgsnk *ps)
 {
     if (ps->c)
@@ -732,7 +782,7 @@ static int pgs_open(prt_sink *k)
         pgs_free(ps);
         return PRT_ERR;
     }
-    if (session_setup(ps, &e) != PRT_OK) {
+    if (session_setup(ps, &e) != PRT_OK || (ps->txn && claim_epoch(ps, &e) != PRT_OK)) {
         prt_log(j, "%s: %s", ps->what, e.msg);
         pgs_free(ps);
         return PRT_ERR;

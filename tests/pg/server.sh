@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/pg/server.sh — a real PostgreSQL server for the tests (Debian's postgresql package): a fresh
 # cluster in a temporary data directory, listening on a free 127.0.0.1 port only (no Unix socket),
-# trust authentication for the user `pipec`, fsync off (the tests kill jobs, never the machine).
+# trust authentication for the user `pipec`, fsync off (the tests kill jobs and the server, never the
+# machine: what the server wrote is in the page cache; synchronous_commit stays on, so a committed
+# transaction survives an immediate shutdown).
 #
 #   server.sh check              exit 0 when initdb and pg_ctl are there, else say why (exit 1)
 #   server.sh start DIR [PID]    initdb, start, wait until it answers; prints the DSN (also in
@@ -92,7 +94,6 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = ''
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 max_connections = 40
 shared_buffers = 32MB

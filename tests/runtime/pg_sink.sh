@@ -3,11 +3,17 @@
 # contents after bounded runs, and the exact error lines of what can only be found at start.
 #   pg/append          values of every type (empty, quoted and multi-line strings, fractions of
 #                      seconds, negative floats) land exactly; batches of 2 rows; no checkpoints
+#   pg/one_column      a table of one text column: a value of just \. (COPY's end-of-data line
+#                      when unquoted), an empty string, a comma and a quote
+#   pg/chroot          the same job, a fully static binary, writes from an empty root
+#                      (unshare -r chroot: the stand-in for an empty container)
 #   pg/create_table    create_table: true makes the table with the mapped column types
 #   pg/upsert          repeated keys within a batch and across batches: the last record per key;
 #                      a second run over the same input changes nothing (idempotent by key)
 #   pg/exactly_once    a bounded run with checkpoints: the rows once and the marker in
 #                      pipec_commits; a restart resumes from the final checkpoint and adds nothing
+#   pg/fenced          a second copy of an exactly_once job (same pipeline and sink) takes over:
+#                      the first stops at its next commit with exit 1 and the exact "fenced" line
 #   pg/errors          one exact line and exit 1 for: no table, a column of the wrong type, a
 #                      missing column, a NOT NULL column the records lack, an upsert key without a
 #                      unique index, a refused connection
@@ -67,6 +73,49 @@ else
 5|[spaced]|3|t|2024-05-23 10:34:56.000|n/a
 EOF
     same_file pg/append "$T/append.want" "$T/append.got" && pass pg/append
+fi
+
+# ---------------------------------------------------------------- one column
+DSN=$(pg_db pg_one)
+sql "$DSN" "create table one (s text)"
+printf 's=\\.\ns=\ns=a\ns=x"y\n' > "$T/one.kv"
+cat > "$T/one.yaml" <<'YAML'
+pipeline: pg_one
+sources:
+  in: { file: { path: "${IN}" }, format: kv, schema: { s: string } }
+sinks:
+  out:
+    postgres: { dsn: "${PG_DSN}", table: one }
+YAML
+if ! build_pipeline "$T/one.yaml" "$T/pg_one" > "$T/one.blog" 2>&1; then
+    fail pg/one_column "build: $(head -c 400 "$T/one.blog")"
+elif ! PG_DSN=$DSN IN=$T/one.kv "$T/pg_one" run --quiet > "$T/one.out" 2>&1; then
+    fail pg/one_column "run failed: $(tr '\n' '|' < "$T/one.out")"
+else
+    sql "$DSN" "select '[' || s || ']' from one order by s" > "$T/one.got"
+    printf '[]\n[\\.]\n[a]\n[x"y]\n' > "$T/one.want"
+    same_file pg/one_column "$T/one.want" "$T/one.got" && pass pg/one_column
+fi
+
+# ---------------------------------------------------------------- from an empty root
+if ! unshare -r true 2>/dev/null; then
+    skip pg/chroot "user namespaces are not available (unshare -r)"
+else
+    DSN=$(pg_db pg_chroot)
+    sql "$DSN" "create table one (s text)"
+    root=$T/root
+    mkdir -p "$root"
+    cp "$T/pg_one" "$T/one.kv" "$root/"
+    (cd "$root" && PG_DSN=$DSN IN=/one.kv unshare -r chroot "$root" /pg_one run --quiet > "$T/chroot.out" 2>&1)
+    rc=$?
+    sql "$DSN" "select '[' || s || ']' from one order by s" > "$T/chroot.got"
+    if ! file "$T/pg_one" | grep -q 'statically linked'; then
+        fail pg/chroot "$(file "$T/pg_one")"
+    elif [ $rc != 0 ]; then
+        fail pg/chroot "exit $rc: $(tr '\n' '|' < "$T/chroot.out")"
+    elif same_file pg/chroot "$T/one.want" "$T/chroot.got"; then
+        pass pg/chroot
+    fi
 fi
 
 # ---------------------------------------------------------------- create_table
@@ -155,6 +204,48 @@ else
         fail pg/exactly_once "the restart exited $rc and left $again rows: $(tr '\n' '|' < "$T/eo2.out")"
     else
         pass pg/exactly_once
+    fi
+fi
+
+# ---------------------------------------------------------------- fencing
+DSN=$(pg_db pg_fence)
+cat > "$T/fence.yaml" <<'YAML'
+pipeline: pg_fence
+sources:
+  orders:
+    generator: { kind: orders, rate: 500, seed: 3, start: "2024-01-01T00:00:00Z", step: 1ms }
+    format: kv
+sinks:
+  out:
+    postgres: { dsn: "${PG_DSN}", table: orders, create_table: true }
+checkpoint: { interval: 100ms, mode: exactly_once, dir: "${STATE_DIR}" }
+YAML
+if ! build_pipeline "$T/fence.yaml" "$T/pg_fence" > "$T/fence.blog" 2>&1; then
+    fail pg/fenced "build: $(head -c 400 "$T/fence.blog")"
+else
+    PG_DSN=$DSN STATE_DIR=$T/fa "$T/pg_fence" run --quiet 2> "$T/fa.err" &
+    a=$!
+    i=0 # until the first copy committed a checkpoint
+    while [ $i -lt 100 ] && [ "$(sql "$DSN" "select coalesce(max(checkpoint), -1) from pipec_commits" 2>/dev/null || echo -1)" -lt 1 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    PG_DSN=$DSN STATE_DIR=$T/fb "$T/pg_fence" run --quiet 2> "$T/fb.err" &
+    b=$!
+    i=0
+    while [ $i -lt 100 ] && kill -0 $a 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    kill $a 2>/dev/null
+    wait $a
+    rca=$?
+    kill -TERM $b
+    wait $b
+    rcb=$?
+    want="pg_fence: sink out: fenced: another copy of this job took over table orders (its marker in pipec_commits has a newer epoch than this copy's 1); stopping"
+    if [ $rca != 1 ] || ! grep -qxF "$want" "$T/fa.err"; then
+        fail pg/fenced "the first copy exited $rca: $(tr '\n' '|' < "$T/fa.err")"
+    elif [ $rcb != 0 ] || [ "$(sql "$DSN" "select epoch from pipec_commits")" != 2 ]; then
+        fail pg/fenced "the second copy exited $rcb: $(tr '\n' '|' < "$T/fb.err")"
+    else
+        pass pg/fenced
     fi
 fi
 
