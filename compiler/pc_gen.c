@@ -107,6 +107,8 @@ static const char *conn_name(pc_conn c)
     case PC_CONN_FILE: return "file";
     case PC_CONN_STDIN: return "stdin";
     case PC_CONN_GENERATOR: return "generator";
+    case PC_CONN_SOCKET: return "socket";
+    case PC_CONN_POSTGRES: return "postgres";
     case PC_CONN_STDOUT: return "stdout";
     }
     return "?";
@@ -364,6 +366,17 @@ static void json_nest(pc_sb *b, const char *open, const char *path, size_t pre)
             pc_sb_printf(b, "prt_w_open(&w, \"%.*s\");\n", (int)(i - start), path + start);
             start = i + 1;
         }
+}
+
+/* The record a sink receives: its from node's, or the input of the stage whose late output it
+ * is; NULL for a sink nothing feeds. */
+static const pc_row *sink_row(const pc_pipeline *p, const pc_sink *sk)
+{
+    if (sk->from_node >= 0)
+        return pc_node_row(p, sk->from_node);
+    if (sk->late_from_stage >= 0)
+        return &p->stages[sk->late_from_stage].in_row;
+    return NULL;
 }
 
 static void gen_sinks(pc_gen *g, pc_sb *out)
@@ -673,15 +686,36 @@ static void gen_main(pc_gen *g, pc_sb *out)
         pc_sb_puts(&settings, "{ 0 }, /* none */");
     for (int i = 0; i < p->nsources; i++) {
         const pc_source *s = &p->sources[i];
-        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record },\n", s->name,
+        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record", s->name,
                      conn_name(s->conn), fmt_name(s->format.kind), s->event_time >= 0, s->name);
+        if (s->conn == PC_CONN_POSTGRES) { /* the columns it reads, for its type check at start */
+            pc_sb_puts(&sources, ", \"");
+            for (int k = 0; k < s->row.nfields; k++)
+                if (!s->row.fields[k].hidden)
+                    pc_sb_printf(&sources, "%s%s %s", k ? "," : "", s->row.fields[k].name,
+                                 pc_type_name(s->row.fields[k].type));
+            pc_sb_puts(&sources, "\" },\n");
+        } else
+            pc_sb_puts(&sources, ", NULL },\n");
     }
     int errors_sink = -1;
     for (int k = 0; k < p->nsinks; k++) {
         const pc_sink *sk = &p->sinks[k];
         if (sk->is_errors)
             errors_sink = k;
-        pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\" },\n", sk->name, conn_name(sk->conn), fmt_name(sk->format.kind));
+        if (sk->conn == PC_CONN_POSTGRES) { /* the columns its csv lines hold, for the table */
+            const pc_row *row = sink_row(p, sk);
+            pc_sb cols = { 0 };
+            for (int i = 0; row && i < row->nfields; i++)
+                if (!row->fields[i].hidden)
+                    pc_sb_printf(&cols, "%s%s %s", cols.n ? "," : "", row->fields[i].name,
+                                 pc_type_name(row->fields[i].type));
+            pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\", \"%s\" },\n", sk->name, conn_name(sk->conn),
+                         fmt_name(sk->format.kind), cols.n ? pc_sb_arena(&cols, g->a) : "");
+            pc_sb_free(&cols);
+        } else
+            pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\", NULL },\n", sk->name, conn_name(sk->conn),
+                         fmt_name(sk->format.kind));
     }
     if (!p->nsinks)
         pc_sb_puts(&sinks, "{ 0 },");

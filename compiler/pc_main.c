@@ -32,13 +32,16 @@ static void usage(FILE *f)
         "       pipec --version | --help\n"
         "options:\n"
         "       --no-line    emit no #line directives back to the YAML\n"
+        "       --test-build emit: the C of a pipec test build (test entry points; docs/testing.md)\n"
+        "       --case NAME  test: run only the case NAME (repeatable)\n"
         "       --debug      build/package: keep symbols and #line directives (default: stripped)\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *file = NULL, *out = NULL, *savepoint = NULL, *extra = NULL;
-    int line_directives = 1, debug = 0;
+    int line_directives = 1, debug = 0, test_build = 0, nonly = 0;
+    const char *only[64]; /* --case NAME... */
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -60,6 +63,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             savepoint = argv[i];
+        } else if (!strcmp(a, "--case")) {
+            if (++i == argc) {
+                fprintf(stderr, "pipec: error: --case needs a test case's name\n");
+                return 2;
+            }
+            if (nonly == (int)(sizeof only / sizeof *only)) {
+                fprintf(stderr, "pipec: error: at most %d --case options\n", nonly);
+                return 2;
+            }
+            only[nonly++] = argv[i];
+        } else if (!strcmp(a, "--test-build")) {
+            test_build = 1;
         } else if (!strcmp(a, "--no-line")) {
             line_directives = 0;
         } else if (!strcmp(a, "--debug")) {
@@ -102,6 +117,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipec: error: unexpected argument '%s'\n", extra);
         return 2;
     }
+    if (nonly && !is_test) {
+        fprintf(stderr, "pipec: error: --case goes with test\n");
+        return 2;
+    }
+    if (test_build && !is_emit) {
+        fprintf(stderr, "pipec: error: --test-build goes with emit (pipec test builds its own)\n");
+        return 2;
+    }
     if (savepoint && !is_build) {
         fprintf(stderr, "pipec: error: --savepoint goes with build\n");
         return 2;
@@ -119,14 +142,15 @@ int main(int argc, char **argv)
 
     if (is_test) { /* 2: the tests could not run, a broken pipeline included */
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = 0 };
-        rc = rc == 0 ? pc_test(p, &o, extra) : 2;
+        rc = rc == 0 ? pc_test(p, &o, extra, only, nonly) : 2;
     } else if (rc == 0 && is_ids) {
         pc_ids(p, stdout);
     } else if (rc == 0 && is_compat) {
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
         rc = pc_compat(p, &o, &diags, sp_dir);
     } else if (rc == 0 && !is_check) {
-        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug };
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug,
+                          .test = test_build };
         if (!is_emit) /* a shipped binary has no use for #line; --debug keeps them */
             o.line_directives = line_directives && debug;
         if (is_emit) {

@@ -102,7 +102,7 @@ static void add(pc_arena *a, outputs *o, int k, pc_trec *r)
 }
 
 /* Reads the binary's output into records of each expected output's row. Returns 0, or -1 with
- * *why when a line is not what prt_test.c writes. */
+ * *why when a line is not what prt_ptest.c writes. */
 static int read_outputs(pc_arena *a, const pc_pipeline *p, const pc_tcase *tc, const char *path, outputs *o,
                         const char **why)
 {
@@ -152,17 +152,37 @@ static int read_outputs(pc_arena *a, const pc_pipeline *p, const pc_tcase *tc, c
     return rc;
 }
 
-int pc_test(const pc_pipeline *p, const pc_gen_opts *o, const char *cases)
+/* 1 when case `name` is to run: every case, or the ones --case named. */
+static int selected(const char *name, const char *const *only, int nonly)
+{
+    for (int k = 0; k < nonly; k++)
+        if (!strcmp(name, only[k]))
+            return 1;
+    return nonly == 0;
+}
+
+int pc_test(const pc_pipeline *p, const pc_gen_opts *o, const char *cases, const char *const *only, int nonly)
 {
     pc_arena a = { 0 };
     char *dflt = cases ? NULL : pc_test_default_cases(p);
     const char *path = cases ? cases : dflt;
     pc_diags td;
     pc_diag_init(&td, path, NULL, 0, stderr);
+    pc_diag_sort_begin(&td); /* in source order, whichever order they were found in */
     pc_tfile *tf = pc_test_load(&a, &td, p, path);
+    pc_diag_flush(&td);
     int code = 2;
     if (!tf || td.errors)
         goto done;
+    for (int k = 0; k < nonly; k++) {
+        int found = 0;
+        for (int i = 0; i < tf->ncases && !found; i++)
+            found = !strcmp(tf->cases[i].name, only[k]);
+        if (!found) {
+            fprintf(stderr, "pipec: error: %s has no test case named '%s'\n", path, only[k]);
+            goto done;
+        }
+    }
 
     pc_diags pd;
     pc_diag_init(&pd, p->file, p->text, p->text_len, stderr);
@@ -176,6 +196,8 @@ int pc_test(const pc_pipeline *p, const pc_gen_opts *o, const char *cases)
     char *err = pc_sprintf(&a, "%s/case.err", dir);
     for (int i = 0; i < tf->ncases; i++) {
         const pc_tcase *tc = &tf->cases[i];
+        if (!selected(tc->name, only, nonly))
+            continue;
         pc_arena ca = { 0 }; /* per case: the records read back */
         int ok = 1, rc = -1;
         if (write_file(script, tc->script) != 0) {

@@ -11,9 +11,11 @@
 #include "pc_ast.h"
 #include "pc_gen.h"
 
-/* The exit status: 0 every case passed, 1 a case failed, 2 the tests could not run (a bad test
- * file, reported as FILE:LINE:COL like pipec check; the pipeline did not build). */
-int pc_test(const pc_pipeline *p, const pc_gen_opts *o, const char *cases);
+/* Runs the cases of `cases` (NULL: the default, pc_test_default_cases), all of them or only those
+ * named in only[0..nonly). The exit status: 0 every case run passed, 1 a case failed, 2 the
+ * tests could not run (a bad test file, reported as FILE:LINE:COL like pipec check; a --case
+ * naming no case; the pipeline did not build). */
+int pc_test(const pc_pipeline *p, const pc_gen_opts *o, const char *cases, const char *const *only, int nonly);
 
 /* The cases file pipec test reads for a pipeline when none is named (arena-free: malloc'd). */
 char *pc_test_default_cases(const pc_pipeline *p);

@@ -1,6 +1,6 @@
 /* pc_test_int.h — shared by the files of `pipec test` (pc_test*.c); not a public API.
  *
- * A test file becomes a list of cases. Each case carries the script its binary runs (prt_test.c
+ * A test file becomes a list of cases. Each case carries the script its binary runs (prt_ptest.c
  * reads it) and what it expects per output: a sink, or the isolated stage's own output. Records
  * are kept field by field as canonical JSON values (the text the binary's json writer gives for
  * that value: `"a"`, `12`, `10.0`, `"2024-05-23T12:00:00Z"`, `true`, `null`), indexed by the
@@ -39,7 +39,7 @@ typedef struct pc_tcase {
     const char *name;
     pc_loc loc;
     int stage;              /* the isolated stage's index, or -1: the whole pipeline */
-    const char *script;     /* the steps for `BIN test` (prt_test.c) */
+    const char *script;     /* the steps for `BIN test` (prt_ptest.c) */
     pc_texpect *expects;
     int nexpects;
 } pc_tcase;

@@ -1,7 +1,7 @@
 /* pc_test_load.c — a test file (FILE.test.yaml, or the `tests:` section of the pipeline) into
  * cases: every key, name, field and value checked against the pipeline, every problem reported
  * as file:line:col like `pipec check` does, and each case's input written as the script the
- * binary runs (prt_test.c). The file format is docs/testing.md. */
+ * binary runs (prt_ptest.c). The file format is docs/testing.md. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +128,19 @@ static int field_index(const pc_row *row, const char *name)
     return -1;
 }
 
+/* The metadata an input record may set: a Kafka message's key and timestamp. (The others,
+ * _partition, _offset/_line and _topic/_file, are those of the test input: 0, the position in
+ * the source's input, "test".) */
+static int meta_index(const pc_row *row, const char *name)
+{
+    if (strcmp(name, "_key") && strcmp(name, "_timestamp"))
+        return -1;
+    for (int i = 0; i < row->nfields; i++)
+        if (row->fields[i].hidden && !strcmp(row->fields[i].name, name))
+            return i;
+    return -1;
+}
+
 /* A record written as a YAML mapping: per field of row, its plain value (input) or canonical
  * JSON value (expected). NULL after reporting. */
 static const char **yaml_record(tl *t, const pc_ynode *m, const pc_row *row, int canon, const char *what)
@@ -137,6 +150,8 @@ static const char **yaml_record(tl *t, const pc_ynode *m, const pc_row *row, int
     for (int i = 0; i < m->n; i++) {
         const pc_ynode *k = m->keys[i], *val = m->vals[i];
         int f = field_index(row, k->s);
+        if (f < 0 && !canon) /* input: the message key and timestamp may be given */
+            f = meta_index(row, k->s);
         if (f < 0) {
             pc_error(t->d, k->loc, "%s has no field '%s'", what, k->s);
             field_note(t, k->loc, row, k->s);
@@ -194,7 +209,7 @@ static int jsonl_records(tl *t, const pc_ynode *pathn, const pc_row *row, int ca
             bad = 1;
         }
         for (int i = 0; i < nf && !bad; i++) {
-            if (!(present & (UINT64_C(1) << i)) || row->fields[i].hidden)
+            if (!(present & (UINT64_C(1) << i)) || (row->fields[i].hidden && (canon || meta_index(row, paths[i]) < 0)))
                 continue;
             const char *why = "";
             pc_type ty = row->fields[i].type;
@@ -257,6 +272,14 @@ static int input_record(tl *t, pc_sb *script, const feed *fd, const char **v, pc
         if (!line) {
             pc_error(t->d, at, "%s", why);
             return -1;
+        }
+        int ki = meta_index(fd->row, "_key"), ti = meta_index(fd->row, "_timestamp");
+        const char *key = ki >= 0 ? v[ki] : NULL, *mts = ti >= 0 ? v[ti] : NULL;
+        if (key || mts) { /* the next record's message key and timestamp */
+            int64_t ms = 0;
+            if (mts && prt_parse_ts(prt_str_c(mts), &ms) != PRT_OK)
+                return -1; /* checked as a timestamp already */
+            pc_sb_printf(script, "meta %s %s\n", mts ? pc_sprintf(t->a, "%lld", (long long)ms) : "-", key ? key : "");
         }
         pc_sb_printf(script, "rec %d %s\n", fd->source, line);
         return 0;

@@ -73,16 +73,21 @@ typedef struct prt_setting_desc {
 
 typedef struct prt_source_desc {
     const char *name;      /* settings live under "sources.<name>." */
-    const char *connector; /* "kafka" | "file" | "stdin" | "generator" */
+    const char *connector; /* "kafka" | "file" | "stdin" | "generator" | "socket" | "postgres" */
     const char *format;    /* "kv" | "csv" | "json" | "raw" */
     int event_time;        /* 1 when the source declares event_time (watermarks are made) */
     prt_on_record_fn on_record;
+    const char *columns;   /* postgres: the schema's fields, "name type,…" (pipec type names), for
+                            * the type check before the first row; NULL for other connectors */
 } prt_source_desc;
 
 typedef struct prt_sink_desc {
     const char *name;      /* settings live under "sinks.<name>." ("errors." for the errors sink) */
-    const char *connector; /* "kafka" | "file" | "stdout" */
+    const char *connector; /* "kafka" | "file" | "stdout" | "postgres" */
     const char *format;    /* "json" | "csv" | "kv" */
+    /* postgres: the fields of each record, in the order of its csv line, as "name type,…" with
+     * the pipeline's type names ("id int,name string"); NULL for the other connectors */
+    const char *columns;
 } prt_sink_desc;
 
 /* A stateful operator, described so that the runtime can find, walk, encode and rebuild its
@@ -139,13 +144,13 @@ typedef struct prt_test_desc {
 } prt_test_desc;
 
 /* In a test build, a stage's fan-out first asks whether the case isolates that stage: its
- * output is then printed as a JSON line (prt_test.c) instead of going on. */
+ * output is then printed as a JSON line (prt_ptest.c) instead of going on. */
 void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts);
 
 /* The operator's engine inside a worker's generated state. */
 #define PRT_OPERATOR(wk, op) (*(struct prt_winop **)((char *)(wk)->state + (op)->offset))
 
-#define PRT_ABI_VERSION 3
+#define PRT_ABI_VERSION 4
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */

@@ -12,8 +12,12 @@ build_pipeline "$ROOT/pipelines/shopping_cart/shopping_cart.yaml" "$BIN" > "$T/b
     { fail kafka/functions_cart "pipec build: $(head -n 3 "$T/build.out" | tr '\n' '|')"; exit 0; }
 start_cluster fncart --topic fn-cart-ingress:1 --topic fn-cart-egress:1
 BS=$BS_fncart
-kcat -P -b "$BS" -t fn-cart-ingress -p 0 < "$D/events.jsonl" 2> "$T/produce.err" ||
+# idempotent, so that a retry on a topic created just now neither loses nor reorders a record
+kcat -P -b "$BS" -t fn-cart-ingress -p 0 -X enable.idempotence=true < "$D/events.jsonl" 2> "$T/produce.err" ||
     { fail kafka/functions_cart "produce: $(head -n 2 "$T/produce.err")"; exit 0; }
+n=$(kcat -C -b "$BS" -t fn-cart-ingress -e -o beginning 2>/dev/null | wc -l)
+[ "$n" = "$(wc -l < "$D/events.jsonl")" ] ||
+    { fail kafka/functions_cart "the ingress topic holds $n records, not $(wc -l < "$D/events.jsonl")"; exit 0; }
 run_cart() {
     (cd "$T" && KAFKA_BOOTSTRAP=$BS INGRESS_TOPIC=fn-cart-ingress EGRESS_TOPIC=fn-cart-egress BOUNDED=true \
         ERRORS_PATH=$T/errors.jsonl STATE_DIR=$T/state timeout 60 "$BIN" run --quiet 2> "$T/run.err")

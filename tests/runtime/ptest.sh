@@ -5,7 +5,8 @@
 #
 # Golden cases: every tests/ptest/* file with a "# expect-exit: N" line. Its "# pipeline: P"
 # line names the pipeline (beside it) and the file is the cases file: `pipec test P FILE`;
-# without one the file is a pipeline tested by itself: `pipec test FILE`. What pipec prints (its
+# without one the file is a pipeline tested by itself: `pipec test FILE`. A "# args: A B" line
+# adds options (words split by the shell). What pipec prints (its
 # stdout, then its stderr) must equal <file without .yaml>.out, and its exit status N. --bless
 # rewrites the .out files (review the diff like code; the expect-exit line catches a careless one).
 # Examples: every pipelines/*.test.yaml, pipelines/nexmark/*.test.yaml and
@@ -32,10 +33,11 @@ for f in tests/ptest/*.yaml; do
     name=$tag/$(basename "${f%.yaml}")
     golden=${f%.yaml}.out
     pipeline=$(sed -n 's/^# *pipeline: *//p' "$f" | head -n 1)
+    args=$(sed -n 's/^# *args: *//p' "$f" | head -n 1)
     if [ -n "$pipeline" ]; then
-        NO_COLOR=1 "$PIPEC" test "tests/ptest/$pipeline" "$f" > "$TMP_ROOT/out" 2> "$TMP_ROOT/err"
+        NO_COLOR=1 "$PIPEC" test "tests/ptest/$pipeline" "$f" $args > "$TMP_ROOT/out" 2> "$TMP_ROOT/err"
     else
-        NO_COLOR=1 "$PIPEC" test "$f" > "$TMP_ROOT/out" 2> "$TMP_ROOT/err"
+        NO_COLOR=1 "$PIPEC" test "$f" $args > "$TMP_ROOT/out" 2> "$TMP_ROOT/err"
     fi
     rc=$?
     cat "$TMP_ROOT/out" "$TMP_ROOT/err" > "$TMP_ROOT/got"
@@ -51,6 +53,21 @@ for f in tests/ptest/*.yaml; do
         pass "$name"
     fi
 done
+
+# a test build is generated deterministically too: the same YAML, the same bytes
+rm -rf "$TMP_ROOT/e1" "$TMP_ROOT/e2"
+if "$PIPEC" emit --test-build tests/ptest/shop.yaml -o "$TMP_ROOT/e1" > "$TMP_ROOT/emit.err" 2>&1 &&
+   "$PIPEC" emit --test-build tests/ptest/shop.yaml -o "$TMP_ROOT/e2" >> "$TMP_ROOT/emit.err" 2>&1; then
+    if ! cmp -s "$TMP_ROOT/e1/shop.c" "$TMP_ROOT/e2/shop.c"; then
+        fail "$tag/test-build-deterministic" "two emits of the test build differ"
+    elif ! grep -q '^static const prt_test_desc pg__test = {' "$TMP_ROOT/e1/shop.c"; then
+        fail "$tag/test-build-deterministic" "no test descriptor in the test build"
+    else
+        pass "$tag/test-build-deterministic"
+    fi
+else
+    fail "$tag/test-build-deterministic" "pipec emit --test-build failed: $(tr '\n' ' ' < "$TMP_ROOT/emit.err")"
+fi
 
 for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml pipelines/shopping_cart/*.test.yaml; do
     [ -f "$t" ] || continue

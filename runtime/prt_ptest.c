@@ -1,7 +1,8 @@
-/* prt_test.c — `BIN test SCRIPT`: one `pipec test` case run through the generated code.
+/* prt_ptest.c — `BIN test SCRIPT`: one `pipec test` case run through the generated code.
  *
  * pipec writes the script, one step per line (docs/testing.md, "How a case runs"):
  *   tap NODE               print node NODE's output instead of passing it on (a stage in isolation)
+ *   meta TS KEY            the next `rec` has this message timestamp (or -) and key (Kafka's)
  *   rec SOURCE TEXT        one input line of source SOURCE, in the source's format
  *   push INPUT TS JSON     one record straight into test input INPUT (its event time TS, or -)
  *   wm SOURCE MS           the watermark of SOURCE (-1: every source) moves to MS
@@ -15,7 +16,7 @@
  * does) and the sink prints. Only the watermark settings are kept; the clock starts at 0 and
  * moves only with `time`; parallelism is 1, so the output order is deterministic.
  */
-#include "prt_test.h"
+#include "prt_ptest.h"
 
 #include "prt_jobpriv.h"
 #include "prt_wm.h"
@@ -87,7 +88,7 @@ void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts)
     const prt_test_desc *t = wk->job->desc->test;
     prt_assert(t && node >= 0 && node < t->nnodes && t->nodes[node]);
     prt_buf b = { 0 };
-    prt_test_row_write(t->nodes[node], row, &b);
+    prt_ptest_row_write(t->nodes[node], row, &b);
     printf("tap %.*s\n", (int)b.n, b.p);
     prt_buf_free(&b);
 }
@@ -99,6 +100,9 @@ typedef struct tctx {
     const prt_test_desc *t;
     int64_t *offsets; /* by source: input lines delivered */
     prt_buf row;      /* a pushed record's row struct */
+    prt_buf key;      /* the next record's message key (meta) */
+    int64_t key_ts;   /* and its message timestamp; PRT_NO_TS when none */
+    int meta;         /* a meta step waits for its record */
     prt_scratch scratch;
 } tctx;
 
@@ -164,11 +168,23 @@ static int step(tctx *c, char *line, prt_err *e)
         if (word_int(&p, -1, &a) != PRT_OK || a < -1 || a >= j->desc->nsources || word_int(&p, 0, &b) != PRT_OK)
             return prt_errf(e, "wm: expected a source and milliseconds");
         move_watermark(c, (int)a, b);
+    } else if (IS("meta")) {
+        if (word_int(&p, PRT_NO_TS, &a) != PRT_OK)
+            return prt_errf(e, "meta: expected a timestamp or -");
+        c->key_ts = a;
+        prt_buf_clear(&c->key);
+        prt_buf_puts(&c->key, p);
+        c->meta = 1;
     } else if (IS("rec")) {
         if (word_int(&p, -1, &a) != PRT_OK || a < 0 || a >= j->desc->nsources)
             return prt_errf(e, "rec: no such source");
         prt_raw raw = { .data = prt_str_c(p), .origin = "test", .partition = 0,
                         .offset = ++c->offsets[a], .timestamp = PRT_NO_TS };
+        if (c->meta) {
+            raw.key = prt_buf_str(&c->key);
+            raw.timestamp = c->key_ts;
+            c->meta = 0;
+        }
         prt_source_deliver(j->sources[a], &raw);
     } else if (IS("push")) {
         if (word_int(&p, -1, &a) != PRT_OK || a < 0 || !c->t || a >= c->t->ninputs ||
@@ -178,7 +194,7 @@ static int step(tctx *c, char *line, prt_err *e)
         prt_buf_clear(&c->row);
         prt_buf_reserve(&c->row, in->row->size ? in->row->size : 1);
         prt_scratch_reset(&c->scratch);
-        if (prt_test_row_read(in->row, prt_str_c(p), c->row.p, &c->scratch, e) != PRT_OK)
+        if (prt_ptest_row_read(in->row, prt_str_c(p), c->row.p, &c->scratch, e) != PRT_OK)
             return PRT_ERR;
         prt_worker *wk = j->input;
         prt_scratch_reset(&wk->scratch);
@@ -298,6 +314,7 @@ static int run_script(const prt_job_desc *d, FILE *f, const char *prog, const ch
     if (inited)
         prt_workers_destroy(j);
     prt_buf_free(&c.row);
+    prt_buf_free(&c.key);
     prt_scratch_free(&c.scratch);
     free(c.offsets);
     prt_job_free(j);
@@ -307,7 +324,7 @@ static int run_script(const prt_job_desc *d, FILE *f, const char *prog, const ch
     return code;
 }
 
-int prt_test_cli(int argc, char **argv, const char *prog, const prt_job_desc *d)
+int prt_ptest_cli(int argc, char **argv, const char *prog, const prt_job_desc *d)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: %s test SCRIPT (written by pipec test)\n", prog);

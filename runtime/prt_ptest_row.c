@@ -1,4 +1,4 @@
-/* prt_test_row.c — pipec test's view of generated rows: a JSON object read into a row struct
+/* prt_ptest_row.c — pipec test's view of generated rows: a JSON object read into a row struct
  * and a row struct written as a JSON object, both through the row's field table (prt_schema).
  *
  * Only the kinds of fields a record row holds are handled: strings, 64-bit integers and
@@ -6,14 +6,14 @@
  * object has them, never written. Ownership: the strings of a row read here point into the
  * line or into the scratch allocator given; the caller keeps both alive while the row is used.
  */
-#include "prt_test.h"
+#include "prt_ptest.h"
 
 #include "prt_format.h"
 #include "prt_scalar.h"
 
 #include <stdlib.h>
 
-int prt_test_row_read(const prt_schema *row, prt_str line, void *out, prt_scratch *s, prt_err *e)
+int prt_ptest_row_read(const prt_schema *row, prt_str line, void *out, prt_scratch *s, prt_err *e)
 {
     const char *paths[64] = { 0 };
     prt_str vals[64];
@@ -53,7 +53,7 @@ int prt_test_row_read(const prt_schema *row, prt_str line, void *out, prt_scratc
     return PRT_OK;
 }
 
-void prt_test_row_write(const prt_schema *row, const void *r, prt_buf *b)
+void prt_ptest_row_write(const prt_schema *row, const void *r, prt_buf *b)
 {
     prt_writer w;
     prt_w_begin(&w, PRT_OUT_JSON, ',', b);
