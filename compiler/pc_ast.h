@@ -89,8 +89,9 @@ typedef struct pc_expr {
 
 /* ---------------------------------------------------------------- sources and sinks */
 
-typedef enum pc_conn { PC_CONN_KAFKA, PC_CONN_FILE, PC_CONN_STDIN, PC_CONN_GENERATOR, PC_CONN_STDOUT,
-                       PC_CONN_POSTGRES } pc_conn;
+/* Sources' connectors first, in the order of pc_parse.c's pc_conn_src; then the sinks' own. */
+typedef enum pc_conn { PC_CONN_KAFKA, PC_CONN_FILE, PC_CONN_STDIN, PC_CONN_GENERATOR, PC_CONN_SOCKET,
+                       PC_CONN_POSTGRES, PC_CONN_STDOUT } pc_conn;
 typedef enum pc_fmt { PC_FMT_KV, PC_FMT_CSV, PC_FMT_JSON, PC_FMT_RAW } pc_fmt;
 
 typedef struct pc_format {

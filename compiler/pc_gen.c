@@ -107,8 +107,9 @@ static const char *conn_name(pc_conn c)
     case PC_CONN_FILE: return "file";
     case PC_CONN_STDIN: return "stdin";
     case PC_CONN_GENERATOR: return "generator";
-    case PC_CONN_STDOUT: return "stdout";
+    case PC_CONN_SOCKET: return "socket";
     case PC_CONN_POSTGRES: return "postgres";
+    case PC_CONN_STDOUT: return "stdout";
     }
     return "?";
 }
@@ -643,8 +644,17 @@ static void gen_main(pc_gen *g, pc_sb *out)
         pc_sb_puts(&settings, "{ 0 }, /* none */");
     for (int i = 0; i < p->nsources; i++) {
         const pc_source *s = &p->sources[i];
-        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record },\n", s->name,
+        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record", s->name,
                      conn_name(s->conn), fmt_name(s->format.kind), s->event_time >= 0, s->name);
+        if (s->conn == PC_CONN_POSTGRES) { /* the columns it reads, for its type check at start */
+            pc_sb_puts(&sources, ", \"");
+            for (int k = 0; k < s->row.nfields; k++)
+                if (!s->row.fields[k].hidden)
+                    pc_sb_printf(&sources, "%s%s %s", k ? "," : "", s->row.fields[k].name,
+                                 pc_type_name(s->row.fields[k].type));
+            pc_sb_puts(&sources, "\" },\n");
+        } else
+            pc_sb_puts(&sources, ", NULL },\n");
     }
     int errors_sink = -1;
     for (int k = 0; k < p->nsinks; k++) {

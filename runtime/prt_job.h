@@ -73,10 +73,12 @@ typedef struct prt_setting_desc {
 
 typedef struct prt_source_desc {
     const char *name;      /* settings live under "sources.<name>." */
-    const char *connector; /* "kafka" | "file" | "stdin" | "generator" */
+    const char *connector; /* "kafka" | "file" | "stdin" | "generator" | "socket" | "postgres" */
     const char *format;    /* "kv" | "csv" | "json" | "raw" */
     int event_time;        /* 1 when the source declares event_time (watermarks are made) */
     prt_on_record_fn on_record;
+    const char *columns;   /* postgres: the schema's fields, "name type,…" (pipec type names), for
+                            * the type check before the first row; NULL for other connectors */
 } prt_source_desc;
 
 typedef struct prt_sink_desc {
@@ -123,7 +125,7 @@ typedef struct prt_node_desc {
 /* The operator's engine inside a worker's generated state. */
 #define PRT_OPERATOR(wk, op) (*(struct prt_winop **)((char *)(wk)->state + (op)->offset))
 
-#define PRT_ABI_VERSION 3
+#define PRT_ABI_VERSION 4
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */

@@ -12,7 +12,7 @@ PKGS="gcc make ninja-build pkg-config file clang libclang-rt-14-dev
       libyaml-dev librdkafka-dev librocksdb-dev libevent-dev
       libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev
       kcat dpkg-dev python3 valgrind openjdk-17-jre-headless maven locales
-      curl chromium python3-yaml libpq-dev postgresql"
+      curl chromium python3-yaml libpq-dev postgresql time"
 
 missing=""
 for p in $PKGS; do

@@ -22,7 +22,7 @@ static const prt_setting_desc settings[] = {
     { "sources.orders.kafka.bounded", "yes", 15, 16 },
 };
 
-static const prt_source_desc sources[] = { { "orders", "kafka", "kv", 1, NULL } };
+static const prt_source_desc sources[] = { { "orders", "kafka", "kv", 1, NULL, NULL } };
 static const prt_sink_desc sinks[] = { { "out", "kafka", "json", NULL }, { "late", "file", "json", NULL },
                                        { "errors", "file", "json", NULL } };
 
