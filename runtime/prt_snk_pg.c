@@ -19,7 +19,7 @@
  * Without checkpoints and under at_least_once each batch is its own transaction (sent at
  * batch_rows, at every flush of the loop and at prepare). Under exactly_once there is one
  * transaction per checkpoint: batches go into the open transaction, and commit(N) records
- * (pipeline, sink, N) in the table pipec_commits (in the target table's schema) inside it and
+ * (pipeline, sink, table, N) in the table pipec_commits (in the target table's schema) inside it and
  * commits it: the rows and the marker become visible together. committed() reads the marker
  * back, so that recovery resumes from the checkpoint whose rows are in the table (N, or N-1
  * when the crash came before commit N: the server rolled back the open transaction).
@@ -414,8 +414,9 @@ static int session_setup(prt_pgsnk *ps, prt_err *e)
     if (ps->txn) {
         prt_buf b = { 0 };
         prt_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (pipeline text NOT NULL, sink text NOT NULL, "
-                       "checkpoint bigint NOT NULL, epoch bigint NOT NULL DEFAULT 0, "
-                       "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, sink))", ps->commits);
+                       "target text NOT NULL, checkpoint bigint NOT NULL, epoch bigint NOT NULL DEFAULT 0, "
+                       "committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, sink, target))",
+                       ps->commits);
         int rc = prt_pg_exec(ps->c, b.p, e);
         prt_buf_free(&b);
         if (rc != PRT_OK)
@@ -563,9 +564,9 @@ static int pgs_prepare(prt_sink *k, int64_t checkpoint)
 static int read_marker(prt_pgsnk *ps, int64_t *id, prt_err *e)
 {
     prt_buf sql = { 0 };
-    prt_buf_printf(&sql, "SELECT checkpoint FROM %s WHERE pipeline = $1 AND sink = $2", ps->commits);
-    const char *params[2] = { ps->k->job->desc->pipeline, ps->k->desc->name };
-    PGresult *r = prt_pg_query(ps->c, sql.p, 2, params, e);
+    prt_buf_printf(&sql, "SELECT checkpoint FROM %s WHERE pipeline = $1 AND sink = $2 AND target = $3", ps->commits);
+    const char *params[3] = { ps->k->job->desc->pipeline, ps->k->desc->name, ps->table };
+    PGresult *r = prt_pg_query(ps->c, sql.p, 3, params, e);
     prt_buf_free(&sql);
     if (!r)
         return PRT_ERR;
@@ -595,12 +596,12 @@ static int commit_txn(prt_pgsnk *ps, int64_t checkpoint, int *sent, prt_err *e)
      * copy in flight, then finds no row) */
     prt_buf sql = { 0 };
     prt_buf_printf(&sql, "UPDATE %s SET checkpoint = $3, committed_at = now() "
-                   "WHERE pipeline = $1 AND sink = $2 AND epoch = $4", ps->commits);
+                   "WHERE pipeline = $1 AND sink = $2 AND epoch = $4 AND target = $5", ps->commits);
     char n[24], ep[24];
     snprintf(n, sizeof n, "%" PRId64, checkpoint);
     snprintf(ep, sizeof ep, "%" PRId64, ps->epoch);
-    const char *params[4] = { ps->k->job->desc->pipeline, ps->k->desc->name, n, ep };
-    PGresult *r = PQexecParams(ps->c, sql.p, 4, NULL, params, NULL, NULL, 0);
+    const char *params[5] = { ps->k->job->desc->pipeline, ps->k->desc->name, n, ep, ps->table };
+    PGresult *r = PQexecParams(ps->c, sql.p, 5, NULL, params, NULL, NULL, 0);
     prt_buf_free(&sql);
     int rc = PRT_OK;
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -716,10 +717,11 @@ static int pgs_overlap(prt_sink *k)
 static int claim_epoch(prt_pgsnk *ps, prt_err *e)
 {
     prt_buf sql = { 0 };
-    prt_buf_printf(&sql, "INSERT INTO %s AS c (pipeline, sink, checkpoint, epoch) VALUES ($1, $2, -1, 1) "
-                   "ON CONFLICT (pipeline, sink) DO UPDATE SET epoch = c.epoch + 1 RETURNING c.epoch", ps->commits);
-    const char *params[2] = { ps->k->job->desc->pipeline, ps->k->desc->name };
-    PGresult *r = PQexecParams(ps->c, sql.p, 2, NULL, params, NULL, NULL, 0);
+    prt_buf_printf(&sql, "INSERT INTO %s AS c (pipeline, sink, target, checkpoint, epoch) VALUES ($1, $2, $3, -1, 1) "
+                   "ON CONFLICT (pipeline, sink, target) DO UPDATE SET epoch = c.epoch + 1 RETURNING c.epoch",
+                   ps->commits);
+    const char *params[3] = { ps->k->job->desc->pipeline, ps->k->desc->name, ps->table };
+    PGresult *r = PQexecParams(ps->c, sql.p, 3, NULL, params, NULL, NULL, 0);
     prt_buf_free(&sql);
     if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         prt_pg_result_err(ps->c, r, e);
