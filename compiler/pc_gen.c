@@ -310,7 +310,7 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
             pc_sb_puts(&calls, "/* nothing consumes this node's records */\n");
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "node", pc_sprintf(g->a, "%d", n),
-                "calls", pc_sb_arena(&calls, g->a), NULL);
+                "tap", pc_gen_test_tap(g, n), "calls", pc_sb_arena(&calls, g->a), NULL);
         pc_sb_free(&calls);
     }
 }
@@ -372,7 +372,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         }
         pc_sb fields = { 0 }, key = { 0 }, header = { 0 };
         const char *delim = char_body(g, sk->format.csv_delim ? sk->format.csv_delim : ',');
-        if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header) {
+        if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header && !g->o->test) {
             pc_sb columns = { 0 };
             for (int i = 0; i < row->nfields; i++)
                 if (!row->fields[i].hidden)
@@ -396,7 +396,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "sink", "name", sk->name, "index", pc_sprintf(g->a, "%d", k), "what", what,
                 "in_type", in, "key", pc_sb_arena(&key, g->a), "header", pc_sb_arena(&header, g->a),
-                "format", out_format(sk->format.kind), "delim", delim, "fields", pc_sb_arena(&fields, g->a), NULL);
+                "format", out_format(g->o->test ? PC_FMT_JSON : sk->format.kind), "delim", delim, "fields", pc_sb_arena(&fields, g->a), NULL);
         pc_sb_free(&header);
         pc_sb_free(&fields);
         pc_sb_free(&key);
@@ -715,7 +715,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "noperators", pc_sprintf(g->a, "%d", g->noperators),
             "max_parallelism", pc_sprintf(g->a, "%d", p->max_parallelism),
             "shuffles", pc_sb_arena(&g->shuffles, g->a), "nshuffles", pc_sprintf(g->a, "%d", g->nshuffles),
-            "serial", serial, NULL);
+            "serial", serial, "test", g->o->test ? ".test = &pg__test, /* pipec test build */" : "", NULL);
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);
@@ -778,6 +778,8 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
         gen_source(&g, &body, i);
     for (int i = 0; i < p->nsources; i++)
         pc_sb_printf(&g.init, "st->source_wm[%d] = INT64_MIN;\n", i);
+    if (o->test)
+        pc_gen_test(&g, &body);
     gen_main(&g, &body);
 
     pc_sb_puts(&head, "\n");

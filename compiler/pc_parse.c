@@ -1615,7 +1615,8 @@ int pc_parse(pc_front *f)
     pc_pipeline *p = f->p;
     const pc_ynode *root = f->doc.root;
     static const char *const top[] = { "pipeline", "schemas", "sources", "stages", "sinks", "errors",
-                                       "checkpoint", "state", "parallelism", "savepoint", "admin" };
+                                       "checkpoint", "state", "parallelism", "savepoint", "admin",
+                                       "tests" /* pipec test's cases (pc_test_load.c) */ };
     pc_loc top_loc = root->loc;
     top_loc.end_line = top_loc.line;
     top_loc.end_col = top_loc.col + 1;

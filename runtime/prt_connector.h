@@ -16,6 +16,9 @@
 extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka, prt_src_socket,
     prt_src_pg;
 extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka, prt_snk_pg;
+/* pipec test's connectors (prt_ptest.c): no YAML names them; `BIN test` puts them in place */
+extern const prt_source_ops prt_src_test;
+extern const prt_sink_ops prt_snk_test;
 
 /* A mode of `run` that a connector offers, e.g. the Kafka connector's `--embedded-kafka` (an
  * in-process demo cluster). Given its flag, the job calls start once, after settings are

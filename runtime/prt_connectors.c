@@ -18,7 +18,7 @@ const prt_source_ops *prt_connector_source(const char *connector)
 {
     static const prt_source_ops *const all[] = { &prt_src_file, &prt_src_stdin,
                                                  &prt_src_generator, &prt_src_kafka, &prt_src_socket,
-                                                 &prt_src_pg };
+                                                 &prt_src_pg, &prt_src_test };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(all[i]->connector, connector) == 0)
             return all[i];
@@ -27,7 +27,8 @@ const prt_source_ops *prt_connector_source(const char *connector)
 
 const prt_sink_ops *prt_connector_sink(const char *connector)
 {
-    static const prt_sink_ops *const all[] = { &prt_snk_file, &prt_snk_stdout, &prt_snk_kafka, &prt_snk_pg };
+    static const prt_sink_ops *const all[] = { &prt_snk_file, &prt_snk_stdout, &prt_snk_kafka, &prt_snk_pg,
+                                               &prt_snk_test };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(all[i]->connector, connector) == 0)
             return all[i];

@@ -122,6 +122,31 @@ typedef struct prt_node_desc {
 } prt_node_desc;
 
 
+/* ---------------------------------------------------------------- pipec test builds */
+
+/* Where `pipec test` can feed records straight into a stage (one entry per stage input: a
+ * union has one per input, a join two). The record arrives as the stage's input row, filled
+ * by the runtime from a JSON object through `row`; push computes the key hash the stage's
+ * records carry (that of the key_by upstream, if any) and calls the stage's push function. */
+typedef struct prt_test_input {
+    const char *stage;     /* the stage id */
+    const char *from;      /* the input node it stands for (a source or stage name) */
+    const prt_schema *row; /* the input row's field table */
+    void (*push)(prt_worker *wk, const void *row, int64_t ts);
+} prt_test_input;
+
+/* Generated only by `pipec test` (pc_gen_opts.test); NULL in every other build. */
+typedef struct prt_test_desc {
+    const prt_test_input *inputs;
+    int ninputs;
+    const prt_schema *const *nodes; /* by node (sources, then stages): the output row's table */
+    int nnodes;
+} prt_test_desc;
+
+/* In a test build, a stage's fan-out first asks whether the case isolates that stage: its
+ * output is then printed as a JSON line (prt_ptest.c) instead of going on. */
+void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts);
+
 /* The operator's engine inside a worker's generated state. */
 #define PRT_OPERATOR(wk, op) (*(struct prt_winop **)((char *)(wk)->state + (op)->offset))
 
@@ -152,6 +177,7 @@ typedef struct prt_job_desc {
     void (*tick)(prt_worker *wk, int64_t now_ms); /* wall clock, for processing-time windows */
     void (*finish)(prt_worker *wk);              /* all input ended: fire every open window */
     void (*destroy)(prt_worker *wk);
+    const prt_test_desc *test; /* pipec test builds only, else NULL */
 } prt_job_desc;
 
 /* ---------------------------------------------------------------- the job */
@@ -174,6 +200,7 @@ struct prt_job {
     volatile int stop;     /* set by SIGINT/SIGTERM */
     struct prt_settings *cfg;
     prt_stats *stats;      /* published metrics (prt_stats.h); owned by the run */
+    int tap;               /* pipec test: the node whose output a case captures, else -1 */
 };
 
 /* Generated fan-out: node n (a source or stage) emitted one record. No lock: one writer, but
