@@ -290,8 +290,33 @@ int prt_parse_ts(prt_str s, int64_t *out)
     return prt_text_timestamp(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
+/* The second written last on this thread and its text "YYYY-MM-DDTHH:MM:SS" (years 0..9999):
+ * consecutive event times mostly share their second, so the calendar arithmetic runs about once
+ * per second of event time. */
+static _Thread_local int64_t ts_memo_sec = INT64_MIN;
+static _Thread_local char ts_memo_text[19];
+
 void prt_fmt_ts(prt_buf *b, int64_t ms)
 {
+    int64_t secs = ms / 1000;
+    int msec = (int)(ms % 1000);
+    if (msec < 0) { /* floor division: times before 1970 count back */
+        secs--;
+        msec += 1000;
+    }
+    if (secs == ts_memo_sec) {
+        char t[24], *o = t + sizeof ts_memo_text;
+        memcpy(t, ts_memo_text, sizeof ts_memo_text);
+        if (msec) {
+            *o++ = '.';
+            *o++ = (char)('0' + msec / 100);
+            *o++ = (char)('0' + msec / 10 % 10);
+            *o++ = (char)('0' + msec % 10);
+        }
+        *o++ = 'Z';
+        prt_buf_put(b, t, (size_t)(o - t));
+        return;
+    }
     int64_t days = ms / PRT_MS_PER_DAY, rem = ms % PRT_MS_PER_DAY;
     if (rem < 0) { /* floor division: times before 1970 count back from midnight */
         days--;
@@ -300,7 +325,7 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
     int64_t y;
     int m, d;
     prt_civil_from_days(days, &y, &m, &d);
-    int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    int sec = (int)(rem / 1000);
     if (y >= 0 && y <= 9999) { /* the common case, without printf */
         char t[24], *o = t;
         int f[6] = { (int)(y / 100), (int)(y % 100), m, d, sec / 3600, sec / 60 % 60 };
@@ -314,6 +339,8 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
         *o++ = ':';
         *o++ = (char)('0' + sec % 60 / 10);
         *o++ = (char)('0' + sec % 10);
+        memcpy(ts_memo_text, t, sizeof ts_memo_text);
+        ts_memo_sec = secs;
         if (msec) {
             *o++ = '.';
             *o++ = (char)('0' + msec / 100);
