@@ -63,17 +63,39 @@ int prt_parse_int(prt_str s, int64_t *out)
     return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
+/* "00" "01" ... "99": two digits per division */
+static const char prt_digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                         "8081828384858687888990919293949596979899";
+
 void prt_fmt_int(prt_buf *b, int64_t v)
 {
-    char tmp[24], *e = tmp + sizeof tmp, *p = e;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    static const uint64_t pow10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                        100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                        1000000000000u, 10000000000000u, 100000000000000u,
+                                        1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                        1000000000000000000u, 10000000000000000000u };
+    int nd = 1;
+    while (nd < 20 && u >= pow10[nd])
+        nd++;
+    prt_buf_reserve(b, 21);
+    char *o = b->p + b->n;
     if (v < 0)
-        *--p = '-';
-    prt_buf_put(b, p, (size_t)(e - p));
+        *o++ = '-';
+    char *e = o + nd, *p = e;
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, prt_digit_pairs + (u % 100) * 2, 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, prt_digit_pairs + u * 2, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
+    b->n = (size_t)(e - b->p);
 }
 
 /* ---- float ---- */

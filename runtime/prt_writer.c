@@ -6,6 +6,7 @@
  */
 #include "prt_format.h"
 #include "prt_scalar.h"
+#include "prt_scan.h"
 
 #include <math.h>
 
@@ -15,10 +16,8 @@ void prt_json_quote(prt_buf *b, prt_str v)
     prt_buf_reserve(b, v.n + 2);
     prt_buf_putc(b, '"');
     size_t run = 0; /* start of the pending run of bytes that need no escape */
-    for (size_t i = 0; i < v.n; i++) {
+    for (size_t i = 0; i < v.n && (i += prt_scan_json_special(v.p + i, v.n - i)) < v.n; i++) {
         unsigned char c = (unsigned char)v.p[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         prt_buf_put(b, v.p + run, i - run);
         run = i + 1;
         char esc[6] = { '\\', 0 };
@@ -74,25 +73,7 @@ static int prt_csv_needs_quotes(prt_str v, char delim)
         return 0;
     if (v.p[0] == ' ' || v.p[0] == '\t' || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t')
         return 1;
-    /* eight bytes at a time: a byte equal to c makes (x ^ c*ONES) hold a zero byte, and
-     * (y - ONES) & ~y & HIGHS is non-zero exactly when y holds one */
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    const uint64_t cd = ones * (unsigned char)delim, cq = ones * '"', cr = ones * '\r', lf = ones * '\n';
-    size_t i = 0;
-    for (; i + 8 <= v.n; i += 8) {
-        uint64_t x, a, b, c, d;
-        memcpy(&x, v.p + i, 8);
-        a = x ^ cd, b = x ^ cq, c = x ^ cr, d = x ^ lf;
-        if (((a - ones) & ~a & highs) | ((b - ones) & ~b & highs) | ((c - ones) & ~c & highs) |
-            ((d - ones) & ~d & highs))
-            return 1;
-    }
-    for (; i < v.n; i++) {
-        char c = v.p[i];
-        if (c == delim || c == '"' || c == '\r' || c == '\n')
-            return 1;
-    }
-    return 0;
+    return prt_scan_csv_special(v.p, v.n, delim) < v.n;
 }
 
 void prt_w_str(prt_writer *w, const char *name, prt_str v)

@@ -463,6 +463,65 @@ TEST(writer_csv_quoting)
     CHECK_EQ_PS(prt_buf_str(&wb), "x,y;\"semi;colon\"");
 }
 
+/* The 16- and 8-byte scans: one special byte at every position of strings of every length up
+ * to 40 (and bytes around them: 0x80+, space, '!', '#'), against the byte-by-byte rule. */
+TEST(writer_scan_positions)
+{
+    static const char specials[] = { ',', '"', '\r', '\n', ';', ' ', '!', '#', '\\', '\x01', '\x1f', '\x7f', (char)0xc3 };
+    char s[41];
+    prt_buf ref = { 0 };
+    for (size_t n = 1; n <= 40; n++) {
+        for (size_t pos = 0; pos < n; pos++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                for (size_t i = 0; i < n; i++)
+                    s[i] = (char)('a' + i % 26);
+                s[pos] = specials[k];
+                char c = specials[k];
+                /* csv: quoted when a byte is the delimiter, '"', CR or LF, or at an end a blank */
+                int quote = c == ',' || c == '"' || c == '\r' || c == '\n' || (c == ' ' && (pos == 0 || pos == n - 1));
+                prt_writer w;
+                prt_w_begin(&w, PRT_OUT_CSV, ',', &wb);
+                prt_w_str(&w, "a", (prt_str){ s, n });
+                prt_w_end(&w);
+                int got = wb.n > 0 && wb.p[0] == '"';
+                if (got != quote) {
+                    TEST_FAIL("csv: length %zu, byte 0x%02x at %zu: quoted %d, want %d", n, (unsigned char)c, pos, got, quote);
+                    prt_buf_free(&ref);
+                    return;
+                }
+                /* json: the escaped text, built byte by byte */
+                prt_buf_clear(&ref);
+                prt_buf_putc(&ref, '"');
+                for (size_t i = 0; i < n; i++) {
+                    unsigned char u = (unsigned char)s[i];
+                    if (u == '"' || u == '\\') {
+                        prt_buf_putc(&ref, '\\');
+                        prt_buf_putc(&ref, (char)u);
+                    } else if (u == '\r') {
+                        prt_buf_put(&ref, "\\r", 2);
+                    } else if (u == '\n') {
+                        prt_buf_put(&ref, "\\n", 2);
+                    } else if (u < 0x20) {
+                        prt_buf_printf(&ref, "\\u%04x", u);
+                    } else {
+                        prt_buf_putc(&ref, (char)u);
+                    }
+                }
+                prt_buf_putc(&ref, '"');
+                prt_buf_clear(&wb);
+                prt_json_quote(&wb, (prt_str){ s, n });
+                if (wb.n != ref.n || memcmp(wb.p, ref.p, ref.n) != 0) {
+                    TEST_FAIL("json: length %zu, byte 0x%02x at %zu: %.*s, want %.*s", n, (unsigned char)c, pos,
+                              (int)wb.n, wb.p, (int)ref.n, ref.p);
+                    prt_buf_free(&ref);
+                    return;
+                }
+            }
+        }
+    }
+    prt_buf_free(&ref);
+}
+
 TEST(writer_kv)
 {
     prt_writer w;
@@ -597,6 +656,7 @@ int main(void)
     RUN(writer_csv_quoting);
     RUN(writer_kv);
     RUN(json_quote);
+    RUN(writer_scan_positions);
     RUN(round_trip_csv);
     RUN(round_trip_json);
     RUN(round_trip_kv);
