@@ -150,6 +150,43 @@ TEST(csv_errors)
     CHECK_EQ_S(csv("\"a\"\"\"x"), "ERR: invalid CSV at byte 5: text after a closing quote");
 }
 
+/* Lines of 16 bytes and more without quotes take the 16-byte scan: every length to 70, the
+ * delimiter at random places (runs, ends, both edges of a block), against a byte-by-byte split;
+ * fewer columns than fields count them all. */
+TEST(csv_split_blocks)
+{
+    char line[72];
+    uint64_t seed = 12345;
+    for (int round = 0; round < 4000; round++) {
+        size_t n = 16 + (size_t)round % 55;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33) % 8;
+            line[i] = r < 3 ? ',' : r == 3 ? ';' : r == 4 ? ' ' : (char)('a' + i % 26);
+        }
+        prt_str cols[80];
+        prt_err e;
+        int max = round % 3 == 0 ? 3 : 80;
+        int got = prt_csv_split((prt_str){ line, n }, ',', cols, max, &scratch, &e);
+        int want = 0;
+        size_t start = 0;
+        int ok = 1;
+        for (size_t i = 0; i <= n; i++) {
+            if (i < n && line[i] != ',')
+                continue;
+            if (want < max && (cols[want].p != line + start || cols[want].n != i - start))
+                ok = 0;
+            want++;
+            start = i + 1;
+        }
+        if (!ok || got != want) {
+            TEST_FAIL("%.*s: %d fields, want %d%s", (int)n, line, got, want, ok ? "" : " (a field differs)");
+            return;
+        }
+    }
+    prt_scratch_reset(&scratch);
+}
+
 TEST(csv_slices)
 {
     /* no copy unless a "" was unescaped; only line.n bytes are read */
@@ -642,6 +679,7 @@ int main(void)
     RUN(csv_max_columns);
     RUN(csv_errors);
     RUN(csv_slices);
+    RUN(csv_split_blocks);
     RUN(json_values);
     RUN(json_duplicates_and_null);
     RUN(json_strings);
