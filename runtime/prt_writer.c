@@ -52,11 +52,11 @@ void prt_w_begin(prt_writer *w, prt_out_format fmt, char delim, prt_buf *buf)
         prt_buf_putc(buf, '{');
 }
 
-/* separator and name, as the format wants them before a value */
-static void prt_w_field(prt_writer *w, const char *name)
+/* separator and name for json and kv (csv has no names) */
+static void prt_w_field_named(prt_writer *w, const char *name)
 {
     if (!w->first)
-        prt_buf_putc(w->buf, w->fmt == PRT_OUT_CSV ? w->delim : ',');
+        prt_buf_putc(w->buf, ',');
     w->first = 0;
     if (w->fmt == PRT_OUT_JSON) {
         prt_json_quote(w->buf, prt_str_c(name));
@@ -65,6 +65,18 @@ static void prt_w_field(prt_writer *w, const char *name)
         prt_buf_puts(w->buf, name);
         prt_buf_putc(w->buf, '=');
     }
+}
+
+/* separator and name, as the format wants them before a value; csv inline (a byte or nothing) */
+static inline void prt_w_field(prt_writer *w, const char *name)
+{
+    if (w->fmt != PRT_OUT_CSV) {
+        prt_w_field_named(w, name);
+        return;
+    }
+    if (!w->first)
+        prt_buf_putc(w->buf, w->delim);
+    w->first = 0;
 }
 
 static int prt_csv_needs_quotes(prt_str v, char delim)
