@@ -187,6 +187,73 @@ TEST(csv_split_blocks)
     prt_scratch_reset(&scratch);
 }
 
+/* The 16-byte scan of kv pairs: random lines of every length to 70 over ',', '=', blanks and
+ * letters, against a byte-by-byte reading of the same rules (pairs split on ',', key and value
+ * on the first '=', blanks trimmed, empty pairs skipped, a pair without '=' or key an error). */
+TEST(kv_blocks)
+{
+    char line[72];
+    uint64_t seed = 777;
+    for (int round = 0; round < 6000; round++) {
+        size_t n = (size_t)round % 71;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33) % 10;
+            line[i] = r == 0 ? ',' : r == 1 ? '=' : r == 2 ? ' ' : (char)('a' + i % 26);
+        }
+        prt_kv_iter it;
+        prt_str k, v;
+        prt_err e;
+        prt_kv_init(&it, (prt_str){ line, n });
+        size_t b = 0;
+        for (;;) {
+            /* the reference: the next non-empty pair from b */
+            int want = 0;
+            size_t ks = 0, ke = 0, vs = 0, ve = 0;
+            while (b < n) {
+                size_t c = b;
+                while (c < n && line[c] != ',')
+                    c++;
+                size_t eq = b;
+                while (eq < c && line[eq] != '=')
+                    eq++;
+                size_t ps = b, pe = c;
+                while (ps < pe && line[ps] == ' ')
+                    ps++;
+                while (pe > ps && line[pe - 1] == ' ')
+                    pe--;
+                size_t next = c < n ? c + 1 : n;
+                if (eq == c) {
+                    b = next;
+                    if (ps == pe)
+                        continue;
+                    want = -1;
+                    break;
+                }
+                ks = b, ke = eq, vs = eq + 1, ve = c;
+                while (ks < ke && line[ks] == ' ')
+                    ks++;
+                while (ke > ks && line[ke - 1] == ' ')
+                    ke--;
+                while (vs < ve && line[vs] == ' ')
+                    vs++;
+                while (ve > vs && line[ve - 1] == ' ')
+                    ve--;
+                b = next;
+                want = ks == ke ? -1 : 1;
+                break;
+            }
+            int got = prt_kv_next(&it, &k, &v, &e);
+            if (got != want || (got == 1 && (k.p != line + ks || k.n != ke - ks || v.p != line + vs || v.n != ve - vs))) {
+                TEST_FAIL("%.*s: got %d, want %d (pair ending before byte %zu)", (int)n, line, got, want, b);
+                return;
+            }
+            if (got != 1)
+                break;
+        }
+    }
+}
+
 TEST(csv_slices)
 {
     /* no copy unless a "" was unescaped; only line.n bytes are read */
@@ -680,6 +747,7 @@ int main(void)
     RUN(csv_errors);
     RUN(csv_slices);
     RUN(csv_split_blocks);
+    RUN(kv_blocks);
     RUN(json_values);
     RUN(json_duplicates_and_null);
     RUN(json_strings);
