@@ -165,10 +165,10 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
 {
     if (!(a >= 1e-5 && a < 0x1p52))
         return 0;
-    int e;
-    double f = frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
-    uint64_t m = (uint64_t)ldexp(f, 53);
-    int s = 53 - e;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits); /* a is normal here: a = (2^52 + fraction) * 2^(E - 1075) */
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
         return 0;
     typedef unsigned __int128 u128;
@@ -185,8 +185,17 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
         if (M >= (u128)1 << 63)
             return 0; /* cannot happen: at most 17 digits */
         char tmp[40], *end = tmp + sizeof tmp, *q = end;
-        for (uint64_t d = (uint64_t)M; d; d /= 10)
-            *--q = (char)('0' + (int)(d % 10));
+        uint64_t d = (uint64_t)M;
+        for (; d >= 100; d /= 100) {
+            q -= 2;
+            memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+        }
+        if (d >= 10) {
+            q -= 2;
+            memcpy(q, prt_digit_pairs + d * 2, 2);
+        } else {
+            *--q = (char)('0' + d); /* M > 0 */
+        }
         int n = (int)(end - q);
         if (n > 17)
             return 0; /* cannot happen: 17 digits always read back */
@@ -271,8 +280,9 @@ void prt_fmt_float(prt_buf *b, double v)
         prt_buf_put(b, digits, (size_t)n);
     } else {
         int intd = exp10 + 1; /* digits before the point */
-        for (int i = 0; i < intd; i++)
-            prt_buf_putc(b, i < n ? digits[i] : '0');
+        prt_buf_put(b, digits, (size_t)(n < intd ? n : intd));
+        for (int i = n; i < intd; i++)
+            prt_buf_putc(b, '0');
         prt_buf_putc(b, '.');
         if (n > intd)
             prt_buf_put(b, digits + intd, (size_t)(n - intd));
