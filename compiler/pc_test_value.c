@@ -134,6 +134,27 @@ int pc_tval_extract(const pc_row *row, const char *line, size_t len, prt_str *va
             return PRT_ERR;
         for (int i = 0; i < n; i++)
             present[base + i] = (bits >> i) & 1;
+        /* a field absent by name is looked up at its JSON path: an event file as it comes off
+         * the wire (a CloudEvent's data.price) reads like one written with flat names */
+        int again = 0;
+        for (int i = 0; i < n; i++) {
+            const pc_field *f = &row->fields[base + i];
+            paths[i] = !present[base + i] && f->path && strcmp(f->path, f->name) ? f->path : NULL;
+            again |= paths[i] != NULL;
+        }
+        prt_str byp[64];
+        if (again) {
+            for (int i = 0; i < n; i++)
+                if (!paths[i])
+                    paths[i] = "\x01"; /* no field has this name: keeps the slot unused */
+            if (prt_json_extract((prt_str){ line, len }, paths, n, byp, &bits, s, e) != PRT_OK)
+                return PRT_ERR;
+            for (int i = 0; i < n; i++)
+                if (!present[base + i] && ((bits >> i) & 1)) {
+                    vals[base + i] = byp[i];
+                    present[base + i] = 1;
+                }
+        }
         if (!row->nfields)
             break;
     }
