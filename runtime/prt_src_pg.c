@@ -393,6 +393,8 @@ static int pg_poll(prt_source *s, int max, int timeout_ms)
         }
         if (g->done)
             return n ? n : PRT_SRC_EOF;
+        if (n > 0)
+            return n; /* the next FETCH in the next poll: the loop flushes, checkpoints and stops between them */
         PQclear(g->batch);
         g->row = g->nrows = 0;
         prt_err e = { 0 };
