@@ -56,6 +56,7 @@ wait_until() {
 }
 has_rows() { [ -f "$1" ] && [ "$(wc -l < "$1")" -ge "$2" ]; }
 alive() { kill -0 "$1" 2> /dev/null; }
+dead() { ! alive "$1"; }
 started_reading() { has_rows "$1" 100 || ! alive "$2"; } # rows came, or the job ended (too early)
 lost() { grep -q 'lost the connection to PostgreSQL' "$1" || ! alive "$2"; }
 # the job's stderr with the reason, times, attempts and row counts made words
@@ -80,6 +81,7 @@ else
 fi
 wait $pid
 rc=$?
+PIDS=""
 normalize rec.err > rec.lines
 cat > rec.want << 'EOF'
 pg_src_outage: source rows: lost the connection to PostgreSQL (WHY); reconnecting for up to 20000 ms
@@ -104,14 +106,14 @@ PIDS="$PIDS $pid"
 if ! wait_until 60 started_reading fails.jsonl $pid || ! alive $pid; then
     fail pg_source/outage_fails "the job was not reading when the server was to stop: $(tr '\n' '|' < fails.err)"
     wait $pid
+    PIDS=""
 else
     pg_down
-    # a watchdog: the job must give up by itself (about 2 s); 60 s means it hangs
-    (sleep 60; kill $pid 2> /dev/null) &
-    dog=$!
+    # the job must give up by itself (about 2 s); still running after 60 s, it hangs
+    wait_until 60 dead $pid || kill $pid 2> /dev/null
     wait $pid
     rc=$?
-    kill $dog 2> /dev/null
+    PIDS=""
     normalize fails.err > fails.lines
     cat > fails.want << EOF
 pg_src_outage: source rows: lost the connection to PostgreSQL (WHY); reconnecting for up to 2000 ms
