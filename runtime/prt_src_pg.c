@@ -24,6 +24,7 @@
  * the FETCH that failed, so none is lost or repeated when the query's order is deterministic and
  * the data did not change. When the server stays away the run fails with one line. The first
  * connection, at open, is not retried: a wrong DSN or a server that is down fails the start.
+ * A poll runs at most one FETCH, so the job's loop flushes, checkpoints and stops between them.
  * Ownership: the source owns its connection, its current batch and its buffers.
  */
 #include "prt_clock.h"
@@ -452,12 +453,9 @@ static int pg_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
         return prt_errf(e, "malformed position: expected the number of rows delivered");
     if (g->delivered || g->batch)
         return prt_errf(e, "a postgres source seeks only before its first row");
-    if (v[0] > 0) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "MOVE FORWARD %lld IN " CURSOR, (long long)v[0]);
-        if (prt_pg_exec(g->conn, sql, e) != PRT_OK)
-            return PRT_ERR;
-    }
+    int64_t moved;
+    if (skip_rows(g, v[0], &moved, e) != PRT_OK)
+        return PRT_ERR;
     g->delivered = v[0];
     return PRT_OK;
 }
