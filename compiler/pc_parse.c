@@ -821,7 +821,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     } else if (conn == PC_CONN_SOCKET) {
         pc_parse_socket(f, cv, ck, base, cctx);
     } else if (conn == PC_CONN_POSTGRES) {
-        static const char *const pk[] = { "dsn", "query", "fetch_size" };
+        static const char *const pk[] = { "dsn", "query", "fetch_size", "retry_timeout" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, pk, NKEYS(pk), cctx);
             if (!pc_get(cv, "dsn"))
@@ -840,6 +840,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 } else if (!strcmp(k, "dsn") || !strcmp(k, "query")) {
                     if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && v->kind == PC_Y_SCALAR && v->len == 0)
                         pc_error(f->d, v->loc, "'%s' is empty", k);
+                } else if (!strcmp(k, "retry_timeout")) {
+                    pc_setting_v(f, path, v, k, VK_DUR, NULL); /* as the sink's: a lost connection's retries */
                 }
             }
         }
