@@ -13,37 +13,12 @@
 
 /* ------------------------------------------------------------------ small helpers */
 
-static pc_ynode *pc_get(const pc_ynode *m, const char *key)
-{
-    if (!m || m->kind != PC_Y_MAP)
-        return NULL;
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->keys[i]->s, key))
-            return m->vals[i];
-    return NULL;
-}
-
-static pc_ynode *pc_getkey(const pc_ynode *m, const char *key)
-{
-    if (!m || m->kind != PC_Y_MAP)
-        return NULL;
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->keys[i]->s, key))
-            return m->keys[i];
-    return NULL;
-}
-
-static const char *pc_kind_name(pc_ykind k)
-{
-    return k == PC_Y_MAP ? "a mapping" : k == PC_Y_SEQ ? "a list" : "a scalar";
-}
-
 /* "expected a mapping for 'x'" unless n has kind k */
 static int pc_expect(pc_front *f, const pc_ynode *n, pc_ykind k, const char *what)
 {
     if (n->kind == k)
         return 0;
-    pc_error(f->d, n->loc, "expected %s for '%s', found %s", pc_kind_name(k), what, pc_kind_name(n->kind));
+    pc_error(f->d, n->loc, "expected %s for '%s', found %s", pc_ykind_name(k), what, pc_ykind_name(n->kind));
     return -1;
 }
 
@@ -455,7 +430,7 @@ static int pc_parse_row(pc_front *f, const pc_ynode *m, const char *what, pc_row
             static const char *const fk[] = { "type", "path", "default" };
             const char *ctx = pc_sprintf(f->a, "field '%s'", k->s);
             bad |= pc_keys(f, v, fk, NKEYS(fk), ctx) != 0;
-            const pc_ynode *tn = pc_get(v, "type"), *pn = pc_get(v, "path"), *dn = pc_get(v, "default");
+            const pc_ynode *tn = pc_yget(v, "type"), *pn = pc_yget(v, "path"), *dn = pc_yget(v, "default");
             if (!tn) {
                 pc_missing_in(f, v, k->loc, "type", ctx);
                 bad = 1;
@@ -542,7 +517,7 @@ static int pc_parse_format(pc_front *f, const pc_ynode *n, pc_format *fmt, int i
     }
     static const char *const ck[] = { "header", "delimiter" };
     int rc = pc_keys(f, opts, ck, 2, "csv format") ? -1 : 0;
-    const pc_ynode *h = pc_get(opts, "header"), *d = pc_get(opts, "delimiter");
+    const pc_ynode *h = pc_yget(opts, "header"), *d = pc_yget(opts, "delimiter");
     if (h && pc_cbool(f, h, "header", &fmt->csv_header))
         rc = -1;
     if (d) {
@@ -644,13 +619,13 @@ static void pc_parse_socket(pc_front *f, const pc_ynode *cv, const pc_ynode *ck,
     for (int r = 0; r < 2; r++) {
         const char *want = sk[r];
         int typo = 0;
-        for (int i = 0; i < cv->n && !pc_get(cv, want); i++) {
+        for (int i = 0; i < cv->n && !pc_yget(cv, want); i++) {
             int known = 0;
             for (int j = 0; j < NKEYS(sk); j++)
                 known |= !strcmp(cv->keys[i]->s, sk[j]);
             typo |= !known && pc_suggest(cv->keys[i]->s, &want, 1) != NULL;
         }
-        if (!pc_get(cv, want) && !typo)
+        if (!pc_yget(cv, want) && !typo)
             pc_missing(f, ck->loc, want, cctx);
     }
     for (int i = 0; i < cv->n; i++) {
@@ -683,7 +658,7 @@ static void pc_parse_socket(pc_front *f, const pc_ynode *cv, const pc_ynode *ck,
  * from ${...} is checked when the binary starts (prt_ckpt.c), as is one given with --set. */
 static void pc_check_socket_mode(pc_front *f, const pc_ynode *root, const pc_ynode *ck)
 {
-    const pc_ynode *mode = pc_get(ck, "mode"), *srcs = pc_get(root, "sources");
+    const pc_ynode *mode = pc_yget(ck, "mode"), *srcs = pc_yget(root, "sources");
     const char *lit = "exactly_once";
     if (mode && (mode->kind != PC_Y_SCALAR || pc_has_var(mode)))
         return;
@@ -692,7 +667,7 @@ static void pc_check_socket_mode(pc_front *f, const pc_ynode *root, const pc_yno
     if (strcmp(lit, "exactly_once") || !srcs || srcs->kind != PC_Y_MAP)
         return;
     for (int i = 0; i < srcs->n; i++) {
-        const pc_ynode *sk = srcs->vals[i]->kind == PC_Y_MAP ? pc_getkey(srcs->vals[i], "socket") : NULL;
+        const pc_ynode *sk = srcs->vals[i]->kind == PC_Y_MAP ? pc_ygetkey(srcs->vals[i], "socket") : NULL;
         if (!sk)
             continue;
         pc_error(f->d, sk->loc, "socket source '%s' cannot be exactly once: a socket cannot replay what it sent "
@@ -701,7 +676,7 @@ static void pc_check_socket_mode(pc_front *f, const pc_ynode *root, const pc_yno
             pc_note(f->d, mode->loc, "checkpoint.mode is exactly_once here; use at_least_once, under which the "
                     "socket's input is at most once across a crash");
         else
-            pc_note(f->d, pc_getkey(root, "checkpoint")->loc, "a checkpoint is exactly_once unless it says "
+            pc_note(f->d, pc_ygetkey(root, "checkpoint")->loc, "a checkpoint is exactly_once unless it says "
                     "'mode: at_least_once', under which the socket's input is at most once across a crash");
     }
 }
@@ -748,13 +723,13 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                                           "auto_offset_reset", "bounded", "properties", "connect_timeout" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, kk, NKEYS(kk), cctx);
-            if (!pc_get(cv, "bootstrap"))
+            if (!pc_yget(cv, "bootstrap"))
                 pc_missing_in(f, cv, ck->loc, "bootstrap", cctx);
-            const pc_ynode *t = pc_get(cv, "topics"), *tp = pc_get(cv, "topic_pattern");
+            const pc_ynode *t = pc_yget(cv, "topics"), *tp = pc_yget(cv, "topic_pattern");
             if (!t && !tp)
                 pc_error(f->d, ck->loc, "%s needs 'topics' (a list) or 'topic_pattern' (a regex)", cctx);
             if (t && tp)
-                pc_error(f->d, pc_getkey(cv, "topic_pattern")->loc, "use 'topics' or 'topic_pattern', not both");
+                pc_error(f->d, pc_ygetkey(cv, "topic_pattern")->loc, "use 'topics' or 'topic_pattern', not both");
             for (int i = 0; i < cv->n; i++) {
                 const char *k = cv->keys[i]->s;
                 const pc_ynode *v = cv->vals[i];
@@ -807,7 +782,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         static const char *const fk[] = { "path", "follow" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, fk, NKEYS(fk), cctx);
-            if (!pc_get(cv, "path"))
+            if (!pc_yget(cv, "path"))
                 pc_missing_in(f, cv, ck->loc, "path", cctx);
             for (int i = 0; i < cv->n; i++) {
                 const char *k = cv->keys[i]->s;
@@ -824,9 +799,9 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         static const char *const pk[] = { "dsn", "query", "fetch_size", "retry_timeout" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, pk, NKEYS(pk), cctx);
-            if (!pc_get(cv, "dsn"))
+            if (!pc_yget(cv, "dsn"))
                 pc_missing_in(f, cv, ck->loc, "dsn", cctx);
-            if (!pc_get(cv, "query"))
+            if (!pc_yget(cv, "query"))
                 pc_missing_in(f, cv, ck->loc, "query", cctx);
             for (int i = 0; i < cv->n; i++) {
                 const char *k = cv->keys[i]->s;
@@ -858,7 +833,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
             kind = cv; /* generator: orders */
         else if (cv->kind == PC_Y_MAP) {
             pc_keys(f, cv, gk, NKEYS(gk), cctx);
-            kind = pc_get(cv, "kind");
+            kind = pc_yget(cv, "kind");
             for (int i = 0; i < cv->n; i++) {
                 const char *k = cv->keys[i]->s;
                 const pc_ynode *v = cv->vals[i];
@@ -896,11 +871,11 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     }
 
     /* format */
-    const pc_ynode *fmt = pc_get(m, "format");
+    const pc_ynode *fmt = pc_yget(m, "format");
     int fmt_ok = 1;
     if (conn == PC_CONN_POSTGRES) { /* rows come as json objects by column name (prt_src_pg.c) */
         if (fmt)
-            pc_error(f->d, pc_getkey(m, "format")->loc,
+            pc_error(f->d, pc_ygetkey(m, "format")->loc,
                      "a postgres source has no format: its rows are read by column name, typed by the schema");
         src->format.kind = PC_FMT_JSON;
         src->format.loc = key->loc;
@@ -917,7 +892,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     }
 
     /* schema -> row */
-    const pc_ynode *sn = pc_get(m, "schema");
+    const pc_ynode *sn = pc_yget(m, "schema");
     int row_ok = 1;
     if (sn && sn->kind == PC_Y_SCALAR) {
         src->schema_name = pc_mkname(sn);
@@ -997,7 +972,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     }
 
     /* event time and watermark */
-    const pc_ynode *et = pc_get(m, "event_time");
+    const pc_ynode *et = pc_yget(m, "event_time");
     if (et && pc_compiled(f, et, "event_time", "event_time")) {
         src->event_time_loc = et->loc;
         int found = -1;
@@ -1025,7 +1000,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
         } else
             src->event_time = found;
     }
-    const pc_ynode *wm = pc_get(m, "watermark");
+    const pc_ynode *wm = pc_yget(m, "watermark");
     if (wm && !pc_expect(f, wm, PC_Y_MAP, "watermark")) {
         static const char *const wk[] = { "out_of_orderness", "idle" };
         pc_keys(f, wm, wk, 2, pc_sprintf(f->a, "the watermark of source '%s'", key->s));
@@ -1034,7 +1009,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 pc_setting_v(f, pc_sprintf(f->a, "sources.%s.watermark.%s", key->s, wm->keys[i]->s), wm->vals[i],
                              wm->keys[i]->s, VK_DUR, NULL);
         if (!et)
-            pc_error(f->d, pc_getkey(m, "watermark")->loc, "a watermark needs event time: add 'event_time: <timestamp field>'");
+            pc_error(f->d, pc_ygetkey(m, "watermark")->loc, "a watermark needs event time: add 'event_time: <timestamp field>'");
     }
 }
 
@@ -1099,22 +1074,22 @@ static void pc_parse_fstate(pc_front *f, pc_function *fn, const pc_ynode *m)
         if (v->kind == PC_Y_SCALAR) {
             bad = pc_parse_value_type(f, v, &x.type, &x.schema, &x.row);
             x.kind = x.row ? PC_FS_RECORD : PC_FS_SCALAR;
-        } else if (v->kind == PC_Y_MAP && pc_get(v, "set")) {
+        } else if (v->kind == PC_Y_MAP && pc_yget(v, "set")) {
             static const char *const sk[] = { "set" };
             x.kind = PC_FS_SET;
             bad = pc_keys(f, v, sk, 1, pc_sprintf(f->a, "state '%s'", k->s)) != 0 ||
-                  pc_parse_type(f, pc_get(v, "set"), &x.type);
-        } else if (v->kind == PC_Y_MAP && pc_get(v, "map")) {
+                  pc_parse_type(f, pc_yget(v, "set"), &x.type);
+        } else if (v->kind == PC_Y_MAP && pc_yget(v, "map")) {
             static const char *const mk[] = { "map" }, *const kv[] = { "key", "value" };
-            const pc_ynode *mm = pc_get(v, "map");
+            const pc_ynode *mm = pc_yget(v, "map");
             const char *ctx = pc_sprintf(f->a, "map '%s'", k->s);
             x.kind = PC_FS_MAP;
             bad = pc_keys(f, v, mk, 1, pc_sprintf(f->a, "state '%s'", k->s)) != 0;
             if (!bad && pc_expect(f, mm, PC_Y_MAP, "map") == 0) {
                 bad = pc_keys(f, mm, kv, 2, ctx) != 0;
-                const pc_ynode *kn = pc_get(mm, "key"), *vn = pc_get(mm, "value");
+                const pc_ynode *kn = pc_yget(mm, "key"), *vn = pc_yget(mm, "value");
                 if (!kn || !vn) {
-                    pc_missing_in(f, mm, pc_getkey(v, "map")->loc, kn ? "value" : "key", ctx);
+                    pc_missing_in(f, mm, pc_ygetkey(v, "map")->loc, kn ? "value" : "key", ctx);
                     bad = 1;
                 } else {
                     bad |= pc_parse_type(f, kn, &x.key_type) != 0;
@@ -1145,27 +1120,27 @@ static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, co
     const char *ctx = pc_sprintf(f->a, "%s '%s'", op, st->id);
     pc_keys(f, opv, pk, NKEYS(pk), ctx);
     const pc_ynode *v;
-    if ((v = pc_get(opv, "code")))
-        pc_error(f->d, pc_getkey(opv, "code")->loc, "inline 'code' is not supported by this pipec: write the C in a "
+    if ((v = pc_yget(opv, "code")))
+        pc_error(f->d, pc_ygetkey(opv, "code")->loc, "inline 'code' is not supported by this pipec: write the C in a "
                                                     "file beside the YAML and name it with 'file:'");
-    else if (!(v = pc_get(opv, "file")))
+    else if (!(v = pc_yget(opv, "file")))
         pc_missing_in(f, opv, opk->loc, "file", ctx);
     else if (pc_compiled(f, v, "file", "a code file path")) {
         fn->file = v->s;
         fn->file_loc = v->loc;
     }
-    if ((v = pc_get(opv, "key"))) {
+    if ((v = pc_yget(opv, "key"))) {
         fn->key_loc = v->loc;
         if (pc_parse_type(f, v, &fn->key_type) == 0 && fn->key_type != PC_T_STRING && fn->key_type != PC_T_INT)
             pc_error(f->d, v->loc, "a function's key is a string or an int, not %s", pc_type_name(fn->key_type));
     }
-    if (!(v = pc_get(opv, "route")))
+    if (!(v = pc_yget(opv, "route")))
         pc_missing_in(f, opv, opk->loc, "route", ctx);
     else if (!pc_expect(f, v, PC_Y_MAP, "route")) {
         static const char *const rk[] = { "when", "key" };
-        fn->route_loc = pc_getkey(opv, "route")->loc;
+        fn->route_loc = pc_ygetkey(opv, "route")->loc;
         pc_keys(f, v, rk, 2, pc_sprintf(f->a, "the route of '%s'", st->id));
-        const pc_ynode *w = pc_get(v, "when"), *k = pc_get(v, "key");
+        const pc_ynode *w = pc_yget(v, "when"), *k = pc_yget(v, "key");
         if (w)
             fn->when = pc_expr_parse(&f->ec, w);
         if (!k)
@@ -1173,9 +1148,9 @@ static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, co
         else
             fn->key = pc_expr_parse(&f->ec, k);
     }
-    if ((v = pc_get(opv, "state")))
+    if ((v = pc_yget(opv, "state")))
         pc_parse_fstate(f, fn, v);
-    if ((v = pc_get(opv, "messages")) && !pc_expect(f, v, PC_Y_MAP, "messages")) {
+    if ((v = pc_yget(opv, "messages")) && !pc_expect(f, v, PC_Y_MAP, "messages")) {
         fn->msgs = pc_alloc(f->a, sizeof *fn->msgs * (size_t)(v->n + 1));
         for (int i = 0; i < v->n; i++) {
             if (pc_check_field_name(f, v->keys[i], 1))
@@ -1187,9 +1162,9 @@ static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, co
                 fn->nmsgs++;
         }
     }
-    if ((v = pc_get(opv, "messages_to")))
+    if ((v = pc_yget(opv, "messages_to")))
         fn->messages_to = pc_name_list(f, v, "messages_to", &fn->nmessages_to, 1);
-    if ((v = pc_get(opv, "timers")) && pc_compiled(f, v, "timers", "'timers'")) {
+    if ((v = pc_yget(opv, "timers")) && pc_compiled(f, v, "timers", "'timers'")) {
         fn->timers_loc = v->loc;
         if (!strcmp(v->s, "event"))
             fn->timers = PC_FT_EVENT;
@@ -1203,7 +1178,7 @@ static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, co
                 pc_note(f->d, v->loc, "did you mean '%s'?", sg);
         }
     }
-    if ((v = pc_get(opv, "egress")) && pc_compiled(f, v, "egress", "a schema name")) {
+    if ((v = pc_yget(opv, "egress")) && pc_compiled(f, v, "egress", "a schema name")) {
         fn->egress = pc_mkname(v);
         int found = 0;
         for (int i = 0; i < f->p->nschemas; i++)
@@ -1333,7 +1308,7 @@ static int pc_parse_window(pc_front *f, pc_stage *st, const pc_ynode *wk, const 
             return -1;
         if (pc_keys(f, v, sk, 2, "sliding window"))
             rc = -1;
-        const pc_ynode *sz = pc_get(v, "size"), *sl = pc_get(v, "slide");
+        const pc_ynode *sz = pc_yget(v, "size"), *sl = pc_yget(v, "slide");
         if (!sz)
             pc_missing_in(f, v, k->loc, "size", "sliding window");
         if (!sl)
@@ -1356,7 +1331,7 @@ static int pc_parse_window(pc_front *f, pc_stage *st, const pc_ynode *wk, const 
             return -1;
         if (pc_keys(f, v, sk, 1, "session window"))
             rc = -1;
-        const pc_ynode *g = pc_get(v, "gap");
+        const pc_ynode *g = pc_yget(v, "gap");
         if (!g) {
             pc_missing_in(f, v, k->loc, "gap", "session window");
             return -1;
@@ -1374,7 +1349,7 @@ static int pc_parse_window(pc_front *f, pc_stage *st, const pc_ynode *wk, const 
             return -1;
         if (pc_keys(f, v, gk, 1, "global window"))
             rc = -1;
-        const pc_ynode *t = pc_get(v, "trigger");
+        const pc_ynode *t = pc_yget(v, "trigger");
         if (!t) {
             pc_missing_in(f, v, k->loc, "trigger", "global window");
             return -1;
@@ -1383,9 +1358,9 @@ static int pc_parse_window(pc_front *f, pc_stage *st, const pc_ynode *wk, const 
             return -1;
         if (pc_keys(f, t, tk, 2, "trigger"))
             rc = -1;
-        const pc_ynode *c = pc_get(t, "count"), *pu = pc_get(t, "purge");
+        const pc_ynode *c = pc_yget(t, "count"), *pu = pc_yget(t, "purge");
         if (!c) {
-            pc_missing(f, pc_getkey(v, "trigger")->loc, "count", "trigger");
+            pc_missing(f, pc_ygetkey(v, "trigger")->loc, "count", "trigger");
             return -1;
         }
         if (pc_cint(f, c, "count", 1, &win->count))
@@ -1413,14 +1388,14 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         return;
     }
     const char *ctx = "stage";
-    const pc_ynode *idn = pc_get(m, "id");
+    const pc_ynode *idn = pc_yget(m, "id");
     if (idn && pc_compiled(f, idn, "id", "an id") && pc_check_name(f, idn, "id") == 0) {
         st->id = idn->s;
         st->id_given = 1;
         f->stage_id_loc[idx] = idn->loc;
         ctx = pc_sprintf(f->a, "stage '%s'", idn->s);
     }
-    const pc_ynode *pid = pc_get(m, "previous_id");
+    const pc_ynode *pid = pc_yget(m, "previous_id");
     if (pid && pc_compiled(f, pid, "previous_id", "an id") && pc_check_name(f, pid, "previous_id") == 0) {
         st->previous_id = pid->s;
         st->previous_id_loc = pid->loc;
@@ -1442,7 +1417,7 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
                 opk = m->keys[i];
                 opv = m->vals[i];
             }
-    const pc_ynode *aggk = pc_getkey(m, "aggregate"), *aggv = pc_get(m, "aggregate");
+    const pc_ynode *aggk = pc_ygetkey(m, "aggregate"), *aggv = pc_yget(m, "aggregate");
     if (aggk && opk && strcmp(opk->s, "window")) {
         pc_error(f->d, aggk->loc, "a stage has one operation, but this one has '%s' and 'aggregate'", opk->s);
         pc_note(f->d, aggk->loc, "split it into two stages");
@@ -1451,7 +1426,7 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         opk = aggk;
         opv = aggv;
     }
-    const pc_ynode *fromn = pc_get(m, "from");
+    const pc_ynode *fromn = pc_yget(m, "from");
     if (fromn && pc_compiled(f, fromn, "from", "'from'"))
         st->from = pc_mkname(fromn);
 
@@ -1459,7 +1434,7 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
     int is_window = opk && !strcmp(opk->s, "window");
     if (!is_window)
         for (int i = 0; i < 4; i++) {
-            const pc_ynode *k = pc_getkey(m, wonly[i]);
+            const pc_ynode *k = pc_ygetkey(m, wonly[i]);
             if (k)
                 pc_error(f->d, k->loc, "'%s' only applies to a stage with 'window:'", wonly[i]);
         }
@@ -1512,14 +1487,14 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         else
             pc_parse_aggs(f, st, aggv);
         const pc_ynode *v;
-        if ((v = pc_get(m, "offset"))) {
+        if ((v = pc_yget(m, "offset"))) {
             if (pc_cduration(f, v, "offset", &st->win.offset) == 0 && st->win.kind != PC_W_TUMBLING &&
                 st->win.kind != PC_W_SLIDING)
-                pc_error(f->d, pc_getkey(m, "offset")->loc, "'offset' applies to tumbling and sliding windows only");
+                pc_error(f->d, pc_ygetkey(m, "offset")->loc, "'offset' applies to tumbling and sliding windows only");
             else if (st->win.size > 0 && st->win.offset >= st->win.size)
                 pc_error(f->d, v->loc, "offset (%s) must be smaller than the window size", v->s);
         }
-        if ((v = pc_get(m, "time")) && pc_compiled(f, v, "time", "'time'")) {
+        if ((v = pc_yget(m, "time")) && pc_compiled(f, v, "time", "'time'")) {
             f->stage_time_loc[idx] = v->loc;
             if (!strcmp(v->s, "event"))
                 f->stage_time_given[idx] = 1;
@@ -1534,11 +1509,11 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
                     pc_note(f->d, v->loc, "did you mean '%s'?", s);
             }
         }
-        if ((v = pc_get(m, "allowed_lateness"))) {
-            f->stage_late_loc[idx] = pc_getkey(m, "allowed_lateness")->loc;
+        if ((v = pc_yget(m, "allowed_lateness"))) {
+            f->stage_late_loc[idx] = pc_ygetkey(m, "allowed_lateness")->loc;
             pc_cduration(f, v, "allowed_lateness", &st->win.lateness);
         }
-        if ((v = pc_get(m, "late_output")) && pc_compiled(f, v, "late_output", "'late_output'"))
+        if ((v = pc_yget(m, "late_output")) && pc_compiled(f, v, "late_output", "'late_output'"))
             st->win.late_output = pc_mkname(v);
     } else if (!strcmp(op, "aggregate")) {
         st->kind = PC_S_AGGREGATE;
@@ -1549,16 +1524,16 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         if (opv->kind == PC_Y_SEQ && opv->n < 2)
             pc_error(f->d, opv->loc, "a union needs at least 2 inputs, got %d", opv->n);
         if (fromn)
-            pc_error(f->d, pc_getkey(m, "from")->loc, "a union takes no 'from': list its inputs in 'union: [a, b]'");
+            pc_error(f->d, pc_ygetkey(m, "from")->loc, "a union takes no 'from': list its inputs in 'union: [a, b]'");
     } else if (!strcmp(op, "join")) {
         static const char *const jk[] = { "left", "right", "window", "fields" };
         st->kind = PC_S_JOIN;
         if (fromn)
-            pc_error(f->d, pc_getkey(m, "from")->loc, "a join takes no 'from': name its inputs in 'left' and 'right'");
+            pc_error(f->d, pc_ygetkey(m, "from")->loc, "a join takes no 'from': name its inputs in 'left' and 'right'");
         if (!pc_expect(f, opv, PC_Y_MAP, "join")) {
             pc_keys(f, opv, jk, 4, "join");
-            const pc_ynode *l = pc_get(opv, "left"), *r = pc_get(opv, "right"), *w = pc_get(opv, "window"),
-                           *fl = pc_get(opv, "fields");
+            const pc_ynode *l = pc_yget(opv, "left"), *r = pc_yget(opv, "right"), *w = pc_yget(opv, "window"),
+                           *fl = pc_yget(opv, "fields");
             if (!l)
                 pc_missing(f, opk->loc, "left", "join");
             else if (pc_compiled(f, l, "left", "a name"))
@@ -1570,7 +1545,7 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
             if (!w)
                 pc_missing(f, opk->loc, "window", "join");
             else
-                pc_parse_window(f, st, pc_getkey(opv, "window"), w, 1);
+                pc_parse_window(f, st, pc_ygetkey(opv, "window"), w, 1);
             if (fl && !pc_expect(f, fl, PC_Y_MAP, "fields")) {
                 st->fields = pc_alloc(f->a, sizeof *st->fields * (size_t)(fl->n + 1));
                 for (int i = 0; i < fl->n; i++) {
@@ -1606,20 +1581,20 @@ static void pc_parse_pg_sink(pc_front *f, pc_sink *sk, const pc_ynode *ck, const
     sk->conn = PC_CONN_POSTGRES;
     sk->pg_mode = 0;
     sk->pg_mode_loc = ck->loc;
-    if (pc_get(m, "format")) /* the default stays as parsed: only csv (below) is generated */
-        pc_error(f->d, pc_getkey(m, "format")->loc,
+    if (pc_yget(m, "format")) /* the default stays as parsed: only csv (below) is generated */
+        pc_error(f->d, pc_ygetkey(m, "format")->loc,
                  "a postgres sink takes no 'format': each record goes to the table's columns of the same names");
-    if (pc_get(m, "key"))
-        pc_error(f->d, pc_getkey(m, "key")->loc, "'key' of a postgres sink goes under 'postgres', as a list of fields");
+    if (pc_yget(m, "key"))
+        pc_error(f->d, pc_ygetkey(m, "key")->loc, "'key' of a postgres sink goes under 'postgres', as a list of fields");
     sk->format.kind = PC_FMT_CSV;
     sk->format.csv_header = 0;
     sk->format.csv_delim = ',';
     if (pc_expect(f, cv, PC_Y_MAP, "postgres"))
         return;
     pc_keys(f, cv, pk, NKEYS(pk), cctx);
-    if (!pc_get(cv, "dsn"))
+    if (!pc_yget(cv, "dsn"))
         pc_missing_in(f, cv, ck->loc, "dsn", cctx);
-    if (!pc_get(cv, "table"))
+    if (!pc_yget(cv, "table"))
         pc_missing_in(f, cv, ck->loc, "table", cctx);
     for (int i = 0; i < cv->n; i++) {
         const char *k = cv->keys[i]->s;
@@ -1665,14 +1640,14 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
         pc_check_name(f, key, "sink name");
     if (pc_expect(f, m, PC_Y_MAP, key->s))
         return;
-    if (is_errors && pc_getkey(m, "from"))
-        pc_error(f->d, pc_getkey(m, "from")->loc, "the errors sink takes no 'from': it receives every bad record");
+    if (is_errors && pc_ygetkey(m, "from"))
+        pc_error(f->d, pc_ygetkey(m, "from")->loc, "the errors sink takes no 'from': it receives every bad record");
     else
         pc_keys(f, m, is_errors ? ekeys : keys, is_errors ? 4 : 7, ctx);
-    const pc_ynode *fromn = pc_get(m, "from");
+    const pc_ynode *fromn = pc_yget(m, "from");
     if (fromn && !is_errors && pc_compiled(f, fromn, "from", "'from'"))
         sk->from = pc_mkname(fromn);
-    const pc_ynode *fmt = pc_get(m, "format");
+    const pc_ynode *fmt = pc_yget(m, "format");
     if (fmt)
         pc_parse_format(f, fmt, &sk->format, 1);
 
@@ -1698,12 +1673,12 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
         pc_parse_pg_sink(f, sk, ck, cv, m, ctx);
         return;
     }
-    const pc_ynode *keyn = is_errors ? NULL : pc_get(m, "key");
+    const pc_ynode *keyn = is_errors ? NULL : pc_yget(m, "key");
     if (keyn) { /* the record key may sit beside the connector too */
         if (strcmp(ck->s, "kafka"))
-            pc_error(f->d, pc_getkey(m, "key")->loc, "'key' applies to kafka sinks only");
-        else if (pc_get(cv, "key"))
-            pc_error(f->d, pc_getkey(m, "key")->loc, "'key' is given twice: here and under 'kafka'");
+            pc_error(f->d, pc_ygetkey(m, "key")->loc, "'key' applies to kafka sinks only");
+        else if (pc_yget(cv, "key"))
+            pc_error(f->d, pc_ygetkey(m, "key")->loc, "'key' is given twice: here and under 'kafka'");
         else
             sk->key = pc_expr_parse(&f->ec, keyn);
     }
@@ -1715,9 +1690,9 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
         if (pc_expect(f, cv, PC_Y_MAP, "kafka"))
             return;
         pc_keys(f, cv, kk, NKEYS(kk), cctx);
-        if (!pc_get(cv, "bootstrap"))
+        if (!pc_yget(cv, "bootstrap"))
             pc_missing_in(f, cv, ck->loc, "bootstrap", cctx);
-        if (!pc_get(cv, "topic"))
+        if (!pc_yget(cv, "topic"))
             pc_missing_in(f, cv, ck->loc, "topic", cctx);
         for (int i = 0; i < cv->n; i++) {
             const char *k = cv->keys[i]->s;
@@ -1738,12 +1713,12 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
         if (pc_expect(f, cv, PC_Y_MAP, "file"))
             return;
         pc_keys(f, cv, fk, 2, cctx);
-        const pc_ynode *pa = pc_get(cv, "path"), *so = pc_get(cv, "stdout");
+        const pc_ynode *pa = pc_yget(cv, "path"), *so = pc_yget(cv, "stdout");
         int out = 0;
         if (so && pc_cbool(f, so, "stdout", &out) == 0 && out)
             sk->conn = PC_CONN_STDOUT;
         if (pa && out)
-            pc_error(f->d, pc_getkey(cv, "stdout")->loc, "use 'path' or 'stdout: true', not both");
+            pc_error(f->d, pc_ygetkey(cv, "stdout")->loc, "use 'path' or 'stdout: true', not both");
         if (!pa && !out)
             pc_missing_in(f, cv, ck->loc, "path", cctx);
         if (pa)
@@ -1780,7 +1755,7 @@ int pc_parse(pc_front *f)
     p->parallelism = 1;
     p->max_parallelism = 128;
 
-    const pc_ynode *n = pc_get(root, "pipeline");
+    const pc_ynode *n = pc_yget(root, "pipeline");
     if (!n)
         pc_missing_in(f, root, top_loc, "pipeline", "the pipeline");
     else if (pc_compiled(f, n, "pipeline", "the pipeline name")) {
@@ -1794,7 +1769,7 @@ int pc_parse(pc_front *f)
             p->name = s;
     }
 
-    if ((n = pc_get(root, "schemas")) && !pc_expect(f, n, PC_Y_MAP, "schemas")) {
+    if ((n = pc_yget(root, "schemas")) && !pc_expect(f, n, PC_Y_MAP, "schemas")) {
         p->schemas = pc_alloc(f->a, sizeof *p->schemas * (size_t)(n->n + 1));
         for (int i = 0; i < n->n; i++) {
             pc_schema *s = &p->schemas[p->nschemas++];
@@ -1805,18 +1780,18 @@ int pc_parse(pc_front *f)
         }
     }
 
-    if (!(n = pc_get(root, "sources")))
+    if (!(n = pc_yget(root, "sources")))
         pc_missing_in(f, root, top_loc, "sources", "the pipeline");
     else if (!pc_expect(f, n, PC_Y_MAP, "sources")) {
         if (n->n == 0)
-            pc_error(f->d, pc_getkey(root, "sources")->loc, "'sources' is empty: declare at least one source");
+            pc_error(f->d, pc_ygetkey(root, "sources")->loc, "'sources' is empty: declare at least one source");
         p->sources = pc_alloc(f->a, sizeof *p->sources * (size_t)(n->n + 1));
         p->nsources = n->n;
         for (int i = 0; i < n->n; i++)
             pc_parse_source(f, &p->sources[i], n->keys[i], n->vals[i]);
     }
 
-    if ((n = pc_get(root, "stages")) && !(n->kind == PC_Y_SCALAR && n->len == 0) &&
+    if ((n = pc_yget(root, "stages")) && !(n->kind == PC_Y_SCALAR && n->len == 0) &&
         !pc_expect(f, n, PC_Y_SEQ, "stages")) {
         p->nstages = n->n;
         p->stages = pc_alloc(f->a, sizeof *p->stages * (size_t)(n->n + 1));
@@ -1829,22 +1804,22 @@ int pc_parse(pc_front *f)
             pc_parse_stage(f, i, n->items[i]);
     }
 
-    const pc_ynode *sinks = pc_get(root, "sinks"), *errs = pc_get(root, "errors");
+    const pc_ynode *sinks = pc_yget(root, "sinks"), *errs = pc_yget(root, "errors");
     int nsinks = 0;
     if (!sinks)
         pc_missing_in(f, root, top_loc, "sinks", "the pipeline");
     else if (!pc_expect(f, sinks, PC_Y_MAP, "sinks")) {
         nsinks = sinks->n;
         if (sinks->n == 0)
-            pc_error(f->d, pc_getkey(root, "sinks")->loc, "'sinks' is empty: declare at least one sink");
+            pc_error(f->d, pc_ygetkey(root, "sinks")->loc, "'sinks' is empty: declare at least one sink");
     }
     p->sinks = pc_alloc(f->a, sizeof *p->sinks * (size_t)(nsinks + 2));
     for (int i = 0; i < nsinks; i++)
         pc_parse_sink(f, &p->sinks[p->nsinks++], sinks->keys[i], sinks->vals[i], 0);
     if (errs)
-        pc_parse_sink(f, &p->sinks[p->nsinks++], pc_getkey(root, "errors"), errs, 1);
+        pc_parse_sink(f, &p->sinks[p->nsinks++], pc_ygetkey(root, "errors"), errs, 1);
 
-    if ((n = pc_get(root, "checkpoint")) && !pc_expect(f, n, PC_Y_MAP, "checkpoint")) {
+    if ((n = pc_yget(root, "checkpoint")) && !pc_expect(f, n, PC_Y_MAP, "checkpoint")) {
         static const char *const ck[] = { "interval", "mode", "dir", "retain" };
         static const char *const modes[] = { "exactly_once", "at_least_once", NULL };
         pc_keys(f, n, ck, 4, "checkpoint");
@@ -1862,7 +1837,7 @@ int pc_parse(pc_front *f)
         }
         pc_check_socket_mode(f, root, n);
     }
-    if ((n = pc_get(root, "state")) && !pc_expect(f, n, PC_Y_MAP, "state")) {
+    if ((n = pc_yget(root, "state")) && !pc_expect(f, n, PC_Y_MAP, "state")) {
         static const char *const sk[] = { "backend", "max_parallelism" };
         static const char *const backends[] = { "rocksdb", "memory", NULL };
         pc_keys(f, n, sk, 2, "state");
@@ -1885,16 +1860,16 @@ int pc_parse(pc_front *f)
             }
         }
     }
-    if ((n = pc_get(root, "savepoint"))) /* restore from it at start unless --from-savepoint (seed 000) */
+    if ((n = pc_yget(root, "savepoint"))) /* restore from it at start unless --from-savepoint (seed 000) */
         pc_setting_v(f, "savepoint", n, "savepoint", VK_STR, NULL);
-    if ((n = pc_get(root, "admin")) && !pc_expect(f, n, PC_Y_MAP, "admin")) {
+    if ((n = pc_yget(root, "admin")) && !pc_expect(f, n, PC_Y_MAP, "admin")) {
         static const char *const ak[] = { "listen" };
         pc_keys(f, n, ak, 1, "admin");
-        const pc_ynode *v = pc_get(n, "listen");
+        const pc_ynode *v = pc_yget(n, "listen");
         if (v)
             pc_setting_v(f, "admin.listen", v, "listen", VK_STR, NULL);
     }
-    if ((n = pc_get(root, "parallelism"))) {
+    if ((n = pc_yget(root, "parallelism"))) {
         int64_t v;
         if (pc_cint(f, n, "parallelism", 1, &v) == 0) {
             if (v > 4096)
@@ -1904,7 +1879,7 @@ int pc_parse(pc_front *f)
         }
         pc_setting_v(f, "parallelism", n, "parallelism", VK_INT, NULL); /* the default of a run */
     }
-    if (p->parallelism > p->max_parallelism && (n = pc_get(root, "parallelism")))
+    if (p->parallelism > p->max_parallelism && (n = pc_yget(root, "parallelism")))
         pc_error(f->d, n->loc, "parallelism (%d) cannot exceed state.max_parallelism (%d)", p->parallelism,
                  p->max_parallelism);
     return f->d->errors ? -1 : 0;

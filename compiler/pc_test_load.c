@@ -25,38 +25,13 @@ typedef struct tl {
     const pc_ynode *iso_evt, *iso_case;
 } tl;
 
-static const pc_ynode *get_key(const pc_ynode *m, const char *key)
-{
-    if (!m || m->kind != PC_Y_MAP)
-        return NULL;
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->keys[i]->s, key))
-            return m->keys[i];
-    return NULL;
-}
-
-static const pc_ynode *get(const pc_ynode *m, const char *key)
-{
-    if (!m || m->kind != PC_Y_MAP)
-        return NULL;
-    for (int i = 0; i < m->n; i++)
-        if (!strcmp(m->keys[i]->s, key))
-            return m->vals[i];
-    return NULL;
-}
-
-static const char *kind_name(pc_ykind k)
-{
-    return k == PC_Y_MAP ? "a mapping" : k == PC_Y_SEQ ? "a list" : "a scalar";
-}
-
 static int expect_kind(tl *t, const pc_ynode *n, pc_ykind k, const char *what)
 {
     if (n->kind == k)
         return 0;
     int phrase = !strncmp(what, "a ", 2) || !strncmp(what, "an ", 3); /* "a test case" */
-    pc_error(t->d, n->loc, phrase ? "expected %s for %s, found %s" : "expected %s for '%s', found %s", kind_name(k),
-             what, kind_name(n->kind));
+    pc_error(t->d, n->loc, phrase ? "expected %s for %s, found %s" : "expected %s for '%s', found %s", pc_ykind_name(k),
+             what, pc_ykind_name(n->kind));
     return -1;
 }
 
@@ -159,7 +134,7 @@ static const char **yaml_record(tl *t, const pc_ynode *m, const pc_row *row, int
             continue;
         }
         if (val->kind != PC_Y_SCALAR) {
-            pc_error(t->d, val->loc, "field '%s': expected a value, found %s", k->s, kind_name(val->kind));
+            pc_error(t->d, val->loc, "field '%s': expected a value, found %s", k->s, pc_ykind_name(val->kind));
             bad = 1;
             continue;
         }
@@ -310,13 +285,13 @@ static int input_list(tl *t, pc_sb *script, feed *fd, const pc_ynode *list)
             pc_sb_printf(script, "rec %d %s\n", fd->source, header);
     }
     fd->started = 1;
-    if (list->kind == PC_Y_MAP && get(list, "file") && list->n == 1) {
+    if (list->kind == PC_Y_MAP && pc_yget(list, "file") && list->n == 1) {
         vals_t *recs = NULL;
-        if (expect_kind(t, get(list, "file"), PC_Y_SCALAR, "file"))
+        if (expect_kind(t, pc_yget(list, "file"), PC_Y_SCALAR, "file"))
             return -1;
-        int n = jsonl_records(t, get(list, "file"), fd->row, 0, &recs);
+        int n = jsonl_records(t, pc_yget(list, "file"), fd->row, 0, &recs);
         for (int i = 0; i < n; i++)
-            bad |= input_record(t, script, fd, recs[i], get(list, "file")->loc) != 0;
+            bad |= input_record(t, script, fd, recs[i], pc_yget(list, "file")->loc) != 0;
         return n < 0 || bad ? -1 : 0;
     }
     if (expect_kind(t, list, PC_Y_SEQ, fd->name))
@@ -497,7 +472,7 @@ static int case_input(tl *t, pc_sb *script, const pc_ynode *c, const pc_ynode *i
             feeds[k] = (feed){ .source = -1, .input = first_input + k, .row = pc_node_row(p, st->in_nodes[k]),
                                .event_time = -1, .node = st->in_nodes[k], .name = pc_node_name(p, st->in_nodes[k]) };
         t->iso_st = st;
-        t->iso_evt = get(c, "event_time");
+        t->iso_evt = pc_yget(c, "event_time");
         t->iso_case = c;
     }
     if (in->kind == PC_Y_SEQ)
@@ -545,26 +520,26 @@ static int expect_one(tl *t, pc_texpect *x, const pc_ynode *v, int subset, int o
         static const char *const keys[] = { "records", "file", "subset", "ordered" };
         if (check_keys(t, v, keys, 4, pc_sprintf(t->a, "the expectation of '%s'", x->target)))
             return -1;
-        if (get(v, "subset") && get_bool(t, get(v, "subset"), "subset", &x->subset))
+        if (pc_yget(v, "subset") && get_bool(t, pc_yget(v, "subset"), "subset", &x->subset))
             return -1;
-        if (get(v, "ordered") && get_bool(t, get(v, "ordered"), "ordered", &x->ordered))
+        if (pc_yget(v, "ordered") && get_bool(t, pc_yget(v, "ordered"), "ordered", &x->ordered))
             return -1;
-        list = get(v, "records");
-        if (get(v, "file")) {
+        list = pc_yget(v, "records");
+        if (pc_yget(v, "file")) {
             if (list) {
-                pc_error(t->d, get(v, "file")->loc, "give the records inline or in a file, not both");
+                pc_error(t->d, pc_yget(v, "file")->loc, "give the records inline or in a file, not both");
                 return -1;
             }
-            if (expect_kind(t, get(v, "file"), PC_Y_SCALAR, "file"))
+            if (expect_kind(t, pc_yget(v, "file"), PC_Y_SCALAR, "file"))
                 return -1;
             vals_t *recs = NULL;
-            int n = jsonl_records(t, get(v, "file"), x->row, 1, &recs);
+            int n = jsonl_records(t, pc_yget(v, "file"), x->row, 1, &recs);
             if (n < 0)
                 return -1;
             x->recs = pc_alloc(t->a, sizeof(pc_trec) * (size_t)(n + 1));
             for (int i = 0; i < n; i++) {
                 x->recs[i].vals = recs[i];
-                x->recs[i].loc = get(v, "file")->loc;
+                x->recs[i].loc = pc_yget(v, "file")->loc;
                 if (!x->subset && !is_errors && missing_fields(t, x->recs[i].loc, x->row, recs[i], 1))
                     return -1;
             }
@@ -683,10 +658,10 @@ static int is_function(const pc_stage *st)
 static int isolated_stage(tl *t, const pc_ynode *c, pc_tcase *tc)
 {
     const pc_pipeline *p = t->p;
-    const pc_ynode *sn = get(c, "stage"), *fn = get(c, "function");
+    const pc_ynode *sn = pc_yget(c, "stage"), *fn = pc_yget(c, "function");
     const char *key = fn ? "function" : "stage";
     if (sn && fn) {
-        pc_error(t->d, get_key(c, "function")->loc, "a case isolates one stage: 'stage' or 'function', not both");
+        pc_error(t->d, pc_ygetkey(c, "function")->loc, "a case isolates one stage: 'stage' or 'function', not both");
         return -1;
     }
     if (!sn)
@@ -727,7 +702,7 @@ static int load_case(tl *t, pc_tcase *tc, const pc_ynode *c, pc_tcase *done, int
     int bad = check_keys(t, c, keys, (int)(sizeof keys / sizeof *keys), "a test case") != 0;
     tc->loc = c->loc;
     tc->stage = -1;
-    const pc_ynode *n = get(c, "name");
+    const pc_ynode *n = pc_yget(c, "name");
     if (!n) {
         pc_error(t->d, c->loc, "missing required key 'name' in a test case");
         return -1;
@@ -743,21 +718,21 @@ static int load_case(tl *t, pc_tcase *tc, const pc_ynode *c, pc_tcase *done, int
         }
     if (isolated_stage(t, c, tc) != 0)
         return -1;
-    if (tc->stage < 0 && get(c, "event_time")) {
-        pc_error(t->d, get_key(c, "event_time")->loc, "'event_time' goes with 'stage': the sources say where event time is");
+    if (tc->stage < 0 && pc_yget(c, "event_time")) {
+        pc_error(t->d, pc_ygetkey(c, "event_time")->loc, "'event_time' goes with 'stage': the sources say where event time is");
         bad = 1;
     }
     int subset = 0, ordered = 1, end = 1;
-    if (get(c, "subset") && get_bool(t, get(c, "subset"), "subset", &subset))
+    if (pc_yget(c, "subset") && get_bool(t, pc_yget(c, "subset"), "subset", &subset))
         bad = 1;
-    if (get(c, "ordered") && get_bool(t, get(c, "ordered"), "ordered", &ordered))
+    if (pc_yget(c, "ordered") && get_bool(t, pc_yget(c, "ordered"), "ordered", &ordered))
         bad = 1;
-    if (get(c, "end_of_input") && get_bool(t, get(c, "end_of_input"), "end_of_input", &end))
+    if (pc_yget(c, "end_of_input") && get_bool(t, pc_yget(c, "end_of_input"), "end_of_input", &end))
         bad = 1;
     pc_sb script = { 0 };
     if (tc->stage >= 0)
         pc_sb_printf(&script, "tap %d\n", p->nsources + tc->stage);
-    const pc_ynode *in = get(c, "input");
+    const pc_ynode *in = pc_yget(c, "input");
     if (!in) {
         pc_error(t->d, c->loc, "missing required key 'input' in test case '%s'", tc->name);
         bad = 1;
@@ -768,7 +743,7 @@ static int load_case(tl *t, pc_tcase *tc, const pc_ynode *c, pc_tcase *done, int
         pc_sb_puts(&script, "end\n");
     tc->script = pc_sb_arena(&script, t->a);
     pc_sb_free(&script);
-    const pc_ynode *ex = get(c, "expect");
+    const pc_ynode *ex = pc_yget(c, "expect");
     if (!ex) {
         pc_error(t->d, c->loc, "missing required key 'expect' in test case '%s'", tc->name);
         bad = 1;
@@ -820,7 +795,7 @@ pc_tfile *pc_test_load(pc_arena *a, pc_diags *d, const pc_pipeline *p, const cha
         if (check_keys(&t, root, top, 1, "a test file"))
             return NULL;
     }
-    const pc_ynode *tests = get(root, "tests");
+    const pc_ynode *tests = pc_yget(root, "tests");
     if (!tests) {
         if (own) {
             size_t n = strlen(path);

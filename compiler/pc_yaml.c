@@ -348,3 +348,28 @@ pc_loc pc_yaml_span(const pc_ydoc *doc, const pc_ynode *n, size_t off, size_t le
         l.end_col = l.col + 1;
     return l;
 }
+
+pc_ynode *pc_yget(const pc_ynode *m, const char *key)
+{
+    if (!m || m->kind != PC_Y_MAP)
+        return NULL;
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->keys[i]->s, key))
+            return m->vals[i];
+    return NULL;
+}
+
+pc_ynode *pc_ygetkey(const pc_ynode *m, const char *key)
+{
+    if (!m || m->kind != PC_Y_MAP)
+        return NULL;
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->keys[i]->s, key))
+            return m->keys[i];
+    return NULL;
+}
+
+const char *pc_ykind_name(pc_ykind k)
+{
+    return k == PC_Y_MAP ? "a mapping" : k == PC_Y_SEQ ? "a list" : "a scalar";
+}

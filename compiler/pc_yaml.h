@@ -46,4 +46,12 @@ pc_loc pc_yaml_span(const pc_ydoc *doc, const pc_ynode *n, size_t off, size_t le
 /* The position of a byte offset in the text. */
 void pc_yaml_pos(const pc_ydoc *doc, size_t off, int *line, int *col);
 
+/* The value (pc_yget) or the key node (pc_ygetkey) of key in mapping m; NULL when m is not a
+ * mapping or lacks the key. */
+pc_ynode *pc_yget(const pc_ynode *m, const char *key);
+pc_ynode *pc_ygetkey(const pc_ynode *m, const char *key);
+
+/* "a mapping", "a list" or "a scalar", for diagnostics. */
+const char *pc_ykind_name(pc_ykind k);
+
 #endif
