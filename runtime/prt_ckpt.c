@@ -13,6 +13,7 @@
  * failure in 5 stops the job too, and the restart finishes the commit from N's blobs.
  */
 #include "prt_ckpt.h"
+#include "prt_winstore.h"
 
 #include "prt_be.h"
 #include "prt_chkdir.h"
@@ -523,6 +524,8 @@ static int can_fork(prt_ckpt *c)
 {
     prt_job *j = c->j;
     if (c->sync)
+        return 0;
+    if (prt_winstore_has_cold(j)) /* the walk would read RocksDB, whose threads a child lacks */
         return 0;
     for (int i = 0; i < j->desc->nsinks; i++) {
         prt_sink *k = j->sinks[i];

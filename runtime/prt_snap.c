@@ -17,6 +17,7 @@
 #include "prt_snap.h"
 #include "prt_snapint.h"
 #include "prt_window_snap.h"
+#include "prt_winstore.h"
 #include "prt_wm.h"
 
 #include <errno.h>
@@ -144,7 +145,11 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
         put_str(&m, fname.p);
         b.n = 0;
         snapshot_op(j, op, maxpar, &b);
-        rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
+        prt_err se;
+        if (prt_winstore_failed(j, &se) != PRT_OK) /* the walk could not read the store */
+            rc = prt_errf(e, "operator %s: %s", op->id, se.msg);
+        else
+            rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
         prt_crash_point("snap-op-file");
     }
     if (rc == PRT_OK) {
