@@ -56,6 +56,12 @@ int prt_state_scan(prt_state *st, const char *op, uint16_t kg_lo, uint16_t kg_hi
     return st->vt->scan(st, op, kg_lo, kg_hi, fn, ctx, e);
 }
 
+int prt_state_scan_from(prt_state *st, const char *op, uint16_t kg, prt_str start, prt_state_visit_fn fn,
+                        void *ctx, prt_err *e)
+{
+    return st->vt->scan_from(st, op, kg, start, fn, ctx, e);
+}
+
 int prt_state_operators(prt_state *st, prt_state_op_fn fn, void *ctx, prt_err *e)
 {
     return st->vt->operators(st, fn, ctx, e);

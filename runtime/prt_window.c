@@ -644,10 +644,11 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
 
 int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
-    int rc = prt_wi_restore(w, s, e);
-    if (rc == PRT_OK && w->cold) /* a restore larger than the budget goes on to the store */
-        prt_wcold_maybe_evict(w);
-    return rc;
+    /* a restore larger than the budget goes on to the store, whole keys at a time: a key is
+     * loaded back before another of its windows joins it */
+    if (w->cold)
+        prt_wcold_before_add(w, s->key, s->hash);
+    return prt_wi_restore(w, s, e);
 }
 
 uint32_t prt_wi_key_find(prt_winop *w, const void *key, uint64_t hash) { return key_find(w, key, hash); }

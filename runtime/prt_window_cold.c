@@ -326,8 +326,8 @@ void prt_wcold_maybe_evict(prt_winop *w)
     for (uint64_t scanned = 0; freed < need && scanned < 2 * (uint64_t)nk; scanned++) {
         uint32_t kid = c->hand++ % nk;
         wkey *k = K(w, kid);
-        if (!k->live)
-            continue;
+        if (!k->live || vk[kid])
+            continue; /* free, or chosen on the first pass */
         if (k->ref) {
             k->ref = 0;
             continue;
@@ -436,7 +436,10 @@ static void fetch(prt_winop *w, int64_t t)
     c->dn = c->dpos = 0;
     c->dkeys.n = 0;
     c->stats.index_scans++;
-    if (prt_state_scan(c->st, c->top, 0, 0, fetch_one, &f, &e) == PRT_OK) {
+    /* every entry before cold_min was consumed (deleted): seek past their tombstones */
+    c->ib.n = 0;
+    prt_put_i64(&c->ib, c->cold_min);
+    if (prt_state_scan_from(c->st, c->top, 0, prt_buf_str(&c->ib), fetch_one, &f, &e) == PRT_OK) {
         c->cold_min = INT64_MAX;
         c->idx_any = 0; /* all read: nothing more until the next eviction */
     }
@@ -556,21 +559,24 @@ void prt_wcold_global_flush(prt_winop *w)
     if (c->any && !c->failed &&
         prt_state_scan(c->st, c->op, 0, (uint16_t)(c->maxpar - 1), flush_visit, &f, &e) != PRT_OK)
         fail(c, &e);
-    qsort(f.e, f.n, sizeof *f.e, cmp_flush_seq);
+    if (f.n)
+        qsort(f.e, f.n, sizeof *f.e, cmp_flush_seq);
+    void *key = calloc(1, w->vt->key->size); /* not c->tkey: load_bytes uses that one */
+    prt_assert(key != NULL);
     for (size_t i = 0; i < f.n && !c->failed; i++) {
         prt_str kbytes = { f.keys.p + f.e[i].off, f.e[i].len };
-        memset(c->tkey, 0, w->vt->key->size);
-        if (prt_schema_decode(w->vt->key, c->tkey, kbytes, &e) != PRT_OK) {
+        memset(key, 0, w->vt->key->size);
+        if (prt_schema_decode(w->vt->key, key, kbytes, &e) != PRT_OK) {
             fail(c, &e);
             break;
         }
-        uint32_t kid = prt_wi_key_find(w, c->tkey, f.e[i].hash);
+        uint32_t kid = prt_wi_key_find(w, key, f.e[i].hash);
         int loaded;
         if (kid == NONE && load_bytes(w, f.e[i].kg, kbytes, &loaded, &e) != PRT_OK)
             fail(c, &e);
         else if (kid == NONE)
-            kid = prt_wi_key_find(w, c->tkey, f.e[i].hash);
-        prt_schema_free(w->vt->key, c->tkey);
+            kid = prt_wi_key_find(w, key, f.e[i].hash);
+        prt_schema_free(w->vt->key, key);
         if (c->failed)
             break;
         if (kid == NONE) {
@@ -583,6 +589,7 @@ void prt_wcold_global_flush(prt_winop *w)
         if (mem_bytes(w) > c->budget)
             prt_wcold_maybe_evict(w);
     }
+    free(key);
     free(f.e);
     prt_buf_free(&f.keys);
 }
@@ -717,7 +724,8 @@ static void drop_cold(walk_ctx *c)
 /* Emits the buffered stored windows merged with the in-memory ones of key groups <= upto. */
 static void flush_walk(walk_ctx *c, uint32_t upto)
 {
-    qsort_r(c->cw, c->ncw, sizeof *c->cw, cmp_cwin, c);
+    if (c->ncw)
+        qsort_r(c->cw, c->ncw, sizeof *c->cw, cmp_cwin, c);
     size_t j = 0;
     while (!c->rc && (j < c->ncw || (c->i < c->n && c->e[c->i].kg <= upto))) {
         if (j == c->ncw || (c->i < c->n && cmp_mem_cold(c, &c->e[c->i], &c->cw[j]) < 0)) {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #define DEFAULT_BUDGET ((size_t)64 << 20)
+#define STORE_MIN ((size_t)16 << 20)
 
 int prt_parse_size(const char *s, size_t *out)
 {
@@ -67,8 +68,10 @@ int prt_winstore_open(prt_job *j, prt_err *e)
     for (int w = 0; w < j->nworkers; w++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/rocksdb-work/w%d", root, w);
-        /* the store's own caches and write buffers: a budget of their own, at most the state's */
-        prt_state_cfg cfg = { PRT_STATE_ROCKSDB, dir, budget / (size_t)j->nworkers };
+        /* the store's block cache and write buffers: the same budget again, at least 16 MiB
+         * (smaller write buffers make RocksDB flush and compact all the time) */
+        size_t sb = budget / (size_t)j->nworkers;
+        prt_state_cfg cfg = { PRT_STATE_ROCKSDB, dir, sb > STORE_MIN ? sb : STORE_MIN };
         if (prt_state_open(&run->stores[w], &cfg, e) != PRT_OK)
             return PRT_ERR;
         for (int i = 0; i < d->noperators; i++) {
