@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #define DEFAULT_BUDGET ((size_t)64 << 20)
-#define STORE_MIN ((size_t)16 << 20)
+#define STORE_MIN ((size_t)8 << 20)
 
 int prt_parse_size(const char *s, size_t *out)
 {
@@ -68,7 +68,7 @@ int prt_winstore_open(prt_job *j, prt_err *e)
     for (int w = 0; w < j->nworkers; w++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/rocksdb-work/w%d", root, w);
-        /* the store's block cache and write buffers: the same budget again, at least 16 MiB
+        /* the store's block cache and write buffers: the same budget again, at least 8 MiB
          * (smaller write buffers make RocksDB flush and compact all the time) */
         size_t sb = budget / (size_t)j->nworkers;
         prt_state_cfg cfg = { PRT_STATE_ROCKSDB, dir, sb > STORE_MIN ? sb : STORE_MIN };
