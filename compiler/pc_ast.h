@@ -89,7 +89,9 @@ typedef struct pc_expr {
 
 /* ---------------------------------------------------------------- sources and sinks */
 
-typedef enum pc_conn { PC_CONN_KAFKA, PC_CONN_FILE, PC_CONN_STDIN, PC_CONN_GENERATOR, PC_CONN_STDOUT } pc_conn;
+/* Sources' connectors first, in the order of pc_parse.c's pc_conn_src; then the sinks' own. */
+typedef enum pc_conn { PC_CONN_KAFKA, PC_CONN_FILE, PC_CONN_STDIN, PC_CONN_GENERATOR, PC_CONN_SOCKET,
+                       PC_CONN_POSTGRES, PC_CONN_STDOUT } pc_conn;
 typedef enum pc_fmt { PC_FMT_KV, PC_FMT_CSV, PC_FMT_JSON, PC_FMT_RAW } pc_fmt;
 
 typedef struct pc_format {
@@ -120,13 +122,18 @@ typedef struct pc_source {
 typedef struct pc_sink {
     const char *name;
     pc_loc loc;
-    pc_conn conn;          /* KAFKA, FILE, STDOUT */
+    pc_conn conn;          /* KAFKA, FILE, STDOUT, POSTGRES */
     pc_format format;      /* default json */
     pc_name from;          /* as written; s == NULL when defaulted */
     int from_node;         /* resolved node feeding the sink, or -1 (a late_output-only sink) */
     int late_from_stage;   /* stage index whose late_output feeds this sink, or -1 */
     int is_errors;         /* the `errors:` sink */
     pc_expr *key;          /* kafka: key expression over the input row, or NULL */
+    pc_name *pg_key;       /* postgres: the key columns (record fields) of an upsert */
+    int npg_key;
+    pc_loc pg_key_loc;     /* where `key:` is written */
+    int pg_mode;           /* postgres: 0 append, 1 upsert, -1 given by ${...} (checked at start) */
+    pc_loc pg_mode_loc;
 } pc_sink;
 
 /* ---------------------------------------------------------------- stages */

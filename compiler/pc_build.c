@@ -11,6 +11,7 @@
 
 #include "pc_arena.h"
 #include "pc_build.h"
+#include "prt_fsutil.h"
 
 /* <dir of the pipec executable>/pipec.ninja, or $PIPEC_HOME/pipec.ninja */
 const char *pc_build_toolchain(pc_arena *a, pc_diags *d)
@@ -155,4 +156,28 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
 done:
     pc_arena_free(&a);
     return rc;
+}
+
+void pc_build_tmp_remove(const char *dir)
+{
+    prt_err e;
+    if (prt_rmtree(dir, &e) != PRT_OK)
+        fprintf(stderr, "pipec: warning: could not remove %s: %s\n", dir, e.msg);
+}
+
+int pc_build_tmp(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *what, char *dir,
+                 size_t dircap, char *bin, size_t bincap)
+{
+    const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(dir, dircap, "%s/pipec-%s.XXXXXX", base, what);
+    if (!mkdtemp(dir)) {
+        pc_error_file(d, "cannot create a directory in %s: %s", base, strerror(errno));
+        return -1;
+    }
+    snprintf(bin, bincap, "%s/%s", dir, p->name);
+    if (pc_build(p, o, d, bin) != 0) {
+        pc_build_tmp_remove(dir);
+        return -1;
+    }
+    return 0;
 }

@@ -20,5 +20,11 @@ const char *pc_build_toolchain(pc_arena *a, pc_diags *d);
 /* The templates directory named by pipec.ninja (pipec_templates); NULL (reported) when missing. */
 const char *pc_build_templates_dir(pc_arena *a, pc_diags *d);
 int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *out_bin);
+/* Builds p into a new directory $TMPDIR/pipec-<what>.XXXXXX (compat, test): the directory in
+ * dir, the binary in bin. 0, or -1 after reporting (the directory is then already removed). */
+int pc_build_tmp(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *what, char *dir,
+                 size_t dircap, char *bin, size_t bincap);
+/* Removes such a directory (a warning when it cannot). */
+void pc_build_tmp_remove(const char *dir);
 
 #endif

@@ -681,6 +681,39 @@ static void pc_check_limits(pc_chk *c)
             pc_error(f->d, p->stages[k].op_loc, "process and function stages are not supported by this pipec yet");
 }
 
+/* A postgres sink's upsert key: fields of the record it receives, each once; upsert needs one,
+ * append takes none (a mode given by ${...} is checked when the job starts). */
+static void pc_check_pg_sink(pc_front *f, const pc_sink *sk, const pc_row *row)
+{
+    const char **vis = pc_alloc(f->a, sizeof *vis * (size_t)(row->nfields + 1));
+    int nvis = 0;
+    for (int i = 0; i < row->nfields; i++)
+        if (!row->fields[i].hidden)
+            vis[nvis++] = row->fields[i].name;
+    for (int i = 0; i < sk->npg_key; i++) {
+        const pc_name *k = &sk->pg_key[i];
+        int found = 0;
+        for (int v = 0; v < nvis && !found; v++)
+            found = !strcmp(vis[v], k->s);
+        if (!found) {
+            pc_error(f->d, k->loc, "key field '%s' is not a field of the records sink '%s' receives", k->s, sk->name);
+            const char *s = pc_suggest(k->s, vis, nvis);
+            if (s)
+                pc_note(f->d, k->loc, "did you mean '%s'?", s);
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(sk->pg_key[j].s, k->s)) {
+                pc_error(f->d, k->loc, "key field '%s' is listed twice", k->s);
+                break;
+            }
+    }
+    if (sk->pg_mode == 1 && sk->npg_key == 0)
+        pc_error(f->d, sk->pg_mode_loc, "mode 'upsert' of sink '%s' needs 'key': the fields that identify a row",
+                 sk->name);
+    if (sk->pg_mode == 0 && sk->npg_key > 0)
+        pc_error(f->d, sk->pg_key_loc, "'key' applies to mode 'upsert' only: mode 'append' writes every record");
+}
+
 /* ------------------------------------------------------------------ the pipeline */
 
 int pc_check(pc_front *f)
@@ -780,6 +813,8 @@ int pc_check(pc_front *f)
             pc_escope sc = { .row = row };
             pc_expr_check(&f->ec, sk->key, &sc);
         }
+        if (sk->conn == PC_CONN_POSTGRES && row && ok)
+            pc_check_pg_sink(f, sk, row);
     }
     return f->d->errors ? -1 : 0;
 }

@@ -8,7 +8,6 @@
 
 #include "pc_build.h"
 #include "pc_compat.h"
-#include "prt_fsutil.h"
 
 int pc_savepoint_check(const char *bin, const char *dir)
 {
@@ -36,26 +35,13 @@ int pc_savepoint_check(const char *bin, const char *dir)
     return WEXITSTATUS(st);
 }
 
-static void rm_build(const char *tmp)
-{
-    prt_err e;
-    if (prt_rmtree(tmp, &e) != PRT_OK)
-        fprintf(stderr, "pipec: warning: could not remove %s: %s\n", tmp, e.msg);
-}
-
 int pc_compat(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *dir)
 {
-    const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s/pipec-compat.XXXXXX", base);
-    if (!mkdtemp(tmp)) {
-        fprintf(stderr, "pipec: error: cannot create a directory in %s: %s\n", base, strerror(errno));
+    char tmp[4096], bin[4200];
+    if (pc_build_tmp(p, o, d, "compat", tmp, sizeof tmp, bin, sizeof bin) != 0)
         return 1;
-    }
-    char bin[4200];
-    snprintf(bin, sizeof bin, "%s/%s", tmp, p->name);
-    int rc = pc_build(p, o, d, bin) == 0 ? pc_savepoint_check(bin, dir) : 1;
-    rm_build(tmp);
+    int rc = pc_savepoint_check(bin, dir);
+    pc_build_tmp_remove(tmp);
     return rc < 0 ? 1 : rc;
 }
 

@@ -107,6 +107,8 @@ static const char *conn_name(pc_conn c)
     case PC_CONN_FILE: return "file";
     case PC_CONN_STDIN: return "stdin";
     case PC_CONN_GENERATOR: return "generator";
+    case PC_CONN_SOCKET: return "socket";
+    case PC_CONN_POSTGRES: return "postgres";
     case PC_CONN_STDOUT: return "stdout";
     }
     return "?";
@@ -308,7 +310,7 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
             pc_sb_puts(&calls, "/* nothing consumes this node's records */\n");
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "fanout", "name", name, "ctype", g->ctype[n], "node", pc_sprintf(g->a, "%d", n),
-                "calls", pc_sb_arena(&calls, g->a), NULL);
+                "tap", pc_gen_test_tap(g, n), "calls", pc_sb_arena(&calls, g->a), NULL);
         pc_sb_free(&calls);
     }
 }
@@ -336,6 +338,17 @@ static const char *writer_call(pc_type t)
     }
 }
 
+/* The record a sink receives: its from node's, or the input of the stage whose late output it
+ * is; NULL for a sink nothing feeds. */
+static const pc_row *sink_row(const pc_pipeline *p, const pc_sink *sk)
+{
+    if (sk->from_node >= 0)
+        return pc_node_row(p, sk->from_node);
+    if (sk->late_from_stage >= 0)
+        return &p->stages[sk->late_from_stage].in_row;
+    return NULL;
+}
+
 static void gen_sinks(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
@@ -359,7 +372,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         }
         pc_sb fields = { 0 }, key = { 0 }, header = { 0 };
         const char *delim = char_body(g, sk->format.csv_delim ? sk->format.csv_delim : ',');
-        if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header) {
+        if (sk->format.kind == PC_FMT_CSV && sk->format.csv_header && !g->o->test) {
             pc_sb columns = { 0 };
             for (int i = 0; i < row->nfields; i++)
                 if (!row->fields[i].hidden)
@@ -383,7 +396,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "sink", "name", sk->name, "index", pc_sprintf(g->a, "%d", k), "what", what,
                 "in_type", in, "key", pc_sb_arena(&key, g->a), "header", pc_sb_arena(&header, g->a),
-                "format", out_format(sk->format.kind), "delim", delim, "fields", pc_sb_arena(&fields, g->a), NULL);
+                "format", out_format(g->o->test ? PC_FMT_JSON : sk->format.kind), "delim", delim, "fields", pc_sb_arena(&fields, g->a), NULL);
         pc_sb_free(&header);
         pc_sb_free(&fields);
         pc_sb_free(&key);
@@ -631,15 +644,36 @@ static void gen_main(pc_gen *g, pc_sb *out)
         pc_sb_puts(&settings, "{ 0 }, /* none */");
     for (int i = 0; i < p->nsources; i++) {
         const pc_source *s = &p->sources[i];
-        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record },\n", s->name,
+        pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record", s->name,
                      conn_name(s->conn), fmt_name(s->format.kind), s->event_time >= 0, s->name);
+        if (s->conn == PC_CONN_POSTGRES) { /* the columns it reads, for its type check at start */
+            pc_sb_puts(&sources, ", \"");
+            for (int k = 0; k < s->row.nfields; k++)
+                if (!s->row.fields[k].hidden)
+                    pc_sb_printf(&sources, "%s%s %s", k ? "," : "", s->row.fields[k].name,
+                                 pc_type_name(s->row.fields[k].type));
+            pc_sb_puts(&sources, "\" },\n");
+        } else
+            pc_sb_puts(&sources, ", NULL },\n");
     }
     int errors_sink = -1;
     for (int k = 0; k < p->nsinks; k++) {
         const pc_sink *sk = &p->sinks[k];
         if (sk->is_errors)
             errors_sink = k;
-        pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\" },\n", sk->name, conn_name(sk->conn), fmt_name(sk->format.kind));
+        if (sk->conn == PC_CONN_POSTGRES) { /* the columns its csv lines hold, for the table */
+            const pc_row *row = sink_row(p, sk);
+            pc_sb cols = { 0 };
+            for (int i = 0; row && i < row->nfields; i++)
+                if (!row->fields[i].hidden)
+                    pc_sb_printf(&cols, "%s%s %s", cols.n ? "," : "", row->fields[i].name,
+                                 pc_type_name(row->fields[i].type));
+            pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\", \"%s\" },\n", sk->name, conn_name(sk->conn),
+                         fmt_name(sk->format.kind), cols.n ? pc_sb_arena(&cols, g->a) : "");
+            pc_sb_free(&cols);
+        } else
+            pc_sb_printf(&sinks, "{ \"%s\", \"%s\", \"%s\", NULL },\n", sk->name, conn_name(sk->conn),
+                         fmt_name(sk->format.kind));
     }
     if (!p->nsinks)
         pc_sb_puts(&sinks, "{ 0 },");
@@ -681,7 +715,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "noperators", pc_sprintf(g->a, "%d", g->noperators),
             "max_parallelism", pc_sprintf(g->a, "%d", p->max_parallelism),
             "shuffles", pc_sb_arena(&g->shuffles, g->a), "nshuffles", pc_sprintf(g->a, "%d", g->nshuffles),
-            "serial", serial, NULL);
+            "serial", serial, "test", g->o->test ? ".test = &pg__test, /* pipec test build */" : "", NULL);
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);
@@ -744,6 +778,8 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
         gen_source(&g, &body, i);
     for (int i = 0; i < p->nsources; i++)
         pc_sb_printf(&g.init, "st->source_wm[%d] = INT64_MIN;\n", i);
+    if (o->test)
+        pc_gen_test(&g, &body);
     gen_main(&g, &body);
 
     pc_sb_puts(&head, "\n");

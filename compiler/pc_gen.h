@@ -12,6 +12,7 @@ typedef struct pc_gen_opts {
     const char *templates_dir; /* the directory holding the *.c.tmpl files */
     int line_directives;       /* emit #line back to the YAML for user expressions */
     int debug;                 /* pipec build: keep symbols (-g, no strip); else stripped */
+    int test;                  /* pipec test: stage entry points and taps, every sink as json */
 } pc_gen_opts;
 
 /* Writes the generated C of p to out_c (a path). Returns 0, or -1 after reporting through d. */

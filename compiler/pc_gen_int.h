@@ -52,6 +52,13 @@ const char *pc_gen_str_lit(pc_gen *g, const char *s, size_t n);   /* PRT_STR_LIT
 
 /* pc_gen_stage.c */
 void pc_gen_stage(pc_gen *g, pc_sb *out, int stage_index);
+/* The prt_field rows describing `row` as the C struct `type` (no aggregates). */
+const char *pc_gen_row_table(pc_gen *g, const pc_row *row, const char *type);
+/* pc_gen_test.c: pipec test builds only */
+void pc_gen_test(pc_gen *g, pc_sb *out);                /* field tables and stage entry points */
+const char *pc_gen_test_tap(pc_gen *g, int node);       /* the fan-out's tap, or "" */
+/* The push functions of a stage's input i, as the fan-out calls them. */
+const char *pc_gen_push_name(pc_gen *g, int stage_index, int input);
 /* pc_gen_window.c */
 void pc_gen_window(pc_gen *g, pc_sb *out, int stage_index);
 

@@ -126,7 +126,7 @@ static int same_key_upstream(const pc_pipeline *p, int node, const pc_stage *kb)
 }
 
 /* The field table of a row: what the runtime needs to copy it (its strings) between threads. */
-static const char *row_table(pc_gen *g, const pc_row *row, const char *type)
+const char *pc_gen_row_table(pc_gen *g, const pc_row *row, const char *type)
 {
     pc_sb t = { 0 };
     for (int i = 0; i < row->nfields; i++) {
@@ -157,7 +157,7 @@ static void gen_key_by(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     if (up && !same_key_upstream(g->p, st->in_nodes[0], st) && !g->serial)
         g->serial = pc_sprintf(g->a, "key_by %s comes after %s, on the worker of another key", st->id, up->id);
     pc_tmpl(g->t, out, "key_by", "id", st->id, "keys", pc_sb_arena(&keys, g->a), "in_type", in_type,
-            "row_table", row_table(g, in_row, in_type), "nrow", pc_sprintf(g->a, "%d", in_row->nfields),
+            "row_table", pc_gen_row_table(g, in_row, in_type), "nrow", pc_sprintf(g->a, "%d", in_row->nfields),
             "hash", pc_gen_key_hash(g, &st->out_row, st->out_key_fields, st->nkey, "r->"),
             "point", pc_sprintf(g->a, "%d", g->nshuffles),
             "push", pc_gen_out_call(g, node, "r"), NULL);

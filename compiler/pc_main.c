@@ -12,6 +12,7 @@
 #include "pc_gen.h"
 #include "pc_load.h"
 #include "pc_package.h"
+#include "pc_test.h"
 #include "pc_version.h"
 
 static void usage(FILE *f)
@@ -25,16 +26,22 @@ static void usage(FILE *f)
         "                                          Kubernetes StatefulSet, ready to ship\n"
         "       pipec compat DIR FILE.yaml         can a build of FILE.yaml restore savepoint DIR?\n"
         "       pipec ids FILE.yaml                the operator IDs of the stateful stages\n"
+        "       pipec test FILE.yaml [CASES.yaml]  run the test cases of FILE.test.yaml (or CASES.yaml,\n"
+        "                                          or the pipeline's tests: section) through the real\n"
+        "                                          generated code; exit 1 when a case fails\n"
         "       pipec --version | --help\n"
         "options:\n"
         "       --no-line    emit no #line directives back to the YAML\n"
+        "       --test-build emit: the C of a pipec test build (test entry points; docs/testing.md)\n"
+        "       --case NAME  test: run only the case NAME (repeatable)\n"
         "       --debug      build/package: keep symbols and #line directives (default: stripped)\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd = NULL, *file = NULL, *out = NULL, *savepoint = NULL, *extra = NULL;
-    int line_directives = 1, debug = 0;
+    int line_directives = 1, debug = 0, test_build = 0, nonly = 0;
+    const char *only[64]; /* --case NAME... */
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -56,6 +63,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             savepoint = argv[i];
+        } else if (!strcmp(a, "--case")) {
+            if (++i == argc) {
+                fprintf(stderr, "pipec: error: --case needs a test case's name\n");
+                return 2;
+            }
+            if (nonly == (int)(sizeof only / sizeof *only)) {
+                fprintf(stderr, "pipec: error: at most %d --case options\n", nonly);
+                return 2;
+            }
+            only[nonly++] = argv[i];
+        } else if (!strcmp(a, "--test-build")) {
+            test_build = 1;
         } else if (!strcmp(a, "--no-line")) {
             line_directives = 0;
         } else if (!strcmp(a, "--debug")) {
@@ -81,8 +100,9 @@ int main(int argc, char **argv)
     }
     int is_check = !strcmp(cmd, "check"), is_emit = !strcmp(cmd, "emit"), is_build = !strcmp(cmd, "build");
     int is_compat = !strcmp(cmd, "compat"), is_ids = !strcmp(cmd, "ids"), is_package = !strcmp(cmd, "package");
-    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids && !is_package) {
-        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, package, compat or ids)\n", cmd);
+    int is_test = !strcmp(cmd, "test");
+    if (!is_check && !is_emit && !is_build && !is_compat && !is_ids && !is_package && !is_test) {
+        fprintf(stderr, "pipec: error: unknown command '%s' (check, emit, build, package, compat, ids or test)\n", cmd);
         return 2;
     }
     const char *sp_dir = NULL;
@@ -93,8 +113,16 @@ int main(int argc, char **argv)
         }
         sp_dir = file;
         file = extra;
-    } else if (extra) {
+    } else if (extra && !is_test) { /* pipec test FILE.yaml [CASES.yaml] */
         fprintf(stderr, "pipec: error: unexpected argument '%s'\n", extra);
+        return 2;
+    }
+    if (nonly && !is_test) {
+        fprintf(stderr, "pipec: error: --case goes with test\n");
+        return 2;
+    }
+    if (test_build && !is_emit) {
+        fprintf(stderr, "pipec: error: --test-build goes with emit (pipec test builds its own)\n");
         return 2;
     }
     if (savepoint && !is_build) {
@@ -112,13 +140,17 @@ int main(int argc, char **argv)
     pc_pipeline *p = pc_load(&arena, &diags, file);
     int rc = (p && diags.errors == 0) ? 0 : 1;
 
-    if (rc == 0 && is_ids) {
+    if (is_test) { /* 2: the tests could not run, a broken pipeline included */
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = 0 };
+        rc = rc == 0 ? pc_test(p, &o, extra, only, nonly) : 2;
+    } else if (rc == 0 && is_ids) {
         pc_ids(p, stdout);
     } else if (rc == 0 && is_compat) {
         pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives };
         rc = pc_compat(p, &o, &diags, sp_dir);
     } else if (rc == 0 && !is_check) {
-        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug };
+        pc_gen_opts o = { .templates_dir = NULL, .line_directives = line_directives, .debug = debug,
+                          .test = test_build };
         if (!is_emit) /* a shipped binary has no use for #line; --debug keeps them */
             o.line_directives = line_directives && debug;
         if (is_emit) {

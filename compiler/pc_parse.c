@@ -608,7 +608,8 @@ static void pc_gen_row(pc_front *f, const pc_gen_schema *g, pc_row *row, pc_loc 
 
 /* ------------------------------------------------------------------ sources */
 
-static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator" };
+/* by pc_conn: a source connector's index here is its enum value */
+static const char *const pc_conn_src[] = { "kafka", "file", "stdin", "generator", "socket", "postgres" };
 
 static void pc_append_hidden(pc_front *f, pc_row *row, const char *const (*h)[2], int nh, pc_loc loc)
 {
@@ -627,10 +628,88 @@ static void pc_append_hidden(pc_front *f, pc_row *row, const char *const (*h)[2]
     row->nfields += nh;
 }
 
+/* socket: {host, port, backoff, max_backoff, max_retries}; a port written in the YAML is checked
+ * here, one from ${...} when the binary starts. */
+static void pc_parse_socket(pc_front *f, const pc_ynode *cv, const pc_ynode *ck, const char *base, const char *cctx)
+{
+    static const char *const sk[] = { "host", "port", "backoff", "max_backoff", "max_retries" };
+    if (cv->kind == PC_Y_SCALAR && cv->len && strcmp(cv->s, "true") && !pc_has_var(cv)) {
+        pc_error(f->d, cv->loc, "expected 'socket: {host: HOST, port: PORT}', e.g. {host: localhost, port: 9999}");
+        return;
+    }
+    if (pc_expect(f, cv, PC_Y_MAP, ck->s))
+        return;
+    pc_keys(f, cv, sk, NKEYS(sk), cctx);
+    /* not pc_missing_in: 'host' and 'port' look alike, so one given must not hide the other missing */
+    for (int r = 0; r < 2; r++) {
+        const char *want = sk[r];
+        int typo = 0;
+        for (int i = 0; i < cv->n && !pc_get(cv, want); i++) {
+            int known = 0;
+            for (int j = 0; j < NKEYS(sk); j++)
+                known |= !strcmp(cv->keys[i]->s, sk[j]);
+            typo |= !known && pc_suggest(cv->keys[i]->s, &want, 1) != NULL;
+        }
+        if (!pc_get(cv, want) && !typo)
+            pc_missing(f, ck->loc, want, cctx);
+    }
+    for (int i = 0; i < cv->n; i++) {
+        const char *k = cv->keys[i]->s;
+        const pc_ynode *v = cv->vals[i];
+        const char *path = pc_sprintf(f->a, "%s.%s", base, k);
+        if (!strcmp(k, "host")) {
+            if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && v->len == 0)
+                pc_error(f->d, v->loc, "'host' is empty: name the host to connect to");
+        } else if (!strcmp(k, "port")) {
+            if (pc_expect(f, v, PC_Y_SCALAR, k))
+                continue;
+            const char *lit;
+            int64_t port;
+            if (pc_vars(f, v, &lit))
+                continue;
+            pc_add_setting(f, path, v->s, v->loc);
+            if (lit && (pc_parse_int(lit, &port) || port < 1 || port > 65535))
+                pc_error(f->d, v->loc, "invalid port '%s': expected an integer from 1 to 65535", lit);
+        } else if (!strcmp(k, "backoff") || !strcmp(k, "max_backoff")) {
+            pc_setting_v(f, path, v, k, VK_DUR, NULL);
+        } else if (!strcmp(k, "max_retries")) {
+            pc_setting_v(f, path, v, k, VK_INT, NULL);
+        }
+    }
+}
+
+/* A socket cannot replay its input, so it cannot be exactly once: refused when the checkpoint
+ * mode written in the YAML is exactly_once (also the default of a `checkpoint:` section). A mode
+ * from ${...} is checked when the binary starts (prt_ckpt.c), as is one given with --set. */
+static void pc_check_socket_mode(pc_front *f, const pc_ynode *root, const pc_ynode *ck)
+{
+    const pc_ynode *mode = pc_get(ck, "mode"), *srcs = pc_get(root, "sources");
+    const char *lit = "exactly_once";
+    if (mode && (mode->kind != PC_Y_SCALAR || pc_has_var(mode)))
+        return;
+    if (mode)
+        lit = mode->s;
+    if (strcmp(lit, "exactly_once") || !srcs || srcs->kind != PC_Y_MAP)
+        return;
+    for (int i = 0; i < srcs->n; i++) {
+        const pc_ynode *sk = srcs->vals[i]->kind == PC_Y_MAP ? pc_getkey(srcs->vals[i], "socket") : NULL;
+        if (!sk)
+            continue;
+        pc_error(f->d, sk->loc, "socket source '%s' cannot be exactly once: a socket cannot replay what it sent "
+                 "before a crash", srcs->keys[i]->s);
+        if (mode)
+            pc_note(f->d, mode->loc, "checkpoint.mode is exactly_once here; use at_least_once, under which the "
+                    "socket's input is at most once across a crash");
+        else
+            pc_note(f->d, pc_getkey(root, "checkpoint")->loc, "a checkpoint is exactly_once unless it says "
+                    "'mode: at_least_once', under which the socket's input is at most once across a crash");
+    }
+}
+
 static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, const pc_ynode *m)
 {
-    static const char *const keys[] = { "kafka", "file", "stdin", "generator", "format", "schema", "event_time",
-                                        "watermark" };
+    static const char *const keys[] = { "kafka", "file", "stdin", "generator", "socket", "postgres", "format",
+                                        "schema", "event_time", "watermark" };
     const char *ctx = pc_sprintf(f->a, "source '%s'", key->s);
     src->name = key->s;
     src->loc = key->loc;
@@ -644,7 +723,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     int conn = -1;
     const pc_ynode *ck = NULL, *cv = NULL;
     for (int i = 0; i < m->n; i++)
-        for (int c = 0; c < 4; c++)
+        for (int c = 0; c < (int)NKEYS(pc_conn_src); c++)
             if (!strcmp(m->keys[i]->s, pc_conn_src[c])) {
                 if (conn >= 0) {
                     pc_error(f->d, m->keys[i]->loc, "source '%s' has two connectors, '%s' and '%s': keep one",
@@ -656,7 +735,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 cv = m->vals[i];
             }
     if (conn < 0) {
-        pc_error(f->d, key->loc, "source '%s' needs a connector: one of kafka, file, stdin or generator", key->s);
+        pc_error(f->d, key->loc,
+                 "source '%s' needs a connector: one of kafka, file, stdin, generator, socket or postgres", key->s);
         return;
     }
     src->conn = (pc_conn)conn;
@@ -738,6 +818,31 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                     pc_setting_v(f, path, cv->vals[i], k, VK_BOOL, NULL);
             }
         }
+    } else if (conn == PC_CONN_SOCKET) {
+        pc_parse_socket(f, cv, ck, base, cctx);
+    } else if (conn == PC_CONN_POSTGRES) {
+        static const char *const pk[] = { "dsn", "query", "fetch_size" };
+        if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
+            pc_keys(f, cv, pk, NKEYS(pk), cctx);
+            if (!pc_get(cv, "dsn"))
+                pc_missing_in(f, cv, ck->loc, "dsn", cctx);
+            if (!pc_get(cv, "query"))
+                pc_missing_in(f, cv, ck->loc, "query", cctx);
+            for (int i = 0; i < cv->n; i++) {
+                const char *k = cv->keys[i]->s;
+                const pc_ynode *v = cv->vals[i];
+                const char *path = pc_sprintf(f->a, "%s.%s", base, k);
+                if (!strcmp(k, "fetch_size")) {
+                    int64_t n;
+                    if (pc_setting_v(f, path, v, k, VK_INT, NULL) == 0 && !pc_has_var(v) && !pc_parse_int(v->s, &n) &&
+                        n == 0)
+                        pc_error(f->d, v->loc, "fetch_size is the number of rows per FETCH: at least 1");
+                } else if (!strcmp(k, "dsn") || !strcmp(k, "query")) {
+                    if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && v->kind == PC_Y_SCALAR && v->len == 0)
+                        pc_error(f->d, v->loc, "'%s' is empty", k);
+                }
+            }
+        }
     } else if (conn == PC_CONN_STDIN) {
         if (cv->kind == PC_Y_MAP) {
             pc_keys(f, cv, NULL, 0, cctx);
@@ -791,7 +896,13 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     /* format */
     const pc_ynode *fmt = pc_get(m, "format");
     int fmt_ok = 1;
-    if (fmt)
+    if (conn == PC_CONN_POSTGRES) { /* rows come as json objects by column name (prt_src_pg.c) */
+        if (fmt)
+            pc_error(f->d, pc_getkey(m, "format")->loc,
+                     "a postgres source has no format: its rows are read by column name, typed by the schema");
+        src->format.kind = PC_FMT_JSON;
+        src->format.loc = key->loc;
+    } else if (fmt)
         fmt_ok = pc_parse_format(f, fmt, &src->format, 0) == 0;
     else if (conn == PC_CONN_GENERATOR) {
         src->format.kind = PC_FMT_KV;
@@ -865,6 +976,13 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
             pc_missing_in(f, m, key->loc, "schema", ctx);
         row_ok = 0;
     }
+
+    if (row_ok && conn == PC_CONN_POSTGRES)
+        for (int i = 0; i < src->row.nfields; i++)
+            if (strcmp(src->row.fields[i].path, src->row.fields[i].name))
+                pc_error(f->d, src->row.fields[i].loc,
+                         "field '%s' has a path: a postgres source reads the column of the field's name",
+                         src->row.fields[i].name);
 
     /* hidden metadata */
     if (conn == PC_CONN_KAFKA) {
@@ -1325,9 +1443,64 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
 
 /* ------------------------------------------------------------------ sinks */
 
+/* A postgres sink: `postgres: {dsn, table, mode: append|upsert, key: [fields], create_table,
+ * retry_timeout, batch_rows}`. Its rows go to the table's columns, written as csv for COPY, so it
+ * takes no `format:`. The key fields are checked against the record by pc_check. */
+static void pc_parse_pg_sink(pc_front *f, pc_sink *sk, const pc_ynode *ck, const pc_ynode *cv, const pc_ynode *m,
+                             const char *ctx)
+{
+    static const char *const pk[] = { "dsn", "table", "mode", "key", "create_table", "retry_timeout", "batch_rows" };
+    static const char *const modes[] = { "append", "upsert", NULL };
+    const char *base = pc_sprintf(f->a, "sinks.%s.postgres", sk->name);
+    const char *cctx = pc_sprintf(f->a, "postgres of %s", ctx);
+    sk->conn = PC_CONN_POSTGRES;
+    sk->pg_mode = 0;
+    sk->pg_mode_loc = ck->loc;
+    if (pc_get(m, "format")) /* the default stays as parsed: only csv (below) is generated */
+        pc_error(f->d, pc_getkey(m, "format")->loc,
+                 "a postgres sink takes no 'format': each record goes to the table's columns of the same names");
+    if (pc_get(m, "key"))
+        pc_error(f->d, pc_getkey(m, "key")->loc, "'key' of a postgres sink goes under 'postgres', as a list of fields");
+    sk->format.kind = PC_FMT_CSV;
+    sk->format.csv_header = 0;
+    sk->format.csv_delim = ',';
+    if (pc_expect(f, cv, PC_Y_MAP, "postgres"))
+        return;
+    pc_keys(f, cv, pk, NKEYS(pk), cctx);
+    if (!pc_get(cv, "dsn"))
+        pc_missing_in(f, cv, ck->loc, "dsn", cctx);
+    if (!pc_get(cv, "table"))
+        pc_missing_in(f, cv, ck->loc, "table", cctx);
+    for (int i = 0; i < cv->n; i++) {
+        const char *k = cv->keys[i]->s;
+        const pc_ynode *v = cv->vals[i];
+        const char *path = pc_sprintf(f->a, "%s.%s", base, k);
+        if (!strcmp(k, "dsn"))
+            pc_setting_v(f, path, v, k, VK_STR, NULL);
+        else if (!strcmp(k, "table")) {
+            if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && !strstr(v->s, "${") && prt_text_sql_table(v->s) != PRT_TEXT_OK)
+                pc_error(f->d, v->loc, "invalid table name '%s': use name or schema.name, each [A-Za-z_][A-Za-z0-9_]*",
+                         v->s);
+        } else if (!strcmp(k, "mode")) {
+            sk->pg_mode_loc = v->loc;
+            if (pc_setting_v(f, path, v, k, VK_ENUM, modes) == 0)
+                sk->pg_mode = strstr(v->s, "${") ? -1 : !strcmp(v->s, "upsert");
+        } else if (!strcmp(k, "key")) {
+            sk->pg_key_loc = cv->keys[i]->loc;
+            sk->pg_key = pc_name_list(f, v, "key", &sk->npg_key, 1);
+            pc_setting_v(f, path, v, k, VK_STR, NULL);
+        } else if (!strcmp(k, "create_table"))
+            pc_setting_v(f, path, v, k, VK_BOOL, NULL);
+        else if (!strcmp(k, "retry_timeout"))
+            pc_setting_v(f, path, v, k, VK_DUR, NULL);
+        else if (!strcmp(k, "batch_rows"))
+            pc_setting_v(f, path, v, k, VK_INT, NULL);
+    }
+}
+
 static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const pc_ynode *m, int is_errors)
 {
-    static const char *const keys[] = { "from", "kafka", "file", "stdout", "format", "key" };
+    static const char *const keys[] = { "from", "kafka", "file", "stdout", "postgres", "format", "key" };
     static const char *const ekeys[] = { "kafka", "file", "stdout", "format" };
     const char *ctx = is_errors ? "the errors sink" : pc_sprintf(f->a, "sink '%s'", key->s);
     sk->name = is_errors ? "errors" : key->s;
@@ -1345,7 +1518,7 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
     if (is_errors && pc_getkey(m, "from"))
         pc_error(f->d, pc_getkey(m, "from")->loc, "the errors sink takes no 'from': it receives every bad record");
     else
-        pc_keys(f, m, is_errors ? ekeys : keys, is_errors ? 4 : 6, ctx);
+        pc_keys(f, m, is_errors ? ekeys : keys, is_errors ? 4 : 7, ctx);
     const pc_ynode *fromn = pc_get(m, "from");
     if (fromn && !is_errors && pc_compiled(f, fromn, "from", "'from'"))
         sk->from = pc_mkname(fromn);
@@ -1353,10 +1526,10 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
     if (fmt)
         pc_parse_format(f, fmt, &sk->format, 1);
 
-    static const char *const conns[] = { "kafka", "file", "stdout" };
+    static const char *const conns[] = { "kafka", "file", "stdout", "postgres" };
     const pc_ynode *ck = NULL, *cv = NULL;
     for (int i = 0; i < m->n; i++)
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; c < (is_errors ? 3 : 4); c++)
             if (!strcmp(m->keys[i]->s, conns[c])) {
                 if (ck) {
                     pc_error(f->d, m->keys[i]->loc, "%s has two connectors, '%s' and '%s': keep one", ctx, ck->s,
@@ -1367,7 +1540,12 @@ static void pc_parse_sink(pc_front *f, pc_sink *sk, const pc_ynode *key, const p
                 cv = m->vals[i];
             }
     if (!ck) {
-        pc_error(f->d, key->loc, "%s needs a connector: one of kafka, file or stdout", ctx);
+        pc_error(f->d, key->loc, "%s needs a connector: one of kafka, file%s", ctx,
+                 is_errors ? " or stdout" : ", stdout or postgres");
+        return;
+    }
+    if (!strcmp(ck->s, "postgres")) {
+        pc_parse_pg_sink(f, sk, ck, cv, m, ctx);
         return;
     }
     const pc_ynode *keyn = is_errors ? NULL : pc_get(m, "key");
@@ -1437,7 +1615,8 @@ int pc_parse(pc_front *f)
     pc_pipeline *p = f->p;
     const pc_ynode *root = f->doc.root;
     static const char *const top[] = { "pipeline", "schemas", "sources", "stages", "sinks", "errors",
-                                       "checkpoint", "state", "parallelism", "savepoint", "admin" };
+                                       "checkpoint", "state", "parallelism", "savepoint", "admin",
+                                       "tests" /* pipec test's cases (pc_test_load.c) */ };
     pc_loc top_loc = root->loc;
     top_loc.end_line = top_loc.line;
     top_loc.end_col = top_loc.col + 1;
@@ -1533,6 +1712,7 @@ int pc_parse(pc_front *f)
             else if (!strcmp(k, "retain"))
                 pc_setting_v(f, path, v, k, VK_INT, NULL);
         }
+        pc_check_socket_mode(f, root, n);
     }
     if ((n = pc_get(root, "state")) && !pc_expect(f, n, PC_Y_MAP, "state")) {
         static const char *const sk[] = { "backend", "max_parallelism", "memory_budget" };

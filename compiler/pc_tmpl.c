@@ -12,7 +12,7 @@
 static const char *const tmpl_names[] = {
     "header", "row", "state", "fanout", "source", "source_fields", "source_paths", "source_kv", "source_csv",
     "source_csv_header", "source_json", "source_raw", "filter", "set", "select", "key_by", "key",
-    "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main",
+    "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main", "test",
 };
 #define NTMPL ((int)(sizeof tmpl_names / sizeof tmpl_names[0]))
 

@@ -411,6 +411,15 @@ void prt_admin_metrics(prt_job *j, prt_buf *b)
             label(b, part_label(s, i, p, lb, sizeof lb));
             prt_buf_printf(b, "\"} %" PRId64 "\n", lag);
         }
+    family(b, "pipec_source_reconnects_total", "counter",
+           "Times a socket source lost its connection and connected again.");
+    for (int i = 0; i < d->nsources && i < s->nsources; i++) {
+        if (strcmp(d->sources[i].connector, "socket"))
+            continue;
+        prt_buf_puts(b, "pipec_source_reconnects_total{source=\"");
+        label(b, d->sources[i].name);
+        prt_buf_printf(b, "\"} %" PRIu64 "\n", prt_ctr_get(&s->src_reconnects[i]));
+    }
     family(b, "pipec_checkpoints_total", "counter", "Completed checkpoints.");
     prt_buf_printf(b, "pipec_checkpoints_total %" PRIu64 "\n", prt_ctr_get(&s->checkpoints));
     family(b, "pipec_checkpoints_failed_total", "counter", "Checkpoints that failed.");

@@ -143,6 +143,12 @@ int prt_ckpt_new(prt_job *j, int quiet, prt_ckpt **out, prt_err *e)
                 return prt_errf(e, "sink %s: stdout cannot be exactly-once (what it printed cannot be taken "
                                 "back after a crash); use a file or kafka sink, or checkpoint.mode: at_least_once",
                                 j->desc->sinks[i].name);
+    if (mode == PRT_CKPT_EXACTLY_ONCE)
+        for (int i = 0; i < j->desc->nsources; i++)
+            if (strcmp(j->desc->sources[i].connector, "socket") == 0)
+                return prt_errf(e, "source %s: a socket cannot be exactly-once (it cannot replay what it sent "
+                                "before a crash); use checkpoint.mode: at_least_once, under which its input is "
+                                "at most once across a crash", j->desc->sources[i].name);
     prt_ckpt *c = calloc(1, sizeof *c);
     prt_assert(c != NULL);
     c->j = j;

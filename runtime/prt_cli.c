@@ -7,6 +7,7 @@
 #include "prt_admin.h"
 #include "prt_jobpriv.h"
 #include "prt_snap.h"
+#include "prt_ptest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,8 @@ int prt_main(int argc, char **argv, const prt_job_desc *d)
         describe(d);
         return fflush(stdout) == 0 ? 0 : 1;
     }
+    if (strcmp(cmd, "test") == 0) /* pipec test's runner; not in --help: pipec drives it */
+        return prt_ptest_cli(argc, argv, prog, d);
     if (strcmp(cmd, "savepoint") == 0 && argc > 2 && (strcmp(argv[2], "dump") == 0 || strcmp(argv[2], "check") == 0))
         return prt_snap_cli(argc, argv, prog, d);
     if (strcmp(cmd, "savepoint") == 0 || strcmp(cmd, "stop") == 0 || strcmp(cmd, "health") == 0)

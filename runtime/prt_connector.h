@@ -13,8 +13,12 @@
 #include "prt_pos.h"
 
 /* The connector tables, one per connector kind. */
-extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka;
-extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka;
+extern const prt_source_ops prt_src_file, prt_src_stdin, prt_src_generator, prt_src_kafka, prt_src_socket,
+    prt_src_pg;
+extern const prt_sink_ops prt_snk_file, prt_snk_stdout, prt_snk_kafka, prt_snk_pg;
+/* pipec test's connectors (prt_ptest.c): no YAML names them; `BIN test` puts them in place */
+extern const prt_source_ops prt_src_test;
+extern const prt_sink_ops prt_snk_test;
 
 /* A mode of `run` that a connector offers, e.g. the Kafka connector's `--embedded-kafka` (an
  * in-process demo cluster). Given its flag, the job calls start once, after settings are
@@ -28,6 +32,10 @@ typedef struct prt_run_mode {
 } prt_run_mode;
 
 extern const prt_run_mode prt_kafka_embedded_mode;
+
+/* A source that lost its connection made a new one: counted per source for the admin endpoint
+ * (pipec_source_reconnects_total). */
+void prt_source_reconnected(prt_source *s);
 
 /* The registry (prt_connectors.c): the ops for a connector name as written in the YAML, NULL
  * for an unknown one; the run modes in a fixed order (NULL past the last one). Borrowed,

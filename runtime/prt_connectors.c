@@ -17,7 +17,8 @@
 const prt_source_ops *prt_connector_source(const char *connector)
 {
     static const prt_source_ops *const all[] = { &prt_src_file, &prt_src_stdin,
-                                                 &prt_src_generator, &prt_src_kafka };
+                                                 &prt_src_generator, &prt_src_kafka, &prt_src_socket,
+                                                 &prt_src_pg, &prt_src_test };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(all[i]->connector, connector) == 0)
             return all[i];
@@ -26,7 +27,8 @@ const prt_source_ops *prt_connector_source(const char *connector)
 
 const prt_sink_ops *prt_connector_sink(const char *connector)
 {
-    static const prt_sink_ops *const all[] = { &prt_snk_file, &prt_snk_stdout, &prt_snk_kafka };
+    static const prt_sink_ops *const all[] = { &prt_snk_file, &prt_snk_stdout, &prt_snk_kafka, &prt_snk_pg,
+                                               &prt_snk_test };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (strcmp(all[i]->connector, connector) == 0)
             return all[i];
@@ -37,6 +39,13 @@ const prt_run_mode *prt_run_mode_at(int i)
 {
     static const prt_run_mode *const all[] = { &prt_kafka_embedded_mode };
     return i >= 0 && (size_t)i < sizeof all / sizeof *all ? all[i] : NULL;
+}
+
+void prt_source_reconnected(prt_source *s)
+{
+    prt_stats *st = s->job->stats;
+    if (st && s->index >= 0 && s->index < st->nsources)
+        prt_ctr_add(&st->src_reconnects[s->index], 1);
 }
 
 /* ---------------------------------------------------------------- one source or sink */

@@ -73,16 +73,21 @@ typedef struct prt_setting_desc {
 
 typedef struct prt_source_desc {
     const char *name;      /* settings live under "sources.<name>." */
-    const char *connector; /* "kafka" | "file" | "stdin" | "generator" */
+    const char *connector; /* "kafka" | "file" | "stdin" | "generator" | "socket" | "postgres" */
     const char *format;    /* "kv" | "csv" | "json" | "raw" */
     int event_time;        /* 1 when the source declares event_time (watermarks are made) */
     prt_on_record_fn on_record;
+    const char *columns;   /* postgres: the schema's fields, "name type,…" (pipec type names), for
+                            * the type check before the first row; NULL for other connectors */
 } prt_source_desc;
 
 typedef struct prt_sink_desc {
     const char *name;      /* settings live under "sinks.<name>." ("errors." for the errors sink) */
-    const char *connector; /* "kafka" | "file" | "stdout" */
+    const char *connector; /* "kafka" | "file" | "stdout" | "postgres" */
     const char *format;    /* "json" | "csv" | "kv" */
+    /* postgres: the fields of each record, in the order of its csv line, as "name type,…" with
+     * the pipeline's type names ("id int,name string"); NULL for the other connectors */
+    const char *columns;
 } prt_sink_desc;
 
 /* A stateful operator, described so that the runtime can find, walk, encode and rebuild its
@@ -117,10 +122,35 @@ typedef struct prt_node_desc {
 } prt_node_desc;
 
 
+/* ---------------------------------------------------------------- pipec test builds */
+
+/* Where `pipec test` can feed records straight into a stage (one entry per stage input: a
+ * union has one per input, a join two). The record arrives as the stage's input row, filled
+ * by the runtime from a JSON object through `row`; push computes the key hash the stage's
+ * records carry (that of the key_by upstream, if any) and calls the stage's push function. */
+typedef struct prt_test_input {
+    const char *stage;     /* the stage id */
+    const char *from;      /* the input node it stands for (a source or stage name) */
+    const prt_schema *row; /* the input row's field table */
+    void (*push)(prt_worker *wk, const void *row, int64_t ts);
+} prt_test_input;
+
+/* Generated only by `pipec test` (pc_gen_opts.test); NULL in every other build. */
+typedef struct prt_test_desc {
+    const prt_test_input *inputs;
+    int ninputs;
+    const prt_schema *const *nodes; /* by node (sources, then stages): the output row's table */
+    int nnodes;
+} prt_test_desc;
+
+/* In a test build, a stage's fan-out first asks whether the case isolates that stage: its
+ * output is then printed as a JSON line (prt_ptest.c) instead of going on. */
+void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts);
+
 /* The operator's engine inside a worker's generated state. */
 #define PRT_OPERATOR(wk, op) (*(struct prt_winop **)((char *)(wk)->state + (op)->offset))
 
-#define PRT_ABI_VERSION 3
+#define PRT_ABI_VERSION 4
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */
@@ -147,6 +177,7 @@ typedef struct prt_job_desc {
     void (*tick)(prt_worker *wk, int64_t now_ms); /* wall clock, for processing-time windows */
     void (*finish)(prt_worker *wk);              /* all input ended: fire every open window */
     void (*destroy)(prt_worker *wk);
+    const prt_test_desc *test; /* pipec test builds only, else NULL */
 } prt_job_desc;
 
 /* ---------------------------------------------------------------- the job */
@@ -169,6 +200,7 @@ struct prt_job {
     volatile int stop;     /* set by SIGINT/SIGTERM */
     struct prt_settings *cfg;
     prt_stats *stats;      /* published metrics (prt_stats.h); owned by the run */
+    int tap;               /* pipec test: the node whose output a case captures, else -1 */
 };
 
 /* Generated fan-out: node n (a source or stage) emitted one record. No lock: one writer, but

@@ -29,6 +29,7 @@ prt_job *prt_job_new(const prt_job_desc *d, const char *const *sets, int nsets)
 
     j->desc = d;
     j->cur_source = -1;
+    j->tap = -1;
     run->err_last_log = INT64_MIN;
     run->started_mono = prt_mono_ms();
     run->done = calloc((size_t)(d->nsources ? d->nsources : 1), sizeof *run->done);

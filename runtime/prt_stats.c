@@ -31,6 +31,7 @@ prt_stats *prt_stats_new(int nnodes, int nsources, int nsinks, int noperators)
     s->node_errors = zalloc(nnodes, sizeof *s->node_errors);
     s->node_late = zalloc(nnodes, sizeof *s->node_late);
     s->src_in = zalloc(nsources, sizeof *s->src_in);
+    s->src_reconnects = zalloc(nsources, sizeof *s->src_reconnects);
     s->sink_in = zalloc(nsinks, sizeof *s->sink_in);
     s->src_wm = zalloc(nsources, sizeof *s->src_wm);
     s->part_wm = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_wm);
@@ -59,6 +60,7 @@ void prt_stats_free(prt_stats *s)
     free(s->node_errors);
     free(s->node_late);
     free(s->src_in);
+    free(s->src_reconnects);
     free(s->sink_in);
     free(s->src_wm);
     free(s->part_wm);

@@ -55,6 +55,7 @@ typedef struct prt_stats {
     prt_ctr *node_errors;  /* per node: records that failed there (sources: did not parse) */
     prt_ctr *node_late;    /* per node: late records dropped */
     prt_ctr *src_in;       /* per source: records read, bad ones included */
+    prt_ctr *src_reconnects; /* per source: connections made again after one was lost */
     prt_ctr *sink_in;      /* per sink: records written */
     prt_gauge *src_wm;     /* per source: watermark ms (INT64_MIN none yet, INT64_MAX ended) */
     prt_gauge *part_wm;    /* per source × PRT_STATS_PARTS: partition watermark */

@@ -306,3 +306,26 @@ const char *prt_text_duration_why(prt_text_rc rc)
     default: return "";
     }
 }
+
+static int sql_ident(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || (*s >= '0' && *s <= '9'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+prt_text_rc prt_text_sql_table(const char *s)
+{
+    size_t n = 0, dot = (size_t)-1;
+    for (; s[n]; n++)
+        if (s[n] == '.' && dot == (size_t)-1)
+            dot = n;
+    if (dot == (size_t)-1)
+        return sql_ident(s, n) ? PRT_TEXT_OK : PRT_TEXT_BAD;
+    return sql_ident(s, dot) && sql_ident(s + dot + 1, n - dot - 1) ? PRT_TEXT_OK : PRT_TEXT_BAD;
+}

@@ -35,6 +35,10 @@ prt_text_rc prt_text_decimal(const char *s, size_t n);
  * zone is required) or an integer of epoch milliseconds; as ms since the epoch, UTC. */
 prt_text_rc prt_text_timestamp(const char *s, size_t n, int64_t *ms);
 
+/* A SQL table name as a pipeline may write it (the postgres connectors): name or schema.name,
+ * each [A-Za-z_][A-Za-z0-9_]*, at most 63 bytes; used in SQL as written. The whole string s. */
+prt_text_rc prt_text_sql_table(const char *s);
+
 /* Why a duration was refused, to follow "invalid duration 'TEXT'": ": missing a unit",
  * ": out of range", or "" (then PRT_TEXT_DURATION_HELP says what a duration is). */
 const char *prt_text_duration_why(prt_text_rc rc);

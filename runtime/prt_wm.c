@@ -117,3 +117,11 @@ int prt_wm_check_idle(prt_wm *w, int64_t now, int64_t *wm)
     }
     return changed ? prt_wm_recompute(w, wm) : 0;
 }
+
+int prt_wm_force(prt_wm *w, int64_t wm)
+{
+    if (wm <= w->wm)
+        return 0;
+    w->wm = wm;
+    return 1;
+}

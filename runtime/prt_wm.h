@@ -42,6 +42,10 @@ int prt_wm_check_idle(prt_wm *w, int64_t now, int64_t *wm);
 /* Removing a partition may also advance the watermark: call after prt_wm_partition_remove. */
 int prt_wm_recompute(prt_wm *w, int64_t *wm);
 
+/* pipec test's `watermark:` step: the source watermark moves to wm unless it is there already
+ * (never backwards). Returns 1 when it moved. */
+int prt_wm_force(prt_wm *w, int64_t wm);
+
 static inline int64_t prt_wm_current(const prt_wm *w) { return w->wm; }
 
 #endif

@@ -8,7 +8,8 @@
 #     line: `NO_COLOR=1 pipec check` must print exactly <case>.stderr (diff -u on mismatch), every key
 #     word of the expect line must appear in it, and the exit code must be 1 with expect-error, else 0;
 #   - when <case>.c.golden exists: `pipec emit` twice gives identical bytes, equal to the golden.
-# --bless rewrites .stderr and .c.golden from the current compiler (review the diff like code).
+# --bless rewrites .stderr and .c.golden from the current compiler (review the diff like code),
+# and the goldens of `pipec test` (tests/ptest/*.out, through tests/runtime/ptest.sh --bless).
 # One line per case: "PASS golden/<area>/<case>" or "FAIL golden/<area>/<case>: why".
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -91,4 +92,7 @@ for yaml in tests/golden/*/*.yaml; do
         echo "PASS $name"
     fi
 done
+if [ $bless = 1 ]; then # pipec test's own goldens: they build and run binaries, so they live there
+    PIPEC="$PIPEC" sh tests/runtime/ptest.sh --bless || fails=$((fails + 1))
+fi
 [ $fails -eq 0 ]

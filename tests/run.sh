@@ -5,8 +5,9 @@
 # this script runs the parts, echoes those lines, and ends with "N passed, N failed, N skipped".
 #   unit      build/tests/*        runtime unit tests (and build/asan/tests/* under ASan+UBSan)
 #   golden    tests/golden.sh      diagnostics and generated C, with build/pipec and build/asan/pipec
-#   runtime   tests/runtime/*.sh   built pipeline binaries run over files and a real Kafka broker
-#                                  (tests/kafka/broker.sh: one for the whole part, always stopped)
+#   runtime   tests/runtime/*.sh   built pipeline binaries run over files, a real Kafka broker and a
+#                                  real PostgreSQL server (tests/kafka/broker.sh, tests/pg/server.sh:
+#                                  one of each for the whole part, always stopped)
 #   fuzz      build/fuzz/*         short libFuzzer runs over the YAML front end and record parsers
 # Usage: tests/run.sh [part…]   (default: all parts); FUZZ_SECONDS (default 10) per fuzzer.
 set -u
@@ -14,9 +15,10 @@ cd "$(dirname "$0")/.."
 parts=${*:-unit golden runtime fuzz}
 log=$(mktemp -d)
 broker=""
-# the broker is stopped however this script ends; if it is killed outright, the broker's own
-# watchdog (it polls this script's pid) stops it
-trap '[ -z "$broker" ] || sh tests/kafka/broker.sh stop "$broker"; rm -rf "$log"' EXIT
+pg=""
+# the broker and the PostgreSQL server are stopped however this script ends; if it is killed
+# outright, their own watchdogs (they poll this script's pid) stop them
+trap '[ -z "$broker" ] || sh tests/kafka/broker.sh stop "$broker"; [ -z "$pg" ] || sh tests/pg/server.sh stop "$pg"; rm -rf "$log"' EXIT
 trap 'exit 1' INT TERM
 out="$log/all"
 : > "$out"
@@ -61,12 +63,28 @@ for part in $parts; do
         else
             export KAFKA_TEST_SKIP="$why"
         fi
+        # one PostgreSQL server for every PostgreSQL test (lib.sh's need_pg)
+        if why=$(sh tests/pg/server.sh check); then
+            pg=$log/pg
+            t0=$(date +%s%N)
+            if PG_TEST_DSN=$(sh tests/pg/server.sh start "$pg" $$ 2> "$log/pg.err"); then
+                echo "postgres: server at $PG_TEST_DSN, up in $((($(date +%s%N) - t0) / 1000000)) ms"
+                export PG_TEST_DSN PG_TEST_DIR=$pg
+            else
+                echo "FAIL postgres/server: did not start: $(tr '\n' ' ' < "$log/pg.err")" | tee -a "$out"
+                export PG_TEST_SKIP="the server did not start"
+            fi
+        else
+            export PG_TEST_SKIP="$why"
+        fi
         for t in tests/runtime/*.sh; do
             case ${t##*/} in lib.sh) continue ;; esac # sourced by the others
             [ -f "$t" ] && run "runtime/${t##*/}" sh "$t"
         done
         run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh
-        if [ -n "$broker" ]; then sh tests/kafka/broker.sh stop "$broker"; broker=""; fi ;;
+        run runtime/ptest-asan env SANITIZE=1 sh tests/runtime/ptest.sh
+        if [ -n "$broker" ]; then sh tests/kafka/broker.sh stop "$broker"; broker=""; fi
+        if [ -n "$pg" ]; then sh tests/pg/server.sh stop "$pg"; pg=""; fi ;;
     fuzz)
         secs=${FUZZ_SECONDS:-10}
         for f in build/fuzz/*; do

@@ -75,8 +75,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    static prt_source_desc src = { "in", "kafka", "raw", 0, probe_record };
-    static prt_sink_desc snk = { "out", "stdout", "json" };
+    static prt_source_desc src = { "in", "kafka", "raw", 0, probe_record, NULL };
+    static prt_sink_desc snk = { "out", "stdout", "json", NULL };
     src.event_time = event_time;
     if (probe_to_kafka)
         snk.connector = "kafka";

@@ -8,6 +8,7 @@ cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
     [ -z "$OWN_BROKER" ] || sh "$BROKER" stop "$OWN_BROKER"
+    [ -z "$OWN_PG" ] || sh "$PGSERVER" stop "$OWN_PG"
     rm -rf "$TMP_ROOT"
 }
 trap cleanup EXIT
@@ -93,3 +94,29 @@ start_mock_cluster() {
     eval "BS_$n=\$(cat \"\$TMP_ROOT/\$n.port\")"
     eval "PID_$n=$pid"
 }
+
+# The real PostgreSQL server (tests/pg/server.sh): tests/run.sh starts one for the whole runtime
+# part and exports PG_TEST_DSN and PG_TEST_DIR, or PG_TEST_SKIP (why there is none). A script run
+# by itself starts its own on first use and stops it on exit.
+PGSERVER=$ROOT/tests/pg/server.sh
+OWN_PG=""
+need_pg() { # NAME: sets PG_DIR to the server's directory, or says SKIP (for the script) and exits
+    if [ -z "${PG_TEST_DSN:-}" ] && [ -z "${PG_TEST_SKIP:-}" ]; then
+        if why=$(sh "$PGSERVER" check); then
+            PG_TEST_DIR=$TMP_ROOT/pg
+            OWN_PG=$PG_TEST_DIR
+            PG_TEST_DSN=$(sh "$PGSERVER" start "$PG_TEST_DIR" $$ 2> "$TMP_ROOT/pg.err") \
+                || { fail "$1" "the PostgreSQL server did not start: $(cat "$TMP_ROOT/pg.err")"; exit 0; }
+        else
+            PG_TEST_SKIP=$why
+        fi
+    fi
+    [ -n "${PG_TEST_DSN:-}" ] || { skip "$1" "no PostgreSQL server: $PG_TEST_SKIP"; exit 0; }
+    PG_DIR=$PG_TEST_DIR
+}
+# pg_db NAME: a fresh database NAME on the test server (names unique across tests: they share
+# it); prints its DSN
+pg_db() { sh "$PGSERVER" createdb "$PG_DIR" "$1"; }
+# pg_down / pg_up: an outage of the server (immediate shutdown), then a start on the same port
+pg_down() { sh "$PGSERVER" down "$PG_DIR"; }
+pg_up() { sh "$PGSERVER" up "$PG_DIR" > /dev/null; }

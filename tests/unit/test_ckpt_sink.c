@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static char dir[256], path[512], set_path[600];
-static prt_sink_desc snk_desc[1] = { { "out", "file", "json" } };
+static prt_sink_desc snk_desc[1] = { { "out", "file", "json", NULL } };
 static prt_job_desc desc;
 
 static prt_job *job(const char *mode)

@@ -73,7 +73,7 @@ TEST(nexmark_golden)
 TEST(same_spec_same_bytes)
 {
     static const char *const kinds[] = { "orders", "nexmark_person", "nexmark_auction", "nexmark_bid" };
-    static const char *const fmts[] = { "kv", "json", "csv" };
+    static const char *const fmts[] = { "kv", "json", "csv", NULL };
     prt_buf a = { 0 }, b = { 0 };
     for (int k = 0; k < 4; k++)
         for (int f = 0; f < 3; f++) {

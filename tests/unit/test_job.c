@@ -154,9 +154,9 @@ static prt_setting_desc settings[] = {
     { "sinks.agg.file.path", "${PRT_T_DIR}/agg.jsonl", 24, 13 },
     { "errors.file.path", "${PRT_T_DIR}/errors.jsonl", 28, 11 },
 };
-static prt_source_desc sources[] = { { "orders", "file", "kv", 1, fake_on_record } };
-static prt_sink_desc sinks[] = { { "out", "file", "json" }, { "agg", "file", "json" },
-                                 { "errors", "file", "json" } };
+static prt_source_desc sources[] = { { "orders", "file", "kv", 1, fake_on_record, NULL } };
+static prt_sink_desc sinks[] = { { "out", "file", "json", NULL }, { "agg", "file", "json", NULL },
+                                 { "errors", "file", "json", NULL } };
 static const prt_operator_desc operators[] = {
     { .id = "win", .kind = "window", .state = "key (); acc count int" },
 };
@@ -362,7 +362,7 @@ TEST(set_and_single_file)
 TEST(stdin_source)
 {
     prt_job_desc d = make_desc();
-    prt_source_desc src[1] = { { "orders", "stdin", "kv", 1, fake_on_record } };
+    prt_source_desc src[1] = { { "orders", "stdin", "kv", 1, fake_on_record, NULL } };
     d.sources = src;
     d.nsettings = 1; /* drop the file path: sinks get theirs from --set */
     static prt_setting_desc s1[] = { { "sources.orders.watermark.out_of_orderness", "0s", 1, 1 } };
@@ -393,7 +393,7 @@ TEST(stdin_source)
 TEST(generator_source)
 {
     prt_job_desc d = make_desc();
-    prt_source_desc src[1] = { { "orders", "generator", "kv", 1, fake_on_record } };
+    prt_source_desc src[1] = { { "orders", "generator", "kv", 1, fake_on_record, NULL } };
     d.sources = src;
     static prt_setting_desc s2[] = {
         { "sources.orders.generator.count", "3", 3, 14 },

@@ -31,7 +31,7 @@ static int on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e
     return PRT_OK;
 }
 
-static prt_source_desc src_desc[1] = { { "in", "kafka", "raw", 0, on_record } };
+static prt_source_desc src_desc[1] = { { "in", "kafka", "raw", 0, on_record, NULL } };
 static prt_job_desc desc;
 
 static prt_job *job(const char *topics, const char *group, int bounded)

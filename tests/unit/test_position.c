@@ -26,13 +26,13 @@ static int on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e
 }
 
 static prt_source_desc src_desc[1];
-static prt_sink_desc snk_desc[1] = { { "out", "file", "json" } };
+static prt_sink_desc snk_desc[1] = { { "out", "file", "json", NULL } };
 static prt_job_desc desc;
 
 /* A job with one source of `connector` (and one file sink "out"), settings from sets. */
 static prt_job *job(const char *connector, const char *const *sets, int nsets)
 {
-    src_desc[0] = (prt_source_desc){ "in", connector, "raw", 0, on_record };
+    src_desc[0] = (prt_source_desc){ "in", connector, "raw", 0, on_record, NULL };
     memset(&desc, 0, sizeof desc);
     desc.abi = PRT_ABI_VERSION;
     desc.pipeline = "pos";

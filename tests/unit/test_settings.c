@@ -22,9 +22,9 @@ static const prt_setting_desc settings[] = {
     { "sources.orders.kafka.bounded", "yes", 15, 16 },
 };
 
-static const prt_source_desc sources[] = { { "orders", "kafka", "kv", 1, NULL } };
-static const prt_sink_desc sinks[] = { { "out", "kafka", "json" }, { "late", "file", "json" },
-                                       { "errors", "file", "json" } };
+static const prt_source_desc sources[] = { { "orders", "kafka", "kv", 1, NULL, NULL } };
+static const prt_sink_desc sinks[] = { { "out", "kafka", "json", NULL }, { "late", "file", "json", NULL },
+                                       { "errors", "file", "json", NULL } };
 
 static prt_job_desc desc_with(const prt_setting_desc *s, int n)
 {

@@ -99,6 +99,23 @@ TEST(idle_holder_released)
     prt_wm_free(w);
 }
 
+/* pipec test's watermark step: moves the source watermark forward only, and records then move
+ * it from there as usual. */
+TEST(forced)
+{
+    prt_wm *w = prt_wm_new(1000, 0);
+    prt_wm_partition_add(w, 0, 0);
+    CHECK_EQ_I(rec(w, 0, 5000, 1), 3999);
+    CHECK(prt_wm_force(w, 10000) == 1);
+    CHECK_EQ_I(prt_wm_current(w), 10000);
+    CHECK(prt_wm_force(w, 10000) == 0);     /* already there */
+    CHECK(prt_wm_force(w, 9000) == 0);      /* never backwards */
+    CHECK_EQ_I(prt_wm_current(w), 10000);
+    CHECK_EQ_I(rec(w, 0, 8000, 2), -1);     /* a record behind it does not move it */
+    CHECK_EQ_I(rec(w, 0, 12000, 3), 10999); /* one past it does */
+    prt_wm_free(w);
+}
+
 TEST(extremes)
 {
     prt_wm *w = prt_wm_new(5000, 0);
@@ -117,6 +134,7 @@ int main(void)
     RUN(min_over_partitions);
     RUN(idle_partitions);
     RUN(idle_holder_released);
+    RUN(forced);
     RUN(extremes);
     return test_summary();
 }

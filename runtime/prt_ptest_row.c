@@ -1,0 +1,98 @@
+/* prt_ptest_row.c — pipec test's view of generated rows: a JSON object read into a row struct
+ * and a row struct written as a JSON object, both through the row's field table (prt_schema).
+ *
+ * Only the kinds of fields a record row holds are handled: strings, 64-bit integers and
+ * timestamps, doubles and bools. Fields whose name starts with '_' are metadata: read when the
+ * object has them, never written. Ownership: the strings of a row read here point into the
+ * line or into the scratch allocator given; the caller keeps both alive while the row is used.
+ */
+#include "prt_ptest.h"
+
+#include "prt_format.h"
+#include "prt_scalar.h"
+
+#include <stdlib.h>
+
+int prt_ptest_row_read(const prt_schema *row, prt_str line, void *out, prt_scratch *s, prt_err *e)
+{
+    const char *paths[64] = { 0 };
+    prt_str vals[64];
+    uint64_t present = 0;
+    uint32_t n = row->nfields < 64 ? row->nfields : 64;
+    for (uint32_t i = 0; i < n; i++)
+        paths[i] = row->fields[i].name;
+    memset(out, 0, row->size);
+    if (prt_json_extract(line, paths, (int)n, vals, &present, s, e) != PRT_OK)
+        return PRT_ERR;
+    for (uint32_t i = 0; i < n; i++) {
+        const prt_field *f = &row->fields[i];
+        char *at = (char *)out + f->offset;
+        if (!(present & (UINT64_C(1) << i)))
+            continue; /* absent: zero, as pipec test only leaves out metadata */
+        int rc = PRT_OK;
+        switch (f->store) {
+        case PRT_S_STR:
+            memcpy(at, &vals[i], sizeof(prt_str));
+            break;
+        case PRT_S_I64:
+            rc = f->type == PRT_V_TIMESTAMP ? prt_parse_ts(vals[i], (int64_t *)(void *)at)
+                                             : prt_parse_int(vals[i], (int64_t *)(void *)at);
+            break;
+        case PRT_S_F64:
+            rc = prt_parse_float(vals[i], (double *)(void *)at);
+            break;
+        case PRT_S_BOOL:
+            rc = prt_parse_bool(vals[i], (int *)(void *)at);
+            break;
+        default:
+            return prt_errf(e, "field '%s': a kind of field test records cannot hold", f->name);
+        }
+        if (rc != PRT_OK)
+            return prt_errf(e, "field '%s': invalid value '%.*s'", f->name, (int)vals[i].n, vals[i].p);
+    }
+    return PRT_OK;
+}
+
+void prt_ptest_row_write(const prt_schema *row, const void *r, prt_buf *b)
+{
+    prt_writer w;
+    prt_w_begin(&w, PRT_OUT_JSON, ',', b);
+    for (uint32_t i = 0; i < row->nfields; i++) {
+        const prt_field *f = &row->fields[i];
+        const char *at = (const char *)r + f->offset;
+        if (f->name[0] == '_')
+            continue;
+        switch (f->store) {
+        case PRT_S_STR: {
+            prt_str v;
+            memcpy(&v, at, sizeof v);
+            prt_w_str(&w, f->name, v);
+            break;
+        }
+        case PRT_S_I64: {
+            int64_t v;
+            memcpy(&v, at, sizeof v);
+            if (f->type == PRT_V_TIMESTAMP)
+                prt_w_ts(&w, f->name, v);
+            else
+                prt_w_int(&w, f->name, v);
+            break;
+        }
+        case PRT_S_F64: {
+            double v;
+            memcpy(&v, at, sizeof v);
+            prt_w_float(&w, f->name, v);
+            break;
+        }
+        case PRT_S_BOOL: {
+            int v;
+            memcpy(&v, at, sizeof v);
+            prt_w_bool(&w, f->name, v);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    prt_w_end(&w);
+}
