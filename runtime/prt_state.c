@@ -114,6 +114,15 @@ static int is_dir(const char *p)
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+int prt_state_open_snapshot(prt_state **st, const char *dir, prt_err *e)
+{
+    char *rocks = prt_path_join(dir, PRT_STATE_ROCKS_SUBDIR);
+    int rc = is_dir(rocks) ? prt_state_rocks_open_snapshot(st, rocks, e)
+                           : prt_errf(e, "%s: no rocksdb state snapshot there", dir);
+    free(rocks);
+    return rc;
+}
+
 int prt_state_restore(prt_state *st, const char *dir, prt_err *e)
 {
     char *mem = prt_path_join(dir, PRT_STATE_MEM_SUBDIR), *rocks = prt_path_join(dir, PRT_STATE_ROCKS_SUBDIR);

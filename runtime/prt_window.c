@@ -561,7 +561,7 @@ uint64_t prt_winop_count(const prt_winop *w, uint32_t max_parallelism, uint32_t 
             n += kg >= kg_lo && kg <= kg_hi;
         }
     }
-    if (w->cold)
+    if (w->cold && !prt_wcold_memory_only(w))
         n += prt_wcold_count(w, max_parallelism, kg_lo, kg_hi);
     return n;
 }
@@ -628,7 +628,7 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
     prt_buf_free(&cc.a);
     prt_buf_free(&cc.b);
     int rc = 0;
-    if (w->cold) { /* windows held by the store merge into the same order */
+    if (w->cold && !prt_wcold_memory_only(w)) { /* windows held by the store merge into the same order */
         rc = prt_wcold_walk(w, max_parallelism, kg_lo, kg_hi, e, n, tm, fn, arg);
     } else {
         for (size_t i = 0; i < n && !rc; i++) {

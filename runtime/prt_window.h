@@ -140,6 +140,15 @@ int prt_winop_failed(const prt_winop *w, prt_err *e);
 /* Something was evicted: a walk reads the store (not in a forked child). */
 int prt_winop_has_cold(const prt_winop *w);
 
+/* Checkpoints of a store taken at the cut (docs/checkpoints.md): walks and counts leave out the
+ * stored windows while on (the forked child writes only the in-memory part). */
+void prt_winop_walk_memory_only(prt_winop *w, int on);
+/* Restores the windows stored under op in st (a checkpoint's copy of a store) whose key group
+ * lies in [kg_lo, kg_hi] of max_parallelism, accumulators saved with saved_acc (NULL: w's own)
+ * and evolved as prt_winop_load_from does. */
+int prt_winop_load_store(prt_winop *w, struct prt_state *st, const char *op, const prt_schema *saved_acc,
+                         uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi, prt_err *e);
+
 typedef struct prt_winop_cold_stats {
     uint64_t evictions, evicted_keys, loaded_keys;
     uint64_t gets, get_misses, puts, index_scans; /* store calls */

@@ -28,6 +28,7 @@
 
 #include "prt_codec.h"
 #include "prt_hash.h"
+#include "prt_schema_wire.h"
 #include "prt_state.h"
 #include "prt_window_int.h"
 
@@ -55,6 +56,7 @@ struct prt_wcold {
     prt_buf kb, vb, ib;         /* scratch: key bytes, value, index key */
     void *tkey, *tacc;          /* scratch structs */
     int failed;
+    int mem_only;               /* walks leave the store out (a checkpoint's forked child) */
     prt_err err;
     prt_winop_cold_stats stats;
 };
@@ -837,6 +839,79 @@ int prt_winop_failed(const prt_winop *w, prt_err *e)
         return PRT_ERR;
     }
     return PRT_OK;
+}
+
+void prt_winop_walk_memory_only(prt_winop *w, int on)
+{
+    if (w && w->cold)
+        w->cold->mem_only = on;
+}
+
+int prt_wcold_memory_only(const prt_winop *w) { return w->cold->mem_only; }
+
+typedef struct store_load_ctx {
+    prt_winop *w;
+    const prt_schema *acc_schema; /* the stored accumulators' table */
+    int evolve;
+    void *key, *acc, *acc2;
+    uint32_t maxpar, lo, hi;
+    uint64_t n;
+} store_load_ctx;
+
+static int store_load_visit(void *arg, uint16_t kg, prt_str key, prt_str val, prt_err *e)
+{
+    store_load_ctx *c = arg;
+    const prt_win_vt *vt = c->w->vt;
+    uint64_t hash, nwin;
+    (void)kg;
+    if (get_head(&val, &hash, &nwin) != PRT_OK)
+        return prt_errf(e, "stored key state is malformed");
+    uint32_t g = prt_key_group(hash, c->maxpar);
+    if (g < c->lo || g > c->hi)
+        return PRT_OK; /* another worker's key group */
+    memset(c->key, 0, vt->key->size);
+    if (prt_schema_decode(vt->key, c->key, key, e) != PRT_OK)
+        return PRT_ERR;
+    int rc = PRT_OK;
+    for (uint64_t i = 0; i < nwin && rc == PRT_OK; i++) {
+        prt_win_state s = { .key = c->key, .acc = c->acc, .hash = hash };
+        prt_str ab;
+        if (get_win(&val, &s, &ab) != PRT_OK) {
+            rc = prt_errf(e, "stored window state is malformed");
+            break;
+        }
+        memset(c->acc, 0, c->acc_schema->size);
+        if ((rc = prt_schema_decode(c->acc_schema, c->acc, ab, e)) != PRT_OK)
+            break;
+        if (c->evolve) {
+            memset(c->acc2, 0, vt->acc->size);
+            prt_schema_acc_move(c->acc_schema, c->acc, vt->acc, c->acc2);
+            prt_schema_free(c->acc_schema, c->acc);
+            s.acc = c->acc2;
+        }
+        rc = prt_winop_restore(c->w, &s, e); /* moves the accumulator's contents on success */
+        prt_schema_free(vt->acc, s.acc);
+        c->n++;
+    }
+    prt_schema_free(vt->key, c->key);
+    return rc;
+}
+
+int prt_winop_load_store(prt_winop *w, prt_state *st, const char *op, const prt_schema *saved_acc,
+                         uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi, prt_err *e)
+{
+    const prt_win_vt *vt = w->vt;
+    const prt_schema *as = saved_acc ? saved_acc : vt->acc;
+    store_load_ctx c = { w, as, saved_acc != NULL, calloc(1, vt->key->size), calloc(1, as->size),
+                         calloc(1, vt->acc->size), max_parallelism, kg_lo, kg_hi, 0 };
+    prt_assert(c.key && c.acc && c.acc2);
+    int rc = prt_state_scan(st, op, 0, UINT16_MAX, store_load_visit, &c, e);
+    free(c.key);
+    free(c.acc);
+    free(c.acc2);
+    if (rc == PRT_OK)
+        rc = prt_winop_failed(w, e);
+    return rc;
 }
 
 int prt_winop_has_cold(const prt_winop *w) { return w && w->cold && w->cold->any; }

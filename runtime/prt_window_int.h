@@ -172,6 +172,7 @@ uint64_t prt_wcold_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, ui
 /* The walk with cold windows merged in: e[0..n) are the sorted in-memory windows. */
 int prt_wcold_walk(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t kg_hi, const walk_ent *e,
                    size_t n, const walk_timers *tm, int (*fn)(void *arg, const prt_win_state *s), void *arg);
+int prt_wcold_memory_only(const prt_winop *w);
 /* The key bytes tie-break of the walk order (different keys with one hash). */
 int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb);
 

@@ -106,6 +106,33 @@ int prt_winstore_has_cold(prt_job *j)
     return 0;
 }
 
+int prt_winstore_checkpoint(prt_job *j, const char *dir, int *native, prt_err *e)
+{
+    prt_run *run = PRT_RUN(j);
+    *native = 0;
+    if (!prt_winstore_has_cold(j))
+        return PRT_OK; /* all in memory: the snapshot is the whole state */
+    for (int w = 0; w < run->nstores; w++) {
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/" PRT_WINSTORE_PREFIX "%d", dir, w);
+        if (mkdir(sub, 0755) != 0)
+            return prt_errf(e, "%s: cannot create: %s", sub, strerror(errno));
+        if (prt_state_snapshot(run->stores[w], sub, e) != PRT_OK)
+            return PRT_ERR;
+    }
+    *native = 1;
+    return PRT_OK;
+}
+
+void prt_winstore_memory_only(prt_job *j, int on)
+{
+    if (!PRT_RUN(j)->stores)
+        return;
+    for (int w = 0; w < j->nworkers; w++)
+        for (int i = 0; i < j->desc->noperators; i++)
+            prt_winop_walk_memory_only(PRT_OPERATOR(&j->workers[w], &j->desc->operators[i]), on);
+}
+
 void prt_winstore_log(prt_job *j)
 {
     if (!PRT_RUN(j)->stores || !getenv("PRT_STATE_LOG"))
