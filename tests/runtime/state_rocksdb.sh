@@ -9,6 +9,9 @@
 #                                      two memory --from-savepoint: equals the uninterrupted run;
 #                                      the savepoint's dump equals the memory backend's byte for byte
 #   state_rocksdb/savepoint_memory_to_rocksdb_p4  the other way, restored at parallelism 4
+#   state_rocksdb/checkpoint_rocksdb_to_memory_p2  a checkpoint with stored state (a RocksDB
+#                                      checkpoint in chk-N/store-w0/) resumed by the memory backend
+#                                      at parallelism 2 after kill -9: output as the uninterrupted run
 #   state_rocksdb/larger_than_budget   200,000 keys in day windows with a 4MB budget: output identical
 #                                      to the memory backend, and the rocksdb run's peak RSS stays far
 #                                      below the memory run's (whose growth is the state's size)
@@ -176,6 +179,27 @@ if split_run memory rocksdb 4 $name; then
     else
         pass "$name ($ev keys evicted after the restore; savepoint dumps of both backends identical)"
     fi
+fi
+
+# a checkpoint with stored state (chk-N/store-w0/, a RocksDB checkpoint) restores into the memory
+# backend at parallelism 2: killed after its 3rd checkpoint, then restarted until it finishes
+name=state_rocksdb/checkpoint_rocksdb_to_memory_p2
+rm -rf st_ck ck.*
+PRT_CRASH_AT=ckpt-committed:3 IN='all/*.kv' OUT=ck STATE_DIR=st_ck BACKEND=rocksdb BUDGET=16KB "$BIN" run --quiet \
+    --set checkpoint.interval=100ms 2> ck1.err
+rc=$?
+stored=$(ls -d st_ck/chk-*/store-w0 2>/dev/null | wc -l)
+if [ $rc != 137 ] || [ "$stored" = 0 ]; then
+    fail $name "first run exited $rc (expected a kill at the 3rd checkpoint), $stored checkpoints with a store copy"
+elif ! IN='all/*.kv' OUT=ck STATE_DIR=st_ck BACKEND=memory "$BIN" run --quiet --set parallelism=2 \
+    --set checkpoint.interval=100ms 2> ck2.err; then
+    fail $name "restart failed: $(head -n 2 ck2.err | tr '\n' '|')"
+else
+    ok=1
+    for o in $OUTS; do
+        n=$(python3 "$ROOT/tests/runtime/same_results.py" k mem.$o.jsonl ck.$o.jsonl) || { fail $name "$o: $n"; ok=0; break; }
+    done
+    [ $ok = 1 ] && pass "$name (resumed from a checkpoint holding $stored store copies)"
 fi
 
 # larger than the budget: 200,000 keys, each in one open day window until the end of input
