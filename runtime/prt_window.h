@@ -152,6 +152,7 @@ int prt_winop_load_store(prt_winop *w, struct prt_state *st, const char *op, con
 typedef struct prt_winop_cold_stats {
     uint64_t evictions, evicted_keys, loaded_keys;
     uint64_t gets, get_misses, puts, index_scans; /* store calls */
+    uint64_t filtered;                            /* keys not in memory known not stored: no get */
     size_t mem_bytes, budget;                     /* the estimate of in-memory state, and its limit */
 } prt_winop_cold_stats;
 void prt_winop_cold_stats_get(const prt_winop *w, prt_winop_cold_stats *out);

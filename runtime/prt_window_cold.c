@@ -55,6 +55,9 @@ struct prt_wcold {
     prt_buf dkeys;
     prt_buf kb, vb, ib;         /* scratch: key bytes, value, index key */
     void *tkey, *tacc;          /* scratch structs */
+    uint64_t *filter;           /* a bit per hash slot: set for every key ever stored (no false negatives) */
+    unsigned fbits;             /* log2 of the filter's bits */
+    uint64_t fset;              /* bits set */
     int failed;
     int mem_only;               /* walks leave the store out (a checkpoint's forked child) */
     prt_err err;
@@ -87,8 +90,59 @@ int prt_wcold_new(prt_winop *w, prt_state *st, const char *op, uint32_t maxpar, 
     c->key_cost = w->keys.stride + 2 * sizeof(prt_idtab_slot);
     c->win_cost = w->wins.stride + (fixed ? 2 * sizeof(prt_idtab_slot) : 0) + 2 * sizeof(prt_timer);
     c->cold_min = INT64_MAX;
+    c->fbits = 16;
+    c->filter = calloc((size_t)1 << (c->fbits - 6), sizeof *c->filter);
+    prt_assert(c->filter != NULL);
     w->cold = c;
     return PRT_OK;
+}
+
+/* ---- the filter of stored keys ------------------------------------------------------------
+ * A record whose key is not in memory costs a get only when the key's bit is set. Bits are set
+ * when a key is stored and never cleared (a loaded key's bit stays: a later miss costs one get
+ * that finds nothing); past half full, the filter doubles and is rebuilt from the store. */
+
+static size_t fslot(const struct prt_wcold *c, uint64_t hash) { return (size_t)(hash >> (64 - c->fbits)); }
+
+static int filter_has(const struct prt_wcold *c, uint64_t hash)
+{
+    size_t i = fslot(c, hash);
+    return (int)(c->filter[i >> 6] >> (i & 63) & 1);
+}
+
+static void filter_set(struct prt_wcold *c, uint64_t hash)
+{
+    size_t i = fslot(c, hash);
+    uint64_t m = UINT64_C(1) << (i & 63);
+    if (!(c->filter[i >> 6] & m)) {
+        c->filter[i >> 6] |= m;
+        c->fset++;
+    }
+}
+
+static int filter_visit(void *arg, uint16_t kg, prt_str key, prt_str val, prt_err *e)
+{
+    struct prt_wcold *c = arg;
+    uint64_t hash;
+    (void)kg;
+    (void)key;
+    if (prt_get_u64be(&val, &hash))
+        return prt_errf(e, "stored key state is malformed");
+    filter_set(c, hash);
+    return PRT_OK;
+}
+
+/* Doubles the filter when half full; the stored keys' hashes are read back from the store. */
+static int filter_grow(struct prt_wcold *c, prt_err *e)
+{
+    if (c->fset < ((uint64_t)1 << (c->fbits - 1)) || c->fbits >= 40)
+        return PRT_OK;
+    free(c->filter);
+    c->fbits++;
+    c->fset = 0;
+    c->filter = calloc((size_t)1 << (c->fbits - 6), sizeof *c->filter);
+    prt_assert(c->filter != NULL);
+    return prt_state_scan(c->st, c->op, 0, UINT16_MAX, filter_visit, c, e);
 }
 
 void prt_wcold_free(prt_winop *w)
@@ -98,6 +152,7 @@ void prt_wcold_free(prt_winop *w)
         return;
     free(c->op);
     free(c->top);
+    free(c->filter);
     free(c->due);
     free(c->tkey);
     free(c->tacc);
@@ -213,6 +268,10 @@ void prt_wcold_before_add(prt_winop *w, const void *key, uint64_t hash)
         prt_wcold_maybe_evict(w);
     if (!c->any || c->failed || prt_wi_key_find(w, key, hash) != NONE)
         return; /* hot: no store call */
+    if (!filter_has(c, hash)) {
+        c->stats.filtered++;
+        return; /* never stored */
+    }
     prt_err e;
     int loaded;
     c->kb.n = 0;
@@ -308,6 +367,7 @@ static int write_victims(prt_winop *w, const uint32_t *victims, victim_win *vw, 
         }
         if (rc == PRT_OK)
             rc = prt_state_put(c->st, c->op, kg, prt_buf_str(&c->kb), prt_buf_str(&c->vb), e);
+        filter_set(c, hash); /* before a failure too: a bit too many costs a get, never a key */
         c->stats.puts++;
         i = j;
     }
@@ -366,7 +426,7 @@ void prt_wcold_maybe_evict(prt_winop *w)
     qsort_r(vw, nvw, sizeof *vw, cmp_vwin, w);
     int64_t tmin = INT64_MAX;
     prt_err e;
-    if (write_victims(w, victims, vw, nvw, &tmin, &e) != PRT_OK) {
+    if (write_victims(w, victims, vw, nvw, &tmin, &e) != PRT_OK || filter_grow(c, &e) != PRT_OK) {
         fail(c, &e); /* nothing released: the state stays whole in memory */
     } else {
         /* the heap drops the victims' timers, and every stale one on the way */

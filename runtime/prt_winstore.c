@@ -143,11 +143,11 @@ void prt_winstore_log(prt_job *j)
             prt_winop_cold_stats_get(PRT_OPERATOR(&j->workers[w], &j->desc->operators[i]), &s);
             fprintf(stderr,
                     "state %s w%d: budget %zu, in memory %zu, evictions %llu (%llu keys), loaded %llu keys, "
-                    "store gets %llu (%llu misses), puts %llu, index scans %llu\n",
+                    "store gets %llu (%llu misses), puts %llu, index scans %llu, new keys without a get %llu\n",
                     j->desc->operators[i].id, w, s.budget, s.mem_bytes, (unsigned long long)s.evictions,
                     (unsigned long long)s.evicted_keys, (unsigned long long)s.loaded_keys,
                     (unsigned long long)s.gets, (unsigned long long)s.get_misses, (unsigned long long)s.puts,
-                    (unsigned long long)s.index_scans);
+                    (unsigned long long)s.index_scans, (unsigned long long)s.filtered);
         }
 }
 
