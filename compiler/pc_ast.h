@@ -177,6 +177,50 @@ typedef struct pc_window {
     int late_sink;                    /* resolved sink index, or -1 */
 } pc_window;
 
+/* ---- function stages (process: / function:) ---- */
+
+typedef enum pc_fstate_kind {
+    PC_FS_SCALAR, /* one value of `type` */
+    PC_FS_RECORD, /* one record of schema `row` (a declared schema) */
+    PC_FS_SET,    /* a set of `type` values, in insertion order */
+    PC_FS_MAP     /* `key_type` -> `type` (or -> records of `row`), in insertion order */
+} pc_fstate_kind;
+
+typedef struct pc_fstate {
+    const char *name;
+    pc_loc loc;
+    pc_fstate_kind kind;
+    pc_type type;       /* SCALAR, SET: the values; MAP: the values when row is NULL */
+    pc_type key_type;   /* MAP */
+    const char *schema; /* RECORD, MAP of records: the schema's name */
+    const pc_row *row;  /* RECORD, MAP of records: its fields */
+} pc_fstate;
+
+typedef struct pc_fmsg {
+    const char *name; /* message type, per target function */
+    pc_loc loc;
+    pc_row row;
+} pc_fmsg;
+
+typedef struct pc_function {
+    const char *file;        /* the user's C file, relative to the YAML's directory */
+    pc_loc file_loc;
+    pc_type key_type;        /* string or int */
+    pc_loc key_loc;
+    pc_expr *when;           /* route: which input records reach the function (NULL: all) */
+    pc_expr *key;            /* route: the key of the function instance an input record reaches */
+    pc_loc route_loc;
+    pc_fstate *state; int nstate;
+    pc_fmsg *msgs;    int nmsgs;
+    pc_name *messages_to; int nmessages_to;
+    int *targets;             /* resolved messages_to: stage indexes */
+    pc_name egress;           /* schema of the records it egresses (its output row), or s == NULL */
+    int timers;               /* accepts delayed messages on its clock: 0 no, PC_FT_EVENT, PC_FT_PROCESSING */
+    pc_loc timers_loc;
+} pc_function;
+
+enum { PC_FT_EVENT = 1, PC_FT_PROCESSING = 2 };
+
 typedef struct pc_stage {
     const char *id;
     int id_given;            /* 0: generated id ("<kind>_<n>"), warned about when stateful */
@@ -196,6 +240,7 @@ typedef struct pc_stage {
     pc_name *inputs;   int ninputs;      /* UNION (as written) */
     pc_name left, right;                 /* JOIN inputs (keyed streams with equal key types) */
     pc_assign *fields; int nfields;      /* JOIN output fields over left.x / right.y */
+    pc_function *fn;                     /* PROCESS (process: / function:) */
 
     /* ---- resolved by the checker ---- */
     int *in_nodes;  int nin;             /* input nodes: 1, or N for UNION, 2 for JOIN (left, right) */

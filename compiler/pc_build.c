@@ -79,6 +79,43 @@ static int write_text(const char *path, const char *text)
     return (fclose(f) != 0 || bad) ? -1 : 0;
 }
 
+/* ninja build lines for the C files of the function stages (each file once, in YAML order). */
+static int fn_sources(pc_arena *a, pc_diags *d, const pc_pipeline *p, const char *dir, const char **builds,
+                      const char **objs)
+{
+    const char *slash = strrchr(p->file, '/');
+    const char *ydir = slash ? pc_sprintf(a, "%.*s", (int)(slash - p->file), p->file) : ".";
+    char real[PATH_MAX];
+    if (!realpath(ydir, real)) {
+        pc_error_file(d, "cannot resolve %s: %s", ydir, strerror(errno));
+        return -1;
+    }
+    const char *b = "", *o = "";
+    int n = 0;
+    for (int k = 0; k < p->nstages; k++) {
+        const pc_stage *st = &p->stages[k];
+        if (st->kind != PC_S_PROCESS || !st->fn->file)
+            continue;
+        int seen = 0;
+        for (int j = 0; j < k; j++)
+            seen |= p->stages[j].kind == PC_S_PROCESS && p->stages[j].fn->file &&
+                    !strcmp(p->stages[j].fn->file, st->fn->file);
+        if (seen)
+            continue;
+        const char *src = st->fn->file[0] == '/' ? st->fn->file : pc_sprintf(a, "%s/%s", real, st->fn->file);
+        if (access(src, R_OK) != 0) {
+            pc_error_file(d, "cannot read %s, the code of function '%s': %s", src, st->id, strerror(errno));
+            return -1;
+        }
+        b = pc_sprintf(a, "%sbuild fn%d_%s.o: cc %s | %s.c\n  cflags = $cflags -I%s -include %s/pipec_functions.h\n", b, n, st->id, src, p->name, dir, dir);
+        o = pc_sprintf(a, "%s fn%d_%s.o", o, n, st->id);
+        n++;
+    }
+    *builds = b;
+    *objs = o;
+    return 0;
+}
+
 int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *out_bin)
 {
     pc_arena a = { 0 };
@@ -114,6 +151,13 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
     if (pc_gen_emit(p, &go, d, c_file) != 0)
         goto done;
 
+    /* the functions' C files, beside the YAML: compiled with the same flags as the generated C,
+     * with this build's pipec_functions.h included first (-include), so that a stale copy
+     * beside the C file (from a `pipec emit -o .`) cannot stand in for it: its include guard
+     * makes the user's own #include of it empty */
+    const char *fn_builds = "", *fn_objs = "";
+    if (fn_sources(&a, d, p, dir, &fn_builds, &fn_objs) != 0)
+        goto done;
     int dynamic = link_mode && !strcmp(link_mode, "dynamic");
     const char *ninja = pc_sprintf(&a,
         "# written by pipec build for pipeline %s — rebuilt by every `pipec build`\n"
@@ -126,12 +170,13 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         "rule link\n  command = gcc $ldflags -o $out.tmp $in $pipec_libprt $static_libs && mv $out.tmp $out\n"
         "  description = LINK $out\n"
         "build %s.o: cc %s.c\n"
-        "build %s: link %s.o | $pipec_libprt\n",
+        "%s"
+        "build %s: link %s.o%s | $pipec_libprt\n",
         p->name, toolchain,
         runtime_lib && *runtime_lib ? "pipec_libprt = " : "", runtime_lib && *runtime_lib ? runtime_lib : "",
         runtime_lib && *runtime_lib ? "\n" : "",
         o->debug ? " -g" : "", extra_cflags, dynamic ? extra_cflags : "-static",
-        o->debug || dynamic ? "" : " -s", p->name, p->name, abs_out, p->name);
+        o->debug || dynamic ? "" : " -s", p->name, p->name, fn_builds, abs_out, p->name, fn_objs);
     if (write_text(pc_sprintf(&a, "%s/build.ninja", dir), ninja) != 0) {
         pc_error_file(d, "cannot write %s/build.ninja: %s", dir, strerror(errno));
         goto done;

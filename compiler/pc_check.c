@@ -2,7 +2,9 @@
  * cycles, the record row of every node in dependency order, keyed-ness, event time, expression
  * and aggregate types, sinks and late outputs. A node that failed is marked bad and its
  * dependents are checked no further, so one mistake gives one diagnostic. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pc_front.h"
 
@@ -399,6 +401,15 @@ static void pc_check_stage(pc_chk *c, int k)
     for (int i = 0; i < st->nin; i++)
         if (st->in_nodes[i] < 0 || !c->ni[st->in_nodes[i]].ok)
             return;
+    for (int i = 0; i < st->nin; i++) {
+        int n = st->in_nodes[i] - p->nsources;
+        if (n >= 0 && p->stages[n].kind == PC_S_PROCESS && !p->stages[n].fn->egress.s) {
+            pc_error(f->d, st->from.s ? st->from.loc : st->op_loc,
+                     "stage '%s' reads from function '%s', which has no egress", st->id, p->stages[n].id);
+            pc_note(f->d, p->stages[n].op_loc, "declare 'egress: <schema>' in the function");
+            return;
+        }
+    }
     const pc_nodeinfo *in = &c->ni[st->in_nodes[0]];
     st->in_row = *in->row;
     st->has_event_time = in->event_time;
@@ -632,24 +643,85 @@ static void pc_check_stage(pc_chk *c, int k)
         break;
     }
     case PC_S_PROCESS: {
-        st->out_row = st->in_row;
-        for (int i = 0; i < f->nmessages_to[k]; i++) {
-            pc_name *n = &f->messages_to[k][i];
-            int j = pc_find_node(c, n->s);
-            if (j < p->nsources || p->stages[j - p->nsources].kind != PC_S_PROCESS) {
-                pc_error(f->d, n->loc, "messages_to '%s' names no process or function stage", n->s);
-                const char *s = pc_suggest(n->s, c->names, c->nnodes);
-                if (s)
-                    pc_note(f->d, n->loc, "did you mean '%s'?", s);
+        pc_function *fn = st->fn;
+        if (fn->when) {
+            pc_type t = pc_expr_check(&f->ec, fn->when, &sc);
+            if (t != PC_T_BOOL && t != PC_T_ERROR) {
+                pc_error(f->d, fn->when->loc, "a route's 'when' must be a bool expression, got %s", pc_type_name(t));
+                rc = -1;
             }
         }
-        out->keyed = in->keyed;
-        out->key = in->key;
-        out->nkey = in->nkey;
-        st->keyed = in->keyed;
-        st->key_fields = (int *)in->key;
-        st->out_key_fields = (int *)in->key;
-        st->nkey = in->nkey;
+        if (fn->key) {
+            pc_type t = pc_expr_check(&f->ec, fn->key, &sc);
+            if (t != fn->key_type && t != PC_T_ERROR) {
+                pc_error(f->d, fn->key->loc, "the route's key is %s, but function '%s' is keyed by %s",
+                         pc_type_name(t), st->id, pc_type_name(fn->key_type));
+                pc_note(f->d, fn->key_loc.line ? fn->key_loc : st->op_loc, "convert it, e.g. %s(...), or change the "
+                        "function's 'key:'", pc_type_name(fn->key_type));
+                rc = -1;
+            }
+        }
+        if (fn->timers == PC_FT_EVENT && !in->event_time) {
+            pc_error(f->d, fn->timers_loc, "'timers: event' needs event time, but the records reaching '%s' carry none",
+                     st->id);
+            pc_note(f->d, fn->timers_loc, "set 'event_time' on the source, or use 'timers: processing'");
+            rc = -1;
+        }
+        if (fn->timers && !fn->nmsgs) {
+            pc_error(f->d, fn->timers_loc, "'timers' delays messages, but '%s' accepts none: declare them in 'messages:'",
+                     st->id);
+            rc = -1;
+        }
+        if (fn->file) { /* beside the YAML, as pipec build will look for it */
+            const char *slash = strrchr(p->file, '/');
+            const char *path = fn->file[0] == '/' || !slash ? fn->file
+                             : pc_sprintf(f->a, "%.*s/%s", (int)(slash - p->file), p->file, fn->file);
+            if (access(path, R_OK) != 0) {
+                pc_error(f->d, fn->file_loc, "cannot read '%s', the code of function '%s': %s", fn->file, st->id,
+                         strerror(errno));
+                pc_note(f->d, fn->file_loc, "the path is relative to the directory of the YAML file");
+                rc = -1;
+            }
+        }
+        for (int i = 0; i < fn->nmsgs; i++) { /* <id>_event and <id>_ctx are the API's own types */
+            const char *n = fn->msgs[i].name;
+            if (!strcmp(n, "event") || !strcmp(n, "ctx") || !strcmp(n, "state")) {
+                pc_error(f->d, fn->msgs[i].loc, "message name '%s' is reserved: %s_%s is a type of the function's API",
+                         n, st->id, n);
+                rc = -1;
+            }
+        }
+        fn->targets = pc_alloc(f->a, sizeof(int) * (size_t)(fn->nmessages_to + 1));
+        for (int i = 0; i < fn->nmessages_to; i++) {
+            pc_name *n = &fn->messages_to[i];
+            int j = pc_find_node(c, n->s);
+            fn->targets[i] = -1;
+            if (j < p->nsources || p->stages[j - p->nsources].kind != PC_S_PROCESS) {
+                pc_error(f->d, n->loc, "messages_to '%s' names no function stage", n->s);
+                const char **names = pc_alloc(f->a, sizeof *names * (size_t)(p->nstages + 1));
+                int nn = 0;
+                for (int q = 0; q < p->nstages; q++)
+                    if (p->stages[q].kind == PC_S_PROCESS)
+                        names[nn++] = p->stages[q].id;
+                const char *s = pc_suggest(n->s, names, nn);
+                if (s)
+                    pc_note(f->d, n->loc, "did you mean '%s'?", s);
+                rc = -1;
+            } else if (!p->stages[j - p->nsources].fn->nmsgs) {
+                pc_error(f->d, n->loc, "function '%s' accepts no messages: declare them in its 'messages:'", n->s);
+                rc = -1;
+            } else
+                fn->targets[i] = j - p->nsources;
+        }
+        st->out_row.fields = NULL;
+        st->out_row.nfields = 0;
+        for (int i = 0; fn->egress.s && i < p->nschemas; i++)
+            if (!strcmp(p->schemas[i].name, fn->egress.s))
+                st->out_row = p->schemas[i].row;
+        if (!st->out_row.fields)
+            st->out_row.fields = pc_alloc(f->a, sizeof(pc_field));
+        out->keyed = 0;
+        st->keyed = 0;
         break;
     }
     }
@@ -677,8 +749,12 @@ static void pc_check_limits(pc_chk *c)
                      PC_MAX_SOURCE_FIELDS);
     }
     for (int k = 0; k < p->nstages; k++)
-        if (p->stages[k].kind == PC_S_PROCESS && !f->stage_bad[k])
-            pc_error(f->d, p->stages[k].op_loc, "process and function stages are not supported by this pipec yet");
+        if (p->stages[k].kind == PC_S_PROCESS && !f->stage_bad[k] && p->parallelism > 1) {
+            pc_error(f->d, p->stages[k].op_loc, "function stages run at parallelism 1 only, but the pipeline "
+                                                "sets parallelism %d", p->parallelism);
+            pc_note(f->d, p->stages[k].op_loc, "messages between functions are delivered within one worker");
+            break;
+        }
 }
 
 /* A postgres sink's upsert key: fields of the record it receives, each once; upsert needs one,
@@ -804,6 +880,13 @@ int pc_check(pc_front *f)
                 pc_error(f->d, sk->loc, "sink '%s' needs 'from': there are %d sources and no stages", sk->name,
                          p->nsources);
             sk->from_node = n;
+            if (n >= p->nsources && p->stages[n - p->nsources].kind == PC_S_PROCESS &&
+                !p->stages[n - p->nsources].fn->egress.s) {
+                pc_error(f->d, sk->from.s ? sk->from.loc : sk->loc, "sink '%s' reads from function '%s', which has no egress",
+                         sk->name, p->stages[n - p->nsources].id);
+                pc_note(f->d, p->stages[n - p->nsources].op_loc, "declare 'egress: <schema>' in the function");
+                n = -1;
+            }
             if (n >= 0) {
                 row = c.ni[n].row;
                 ok = c.ni[n].ok;

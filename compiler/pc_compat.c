@@ -50,7 +50,7 @@ void pc_ids(const pc_pipeline *p, FILE *out)
     for (int i = 0; i < p->nstages; i++) {
         const pc_stage *st = &p->stages[i];
         const char *kind = st->kind == PC_S_WINDOW ? "window" : st->kind == PC_S_AGGREGATE ? "aggregate"
-                         : st->kind == PC_S_JOIN ? "join" : st->kind == PC_S_PROCESS ? "process" : NULL;
+                         : st->kind == PC_S_JOIN ? "join" : st->kind == PC_S_PROCESS ? "function" : NULL;
         if (!kind)
             continue;
         fprintf(out, "%s: %s", st->id, kind);

@@ -16,9 +16,7 @@ typedef struct pc_front {
     pc_ectx ec;
     pc_pipeline *p;
     int nsettings_cap;
-    /* per stage: the stage's position for generated ids and messages_to (process) */
-    pc_name **messages_to;
-    int *nmessages_to;
+    /* per stage */
     int *stage_time_given; /* window `time:` written explicitly (1 event, 2 processing) */
     pc_loc *stage_time_loc;
     pc_loc *stage_late_loc;   /* allowed_lateness key, for "needs event time" */

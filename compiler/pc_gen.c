@@ -209,7 +209,7 @@ static const char *stage_kind_name(pc_stage_kind k)
     case PC_S_AGGREGATE: return "aggregate";
     case PC_S_UNION: return "union";
     case PC_S_JOIN: return "join";
-    case PC_S_PROCESS: return "process";
+    case PC_S_PROCESS: return "function";
     }
     return "?";
 }
@@ -247,12 +247,22 @@ static void gen_rows(pc_gen *g, pc_sb *out)
 
 /* ------------------------------------------------------------------ fan-out */
 
+/* A function stage without egress emits no records: it has no fan-out. */
+static int node_silent(const pc_pipeline *p, int n)
+{
+    if (pc_node_is_source(p, n))
+        return 0;
+    const pc_stage *st = &p->stages[n - p->nsources];
+    return st->kind == PC_S_PROCESS && !st->fn->egress.s;
+}
+
 static void gen_prototypes(pc_gen *g, pc_sb *out)
 {
     const pc_pipeline *p = g->p;
     pc_sb_puts(out, "\n/* ---- every record entry point, so stages can be emitted in YAML order ---- */\n");
     for (int i = 0; i < p->nsources + p->nstages; i++)
-        pc_sb_printf(out, "static void pg_%s_out(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
+        if (!node_silent(p, i))
+            pc_sb_printf(out, "static void pg_%s_out(prt_worker *wk, const %s *r, int64_t ts, uint64_t kh);\n",
                      pc_node_name(p, i), g->ctype[i]);
     for (int s = 0; s < p->nstages; s++) {
         const pc_stage *st = &p->stages[s];
@@ -288,6 +298,8 @@ static void gen_fanout(pc_gen *g, pc_sb *out)
     const pc_pipeline *p = g->p;
     pc_sb_puts(out, "\n/* ---- fan-out: where each node's records go ---- */\n");
     for (int n = 0; n < p->nsources + p->nstages; n++) {
+        if (node_silent(p, n))
+            continue;
         const char *name = pc_node_name(p, n);
         pc_sb calls = { 0 };
         for (int s = 0; s < p->nstages; s++) {
@@ -338,6 +350,24 @@ static const char *writer_call(pc_type t)
     }
 }
 
+/* The prt_w_close and prt_w_open calls that go from the objects open now (path prefix `open`,
+ * "" or "a.b.") to those of the first `pre` bytes of `path` ("data." of "data.cart_id"). */
+static void json_nest(pc_sb *b, const char *open, const char *path, size_t pre)
+{
+    size_t keep = 0; /* the open objects that stay: a common prefix of whole parts */
+    for (size_t i = 0; open[i] && i < pre && open[i] == path[i]; i++)
+        if (open[i] == '.')
+            keep = i + 1;
+    for (size_t i = strlen(open); i > keep; i--)
+        if (open[i - 1] == '.')
+            pc_sb_puts(b, "prt_w_close(&w);\n");
+    for (size_t i = keep, start = keep; i < pre; i++)
+        if (path[i] == '.') {
+            pc_sb_printf(b, "prt_w_open(&w, \"%.*s\");\n", (int)(i - start), path + start);
+            start = i + 1;
+        }
+}
+
 /* The record a sink receives: its from node's, or the input of the stage whose late output it
  * is; NULL for a sink nothing feeds. */
 static const pc_row *sink_row(const pc_pipeline *p, const pc_sink *sk)
@@ -382,12 +412,24 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
             pc_sb_free(&columns);
             pc_sb_printf(&g->state, "int header_%s; /* sink %s: csv header written */\n", sk->name, sk->name);
         }
+        /* a function's egress follows its schema's paths in JSON (CloudEvents' data.*): objects
+         * open and close between adjacent fields as their paths' prefixes change (not in a
+         * pipec test build: it compares records field by field, by name) */
+        int nest = sk->format.kind == PC_FMT_JSON && !g->o->test && sk->from_node >= p->nsources &&
+                   p->stages[sk->from_node - p->nsources].kind == PC_S_PROCESS;
+        const char *open = "";  /* the path prefix of the objects open now, "" or "a.b." */
         for (int i = 0; i < row->nfields; i++) {
             const pc_field *f = &row->fields[i];
             if (f->hidden)
                 continue;
-            pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), f->name, pc_gen_cname(g, f->name));
+            const char *path = nest && f->path ? f->path : f->name;
+            const char *leaf = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+            size_t pre = (size_t)(leaf - path); /* "data." for data.cart_id */
+            json_nest(&fields, open, path, pre);
+            open = pc_sprintf(g->a, "%.*s", (int)pre, path);
+            pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
         }
+        json_nest(&fields, open, "", 0);
         if (sk->key) {
             const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
             pc_tmpl(g->t, &key, "sink_key", "name", sk->name,
@@ -768,12 +810,20 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_sb body = { 0 }, head = { 0 }, all = { 0 }, final = { 0 };
     pc_tmpl(g.t, &head, "header", "version", PC_VERSION, "yaml_name", g.yaml_base, "pipeline", p->name, NULL);
     gen_rows(&g, &head);
+    int fns = pc_gen_has_functions(p);
+    pc_sb fn_header = { 0 };
+    if (fns) {
+        pc_gen_fn_prelude(&g, &head);
+        pc_gen_fn_header(&g, &fn_header);
+    }
 
     gen_sinks(&g, &body);
     for (int s = 0; s < p->nstages; s++) {
         pc_sb_puts(&body, "\n");
         pc_gen_stage(&g, &body, s);
     }
+    if (fns)
+        pc_gen_fn_delivery(&g, &body);
     for (int i = 0; i < p->nsources; i++)
         gen_source(&g, &body, i);
     for (int i = 0; i < p->nsources; i++)
@@ -792,6 +842,18 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     pc_sb_putn(&all, body.p ? body.p : "", body.n);
     restore_lines(&g, &all, &final);
 
+    if (!g.failed && fns) { /* pipec_functions.h beside <pipeline>.c: the functions' C files include it */
+        const char *sl = strrchr(out_c, '/');
+        const char *h = pc_sprintf(&arena, "%.*spipec_functions.h", sl ? (int)(sl - out_c + 1) : 0, out_c);
+        char *tmp = pc_sprintf(&arena, "%s.tmp", h);
+        FILE *f = fopen(tmp, "wb");
+        if (!f || fwrite(fn_header.p, 1, fn_header.n, f) != fn_header.n || fclose(f) != 0 || rename(tmp, h) != 0) {
+            pc_error_file(d, "cannot write %s: %s", h, strerror(errno));
+            remove(tmp);
+            g.failed = 1;
+        }
+    }
+    pc_sb_free(&fn_header);
     if (!g.failed) {
         char *tmp = pc_sprintf(&arena, "%s.tmp", out_c);
         FILE *f = fopen(tmp, "wb");

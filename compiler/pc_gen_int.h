@@ -61,5 +61,17 @@ const char *pc_gen_test_tap(pc_gen *g, int node);       /* the fan-out's tap, or
 const char *pc_gen_push_name(pc_gen *g, int stage_index, int input);
 /* pc_gen_window.c */
 void pc_gen_window(pc_gen *g, pc_sb *out, int stage_index);
+const char *pc_gen_vtype_enum(pc_type t); /* PRT_V_INT, ... (prt_schema.h) */
+const char *pc_gen_store_enum(pc_type t); /* PRT_S_I64, ... */
+
+/* pc_gen_fn.c: function stages. The pipeline's header (<pipeline>.h: the typed API the
+ * functions' C files include) goes to `header`; pc_gen_fn_prelude adds to the generated C what
+ * every function needs before the stages (the header's #include, prototypes), pc_gen_fn_stage
+ * one function's section, pc_gen_fn_delivery the message delivery loop. */
+int pc_gen_has_functions(const pc_pipeline *p);
+void pc_gen_fn_header(pc_gen *g, pc_sb *header);
+void pc_gen_fn_prelude(pc_gen *g, pc_sb *out);
+void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int stage_index);
+void pc_gen_fn_delivery(pc_gen *g, pc_sb *out);
 
 #endif

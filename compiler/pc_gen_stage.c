@@ -192,6 +192,6 @@ void pc_gen_stage(pc_gen *g, pc_sb *out, int s)
     case PC_S_WINDOW:
     case PC_S_AGGREGATE:
     case PC_S_JOIN: pc_gen_window(g, out, st - g->p->stages); break;
-    case PC_S_PROCESS: break; /* refused in pc_gen_emit */
+    case PC_S_PROCESS: pc_gen_fn_stage(g, out, (int)(st - g->p->stages)); break;
     }
 }

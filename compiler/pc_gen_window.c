@@ -41,7 +41,7 @@ static const char *window_title(pc_gen *g, const pc_stage *st)
 }
 
 /* The runtime's names for a value type and how it is stored (prt_schema.h). */
-static const char *vtype_enum(pc_type t)
+const char *pc_gen_vtype_enum(pc_type t)
 {
     switch (t) {
     case PC_T_STRING: return "PRT_V_STRING";
@@ -53,7 +53,7 @@ static const char *vtype_enum(pc_type t)
     }
 }
 
-static const char *store_enum(pc_type t)
+const char *pc_gen_store_enum(pc_type t)
 {
     switch (t) {
     case PC_T_STRING: return "PRT_S_STR";
@@ -80,7 +80,7 @@ static const char *gen_key(pc_gen *g, const char *id, const pc_row *in, const in
         const pc_field *f = &in->fields[key_idx[i]];
         const char *n = pc_gen_cname(g, f->name);
         pc_sb_printf(&fields, "%s %s;\n", pc_gen_ctype(f->type), n);
-        table_row(&table, f->name, type, n, store_enum(f->type), vtype_enum(f->type), "PRT_AGG_NONE",
+        table_row(&table, f->name, type, n, pc_gen_store_enum(f->type), pc_gen_vtype_enum(f->type), "PRT_AGG_NONE",
                   "PRT_P_VALUE", "NULL");
         if (i)
             pc_sb_puts(&eq, "\n        && ");
@@ -223,7 +223,7 @@ static void acc_member(agg_code *c, const pc_agg *ag, const char *decl, const ch
                        pc_type vtype, const char *part)
 {
     pc_sb_printf(&c->fields, "%s\n", decl);
-    table_row(&c->table, ag->name, c->type, member, store, ag->arg ? vtype_enum(vtype) : "PRT_V_NONE",
+    table_row(&c->table, ag->name, c->type, member, store, ag->arg ? pc_gen_vtype_enum(vtype) : "PRT_V_NONE",
               agg_enum[ag->fn], part, "NULL");
     c->nfields++;
 }
@@ -237,7 +237,7 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
     const char *arg = pc_sprintf(g->a, "arg_%s", ag->name);
     /* the stored value: strings in a prt_ostr that keeps its buffer, so no malloc per record */
     const char *val_decl = str ? pc_sprintf(g->a, "prt_ostr %s;", n) : pc_sprintf(g->a, "%s %s;", ct, n);
-    const char *val_store = str ? "PRT_S_OSTR" : store_enum(at);
+    const char *val_store = str ? "PRT_S_OSTR" : pc_gen_store_enum(at);
     const char *a_val = str ? pc_sprintf(g->a, "prt_ostr_str(&a->%s)", n) : pc_sprintf(g->a, "a->%s", n);
     const char *b_val = str ? pc_sprintf(g->a, "prt_ostr_str(&b->%s)", n) : pc_sprintf(g->a, "b->%s", n);
     const char *set_arg = str ? pc_sprintf(g->a, "prt_ostr_set(&a->%s, %s);", n, arg)
@@ -258,7 +258,7 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
         pc_sb_printf(&c->merge, "a->%s += b->%s;\n", n, n);
         break;
     case PC_A_SUM:
-        acc_member(c, ag, pc_sprintf(g->a, "%s %s; /* sum() */", ct, n), n, store_enum(at), at, "PRT_P_VALUE");
+        acc_member(c, ag, pc_sprintf(g->a, "%s %s; /* sum() */", ct, n), n, pc_gen_store_enum(at), at, "PRT_P_VALUE");
         if (at == PC_T_INT) {
             pc_sb_printf(&c->add, "a->%s = prt_add_i64(a->%s, %s);\n", n, n, arg);
             pc_sb_printf(&c->merge, "a->%s = prt_add_i64(a->%s, b->%s);\n", n, n, n);
@@ -421,7 +421,7 @@ static void join_side(pc_gen *g, const pc_stage *st, const pc_row *row, int side
         const pc_field *fd = &row->fields[i];
         const char *n = pc_gen_cname(g, fd->name);
         pc_sb_printf(&f, "%s %s;\n", pc_gen_ctype(fd->type), n);
-        table_row(&t, fd->name, type, n, store_enum(fd->type), vtype_enum(fd->type), "PRT_AGG_NONE",
+        table_row(&t, fd->name, type, n, pc_gen_store_enum(fd->type), pc_gen_vtype_enum(fd->type), "PRT_AGG_NONE",
                   "PRT_P_VALUE", "NULL");
         if (fd->type == PC_T_STRING)
             pc_sb_printf(&c, "dst->%s = prt_str_dup(r->%s);\n", n, n);

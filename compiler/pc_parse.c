@@ -821,7 +821,7 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
     } else if (conn == PC_CONN_SOCKET) {
         pc_parse_socket(f, cv, ck, base, cctx);
     } else if (conn == PC_CONN_POSTGRES) {
-        static const char *const pk[] = { "dsn", "query", "fetch_size" };
+        static const char *const pk[] = { "dsn", "query", "fetch_size", "retry_timeout" };
         if (!pc_expect(f, cv, PC_Y_MAP, ck->s)) {
             pc_keys(f, cv, pk, NKEYS(pk), cctx);
             if (!pc_get(cv, "dsn"))
@@ -840,6 +840,8 @@ static void pc_parse_source(pc_front *f, pc_source *src, const pc_ynode *key, co
                 } else if (!strcmp(k, "dsn") || !strcmp(k, "query")) {
                     if (pc_setting_v(f, path, v, k, VK_STR, NULL) == 0 && v->kind == PC_Y_SCALAR && v->len == 0)
                         pc_error(f->d, v->loc, "'%s' is empty", k);
+                } else if (!strcmp(k, "retry_timeout")) {
+                    pc_setting_v(f, path, v, k, VK_DUR, NULL); /* as the sink's: a lost connection's retries */
                 }
             }
         }
@@ -1042,6 +1044,175 @@ static const char *const pc_stage_keys[] = {
     "id", "previous_id", "from", "filter", "set", "select", "key_by", "window", "aggregate", "union", "join",
     "process", "function", "offset", "time", "allowed_lateness", "late_output"
 };
+
+/* ------------------------------------------------------------------ function stages */
+
+static pc_name *pc_name_list(pc_front *f, const pc_ynode *n, const char *key, int *count, int allow_scalar);
+
+/* A state value's type: one of the types, or the name of a declared schema (a record). */
+static int pc_parse_value_type(pc_front *f, const pc_ynode *n, pc_type *t, const char **schema,
+                               const pc_row **row)
+{
+    *schema = NULL;
+    *row = NULL;
+    if (!pc_compiled(f, n, "type", "a type"))
+        return -1;
+    for (int i = 0; i < f->p->nschemas; i++)
+        if (!strcmp(f->p->schemas[i].name, n->s)) {
+            *schema = n->s;
+            *row = &f->p->schemas[i].row;
+            *t = PC_T_ERROR;
+            return 0;
+        }
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(n->s, pc_type_names[i])) {
+            *t = (pc_type)(i + 1);
+            return 0;
+        }
+    pc_error(f->d, n->loc, "unknown type '%s'", n->s);
+    const char **names = pc_alloc(f->a, sizeof *names * (size_t)(f->p->nschemas + 6));
+    int nn = 0;
+    for (int i = 0; i < 5; i++)
+        names[nn++] = pc_type_names[i];
+    for (int i = 0; i < f->p->nschemas; i++)
+        names[nn++] = f->p->schemas[i].name;
+    const char *s = pc_suggest(n->s, names, nn);
+    if (s)
+        pc_note(f->d, n->loc, "did you mean '%s'?", s);
+    else
+        pc_note(f->d, n->loc, "a state value is string, int, float, bool, timestamp or a schema name");
+    return -1;
+}
+
+/* state: {name: type | schema | {set: type} | {map: {key: type, value: type | schema}}} */
+static void pc_parse_fstate(pc_front *f, pc_function *fn, const pc_ynode *m)
+{
+    if (pc_expect(f, m, PC_Y_MAP, "state"))
+        return;
+    fn->state = pc_alloc(f->a, sizeof *fn->state * (size_t)(m->n + 1));
+    for (int i = 0; i < m->n; i++) {
+        const pc_ynode *k = m->keys[i], *v = m->vals[i];
+        if (pc_check_field_name(f, k, 1))
+            continue;
+        pc_fstate x = { .name = k->s, .loc = k->loc };
+        int bad = 0;
+        if (v->kind == PC_Y_SCALAR) {
+            bad = pc_parse_value_type(f, v, &x.type, &x.schema, &x.row);
+            x.kind = x.row ? PC_FS_RECORD : PC_FS_SCALAR;
+        } else if (v->kind == PC_Y_MAP && pc_get(v, "set")) {
+            static const char *const sk[] = { "set" };
+            x.kind = PC_FS_SET;
+            bad = pc_keys(f, v, sk, 1, pc_sprintf(f->a, "state '%s'", k->s)) != 0 ||
+                  pc_parse_type(f, pc_get(v, "set"), &x.type);
+        } else if (v->kind == PC_Y_MAP && pc_get(v, "map")) {
+            static const char *const mk[] = { "map" }, *const kv[] = { "key", "value" };
+            const pc_ynode *mm = pc_get(v, "map");
+            const char *ctx = pc_sprintf(f->a, "map '%s'", k->s);
+            x.kind = PC_FS_MAP;
+            bad = pc_keys(f, v, mk, 1, pc_sprintf(f->a, "state '%s'", k->s)) != 0;
+            if (!bad && pc_expect(f, mm, PC_Y_MAP, "map") == 0) {
+                bad = pc_keys(f, mm, kv, 2, ctx) != 0;
+                const pc_ynode *kn = pc_get(mm, "key"), *vn = pc_get(mm, "value");
+                if (!kn || !vn) {
+                    pc_missing_in(f, mm, pc_getkey(v, "map")->loc, kn ? "value" : "key", ctx);
+                    bad = 1;
+                } else {
+                    bad |= pc_parse_type(f, kn, &x.key_type) != 0;
+                    bad |= pc_parse_value_type(f, vn, &x.type, &x.schema, &x.row) != 0;
+                }
+            } else
+                bad = 1;
+        } else {
+            pc_error(f->d, v->loc, "expected a type, a schema name, {set: type} or {map: {key: type, value: type}} "
+                                   "for state '%s'", k->s);
+            bad = 1;
+        }
+        if (!bad)
+            fn->state[fn->nstate++] = x;
+    }
+}
+
+static void pc_parse_function(pc_front *f, pc_stage *st, const pc_ynode *opk, const pc_ynode *opv, const char *op)
+{
+    static const char *const pk[] = { "file", "code", "key", "route", "state", "messages", "messages_to", "egress",
+                                      "timers" };
+    pc_function *fn = st->fn;
+    fn->key_type = PC_T_STRING;
+    fn->route_loc = opk->loc;
+    fn->key_loc = opk->loc;
+    if (pc_expect(f, opv, PC_Y_MAP, op))
+        return;
+    const char *ctx = pc_sprintf(f->a, "%s '%s'", op, st->id);
+    pc_keys(f, opv, pk, NKEYS(pk), ctx);
+    const pc_ynode *v;
+    if ((v = pc_get(opv, "code")))
+        pc_error(f->d, pc_getkey(opv, "code")->loc, "inline 'code' is not supported by this pipec: write the C in a "
+                                                    "file beside the YAML and name it with 'file:'");
+    else if (!(v = pc_get(opv, "file")))
+        pc_missing_in(f, opv, opk->loc, "file", ctx);
+    else if (pc_compiled(f, v, "file", "a code file path")) {
+        fn->file = v->s;
+        fn->file_loc = v->loc;
+    }
+    if ((v = pc_get(opv, "key"))) {
+        fn->key_loc = v->loc;
+        if (pc_parse_type(f, v, &fn->key_type) == 0 && fn->key_type != PC_T_STRING && fn->key_type != PC_T_INT)
+            pc_error(f->d, v->loc, "a function's key is a string or an int, not %s", pc_type_name(fn->key_type));
+    }
+    if (!(v = pc_get(opv, "route")))
+        pc_missing_in(f, opv, opk->loc, "route", ctx);
+    else if (!pc_expect(f, v, PC_Y_MAP, "route")) {
+        static const char *const rk[] = { "when", "key" };
+        fn->route_loc = pc_getkey(opv, "route")->loc;
+        pc_keys(f, v, rk, 2, pc_sprintf(f->a, "the route of '%s'", st->id));
+        const pc_ynode *w = pc_get(v, "when"), *k = pc_get(v, "key");
+        if (w)
+            fn->when = pc_expr_parse(&f->ec, w);
+        if (!k)
+            pc_missing_in(f, v, fn->route_loc, "key", pc_sprintf(f->a, "the route of '%s'", st->id));
+        else
+            fn->key = pc_expr_parse(&f->ec, k);
+    }
+    if ((v = pc_get(opv, "state")))
+        pc_parse_fstate(f, fn, v);
+    if ((v = pc_get(opv, "messages")) && !pc_expect(f, v, PC_Y_MAP, "messages")) {
+        fn->msgs = pc_alloc(f->a, sizeof *fn->msgs * (size_t)(v->n + 1));
+        for (int i = 0; i < v->n; i++) {
+            if (pc_check_field_name(f, v->keys[i], 1))
+                continue;
+            pc_fmsg *m = &fn->msgs[fn->nmsgs];
+            m->name = v->keys[i]->s;
+            m->loc = v->keys[i]->loc;
+            if (pc_parse_row(f, v->vals[i], pc_sprintf(f->a, "message '%s'", m->name), &m->row) == 0)
+                fn->nmsgs++;
+        }
+    }
+    if ((v = pc_get(opv, "messages_to")))
+        fn->messages_to = pc_name_list(f, v, "messages_to", &fn->nmessages_to, 1);
+    if ((v = pc_get(opv, "timers")) && pc_compiled(f, v, "timers", "'timers'")) {
+        fn->timers_loc = v->loc;
+        if (!strcmp(v->s, "event"))
+            fn->timers = PC_FT_EVENT;
+        else if (!strcmp(v->s, "processing"))
+            fn->timers = PC_FT_PROCESSING;
+        else {
+            static const char *const tk[] = { "event", "processing" };
+            pc_error(f->d, v->loc, "invalid value '%s' for 'timers': expected event or processing", v->s);
+            const char *sg = pc_suggest(v->s, tk, 2);
+            if (sg)
+                pc_note(f->d, v->loc, "did you mean '%s'?", sg);
+        }
+    }
+    if ((v = pc_get(opv, "egress")) && pc_compiled(f, v, "egress", "a schema name")) {
+        fn->egress = pc_mkname(v);
+        int found = 0;
+        for (int i = 0; i < f->p->nschemas; i++)
+            found |= !strcmp(f->p->schemas[i].name, v->s);
+        if (!found)
+            pc_error(f->d, v->loc, "unknown schema '%s': egress names the schema of the records the function emits",
+                     v->s);
+    }
+}
 
 static int pc_parse_aggs(pc_front *f, pc_stage *st, const pc_ynode *m)
 {
@@ -1413,30 +1584,9 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
             }
         }
     } else { /* process / function */
-        static const char *const pk[] = { "state", "code", "file", "messages_to" };
         st->kind = PC_S_PROCESS;
-        if (!pc_expect(f, opv, PC_Y_MAP, op)) {
-            pc_keys(f, opv, pk, 4, op);
-            const pc_ynode *s = pc_get(opv, "state"), *c = pc_get(opv, "code"), *fi = pc_get(opv, "file"),
-                           *mt = pc_get(opv, "messages_to");
-            if (s && !pc_expect(f, s, PC_Y_MAP, "state")) {
-                for (int i = 0; i < s->n; i++) {
-                    pc_type t;
-                    if (pc_check_field_name(f, s->keys[i], 1) == 0)
-                        pc_parse_type(f, s->vals[i], &t);
-                }
-            }
-            if (!c && !fi)
-                pc_error(f->d, opk->loc, "a %s stage needs 'code' (C source) or 'file' (a path to it)", op);
-            if (c && fi)
-                pc_error(f->d, pc_getkey(opv, "file")->loc, "use 'code' or 'file', not both");
-            if (c)
-                pc_compiled(f, c, "code", "code");
-            if (fi)
-                pc_compiled(f, fi, "file", "a code file path");
-            if (mt)
-                f->messages_to[idx] = pc_name_list(f, mt, "messages_to", &f->nmessages_to[idx], 1);
-        }
+        st->fn = pc_alloc(f->a, sizeof *st->fn);
+        pc_parse_function(f, st, opk, opv, op);
     }
     (void)aggk;
 }
@@ -1670,8 +1820,6 @@ int pc_parse(pc_front *f)
         !pc_expect(f, n, PC_Y_SEQ, "stages")) {
         p->nstages = n->n;
         p->stages = pc_alloc(f->a, sizeof *p->stages * (size_t)(n->n + 1));
-        f->messages_to = pc_alloc(f->a, sizeof *f->messages_to * (size_t)(n->n + 1));
-        f->nmessages_to = pc_alloc(f->a, sizeof *f->nmessages_to * (size_t)(n->n + 1));
         f->stage_time_given = pc_alloc(f->a, sizeof(int) * (size_t)(n->n + 1));
         f->stage_time_loc = pc_alloc(f->a, sizeof(pc_loc) * (size_t)(n->n + 1));
         f->stage_late_loc = pc_alloc(f->a, sizeof(pc_loc) * (size_t)(n->n + 1));

@@ -14,6 +14,7 @@
 #include "pc_diag.h"
 #include "pc_sb.h"
 #include "pc_yaml.h"
+#include "prt_core.h"
 
 #include <stdio.h>
 
@@ -67,6 +68,10 @@ const char *pc_tval_json_of(pc_arena *a, pc_type t, const char *plain);
 const pc_row *pc_tval_errors_row(pc_arena *a);
 /* A record as one JSON object over the fields it gives, in row order (vals canonical). */
 const char *pc_tval_json(pc_arena *a, const pc_row *row, const pc_trec *r, const int *only);
+/* The values of row's fields in a JSON object (len bytes of line), by field name: vals[i] and
+ * present[i] per field (as prt_json_extract gives them, for rows of any width). */
+int pc_tval_extract(const pc_row *row, const char *line, size_t len, prt_str *vals, char *present,
+                    prt_scratch *s, prt_err *e);
 /* A line of the binary's output (a JSON object) as a record of row; NULL and *why if it is not. */
 pc_trec *pc_tval_parse_line(pc_arena *a, const pc_row *row, const char *line, const char **why);
 

@@ -185,10 +185,6 @@ static int jsonl_records(tl *t, const pc_ynode *pathn, const pc_row *row, int ca
         pc_error(t->d, pathn->loc, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    const char *paths[64] = { 0 };
-    int nf = row->nfields < 64 ? row->nfields : 64;
-    for (int i = 0; i < nf; i++)
-        paths[i] = row->fields[i].name;
     int n = 0, cap = 0, bad = 0, lineno = 0;
     char *line = NULL;
     size_t lcap = 0;
@@ -199,17 +195,18 @@ static int jsonl_records(tl *t, const pc_ynode *pathn, const pc_row *row, int ca
             line[--len] = 0;
         if (!len)
             continue;
-        prt_str vals[64];
-        uint64_t present = 0;
+        prt_str *vals = pc_alloc(t->a, sizeof(prt_str) * (size_t)(row->nfields + 1));
+        char *present = pc_alloc(t->a, (size_t)row->nfields + 1);
         prt_scratch s = { 0 };
         prt_err e;
         const char **v = pc_alloc(t->a, sizeof(char *) * (size_t)(row->nfields + 1));
-        if (prt_json_extract((prt_str){ line, (size_t)len }, paths, nf, vals, &present, &s, &e) != PRT_OK) {
+        if (pc_tval_extract(row, line, (size_t)len, vals, present, &s, &e) != PRT_OK) {
             pc_error(t->d, pathn->loc, "%s:%d: %s", pathn->s, lineno, e.msg);
             bad = 1;
         }
-        for (int i = 0; i < nf && !bad; i++) {
-            if (!(present & (UINT64_C(1) << i)) || (row->fields[i].hidden && (canon || meta_index(row, paths[i]) < 0)))
+        for (int i = 0; i < row->nfields && !bad; i++) {
+            const char *name = row->fields[i].name;
+            if (!present[i] || (row->fields[i].hidden && (canon || meta_index(row, name) < 0)))
                 continue;
             const char *why = "";
             pc_type ty = row->fields[i].type;

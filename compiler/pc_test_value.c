@@ -120,26 +120,63 @@ const char *pc_tval_json(pc_arena *a, const pc_row *row, const pc_trec *r, const
     return buf_arena(a, &b);
 }
 
+int pc_tval_extract(const pc_row *row, const char *line, size_t len, prt_str *vals, char *present,
+                    prt_scratch *s, prt_err *e)
+{
+    /* prt_json_extract looks for at most 64 paths at a time: wider rows in several passes */
+    for (int base = 0; base < row->nfields || base == 0; base += 64) {
+        const char *paths[64] = { 0 };
+        uint64_t bits = 0;
+        int n = row->nfields - base < 64 ? row->nfields - base : 64;
+        for (int i = 0; i < n; i++)
+            paths[i] = row->fields[base + i].name;
+        if (prt_json_extract((prt_str){ line, len }, paths, n, vals + base, &bits, s, e) != PRT_OK)
+            return PRT_ERR;
+        for (int i = 0; i < n; i++)
+            present[base + i] = (bits >> i) & 1;
+        /* a field absent by name is looked up at its JSON path: an event file as it comes off
+         * the wire (a CloudEvent's data.price) reads like one written with flat names */
+        int again = 0;
+        for (int i = 0; i < n; i++) {
+            const pc_field *f = &row->fields[base + i];
+            paths[i] = !present[base + i] && f->path && strcmp(f->path, f->name) ? f->path : NULL;
+            again |= paths[i] != NULL;
+        }
+        prt_str byp[64];
+        if (again) {
+            for (int i = 0; i < n; i++)
+                if (!paths[i])
+                    paths[i] = "\x01"; /* no field has this name: keeps the slot unused */
+            if (prt_json_extract((prt_str){ line, len }, paths, n, byp, &bits, s, e) != PRT_OK)
+                return PRT_ERR;
+            for (int i = 0; i < n; i++)
+                if (!present[base + i] && ((bits >> i) & 1)) {
+                    vals[base + i] = byp[i];
+                    present[base + i] = 1;
+                }
+        }
+        if (!row->nfields)
+            break;
+    }
+    return PRT_OK;
+}
+
 pc_trec *pc_tval_parse_line(pc_arena *a, const pc_row *row, const char *line, const char **why)
 {
-    int n = row->nfields < 64 ? row->nfields : 64;
-    const char *paths[64] = { 0 };
-    prt_str vals[64];
-    uint64_t present = 0;
+    prt_str *vals = pc_alloc(a, sizeof(prt_str) * (size_t)(row->nfields + 1));
+    char *present = pc_alloc(a, (size_t)row->nfields + 1);
     prt_scratch s = { 0 };
     prt_err e;
-    for (int i = 0; i < n; i++)
-        paths[i] = row->fields[i].name;
     pc_trec *r = pc_alloc(a, sizeof *r);
     r->vals = pc_alloc(a, sizeof(char *) * (size_t)(row->nfields + 1));
-    if (prt_json_extract(prt_str_c(line), paths, n, vals, &present, &s, &e) != PRT_OK) {
+    if (pc_tval_extract(row, line, strlen(line), vals, present, &s, &e) != PRT_OK) {
         *why = pc_strdup(a, e.msg);
         prt_scratch_free(&s);
         return NULL;
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < row->nfields; i++) {
         const pc_field *f = &row->fields[i];
-        if (!(present & (UINT64_C(1) << i))) {
+        if (!present[i]) {
             /* null in the output: a float that is not finite (or a field the row lacks) */
             r->vals[i] = f->type == PC_T_FLOAT ? "null" : NULL;
             continue;

@@ -9,6 +9,7 @@
 #include "prt_schema.h"
 #include "prt_distinct.h"
 #include "prt_window.h"
+#include "prt_fn.h"
 #include "prt_expr.h"
 #include "prt_job.h"
 

@@ -8,11 +8,68 @@
 
 #include <limits.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The bits of a 16-byte block at p: where it holds the delimiter (*dm) and a quote (*qm). */
+static inline void csv_block(const char *p, __m128i d, __m128i q, unsigned *dm, unsigned *qm)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d));
+    *qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
+}
+
+/* Lines of 16 bytes or more without a '"' anywhere (no field is quoted): the delimiters of 16
+ * bytes at a time, the last block overlapping the one before. Returns the count of fields, or -1
+ * when the line holds a quote (the general loop then decides). */
+static int csv_split_plain(prt_str line, char delim, prt_str *cols, int max)
+{
+    const char *p = line.p, *start = p;
+    size_t n = line.n, i = 0;
+    int count = 0;
+    const __m128i d = _mm_set1_epi8(delim), q = _mm_set1_epi8('"');
+    for (;;) {
+        unsigned dm, qm;
+        size_t base = i;
+        if (i + 16 <= n) {
+            csv_block(p + i, d, q, &dm, &qm);
+            i += 16;
+        } else if (i < n) {
+            csv_block(p + n - 16, d, q, &dm, &qm);
+            dm >>= 16 - (n - i); /* drop the bytes the block before already covered */
+            qm >>= 16 - (n - i);
+            i = n;
+        } else {
+            break;
+        }
+        if (qm)
+            return -1;
+        for (; dm; dm &= dm - 1) {
+            const char *at = p + base + (size_t)__builtin_ctz(dm);
+            if (count < max)
+                cols[count] = (prt_str){ start, (size_t)(at - start) };
+            count++;
+            start = at + 1;
+        }
+    }
+    if (count < max)
+        cols[count] = (prt_str){ start, (size_t)(p + n - start) };
+    return count + 1;
+}
+#endif
+
 int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, prt_scratch *s, prt_err *e)
 {
     const char *p = line.n ? line.p : "", *end = p + line.n;
     if (line.n > INT_MAX)
         return prt_errf(e, "invalid CSV: line longer than %d bytes", INT_MAX);
+#ifdef __SSE2__
+    if (line.n >= 16) {
+        int count = csv_split_plain(line, delim, cols, max);
+        if (count >= 0)
+            return count;
+    }
+#endif
     int count = 0;
     for (;;) {
         prt_str v;

@@ -5,6 +5,10 @@
  */
 #include "prt_format.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static int prt_kv_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* Most fields have no blanks around them: check the two ends before looping. */
@@ -25,15 +29,70 @@ void prt_kv_init(prt_kv_iter *it, prt_str line)
     it->end = it->p + line.n;
 }
 
+#ifdef __SSE2__
+/* The masks of ',' and '=' in the 16 bytes at p. */
+static inline void kv_block(const char *p, unsigned *cm, unsigned *em)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
+    *em = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
+}
+#endif
+
+/* The end of the pair starting at b: the first ',' at or after b, else end; *eq = its first '='
+ * (NULL when it has none). 16 bytes at a time; the last block of a line of 16 bytes or more
+ * overlaps the one before (start is the line's first byte). */
+static inline const char *kv_pair_end(const char *start, const char *b, const char *end, const char **eq)
+{
+#ifdef __SSE2__
+    const char *p = b;
+    *eq = NULL;
+    for (;;) {
+        unsigned cm, em;
+        size_t left = (size_t)(end - p);
+        if (left >= 16) {
+            kv_block(p, &cm, &em);
+        } else if (left && end - start >= 16) {
+            kv_block(end - 16, &cm, &em);
+            cm >>= 16 - left; /* drop the bytes before p */
+            em >>= 16 - left;
+        } else {
+            break;
+        }
+        if (!*eq && em) {
+            unsigned before = cm ? em & ((cm & (0u - cm)) - 1) : em; /* '=' ahead of the first ',' */
+            if (before)
+                *eq = p + __builtin_ctz(before);
+        }
+        if (cm)
+            return p + __builtin_ctz(cm);
+        if (left <= 16)
+            return end;
+        p += 16;
+    }
+    for (; p < end; p++) { /* lines shorter than 16 bytes */
+        if (*p == ',')
+            return p;
+        if (*p == '=' && !*eq)
+            *eq = p;
+    }
+    return end;
+#else
+    (void)start;
+    const char *c = memchr(b, ',', (size_t)(end - b)), *pe = c ? c : end;
+    *eq = memchr(b, '=', (size_t)(pe - b));
+    return pe;
+#endif
+}
+
 /* A pair's '=' is never a blank, so it is found in the untrimmed pair, and the key and value
  * are trimmed once each (the pair's own ends are theirs). */
 int prt_kv_next(prt_kv_iter *it, prt_str *key, prt_str *val, prt_err *e)
 {
     while (it->p < it->end) {
-        const char *b = it->p, *c = memchr(b, ',', (size_t)(it->end - b));
-        const char *pe = c ? c : it->end;
-        it->p = c ? c + 1 : it->end;
-        const char *eq = memchr(b, '=', (size_t)(pe - b));
+        const char *b = it->p, *eq;
+        const char *pe = kv_pair_end(it->start, b, it->end, &eq);
+        it->p = pe < it->end ? pe + 1 : it->end;
         if (!eq) {
             prt_str pair = prt_kv_trim(b, pe);
             if (!pair.n)

@@ -52,6 +52,10 @@ void prt_w_float(prt_writer *w, const char *name, double v);
 void prt_w_bool(prt_writer *w, const char *name, int v);
 void prt_w_ts(prt_writer *w, const char *name, int64_t ms);
 void prt_w_end(prt_writer *w); /* closes the record (json '}'); no newline */
+/* JSON: a nested object `"name":{...}` holds the fields written until prt_w_close (CloudEvents'
+ * `data`); csv and kv have no nesting: the fields stay flat. */
+void prt_w_open(prt_writer *w, const char *name);
+void prt_w_close(prt_writer *w);
 
 /* JSON string with quotes and escapes (control chars as \u00XX, valid UTF-8 passed through). */
 void prt_json_quote(prt_buf *b, prt_str v);

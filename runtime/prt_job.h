@@ -115,7 +115,7 @@ typedef struct prt_shuffle_desc {
 typedef struct prt_node_desc {
     const char *id;        /* source name, stage id, or sink name */
     const char *kind;      /* "source", "filter", "set", "select", "key_by", "window",
-                              "aggregate", "union", "join", "process", "sink" */
+                              "aggregate", "union", "join", "function", "sink" */
     const char *what;      /* a short description for people: connector and format, the window */
     const char *from;      /* comma-separated ids of the nodes it reads ("" for a source) */
     const char *late_from; /* a sink fed by a stage's late_output: that stage's id, else NULL */

@@ -40,7 +40,15 @@ static void no_notice(void *arg, const char *message)
 
 PGconn *prt_pg_connect(const char *dsn, prt_err *e)
 {
-    PGconn *c = PQconnectdb(dsn);
+    /* defaults the DSN may override (its settings come after them): a server that does not
+     * answer fails the attempt after 10 s instead of the system's TCP timeout, and a dead
+     * connection is noticed in about a minute (keepalives, unacknowledged data) rather than hours,
+     * so the caller's retries can take over */
+    static const char *const keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval",
+                                        "keepalives_count", "tcp_user_timeout", "fallback_application_name",
+                                        "dbname", NULL };
+    const char *vals[] = { "10", "30", "10", "3", "60000", "pipec", dsn, NULL };
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c) {
         prt_errf(e, "cannot connect to PostgreSQL: out of memory");
         return NULL;

@@ -18,7 +18,9 @@
 #include "prt_core.h"
 #include "prt_schema.h"
 
-/* Connects (blocking); NULL with e = "cannot connect to PostgreSQL (host=… port=… dbname=…): <the
+/* Connects (blocking), with defaults the DSN may override: connect_timeout=10, TCP keepalives
+ * after 30 s idle (10 s apart, 3 probes), tcp_user_timeout=60000, fallback_application_name=pipec.
+ * NULL with e = "cannot connect to PostgreSQL (host=… port=… dbname=…): <the
  * first line of libpq's reason>" on failure. The DSN is a libpq conninfo string or URI; the
  * password, if any, is never repeated in a message. */
 PGconn *prt_pg_connect(const char *dsn, prt_err *e);

@@ -13,42 +13,50 @@
 
 #include <stdlib.h>
 
+/* One field's value text into the row. */
+static int put(const prt_field *f, char *at, prt_str v, prt_err *e)
+{
+    int rc = PRT_OK;
+    switch (f->store) {
+    case PRT_S_STR:
+        memcpy(at, &v, sizeof(prt_str));
+        break;
+    case PRT_S_I64:
+        rc = f->type == PRT_V_TIMESTAMP ? prt_parse_ts(v, (int64_t *)(void *)at) : prt_parse_int(v, (int64_t *)(void *)at);
+        break;
+    case PRT_S_F64:
+        rc = prt_parse_float(v, (double *)(void *)at);
+        break;
+    case PRT_S_BOOL:
+        rc = prt_parse_bool(v, (int *)(void *)at);
+        break;
+    default:
+        return prt_errf(e, "field '%s': a kind of field test records cannot hold", f->name);
+    }
+    if (rc != PRT_OK)
+        return prt_errf(e, "field '%s': invalid value '%.*s'", f->name, (int)v.n, v.p);
+    return PRT_OK;
+}
+
 int prt_ptest_row_read(const prt_schema *row, prt_str line, void *out, prt_scratch *s, prt_err *e)
 {
-    const char *paths[64] = { 0 };
-    prt_str vals[64];
-    uint64_t present = 0;
-    uint32_t n = row->nfields < 64 ? row->nfields : 64;
-    for (uint32_t i = 0; i < n; i++)
-        paths[i] = row->fields[i].name;
     memset(out, 0, row->size);
-    if (prt_json_extract(line, paths, (int)n, vals, &present, s, e) != PRT_OK)
-        return PRT_ERR;
-    for (uint32_t i = 0; i < n; i++) {
-        const prt_field *f = &row->fields[i];
-        char *at = (char *)out + f->offset;
-        if (!(present & (UINT64_C(1) << i)))
-            continue; /* absent: zero, as pipec test only leaves out metadata */
-        int rc = PRT_OK;
-        switch (f->store) {
-        case PRT_S_STR:
-            memcpy(at, &vals[i], sizeof(prt_str));
+    /* prt_json_extract looks for at most 64 paths at a time: wider rows in several passes */
+    for (uint32_t base = 0; base < row->nfields || base == 0; base += 64) {
+        const char *paths[64] = { 0 };
+        prt_str vals[64];
+        uint64_t present = 0;
+        uint32_t n = row->nfields - base < 64 ? row->nfields - base : 64;
+        for (uint32_t i = 0; i < n; i++)
+            paths[i] = row->fields[base + i].name;
+        if (prt_json_extract(line, paths, (int)n, vals, &present, s, e) != PRT_OK)
+            return PRT_ERR;
+        for (uint32_t i = 0; i < n; i++) /* absent: zero, as pipec test only leaves out metadata */
+            if ((present & (UINT64_C(1) << i)) &&
+                put(&row->fields[base + i], (char *)out + row->fields[base + i].offset, vals[i], e) != PRT_OK)
+                return PRT_ERR;
+        if (!row->nfields)
             break;
-        case PRT_S_I64:
-            rc = f->type == PRT_V_TIMESTAMP ? prt_parse_ts(vals[i], (int64_t *)(void *)at)
-                                             : prt_parse_int(vals[i], (int64_t *)(void *)at);
-            break;
-        case PRT_S_F64:
-            rc = prt_parse_float(vals[i], (double *)(void *)at);
-            break;
-        case PRT_S_BOOL:
-            rc = prt_parse_bool(vals[i], (int *)(void *)at);
-            break;
-        default:
-            return prt_errf(e, "field '%s': a kind of field test records cannot hold", f->name);
-        }
-        if (rc != PRT_OK)
-            return prt_errf(e, "field '%s': invalid value '%.*s'", f->name, (int)vals[i].n, vals[i].p);
     }
     return PRT_OK;
 }

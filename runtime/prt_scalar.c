@@ -63,17 +63,39 @@ int prt_parse_int(prt_str s, int64_t *out)
     return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
+/* "00" "01" ... "99": two digits per division */
+static const char prt_digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                         "8081828384858687888990919293949596979899";
+
 void prt_fmt_int(prt_buf *b, int64_t v)
 {
-    char tmp[24], *e = tmp + sizeof tmp, *p = e;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    static const uint64_t pow10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                        100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                        1000000000000u, 10000000000000u, 100000000000000u,
+                                        1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                        1000000000000000000u, 10000000000000000000u };
+    int nd = 1;
+    while (nd < 20 && u >= pow10[nd])
+        nd++;
+    prt_buf_reserve(b, 21);
+    char *o = b->p + b->n;
     if (v < 0)
-        *--p = '-';
-    prt_buf_put(b, p, (size_t)(e - p));
+        *o++ = '-';
+    char *e = o + nd, *p = e;
+    while (u >= 100) {
+        p -= 2;
+        memcpy(p, prt_digit_pairs + (u % 100) * 2, 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, prt_digit_pairs + u * 2, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
+    b->n = (size_t)(e - b->p);
 }
 
 /* ---- float ---- */
@@ -143,10 +165,10 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
 {
     if (!(a >= 1e-5 && a < 0x1p52))
         return 0;
-    int e;
-    double f = frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
-    uint64_t m = (uint64_t)ldexp(f, 53);
-    int s = 53 - e;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits); /* a is normal here: a = (2^52 + fraction) * 2^(E - 1075) */
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
         return 0;
     typedef unsigned __int128 u128;
@@ -163,8 +185,17 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
         if (M >= (u128)1 << 63)
             return 0; /* cannot happen: at most 17 digits */
         char tmp[40], *end = tmp + sizeof tmp, *q = end;
-        for (uint64_t d = (uint64_t)M; d; d /= 10)
-            *--q = (char)('0' + (int)(d % 10));
+        uint64_t d = (uint64_t)M;
+        for (; d >= 100; d /= 100) {
+            q -= 2;
+            memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+        }
+        if (d >= 10) {
+            q -= 2;
+            memcpy(q, prt_digit_pairs + d * 2, 2);
+        } else {
+            *--q = (char)('0' + d); /* M > 0 */
+        }
         int n = (int)(end - q);
         if (n > 17)
             return 0; /* cannot happen: 17 digits always read back */
@@ -249,8 +280,9 @@ void prt_fmt_float(prt_buf *b, double v)
         prt_buf_put(b, digits, (size_t)n);
     } else {
         int intd = exp10 + 1; /* digits before the point */
-        for (int i = 0; i < intd; i++)
-            prt_buf_putc(b, i < n ? digits[i] : '0');
+        prt_buf_put(b, digits, (size_t)(n < intd ? n : intd));
+        for (int i = n; i < intd; i++)
+            prt_buf_putc(b, '0');
         prt_buf_putc(b, '.');
         if (n > intd)
             prt_buf_put(b, digits + intd, (size_t)(n - intd));
@@ -290,8 +322,33 @@ int prt_parse_ts(prt_str s, int64_t *out)
     return prt_text_timestamp(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
+/* The second written last on this thread and its text "YYYY-MM-DDTHH:MM:SS" (years 0..9999):
+ * consecutive event times mostly share their second, so the calendar arithmetic runs about once
+ * per second of event time. */
+static _Thread_local int64_t ts_memo_sec = INT64_MIN;
+static _Thread_local char ts_memo_text[19];
+
 void prt_fmt_ts(prt_buf *b, int64_t ms)
 {
+    int64_t secs = ms / 1000;
+    int msec = (int)(ms % 1000);
+    if (msec < 0) { /* floor division: times before 1970 count back */
+        secs--;
+        msec += 1000;
+    }
+    if (secs == ts_memo_sec) {
+        char t[24], *o = t + sizeof ts_memo_text;
+        memcpy(t, ts_memo_text, sizeof ts_memo_text);
+        if (msec) {
+            *o++ = '.';
+            *o++ = (char)('0' + msec / 100);
+            *o++ = (char)('0' + msec / 10 % 10);
+            *o++ = (char)('0' + msec % 10);
+        }
+        *o++ = 'Z';
+        prt_buf_put(b, t, (size_t)(o - t));
+        return;
+    }
     int64_t days = ms / PRT_MS_PER_DAY, rem = ms % PRT_MS_PER_DAY;
     if (rem < 0) { /* floor division: times before 1970 count back from midnight */
         days--;
@@ -300,7 +357,7 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
     int64_t y;
     int m, d;
     prt_civil_from_days(days, &y, &m, &d);
-    int sec = (int)(rem / 1000), msec = (int)(rem % 1000);
+    int sec = (int)(rem / 1000);
     if (y >= 0 && y <= 9999) { /* the common case, without printf */
         char t[24], *o = t;
         int f[6] = { (int)(y / 100), (int)(y % 100), m, d, sec / 3600, sec / 60 % 60 };
@@ -314,6 +371,8 @@ void prt_fmt_ts(prt_buf *b, int64_t ms)
         *o++ = ':';
         *o++ = (char)('0' + sec % 60 / 10);
         *o++ = (char)('0' + sec % 10);
+        memcpy(ts_memo_text, t, sizeof ts_memo_text);
+        ts_memo_sec = secs;
         if (msec) {
             *o++ = '.';
             *o++ = (char)('0' + msec / 100);

@@ -229,6 +229,6 @@ const char *prt_vtype_name(prt_vtype t)
 const char *prt_aggfn_name(prt_aggfn f)
 {
     static const char *const n[] = { "none", "count", "sum", "min", "max", "avg", "first", "last",
-                                     "count_distinct" };
+                                     "count_distinct", "state" };
     return (unsigned)f < sizeof n / sizeof n[0] ? n[f] : "?";
 }

@@ -30,7 +30,7 @@ typedef enum prt_store {
     PRT_S_U64,      /* uint64_t: an arrival sequence number */
     PRT_S_F64,      /* double */
     PRT_S_BOOL,     /* int, 0 or 1 */
-    PRT_S_STR,      /* prt_str whose bytes the object owns (malloc) */
+    PRT_S_STR,      /* prt_str whose bytes the object owns (malloc); type PRT_V_NONE: bytes, not text */
     PRT_S_OSTR,     /* prt_ostr */
     PRT_S_DISTINCT, /* prt_distinct */
     PRT_S_ROWS,     /* prt_rows of records described by .sub */
@@ -47,6 +47,7 @@ typedef enum prt_aggfn {
     PRT_AGG_FIRST,
     PRT_AGG_LAST,
     PRT_AGG_COUNT_DISTINCT,
+    PRT_AGG_STATE, /* a function's state field (a value, or a collection of rows) */
 } prt_aggfn;
 
 /* Which part of its aggregate a field is. */

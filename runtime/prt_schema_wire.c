@@ -72,7 +72,7 @@ static prt_schema *get_depth(prt_str *in, int depth, prt_err *e)
         in->p += 4;
         in->n -= 4;
         if (f[i].store < PRT_S_I64 || f[i].store > PRT_S_ROWS || f[i].type > PRT_V_STRING ||
-            f[i].agg > PRT_AGG_COUNT_DISTINCT || f[i].part > PRT_P_SEQ) {
+            f[i].agg > PRT_AGG_STATE || f[i].part > PRT_P_SEQ) {
             prt_errf(e, "field table '%s': field '%s' has an unknown kind", s->name, f[i].name);
             prt_schema_release(s);
             return NULL;
@@ -135,6 +135,11 @@ static const prt_field *agg_field(const prt_schema *s, const char *name)
 
 static void agg_text(prt_buf *b, const prt_field *f)
 {
+    if (f->agg == PRT_AGG_STATE) {
+        prt_buf_printf(b, "%s%s", f->store == PRT_S_ROWS ? "a collection of " : "",
+                       prt_vtype_name((prt_vtype)f->type));
+        return;
+    }
     prt_buf_printf(b, "%s(%s)", prt_aggfn_name((prt_aggfn)f->agg),
                    f->agg == PRT_AGG_COUNT ? "" : prt_vtype_name((prt_vtype)f->type));
 }
@@ -153,7 +158,7 @@ int prt_schema_acc_evolves(const prt_schema *from, const prt_schema *to, prt_buf
             continue;
         }
         if (prt_schema_agg_fp(from, t->name) != prt_schema_agg_fp(to, t->name)) {
-            prt_buf_printf(why, "aggregate '%s': ", t->name);
+            prt_buf_printf(why, "%s '%s': ", t->agg == PRT_AGG_STATE ? "state" : "aggregate", t->name);
             agg_text(why, t);
             prt_buf_puts(why, " was ");
             agg_text(why, f);

@@ -35,17 +35,59 @@ static void put_ts_or_inf(prt_buf *b, int64_t ms)
     prt_buf_putc(b, '"');
 }
 
+static void put_value(prt_buf *b, const prt_field *f, const void *obj);
+
+/* A function's collection: [v, ...] for a set, [{"key": k, "value": v}, ...] for a map. */
+static void put_rows(prt_buf *b, const prt_schema *sub, const prt_rows *r)
+{
+    prt_buf_putc(b, '[');
+    for (size_t k = 0; k < r->n; k++) {
+        const void *x = prt_rows_at(r, sub, k);
+        if (k)
+            prt_buf_putc(b, ',');
+        if (sub->nfields == 1) {
+            put_value(b, &sub->fields[0], x);
+            continue;
+        }
+        prt_buf_putc(b, '{');
+        for (uint32_t i = 0; i < sub->nfields; i++) {
+            if (i)
+                prt_buf_putc(b, ',');
+            prt_json_quote(b, prt_str_c(sub->fields[i].name));
+            prt_buf_putc(b, ':');
+            put_value(b, &sub->fields[i], x);
+        }
+        prt_buf_putc(b, '}');
+    }
+    prt_buf_putc(b, ']');
+}
+
 /* One value of a key field or an aggregate part, as JSON. */
 static void put_value(prt_buf *b, const prt_field *f, const void *obj)
 {
     switch (f->store) {
-    case PRT_S_STR: prt_json_quote(b, *AT(obj, f, prt_str)); break;
+    case PRT_S_STR:
+        if (f->type == PRT_V_NONE) { /* bytes (a delayed message's encoding): hex */
+            prt_str v = *AT(obj, f, prt_str);
+            prt_buf_putc(b, '"');
+            for (size_t i = 0; i < v.n; i++)
+                prt_buf_printf(b, "%02x", (unsigned char)v.p[i]);
+            prt_buf_putc(b, '"');
+        } else {
+            prt_json_quote(b, *AT(obj, f, prt_str));
+        }
+        break;
     case PRT_S_OSTR: prt_json_quote(b, prt_ostr_str(AT(obj, f, prt_ostr))); break;
     case PRT_S_F64: prt_fmt_float(b, *AT(obj, f, double)); break;
     case PRT_S_BOOL: prt_buf_puts(b, *AT(obj, f, int) ? "true" : "false"); break;
     case PRT_S_DISTINCT: prt_fmt_int(b, (int64_t)prt_distinct_count(AT(obj, f, prt_distinct))); break;
     case PRT_S_U64: prt_fmt_int(b, (int64_t)*AT(obj, f, uint64_t)); break;
-    case PRT_S_ROWS: prt_fmt_int(b, (int64_t)AT(obj, f, prt_rows)->n); break;
+    case PRT_S_ROWS:
+        if (f->agg == PRT_AGG_STATE) /* a function's set or map: every entry */
+            put_rows(b, f->sub, AT(obj, f, prt_rows));
+        else
+            prt_fmt_int(b, (int64_t)AT(obj, f, prt_rows)->n);
+        break;
     default:
         if (f->type == PRT_V_TIMESTAMP)
             put_ts_or_inf(b, *AT(obj, f, int64_t));

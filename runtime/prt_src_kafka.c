@@ -30,6 +30,8 @@
 #include "prt_kafka_int.h"
 #include "prt_text.h"
 
+#define PRT_KSRC_BATCH 512 /* messages taken from librdkafka's queue per call */
+
 enum { PRT_KS_GROUP, PRT_KS_EARLIEST, PRT_KS_LATEST, PRT_KS_TIMESTAMP, PRT_KS_OFFSETS };
 
 typedef struct prt_kpart {
@@ -80,6 +82,7 @@ typedef struct prt_ksrc {
     prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
     int nrestore;
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
+    rd_kafka_queue_t *q;        /* the consumer queue, for batch reads; owned */
     int polled;                 /* poll ran: too late to seek */
 } prt_ksrc;
 
@@ -478,6 +481,8 @@ static void ksrc_free(prt_ksrc *ks)
 {
     ks->closing = 1;
     prt_kafka_src_unregister(ks);
+    if (ks->q)
+        rd_kafka_queue_destroy(ks->q);
     if (ks->rk) {
         rd_kafka_consumer_close(ks->rk); /* commits the stored offsets, leaves the group */
         rd_kafka_destroy(ks->rk);
@@ -594,8 +599,10 @@ static int ksrc_open(prt_source *s)
         rd_kafka_conf_destroy(conf);
         rc = PRT_ERR;
     }
-    if (rc == PRT_OK)
+    if (rc == PRT_OK) {
         rd_kafka_poll_set_consumer(ks->rk);
+        ks->q = rd_kafka_queue_get_consumer(ks->rk);
+    }
 
     /* Check the cluster and the topics now, so a typo fails at start and not silently later. */
     const struct rd_kafka_metadata *md = NULL;
@@ -694,6 +701,50 @@ static int ksrc_msg_error(prt_ksrc *ks, rd_kafka_message_t *m)
     return PRT_OK;
 }
 
+/* One message from librdkafka: an error, a record past a bounded partition's end (skipped), or a
+ * record delivered (*n counts it). Destroys m. Returns PRT_ERR when the error is fatal. */
+static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
+{
+    if (m->err) {
+        int rc = ksrc_msg_error(ks, m);
+        rd_kafka_message_destroy(m);
+        return rc;
+    }
+    int32_t d = ksrc_msg_part(ks, m);
+    prt_kpart *p = &ks->parts[d];
+    if (ks->bounded && (p->done || m->offset >= p->end)) {
+        ksrc_done(ks, d);
+        rd_kafka_message_destroy(m);
+        return PRT_OK;
+    }
+    if (!ks->bounded && !p->assigned) { /* revoked by a rebalance served inside this batch */
+        rd_kafka_message_destroy(m);
+        return PRT_OK;
+    }
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    prt_raw raw = {
+        .data = { m->payload ? (const char *)m->payload : "", m->payload ? m->len : 0 },
+        .key = { m->key ? (const char *)m->key : "", m->key ? m->key_len : 0 },
+        .origin = ks->topics[p->t].name,
+        .partition = d,
+        .offset = m->offset,
+        .timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? PRT_NO_TS : ts,
+    };
+    prt_source_deliver(ks->s, &raw);
+    p->next = m->offset + 1;
+    p->pos = p->next;
+    p->dirty = 1;
+    (*n)++;
+    if (ks->bounded && m->offset >= p->end - 1)
+        ksrc_done(ks, d);
+    rd_kafka_message_destroy(m);
+    return PRT_OK;
+}
+
+/* Up to max records: the first call may wait up to timeout_ms for one message (so a record that
+ * arrives alone is delivered at once), then whatever is queued is taken in batches without waiting
+ * (rd_kafka_consume_batch_queue: one queue lock per batch instead of one poll per message). */
 static int ksrc_poll(prt_source *s, int max, int timeout_ms)
 {
     prt_ksrc *ks = s->impl;
@@ -711,45 +762,29 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
             return PRT_ERR;
         }
     }
-    int n = 0, wait = timeout_ms;
-    while (n < max) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, wait);
-        wait = 0;
-        if (!m)
-            break;
-        if (m->err) {
-            int rc = ksrc_msg_error(ks, m);
-            rd_kafka_message_destroy(m);
-            if (rc != PRT_OK)
-                return PRT_ERR;
-            continue;
-        }
-        int32_t d = ksrc_msg_part(ks, m);
-        prt_kpart *p = &ks->parts[d];
-        if (ks->bounded && (p->done || m->offset >= p->end)) {
-            ksrc_done(ks, d);
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        rd_kafka_timestamp_type_t tstype;
-        int64_t ts = rd_kafka_message_timestamp(m, &tstype);
-        prt_raw raw = {
-            .data = { m->payload ? (const char *)m->payload : "", m->payload ? m->len : 0 },
-            .key = { m->key ? (const char *)m->key : "", m->key ? m->key_len : 0 },
-            .origin = ks->topics[p->t].name,
-            .partition = d,
-            .offset = m->offset,
-            .timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? PRT_NO_TS : ts,
-        };
-        prt_source_deliver(s, &raw);
-        p->next = m->offset + 1;
-        p->pos = p->next;
-        p->dirty = 1;
-        n++;
-        if (ks->bounded && m->offset >= p->end - 1)
-            ksrc_done(ks, d);
-        rd_kafka_message_destroy(m);
+    int n = 0, rc = PRT_OK;
+    if (timeout_ms > 0) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, timeout_ms);
+        if (m)
+            rc = ksrc_take(ks, m, &n);
     }
+    while (rc == PRT_OK && n < max) {
+        rd_kafka_message_t *v[PRT_KSRC_BATCH];
+        size_t want = (size_t)(max - n) < PRT_KSRC_BATCH ? (size_t)(max - n) : PRT_KSRC_BATCH;
+        ssize_t got = rd_kafka_consume_batch_queue(ks->q, 0, v, want);
+        if (got <= 0)
+            break;
+        for (ssize_t i = 0; i < got; i++) {
+            if (rc == PRT_OK)
+                rc = ksrc_take(ks, v[i], &n);
+            else
+                rd_kafka_message_destroy(v[i]); /* after a fatal error: dropped, never delivered */
+        }
+        if ((size_t)got < want)
+            break; /* the queue is drained */
+    }
+    if (rc != PRT_OK)
+        return PRT_ERR;
     if (n > 0) {
         ksrc_store(ks);
         if (ks->lost)

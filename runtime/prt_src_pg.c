@@ -16,13 +16,24 @@
  * One partition (0); origin "postgres", offset the 1-based row number. Position: one entry,
  * "rows", with the number of rows delivered; seek skips that many rows (MOVE), so a restore is
  * exact when the query's order is (ORDER BY a unique key; docs/postgres.md).
+ *
+ * A connection lost during the read (a FETCH failing with the connection gone) is retried with
+ * prt_pg_connect_retry's backoff for retry_timeout (default 30s): the source connects again,
+ * opens a new transaction and cursor, checks the columns again, skips the rows it delivered
+ * (MOVE, as a restore does) and goes on. The rows of the batch it held were all delivered before
+ * the FETCH that failed, so none is lost or repeated when the query's order is deterministic and
+ * the data did not change. When the server stays away the run fails with one line. The first
+ * connection, at open, is not retried: a wrong DSN or a server that is down fails the start.
+ * A poll runs at most one FETCH, so the job's loop flushes, checkpoints and stops between them.
  * Ownership: the source owns its connection, its current batch and its buffers.
  */
+#include "prt_clock.h"
 #include "prt_connector.h"
 #include "prt_format.h"
 #include "prt_pg.h"
 #include "prt_text.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +48,9 @@ typedef struct pg_col {
 } pg_col;
 
 typedef struct pg_src {
-    PGconn *conn;
+    PGconn *conn;      /* NULL after a reconnect given up because the job stops */
+    char *dsn, *query; /* owned copies, for reconnecting */
+    int64_t retry_ms;  /* how long a lost connection is retried */
     pg_col *cols;      /* owned */
     int ncols;
     int64_t fetch;     /* rows per FETCH */
@@ -56,6 +69,8 @@ static void pg_free(pg_src *g)
     PQclear(g->batch);
     if (g->conn)
         PQfinish(g->conn);
+    free(g->dsn);
+    free(g->query);
     for (int i = 0; i < g->ncols; i++)
         free(g->cols[i].name);
     free(g->cols);
@@ -118,6 +133,8 @@ static int check_columns(prt_source *s, pg_src *g, prt_err *e)
         return PRT_ERR;
     }
     int rc = PRT_OK;
+    for (int i = 0; i < g->ncols; i++)
+        g->cols[i].at = -1; /* a reconnect maps them again */
     for (int i = 0; i < g->ncols && rc == PRT_OK; i++) {
         pg_col *c = &g->cols[i];
         for (int k = 0; k < PQnfields(d) && c->at < 0; k++)
@@ -157,6 +174,47 @@ static int check_columns(prt_source *s, pg_src *g, prt_err *e)
     return rc;
 }
 
+/* On a new connection: the session's settings, the read-only transaction, the cursor over the
+ * query, and the check of its columns against the schema. */
+static int start_read(prt_source *s, pg_src *g, prt_err *e)
+{
+    if (prt_pg_exec(g->conn, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET extra_float_digits = 3", e) != PRT_OK)
+        return PRT_ERR;
+    if (prt_pg_exec(g->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e) != PRT_OK)
+        return PRT_ERR;
+    prt_buf sql = { 0 };
+    prt_buf_puts(&sql, "DECLARE " CURSOR " NO SCROLL CURSOR FOR ");
+    prt_buf_puts(&sql, g->query);
+    prt_buf_putc(&sql, 0);
+    int rc = prt_pg_exec(g->conn, sql.p, e);
+    prt_buf_free(&sql);
+    if (rc != PRT_OK) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        return prt_errf(e, "the query failed: %s", why);
+    }
+    return check_columns(s, g, e);
+}
+
+/* Skips n rows of the cursor (MOVE); *moved says how many there were. */
+static int skip_rows(pg_src *g, int64_t n, int64_t *moved, prt_err *e)
+{
+    *moved = 0;
+    if (n <= 0)
+        return PRT_OK;
+    char sql[96];
+    snprintf(sql, sizeof sql, "MOVE FORWARD %" PRId64 " IN " CURSOR, n);
+    PGresult *r = PQexec(g->conn, sql);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        prt_pg_result_err(g->conn, r, e);
+        PQclear(r);
+        return PRT_ERR;
+    }
+    *moved = strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return PRT_OK;
+}
+
 static int pg_open(prt_source *s)
 {
     prt_job *j = s->job;
@@ -186,28 +244,20 @@ static int pg_open(prt_source *s)
         pg_free(g);
         return PRT_ERR;
     }
+    snprintf(key, sizeof key, "%sretry_timeout", s->prefix);
+    if (prt_cfg_dur(j, key, 30000, &g->retry_ms) != PRT_OK) {
+        pg_free(g);
+        return PRT_ERR;
+    }
+    g->dsn = strdup(dsn);
+    g->query = strdup(query);
+    prt_assert(g->dsn != NULL && g->query != NULL);
     snprintf(g->fetch_sql, sizeof g->fetch_sql, "FETCH FORWARD %lld FROM " CURSOR, (long long)g->fetch);
     prt_err e = { 0 };
+    /* at start a server that does not answer fails the run at once: a wrong DSN should not hang */
     int rc = (g->conn = prt_pg_connect(dsn, &e)) ? PRT_OK : PRT_ERR;
     if (rc == PRT_OK)
-        rc = prt_pg_exec(g->conn, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET extra_float_digits = 3", &e);
-    if (rc == PRT_OK)
-        rc = prt_pg_exec(g->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", &e);
-    if (rc == PRT_OK) {
-        prt_buf sql = { 0 };
-        prt_buf_puts(&sql, "DECLARE " CURSOR " NO SCROLL CURSOR FOR ");
-        prt_buf_puts(&sql, query);
-        prt_buf_putc(&sql, 0);
-        if (prt_pg_exec(g->conn, sql.p, &e) != PRT_OK) {
-            char why[sizeof e.msg];
-            snprintf(why, sizeof why, "%s", e.msg);
-            prt_errf(&e, "the query failed: %s", why);
-            rc = PRT_ERR;
-        }
-        prt_buf_free(&sql);
-    }
-    if (rc == PRT_OK)
-        rc = check_columns(s, g, &e);
+        rc = start_read(s, g, &e);
     if (rc != PRT_OK) {
         prt_log(j, "source %s: %s", s->desc->name, e.msg);
         pg_free(g);
@@ -279,6 +329,56 @@ static void row_json(pg_src *g, int r)
     prt_buf_putc(b, '}');
 }
 
+/* The connection is gone (why): connect again with backoff for retry_timeout, open a new
+ * transaction and cursor and skip the rows delivered. PRT_OK when reading can go on, or when the
+ * job is stopping (g->conn is then NULL); PRT_ERR (said in one line) when it gives up. */
+static int reconnect(prt_source *s, pg_src *g, const char *why)
+{
+    prt_job *j = s->job;
+    const char *name = s->desc->name;
+    prt_log(j, "source %s: lost the connection to PostgreSQL (%s); reconnecting for up to %" PRId64 " ms", name, why,
+            g->retry_ms);
+    PQclear(g->batch);
+    g->batch = NULL;
+    g->row = g->nrows = 0;
+    int64_t t0 = prt_mono_ms();
+    int attempts = 0;
+    prt_err e = { 0 };
+    for (;;) {
+        if (g->conn)
+            PQfinish(g->conn);
+        int64_t left = t0 + g->retry_ms - prt_mono_ms();
+        int n = 0;
+        g->conn = prt_pg_connect_retry(g->dsn, left > 0 ? left : 0, &j->stop, &n, &e);
+        attempts += n;
+        if (!g->conn && j->stop)
+            return PRT_OK; /* the job stops: the position stays the rows delivered */
+        int64_t moved = 0;
+        int rc = g->conn ? start_read(s, g, &e) : PRT_ERR;
+        if (rc == PRT_OK)
+            rc = skip_rows(g, g->delivered, &moved, &e);
+        if (rc == PRT_OK) {
+            prt_log(j, "source %s: reconnected to PostgreSQL after %d attempt(s); skipped the %" PRId64
+                    " rows already delivered", name, attempts, g->delivered);
+            if (moved < g->delivered)
+                prt_log(j, "source %s: warning: the query now has %" PRId64 " rows, fewer than the %" PRId64
+                        " delivered before the connection was lost (its data changed)", name, moved, g->delivered);
+            return PRT_OK;
+        }
+        if (g->conn && !prt_pg_lost(g->conn)) {
+            prt_log(j, "source %s: after reconnecting to PostgreSQL: %s", name, e.msg);
+            return PRT_ERR;
+        }
+        /* no connection, or lost again while the cursor was being opened: on until the deadline */
+        if (!g->conn || prt_mono_ms() - t0 >= g->retry_ms) {
+            prt_log(j, "source %s: PostgreSQL unreachable for %" PRId64 " ms (%d attempts): %s; stopping after %" PRId64
+                    " rows (a rerun reads the query again, from the last checkpoint if there is one)",
+                    name, prt_mono_ms() - t0, attempts, e.msg, g->delivered);
+            return PRT_ERR;
+        }
+    }
+}
+
 static int pg_poll(prt_source *s, int max, int timeout_ms)
 {
     pg_src *g = s->impl;
@@ -294,14 +394,21 @@ static int pg_poll(prt_source *s, int max, int timeout_ms)
         }
         if (g->done)
             return n ? n : PRT_SRC_EOF;
+        if (n > 0)
+            return n; /* the next FETCH in the next poll: the loop flushes, checkpoints and stops between them */
         PQclear(g->batch);
         g->row = g->nrows = 0;
         prt_err e = { 0 };
-        g->batch = prt_pg_query(g->conn, g->fetch_sql, 0, NULL, &e);
+        g->batch = g->conn ? prt_pg_query(g->conn, g->fetch_sql, 0, NULL, &e) : NULL;
         if (!g->batch) {
-            prt_log(s->job, "source %s: reading the query's rows failed after %lld rows: %s", s->desc->name,
-                    (long long)g->delivered, e.msg);
-            return PRT_ERR;
+            if (!prt_pg_lost(g->conn)) {
+                prt_log(s->job, "source %s: reading the query's rows failed after %lld rows: %s", s->desc->name,
+                        (long long)g->delivered, e.msg);
+                return PRT_ERR;
+            }
+            if (reconnect(s, g, g->conn ? e.msg : "stopped while reconnecting") != PRT_OK)
+                return PRT_ERR;
+            continue; /* the next FETCH, on the new cursor (or the loop ends: the job stops) */
         }
         g->nrows = PQntuples(g->batch);
         if (g->nrows == 0) {
@@ -346,12 +453,9 @@ static int pg_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
         return prt_errf(e, "malformed position: expected the number of rows delivered");
     if (g->delivered || g->batch)
         return prt_errf(e, "a postgres source seeks only before its first row");
-    if (v[0] > 0) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "MOVE FORWARD %lld IN " CURSOR, (long long)v[0]);
-        if (prt_pg_exec(g->conn, sql, e) != PRT_OK)
-            return PRT_ERR;
-    }
+    int64_t moved;
+    if (skip_rows(g, v[0], &moved, e) != PRT_OK)
+        return PRT_ERR;
     g->delivered = v[0];
     return PRT_OK;
 }

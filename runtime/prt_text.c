@@ -3,6 +3,9 @@
  * (Howard Hinnant's algorithms), never timegm. */
 #include "prt_text.h"
 
+#include <stdint.h>
+#include <string.h>
+
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
@@ -203,22 +206,48 @@ static int expect(const char *s, size_t n, size_t *i, char c)
     return 0;
 }
 
+/* The second of the last canonical timestamp parsed on this thread: its 19 bytes
+ * "YYYY-MM-DDTHH:MM:SS" and their epoch ms. Event times in a stream mostly share their second
+ * with the one before, so the date arithmetic runs about once per second of event time. */
+static _Thread_local char ts_memo_text[19];
+static _Thread_local int64_t ts_memo_ms;
+static _Thread_local int ts_memo_ok;
+
+static int ts_memo_hit(const char *p)
+{
+    uint64_t a, b, x, y;
+    uint32_t c, z;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    memcpy(&c, p + 15, 4); /* bytes 15..18, overlapping b */
+    memcpy(&x, ts_memo_text, 8);
+    memcpy(&y, ts_memo_text + 8, 8);
+    memcpy(&z, ts_memo_text + 15, 4);
+    return ts_memo_ok && ((a ^ x) | (b ^ y) | (uint64_t)(c ^ z)) == 0;
+}
+
 /* Fast path for the exact shape writers produce, YYYY-MM-DDTHH:MM:SS[.mmm]Z; 0 for anything
  * else (other shapes, out-of-range fields), which the general parser below then decides. */
 static int timestamp_fast(const char *p, size_t n, int64_t *out)
 {
-    if ((n != 20 && n != 24) || p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
-        p[n - 1] != 'Z' || (n == 24 && p[19] != '.'))
+    if ((n != 20 && n != 24) || p[n - 1] != 'Z' || (n == 24 && p[19] != '.'))
         return 0;
 #define PRT_D(i) ((unsigned)(unsigned char)p[i] - '0')
+    int ms = 0;
+    if (n == 24) {
+        if ((PRT_D(20) > 9) | (PRT_D(21) > 9) | (PRT_D(22) > 9))
+            return 0;
+        ms = (int)(PRT_D(20) * 100 + PRT_D(21) * 10 + PRT_D(22));
+    }
+    if (ts_memo_hit(p)) {
+        *out = ts_memo_ms + ms;
+        return 1;
+    }
+    if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':')
+        return 0;
     unsigned bad = (PRT_D(0) > 9) | (PRT_D(1) > 9) | (PRT_D(2) > 9) | (PRT_D(3) > 9) | (PRT_D(5) > 9) |
                    (PRT_D(6) > 9) | (PRT_D(8) > 9) | (PRT_D(9) > 9) | (PRT_D(11) > 9) | (PRT_D(12) > 9) |
                    (PRT_D(14) > 9) | (PRT_D(15) > 9) | (PRT_D(17) > 9) | (PRT_D(18) > 9);
-    int ms = 0;
-    if (n == 24) {
-        bad |= (PRT_D(20) > 9) | (PRT_D(21) > 9) | (PRT_D(22) > 9);
-        ms = (int)(PRT_D(20) * 100 + PRT_D(21) * 10 + PRT_D(22));
-    }
     if (bad)
         return 0;
     int y = (int)(PRT_D(0) * 1000 + PRT_D(1) * 100 + PRT_D(2) * 10 + PRT_D(3));
@@ -228,7 +257,11 @@ static int timestamp_fast(const char *p, size_t n, int64_t *out)
 #undef PRT_D
     if (mo < 1 || mo > 12 || d < 1 || (d > 28 && d > days_in_month(y, mo)) || hh > 23 || mi > 59 || ss > 59)
         return 0;
-    *out = days_from_civil(y, mo, d) * INT64_C(86400000) + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000 + ms;
+    int64_t sec_ms = days_from_civil(y, mo, d) * INT64_C(86400000) + ((int64_t)hh * 3600 + mi * 60 + ss) * 1000;
+    memcpy(ts_memo_text, p, sizeof ts_memo_text);
+    ts_memo_ms = sec_ms;
+    ts_memo_ok = 1;
+    *out = sec_ms + ms;
     return 1;
 }
 

@@ -92,9 +92,14 @@ static void key_release(prt_winop *w, uint32_t id)
 
 /* ---- windows ---------------------------------------------------------------------------- */
 
+/* The window table's hash of (key id, start): in memory only (never saved, never walked in slot
+ * order), so it is a cheap two-multiply mix rather than the stable key hash. */
 static uint64_t win_hash(uint32_t kid, int64_t start)
 {
-    return prt_hash_finish(prt_hash_i64(prt_hash_u64(PRT_HASH_SEED, kid), start));
+    uint64_t h = (uint64_t)start * 0x9e3779b97f4a7c15ULL + (uint64_t)kid * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    return h ^ (h >> 32);
 }
 
 /* Tumbling and sliding: the window of key kid starting at start, or NONE. */
@@ -395,6 +400,19 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     default:
         return add_pane(w, key, hash, ts);
     }
+}
+
+int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash)
+{
+    prt_assert(w->spec.kind == PRT_WIN_RUNNING);
+    uint32_t kid = key_find(w, key, hash);
+    if (kid == NONE)
+        return 0;
+    if (K(w, kid)->head == NONE) /* a key without its pane does not outlive add_pane */
+        key_release(w, kid);
+    else
+        win_release(w, K(w, kid)->head); /* and the key with its last window */
+    return 1;
 }
 
 void **prt_winop_accs(prt_winop *w) { return w->accs; }

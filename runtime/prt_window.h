@@ -62,6 +62,9 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
 void **prt_winop_accs(prt_winop *w);
 uint64_t prt_winop_seq(prt_winop *w); /* arrival number of the record being added (first/last) */
 void prt_winop_added(prt_winop *w);
+/* RUNNING only: forgets key (its accumulator freed) as if it had never been added; 0 when the
+ * operator has no such key. Not while an accumulator of it from prt_winop_accs is in use. */
+int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash);
 
 /* Moves the operator's clock to t (never backwards): fires every window whose max timestamp
  * <= t and purges every window whose max timestamp + lateness <= t. t = INT64_MAX (end of

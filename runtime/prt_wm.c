@@ -12,6 +12,7 @@ prt_wm *prt_wm_new(int64_t out_of_orderness_ms, int64_t idle_ms)
     w->out_of_orderness = out_of_orderness_ms < 0 ? 0 : out_of_orderness_ms;
     w->idle_ms = idle_ms < 0 ? 0 : idle_ms;
     w->wm = INT64_MIN;
+    w->single = -1;
     return w;
 }
 
@@ -48,12 +49,14 @@ void prt_wm_partition_add(prt_wm *w, int32_t p, int64_t now)
     q->idle = 0;
     q->max_ts = INT64_MIN;
     q->last = now;
+    w->single = -1;
 }
 
 void prt_wm_partition_remove(prt_wm *w, int32_t p)
 {
     if (p >= 0 && p < w->nparts)
         w->parts[p].present = 0;
+    w->single = -1;
 }
 
 static int64_t part_wm(const prt_wm *w, const prt_wm_part *q)
@@ -68,7 +71,7 @@ static int64_t part_wm(const prt_wm *w, const prt_wm_part *q)
 
 int prt_wm_recompute(prt_wm *w, int64_t *wm)
 {
-    int any = 0;
+    int any = 0, last = -1;
     int64_t min = INT64_MAX;
     for (int i = 0; i < w->nparts; i++) {
         const prt_wm_part *q = &w->parts[i];
@@ -77,8 +80,10 @@ int prt_wm_recompute(prt_wm *w, int64_t *wm)
         int64_t v = part_wm(w, q);
         if (v < min)
             min = v;
-        any = 1;
+        any++;
+        last = i;
     }
+    w->single = any == 1 ? last : -1;
     if (!any || min <= w->wm) /* all idle (or none): hold; never backwards */
         return 0;
     w->wm = min;
@@ -88,10 +93,11 @@ int prt_wm_recompute(prt_wm *w, int64_t *wm)
 
 int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
 {
-    prt_wm_part *q = part(w, p);
+    prt_wm_part *q = p >= 0 && p < w->nparts ? &w->parts[p] : part(w, p);
     if (!q->present) {
         q->present = 1;
         q->max_ts = INT64_MIN;
+        w->single = -1;
     }
     q->last = now;
     int was_idle = q->idle;
@@ -100,6 +106,14 @@ int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
         return 0; /* this partition's watermark did not move: the minimum cannot either */
     if (ts > q->max_ts)
         q->max_ts = ts;
+    if (w->single == p && !was_idle) { /* the only partition that counts: its own watermark */
+        int64_t v = part_wm(w, q);
+        if (v <= w->wm)
+            return 0;
+        w->wm = v;
+        *wm = v;
+        return 1;
+    }
     return prt_wm_recompute(w, wm);
 }
 

@@ -24,6 +24,8 @@ struct prt_wm {
     int64_t wm;               /* current source watermark; INT64_MIN at start */
     prt_wm_part *parts;       /* owned */
     int nparts;               /* allocated length of parts */
+    int single;               /* the one partition that is present and not idle, when there is
+                               * exactly one (set by prt_wm_recompute); -1: not so, or not known */
 };
 typedef struct prt_wm prt_wm;
 

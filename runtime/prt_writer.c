@@ -6,6 +6,7 @@
  */
 #include "prt_format.h"
 #include "prt_scalar.h"
+#include "prt_scan.h"
 
 #include <math.h>
 
@@ -15,10 +16,8 @@ void prt_json_quote(prt_buf *b, prt_str v)
     prt_buf_reserve(b, v.n + 2);
     prt_buf_putc(b, '"');
     size_t run = 0; /* start of the pending run of bytes that need no escape */
-    for (size_t i = 0; i < v.n; i++) {
+    for (size_t i = 0; i < v.n && (i += prt_scan_json_special(v.p + i, v.n - i)) < v.n; i++) {
         unsigned char c = (unsigned char)v.p[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         prt_buf_put(b, v.p + run, i - run);
         run = i + 1;
         char esc[6] = { '\\', 0 };
@@ -53,11 +52,11 @@ void prt_w_begin(prt_writer *w, prt_out_format fmt, char delim, prt_buf *buf)
         prt_buf_putc(buf, '{');
 }
 
-/* separator and name, as the format wants them before a value */
-static void prt_w_field(prt_writer *w, const char *name)
+/* separator and name for json and kv (csv has no names) */
+static void prt_w_field_named(prt_writer *w, const char *name)
 {
     if (!w->first)
-        prt_buf_putc(w->buf, w->fmt == PRT_OUT_CSV ? w->delim : ',');
+        prt_buf_putc(w->buf, ',');
     w->first = 0;
     if (w->fmt == PRT_OUT_JSON) {
         prt_json_quote(w->buf, prt_str_c(name));
@@ -68,31 +67,25 @@ static void prt_w_field(prt_writer *w, const char *name)
     }
 }
 
+/* separator and name, as the format wants them before a value; csv inline (a byte or nothing) */
+static inline void prt_w_field(prt_writer *w, const char *name)
+{
+    if (w->fmt != PRT_OUT_CSV) {
+        prt_w_field_named(w, name);
+        return;
+    }
+    if (!w->first)
+        prt_buf_putc(w->buf, w->delim);
+    w->first = 0;
+}
+
 static int prt_csv_needs_quotes(prt_str v, char delim)
 {
     if (!v.n)
         return 0;
     if (v.p[0] == ' ' || v.p[0] == '\t' || v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t')
         return 1;
-    /* eight bytes at a time: a byte equal to c makes (x ^ c*ONES) hold a zero byte, and
-     * (y - ONES) & ~y & HIGHS is non-zero exactly when y holds one */
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    const uint64_t cd = ones * (unsigned char)delim, cq = ones * '"', cr = ones * '\r', lf = ones * '\n';
-    size_t i = 0;
-    for (; i + 8 <= v.n; i += 8) {
-        uint64_t x, a, b, c, d;
-        memcpy(&x, v.p + i, 8);
-        a = x ^ cd, b = x ^ cq, c = x ^ cr, d = x ^ lf;
-        if (((a - ones) & ~a & highs) | ((b - ones) & ~b & highs) | ((c - ones) & ~c & highs) |
-            ((d - ones) & ~d & highs))
-            return 1;
-    }
-    for (; i < v.n; i++) {
-        char c = v.p[i];
-        if (c == delim || c == '"' || c == '\r' || c == '\n')
-            return 1;
-    }
-    return 0;
+    return prt_scan_csv_special(v.p, v.n, delim) < v.n;
 }
 
 void prt_w_str(prt_writer *w, const char *name, prt_str v)
@@ -142,6 +135,23 @@ void prt_w_ts(prt_writer *w, const char *name, int64_t ms)
     prt_fmt_ts(w->buf, ms);
     if (w->fmt == PRT_OUT_JSON)
         prt_buf_putc(w->buf, '"');
+}
+
+void prt_w_open(prt_writer *w, const char *name)
+{
+    if (w->fmt != PRT_OUT_JSON)
+        return;
+    prt_w_field(w, name);
+    prt_buf_putc(w->buf, '{');
+    w->first = 1;
+}
+
+void prt_w_close(prt_writer *w)
+{
+    if (w->fmt != PRT_OUT_JSON)
+        return;
+    prt_buf_putc(w->buf, '}');
+    w->first = 0;
 }
 
 void prt_w_end(prt_writer *w)

@@ -7,7 +7,8 @@
 #   - when <case>.stderr exists or the YAML has a "# expect-error: words" / "# expect-warning: words"
 #     line: `NO_COLOR=1 pipec check` must print exactly <case>.stderr (diff -u on mismatch), every key
 #     word of the expect line must appear in it, and the exit code must be 1 with expect-error, else 0;
-#   - when <case>.c.golden exists: `pipec emit` twice gives identical bytes, equal to the golden.
+#   - when <case>.c.golden exists: `pipec emit` twice gives identical bytes, equal to the golden
+#     (and a pipeline with function stages: its pipec_functions.h equal to <case>.h.golden).
 # --bless rewrites .stderr and .c.golden from the current compiler (review the diff like code),
 # and the goldens of `pipec test` (tests/ptest/*.out, through tests/runtime/ptest.sh --bless).
 # One line per case: "PASS golden/<area>/<case>" or "FAIL golden/<area>/<case>: why".
@@ -74,6 +75,15 @@ for yaml in tests/golden/*/*.yaml; do
                 if ! cmp -s "$out" "$stem.c.golden"; then
                     diff -u "$stem.c.golden" "$out" | head -n 60 | sed 's/^/    /'
                     why="generated C differs from $stem.c.golden"
+                fi
+                # a pipeline with functions also gets their header: <case>.h.golden
+                hdr="$tmp/e1/pipec_functions.h"
+                if [ -z "$why" ] && [ -e "$hdr" ]; then
+                    if [ $bless = 1 ]; then cp "$hdr" "$stem.h.golden"; fi
+                    if ! cmp -s "$hdr" "$stem.h.golden"; then
+                        diff -u "$stem.h.golden" "$hdr" | head -n 60 | sed 's/^/    /'
+                        why="generated header differs from $stem.h.golden"
+                    fi
                 fi
             fi
         fi

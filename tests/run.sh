@@ -82,6 +82,7 @@ for part in $parts; do
             [ -f "$t" ] && run "runtime/${t##*/}" sh "$t"
         done
         run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh
+        run runtime/functions-asan env SANITIZE=1 sh tests/runtime/functions.sh
         run runtime/ptest-asan env SANITIZE=1 sh tests/runtime/ptest.sh
         if [ -n "$broker" ]; then sh tests/kafka/broker.sh stop "$broker"; broker=""; fi
         if [ -n "$pg" ]; then sh tests/pg/server.sh stop "$pg"; pg=""; fi ;;

@@ -1,12 +1,15 @@
 /* kafka_consume.c — the bare librdkafka consumer pipec's Kafka source is measured against
  * (bench/run's "through Kafka" row): no pipec code, librdkafka only.
  *
- *   kafka_consume BOOTSTRAP TOPIC
+ *   kafka_consume BOOTSTRAP TOPIC [--crc]
  *
  * Assigns every partition of TOPIC from its low watermark (no group join, no commits, like a
  * bounded pipec source), reads with the batch API (rd_kafka_consume_batch_queue, 10,000 at a
  * time) as fast as it can up to the high watermarks queried at start, and prints
- * `records=N bytes=B` (B = key + value bytes). Exit 0, or 1 with one line on stderr. */
+ * `records=N bytes=B` (B = key + value bytes). With --crc (bench/run's check of what the topic
+ * holds, never in a measured run) also `crc=X`: the CRC-32 (zlib's) of every value followed by a
+ * newline, in the order read, which equals the CRC-32 of the file `kcat -P -l` produced from when
+ * the one-partition topic holds its lines in order. Exit 0, or 1 with one line on stderr. */
 #include <librdkafka/rdkafka.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +18,28 @@
 
 #define KC_BATCH 10000
 #define KC_MAX_PARTS 1024
+
+/* CRC-32 (the reflected polynomial 0xEDB88320, as zlib), one byte at a time: fine for a check. */
+static uint32_t kc_crc_table[256];
+
+static void kc_crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        kc_crc_table[i] = c;
+    }
+}
+
+static uint32_t kc_crc(uint32_t crc, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = kc_crc_table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
 
 static int kc_fail(const char *what, const char *why)
 {
@@ -65,10 +90,14 @@ static int kc_partitions(rd_kafka_t *rk, const char *topic, int32_t *ids, int64_
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: kafka_consume BOOTSTRAP TOPIC\n");
+    int crc_on = argc == 4 && strcmp(argv[3], "--crc") == 0;
+    if (argc != 3 && !crc_on) {
+        fprintf(stderr, "usage: kafka_consume BOOTSTRAP TOPIC [--crc]\n");
         return 2;
     }
+    uint32_t crc = 0;
+    if (crc_on)
+        kc_crc_init();
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (kc_conf(conf, "bootstrap.servers", argv[1]) || kc_conf(conf, "group.id", "bench-bare") ||
@@ -109,6 +138,10 @@ int main(int argc, char **argv)
             } else {
                 records++;
                 bytes += m->len + m->key_len;
+                if (crc_on) {
+                    crc = kc_crc(crc, m->payload ? m->payload : "", m->len);
+                    crc = kc_crc(crc, "\n", 1);
+                }
                 for (int i = 0; i < n; i++) /* the last record of a partition closes it */
                     if (ids[i] == m->partition && m->offset + 1 == hi[i])
                         open--;
@@ -119,6 +152,9 @@ int main(int argc, char **argv)
     rd_kafka_queue_destroy(q);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    printf("records=%" PRIu64 " bytes=%" PRIu64 "\n", records, bytes);
+    printf("records=%" PRIu64 " bytes=%" PRIu64, records, bytes);
+    if (crc_on)
+        printf(" crc=%08" PRIx32, crc);
+    printf("\n");
     return 0;
 }

@@ -9,7 +9,7 @@
 # sent COMMIT to the server and before its answer, in the middle of the file sink's commit, after
 # the commit), until a run exits 0. After every kill the table holds a prefix of the reference's
 # rows, each once, and the file a prefix of its bytes.
-#   pg/crash_exactly_once    >= 20 kills; the table equals the reference's row for row, each row
+#   pg/crash_exactly_once    >= 20 kills, each of the 6 named points at least once; the table equals the reference's row for row, each row
 #                            once; the file sink byte for byte; the marker names the final checkpoint
 #   pg/crash_upsert_at_least_once  mode upsert under at_least_once (>= 6 kills): rows are written
 #                            again after a restart, and the table still equals the reference
@@ -104,25 +104,26 @@ is_prefix() { # FILE REF: FILE's bytes are the first bytes of REF (a missing FIL
     cmp -s -n "$n" "$1" "$2"
 }
 
-# crash_runs NAME BIN DSN DIR MIN_KILLS CHECK: runs until one exits 0 with at least MIN_KILLS
-# kills before it; sets KILLS, POINT_KILLS, RUNS; returns 1 after a FAIL line. CHECK=1: after
+# crash_runs NAME BIN DSN DIR MIN_KILLS CHECK [POINTS]: runs until one exits 0 with at least
+# MIN_KILLS kills before it, POINTS of them at named points (every third run aims at the next
+# point in turn); sets KILLS, POINT_KILLS, RUNS; returns 1 after a FAIL line. CHECK=1: after
 # every run the table and the file are prefixes of the reference's, without duplicates.
 crash_runs() {
-    name=$1 bin=$2 dsn=$3 d=$4 min=$5 check=$6
+    name=$1 bin=$2 dsn=$3 d=$4 min=$5 check=$6 points=${7:-0}
     mkdir -p "$d"
     KILLS=0 POINT_KILLS=0 RUNS=0 HIT=""
     while :; do
         RUNS=$((RUNS + 1))
         if [ $RUNS -gt 300 ]; then fail "$name" "no completion after 300 runs (seed $SEED)"; return 1; fi
         crash=""
-        if [ $KILLS -lt "$min" ] && [ $((RUNS % 3)) = 0 ]; then # the named points in turn
+        if [ $((RUNS % 3)) = 0 ] && { [ $KILLS -lt "$min" ] || [ $POINT_KILLS -lt "$points" ]; }; then # the named points in turn
             set -- $POINTS
             shift $((POINT_KILLS % 6))
             crash="$1:$(($(rnd "$((RUNS + 1000))" 3) + 1))"
         fi
         PRT_CRASH_AT=$crash PG_DSN=$dsn OUT_SUMS=$d/sums.csv STATE_DIR=$d/state "$bin" run --quiet 2>> "$d/err" &
         pid=$!
-        if [ $KILLS -lt "$min" ] && [ -z "$crash" ]; then
+        if { [ $KILLS -lt "$min" ] || [ $POINT_KILLS -lt "$points" ]; } && [ -z "$crash" ]; then
             ms=$(($(rnd "$((RUNS + 2000))" 400) + 5))
             sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
             kill -9 "$pid" 2>/dev/null
@@ -141,7 +142,7 @@ crash_runs() {
             fi
         fi
         case $rc in
-        0) [ $KILLS -ge "$min" ] && return 0 ;;
+        0) [ $KILLS -ge "$min" ] && [ $POINT_KILLS -ge "$points" ] && return 0 ;;
         137) KILLS=$((KILLS + 1)); [ -n "$crash" ] && POINT_KILLS=$((POINT_KILLS + 1)) && HIT="$HIT ${crash%:*}" ;;
         *) fail "$name" "run $RUNS exited $rc: $(tail -n 3 "$d/err" | tr '\n' '|') (seed $SEED)"; return 1 ;;
         esac
@@ -154,7 +155,7 @@ crash_runs() {
 }
 
 EO_DSN=$(new_db pg_crash_eo "$ROWS_DDL") || { fail pg/crash_exactly_once "cannot create its database"; exit 0; }
-if crash_runs pg/crash_exactly_once "$BIN" "$EO_DSN" "$T/eo" 20 1; then
+if crash_runs pg/crash_exactly_once "$BIN" "$EO_DSN" "$T/eo" 20 1 6; then
     dump_rows "$EO_DSN" > "$T/eo/rows"
     last=$(ls "$T/eo/state" | sed -n 's/^chk-//p' | sort -n | tail -n 1)
     marker=$(sql "$EO_DSN" "select checkpoint from pipec_commits where pipeline = 'pg_crash' and sink = 'rows'")

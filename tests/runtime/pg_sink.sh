@@ -12,6 +12,9 @@
 #                      a second run over the same input changes nothing (idempotent by key)
 #   pg/exactly_once    a bounded run with checkpoints: the rows once and the marker in
 #                      pipec_commits; a restart resumes from the final checkpoint and adds nothing
+#   pg/parallel        windowed counts upserted by [customer, window_start] at parallelism 2 equal
+#                      those at parallelism 1; both runs share a database and the pipeline's name
+#                      but not a table, and so not a marker (each starts fresh, no warning)
 #   pg/fenced          a second copy of an exactly_once job (same pipeline and sink) takes over:
 #                      the first stops at its next commit with exit 1 and the exact "fenced" line
 #   pg/errors          one exact line and exit 1 for: no table, a column of the wrong type, a
@@ -204,6 +207,44 @@ else
         fail pg/exactly_once "the restart exited $rc and left $again rows: $(tr '\n' '|' < "$T/eo2.out")"
     else
         pass pg/exactly_once
+    fi
+fi
+
+# ---------------------------------------------------------------- parallelism
+DSN=$(pg_db pg_par)
+cat > "$T/par.yaml" <<'YAML'
+pipeline: pg_par
+sources:
+  orders:
+    generator: { kind: orders, rate: unlimited, count: 50000, seed: 7, start: "2024-01-01T00:00:00Z", step: 10ms }
+    format: kv
+    event_time: ts
+stages:
+  - id: by
+    key_by: customer
+  - id: w
+    window: { tumbling: 10s }
+    aggregate: { n: count(), total: sum(amount) }
+sinks:
+  out:
+    postgres: { dsn: "${PG_DSN}", table: "${TABLE}", mode: upsert, key: [customer, window_start], create_table: true }
+checkpoint: { interval: 50ms, mode: exactly_once, dir: "${STATE_DIR}" }
+YAML
+if ! build_pipeline "$T/par.yaml" "$T/pg_par" > "$T/par.blog" 2>&1; then
+    fail pg/parallel "build: $(head -c 400 "$T/par.blog")"
+elif ! PG_DSN=$DSN TABLE=p1 STATE_DIR=$T/par1 "$T/pg_par" run --quiet 2> "$T/par1.err" ||
+     ! PG_DSN=$DSN TABLE=p2 STATE_DIR=$T/par2 "$T/pg_par" run --quiet --set parallelism=2 2> "$T/par2.err"; then
+    fail pg/parallel "a run failed: $(cat "$T/par1.err" "$T/par2.err" | tr '\n' '|')"
+else
+    sql "$DSN" "select customer, window_start, window_end, n, total from p1 order by 1, 2" > "$T/par1.rows"
+    sql "$DSN" "select customer, window_start, window_end, n, total from p2 order by 1, 2" > "$T/par2.rows"
+    if [ "$(cat "$T/par1.err" "$T/par2.err")" != "pg_par: sink out: created table p1
+pg_par: sink out: created table p2" ]; then
+        fail pg/parallel "stderr: $(cat "$T/par1.err" "$T/par2.err" | tr '\n' '|')"
+    elif [ "$(sql "$DSN" "select sum(n) from p1")" != 50000 ]; then
+        fail pg/parallel "p1 counts $(sql "$DSN" "select sum(n) from p1") records, not 50000"
+    elif same_file pg/parallel "$T/par1.rows" "$T/par2.rows"; then
+        pass "pg/parallel ($(wc -l < "$T/par1.rows") rows)"
     fi
 fi
 

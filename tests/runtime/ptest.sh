@@ -9,7 +9,8 @@
 # adds options (words split by the shell). What pipec prints (its
 # stdout, then its stderr) must equal <file without .yaml>.out, and its exit status N. --bless
 # rewrites the .out files (review the diff like code; the expect-exit line catches a careless one).
-# Examples: every pipelines/*.test.yaml and pipelines/nexmark/*.test.yaml passes all its cases.
+# Examples: every pipelines/*.test.yaml, pipelines/nexmark/*.test.yaml and
+# pipelines/shopping_cart/*.test.yaml passes all its cases.
 # SANITIZE=1 runs the same under ASan+UBSan, pipec (build/asan/pipec) and the test binaries it
 # builds alike; results are then named asan:ptest/…
 . "$(dirname "$0")/lib.sh"
@@ -68,7 +69,7 @@ else
     fail "$tag/test-build-deterministic" "pipec emit --test-build failed: $(tr '\n' ' ' < "$TMP_ROOT/emit.err")"
 fi
 
-for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml; do
+for t in pipelines/*.test.yaml pipelines/nexmark/*.test.yaml pipelines/shopping_cart/*.test.yaml; do
     [ -f "$t" ] || continue
     name=$tag/example/${t#pipelines/}
     "$PIPEC" test "${t%.test.yaml}.yaml" > "$TMP_ROOT/out" 2>&1

@@ -150,6 +150,110 @@ TEST(csv_errors)
     CHECK_EQ_S(csv("\"a\"\"\"x"), "ERR: invalid CSV at byte 5: text after a closing quote");
 }
 
+/* Lines of 16 bytes and more without quotes take the 16-byte scan: every length to 70, the
+ * delimiter at random places (runs, ends, both edges of a block), against a byte-by-byte split;
+ * fewer columns than fields count them all. */
+TEST(csv_split_blocks)
+{
+    char line[72];
+    uint64_t seed = 12345;
+    for (int round = 0; round < 4000; round++) {
+        size_t n = 16 + (size_t)round % 55;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33) % 8;
+            line[i] = r < 3 ? ',' : r == 3 ? ';' : r == 4 ? ' ' : (char)('a' + i % 26);
+        }
+        prt_str cols[80];
+        prt_err e;
+        int max = round % 3 == 0 ? 3 : 80;
+        int got = prt_csv_split((prt_str){ line, n }, ',', cols, max, &scratch, &e);
+        int want = 0;
+        size_t start = 0;
+        int ok = 1;
+        for (size_t i = 0; i <= n; i++) {
+            if (i < n && line[i] != ',')
+                continue;
+            if (want < max && (cols[want].p != line + start || cols[want].n != i - start))
+                ok = 0;
+            want++;
+            start = i + 1;
+        }
+        if (!ok || got != want) {
+            TEST_FAIL("%.*s: %d fields, want %d%s", (int)n, line, got, want, ok ? "" : " (a field differs)");
+            return;
+        }
+    }
+    prt_scratch_reset(&scratch);
+}
+
+/* The 16-byte scan of kv pairs: random lines of every length to 70 over ',', '=', blanks and
+ * letters, against a byte-by-byte reading of the same rules (pairs split on ',', key and value
+ * on the first '=', blanks trimmed, empty pairs skipped, a pair without '=' or key an error). */
+TEST(kv_blocks)
+{
+    char line[72];
+    uint64_t seed = 777;
+    for (int round = 0; round < 6000; round++) {
+        size_t n = (size_t)round % 71;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33) % 10;
+            line[i] = r == 0 ? ',' : r == 1 ? '=' : r == 2 ? ' ' : (char)('a' + i % 26);
+        }
+        prt_kv_iter it;
+        prt_str k, v;
+        prt_err e;
+        prt_kv_init(&it, (prt_str){ line, n });
+        size_t b = 0;
+        for (;;) {
+            /* the reference: the next non-empty pair from b */
+            int want = 0;
+            size_t ks = 0, ke = 0, vs = 0, ve = 0;
+            while (b < n) {
+                size_t c = b;
+                while (c < n && line[c] != ',')
+                    c++;
+                size_t eq = b;
+                while (eq < c && line[eq] != '=')
+                    eq++;
+                size_t ps = b, pe = c;
+                while (ps < pe && line[ps] == ' ')
+                    ps++;
+                while (pe > ps && line[pe - 1] == ' ')
+                    pe--;
+                size_t next = c < n ? c + 1 : n;
+                if (eq == c) {
+                    b = next;
+                    if (ps == pe)
+                        continue;
+                    want = -1;
+                    break;
+                }
+                ks = b, ke = eq, vs = eq + 1, ve = c;
+                while (ks < ke && line[ks] == ' ')
+                    ks++;
+                while (ke > ks && line[ke - 1] == ' ')
+                    ke--;
+                while (vs < ve && line[vs] == ' ')
+                    vs++;
+                while (ve > vs && line[ve - 1] == ' ')
+                    ve--;
+                b = next;
+                want = ks == ke ? -1 : 1;
+                break;
+            }
+            int got = prt_kv_next(&it, &k, &v, &e);
+            if (got != want || (got == 1 && (k.p != line + ks || k.n != ke - ks || v.p != line + vs || v.n != ve - vs))) {
+                TEST_FAIL("%.*s: got %d, want %d (pair ending before byte %zu)", (int)n, line, got, want, b);
+                return;
+            }
+            if (got != 1)
+                break;
+        }
+    }
+}
+
 TEST(csv_slices)
 {
     /* no copy unless a "" was unescaped; only line.n bytes are read */
@@ -463,6 +567,65 @@ TEST(writer_csv_quoting)
     CHECK_EQ_PS(prt_buf_str(&wb), "x,y;\"semi;colon\"");
 }
 
+/* The 16- and 8-byte scans: one special byte at every position of strings of every length up
+ * to 40 (and bytes around them: 0x80+, space, '!', '#'), against the byte-by-byte rule. */
+TEST(writer_scan_positions)
+{
+    static const char specials[] = { ',', '"', '\r', '\n', ';', ' ', '!', '#', '\\', '\x01', '\x1f', '\x7f', (char)0xc3 };
+    char s[41];
+    prt_buf ref = { 0 };
+    for (size_t n = 1; n <= 40; n++) {
+        for (size_t pos = 0; pos < n; pos++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                for (size_t i = 0; i < n; i++)
+                    s[i] = (char)('a' + i % 26);
+                s[pos] = specials[k];
+                char c = specials[k];
+                /* csv: quoted when a byte is the delimiter, '"', CR or LF, or at an end a blank */
+                int quote = c == ',' || c == '"' || c == '\r' || c == '\n' || (c == ' ' && (pos == 0 || pos == n - 1));
+                prt_writer w;
+                prt_w_begin(&w, PRT_OUT_CSV, ',', &wb);
+                prt_w_str(&w, "a", (prt_str){ s, n });
+                prt_w_end(&w);
+                int got = wb.n > 0 && wb.p[0] == '"';
+                if (got != quote) {
+                    TEST_FAIL("csv: length %zu, byte 0x%02x at %zu: quoted %d, want %d", n, (unsigned char)c, pos, got, quote);
+                    prt_buf_free(&ref);
+                    return;
+                }
+                /* json: the escaped text, built byte by byte */
+                prt_buf_clear(&ref);
+                prt_buf_putc(&ref, '"');
+                for (size_t i = 0; i < n; i++) {
+                    unsigned char u = (unsigned char)s[i];
+                    if (u == '"' || u == '\\') {
+                        prt_buf_putc(&ref, '\\');
+                        prt_buf_putc(&ref, (char)u);
+                    } else if (u == '\r') {
+                        prt_buf_put(&ref, "\\r", 2);
+                    } else if (u == '\n') {
+                        prt_buf_put(&ref, "\\n", 2);
+                    } else if (u < 0x20) {
+                        prt_buf_printf(&ref, "\\u%04x", u);
+                    } else {
+                        prt_buf_putc(&ref, (char)u);
+                    }
+                }
+                prt_buf_putc(&ref, '"');
+                prt_buf_clear(&wb);
+                prt_json_quote(&wb, (prt_str){ s, n });
+                if (wb.n != ref.n || memcmp(wb.p, ref.p, ref.n) != 0) {
+                    TEST_FAIL("json: length %zu, byte 0x%02x at %zu: %.*s, want %.*s", n, (unsigned char)c, pos,
+                              (int)wb.n, wb.p, (int)ref.n, ref.p);
+                    prt_buf_free(&ref);
+                    return;
+                }
+            }
+        }
+    }
+    prt_buf_free(&ref);
+}
+
 TEST(writer_kv)
 {
     prt_writer w;
@@ -583,6 +746,8 @@ int main(void)
     RUN(csv_max_columns);
     RUN(csv_errors);
     RUN(csv_slices);
+    RUN(csv_split_blocks);
+    RUN(kv_blocks);
     RUN(json_values);
     RUN(json_duplicates_and_null);
     RUN(json_strings);
@@ -597,6 +762,7 @@ int main(void)
     RUN(writer_csv_quoting);
     RUN(writer_kv);
     RUN(json_quote);
+    RUN(writer_scan_positions);
     RUN(round_trip_csv);
     RUN(round_trip_json);
     RUN(round_trip_kv);

@@ -88,6 +88,14 @@ TEST(fmt_int)
     CHECK_EQ_S(fi(1234567890), "1234567890");
     CHECK_EQ_S(fi(INT64_MAX), "9223372036854775807");
     CHECK_EQ_S(fi(INT64_MIN), "-9223372036854775808");
+    char want[32];
+    for (int64_t p = 1, k = 0; k < 19; k++, p = k < 19 ? p * 10 : p) { /* every length, at its edges */
+        int64_t vs[] = { p - 1, p, p + 1, -p, -(p - 1), p * 8 + (p - 1) };
+        for (size_t i = 0; i < sizeof vs / sizeof *vs; i++) {
+            snprintf(want, sizeof want, "%lld", (long long)vs[i]);
+            CHECK_EQ_S(fi(vs[i]), want);
+        }
+    }
     prt_buf b = { 0 };
     prt_buf_puts(&b, "x=");
     prt_fmt_int(&b, -5); /* appends */

@@ -144,6 +144,43 @@ TEST(parse_float_matches_strtod)
     }
 }
 
+/* Consecutive times share their second: the per-thread memos of prt_fmt_ts and the parser's
+ * fast path are hit; walks across second, day and epoch boundaries, and a remembered second
+ * followed by a text that differs only after it. */
+TEST(ts_memo_runs)
+{
+    int64_t starts[] = { -5000, 1716465599000 - 3000, 951782399000 - 2000, (int64_t)(rnd() % 253402300000000ULL) };
+    for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
+        int64_t ms = starts[s];
+        for (int i = 0; i < 20000; i++) {
+            ms += (int64_t)(rnd() % 3 == 0 ? rnd() % 1500 : rnd() % 3);
+            prt_buf b = { 0 }, c = { 0 };
+            prt_fmt_ts(&b, ms);
+            prt_buf_putc(&c, ' ');
+            prt_buf_put(&c, b.p, b.n);
+            int64_t back = -1, back2 = -2;
+            int ok = prt_parse_ts(prt_buf_str(&b), &back) == PRT_OK && back == ms &&
+                     prt_parse_ts(prt_buf_str(&c), &back2) == PRT_OK && back2 == ms;
+            prt_buf_putc(&b, 0);
+            if (!ok)
+                TEST_FAIL("%s: read back as %" PRId64 " / %" PRId64 ", want %" PRId64, b.p, back, back2, ms);
+            prt_buf_free(&b);
+            prt_buf_free(&c);
+            if (!ok)
+                return;
+        }
+    }
+    int64_t v;
+    CHECK(prt_parse_ts(prt_str_c("2024-01-01T00:00:00.123Z"), &v) == PRT_OK && v == 1704067200123);
+    static const char *const bad[] = { "2024-01-01T00:00:00.12xZ", "2024-01-01T00:00:00", "2024-01-01T00:00:00.123",
+                                       "2024-01-01T00:00:00.1234", "2024-01-01T00:00:00X" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK(prt_parse_ts(prt_str_c("2024-01-01T00:00:00Z"), &v) == PRT_OK && v == 1704067200000);
+        if (prt_parse_ts(prt_str_c(bad[i]), &v) == PRT_OK)
+            TEST_FAIL("%s accepted after its second was remembered", bad[i]);
+    }
+}
+
 TEST(ts_fast_matches_general)
 {
     for (int i = 0; i < 40000; i++) {
@@ -184,5 +221,6 @@ int main(void)
     RUN(fmt_float_matches_printf_loop);
     RUN(parse_float_matches_strtod);
     RUN(ts_fast_matches_general);
+    RUN(ts_memo_runs);
     return test_summary();
 }
