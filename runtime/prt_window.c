@@ -405,6 +405,8 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash)
 {
     prt_assert(w->spec.kind == PRT_WIN_RUNNING);
+    if (w->cold) /* a stored key comes back first (its store entry goes), then leaves for good */
+        prt_wcold_before_add(w, key, hash);
     uint32_t kid = key_find(w, key, hash);
     if (kid == NONE)
         return 0;
