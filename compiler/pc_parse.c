@@ -1838,14 +1838,16 @@ int pc_parse(pc_front *f)
         pc_check_socket_mode(f, root, n);
     }
     if ((n = pc_yget(root, "state")) && !pc_expect(f, n, PC_Y_MAP, "state")) {
-        static const char *const sk[] = { "backend", "max_parallelism" };
+        static const char *const sk[] = { "backend", "max_parallelism", "memory_budget" };
         static const char *const backends[] = { "rocksdb", "memory", NULL };
-        pc_keys(f, n, sk, 2, "state");
+        pc_keys(f, n, sk, 3, "state");
         for (int i = 0; i < n->n; i++) {
             const char *k = n->keys[i]->s, *path = pc_sprintf(f->a, "state.%s", k);
             const pc_ynode *v = n->vals[i];
             if (!strcmp(k, "backend"))
                 pc_setting_v(f, path, v, k, VK_ENUM, backends);
+            else if (!strcmp(k, "memory_budget")) /* a size, read by the runtime (prt_winstore.c) */
+                pc_setting_v(f, path, v, k, VK_STR, NULL);
             else if (!strcmp(k, "max_parallelism")) {
                 if (pc_setting_v(f, path, v, k, VK_INT, NULL) == 0) {
                     const char *lit;

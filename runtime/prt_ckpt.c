@@ -13,6 +13,7 @@
  * failure in 5 stops the job too, and the restart finishes the commit from N's blobs.
  */
 #include "prt_ckpt.h"
+#include "prt_winstore.h"
 
 #include "prt_be.h"
 #include "prt_chkdir.h"
@@ -432,11 +433,14 @@ static int begin_one(prt_ckpt *c, uint64_t id, char **dir, prt_buf *pos, prt_buf
 
 /* Steps 3-4: the snapshot and the MANIFEST; on the job's thread or in the forked child. */
 static int write_one(prt_ckpt *c, uint64_t id, const char *dir, const prt_buf *pos, const prt_buf *commit,
-                     const int die[2], prt_err *e)
+                     const int die[2], int native, prt_err *e)
 {
     if (die[0]) /* test hook: ckpt-prepared */
         crash_now();
-    if (prt_snap_write_into(c->j, dir, 0, e) != PRT_OK)
+    prt_winstore_memory_only(c->j, native); /* the stores' part is in dir/store-w<N>/ already */
+    int rc = prt_snap_write_into(c->j, dir, 0, e);
+    prt_winstore_memory_only(c->j, 0);
+    if (rc != PRT_OK)
         return PRT_ERR;
     if (die[1]) /* test hook: ckpt-snapshot */
         crash_now();
@@ -545,7 +549,10 @@ static int start_background(prt_ckpt *c)
     prt_err e = { { 0 } };
     prt_buf pos = { 0 }, commit = { 0 };
     char *dir = NULL;
+    int native = 0;
     int rc = begin_one(c, id, &dir, &pos, &commit, &e);
+    if (rc == PRT_OK) /* stored state: a RocksDB checkpoint (hard links) at the cut, here */
+        rc = prt_winstore_checkpoint(c->j, dir, &native, &e);
     pid_t parent = getpid(), pid = -1;
     int die[2] = { crash_due("ckpt-prepared"), crash_due("ckpt-snapshot") };
     int why[2] = { -1, -1 }; /* the child's reason for a failure comes back through a pipe */
@@ -564,7 +571,7 @@ static int start_background(prt_ckpt *c)
         crash_in_child = 1;
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_DFL);
-        int r = write_one(c, id, dir, &pos, &commit, die, &e);
+        int r = write_one(c, id, dir, &pos, &commit, die, native, &e);
         if (r != PRT_OK)
             (void)prt_write_all(why[1], e.msg, strlen(e.msg));
         _exit(r == PRT_OK ? 0 : 1);
@@ -637,10 +644,13 @@ static int take_sync(prt_ckpt *c)
     prt_err e = { { 0 } };
     prt_buf pos = { 0 }, commit = { 0 };
     char *dir = NULL;
+    int native = 0;
     int rc = begin_one(c, id, &dir, &pos, &commit, &e);
+    if (rc == PRT_OK)
+        rc = prt_winstore_checkpoint(c->j, dir, &native, &e);
     if (rc == PRT_OK) {
         int die[2] = { crash_due("ckpt-prepared"), crash_due("ckpt-snapshot") };
-        rc = write_one(c, id, dir, &pos, &commit, die, &e);
+        rc = write_one(c, id, dir, &pos, &commit, die, native, &e);
     }
     prt_buf_free(&pos);
     prt_buf_free(&commit);

@@ -44,6 +44,8 @@ typedef struct prt_run {
     int64_t progress_last;  /* monotonic ms of the last line */
     uint64_t progress_in;   /* records in at the last line */
     struct prt_ckpt *ckpt;  /* checkpoint coordinator (prt_ckpt.h), NULL without checkpoints; owned */
+    struct prt_state **stores; /* state.backend rocksdb: one store per worker (prt_winstore.h); owned */
+    int nstores;
 } prt_run;
 
 /* The shared part of the job, locked when worker threads run (prt_emit.c). */

@@ -12,6 +12,7 @@
 #include "prt_admin.h"
 #include "prt_ckpt.h"
 #include "prt_jobpriv.h"
+#include "prt_winstore.h"
 #include "prt_settings.h"
 #include "prt_snap.h"
 
@@ -123,6 +124,11 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         goto out;
     }
     prt_err ce;
+    if (prt_winstore_open(j, &ce) != PRT_OK) {
+        prt_log(j, "%s", ce.msg);
+        code = 2;
+        goto out;
+    }
     if (prt_ckpt_new(j, run->quiet, &run->ckpt, &ce) != PRT_OK) {
         prt_log(j, "%s", ce.msg);
         code = 2;
@@ -179,6 +185,11 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
         prt_workers_finish(j); /* every source's watermark is +inf by now */
     }
     prt_workers_stop(j);
+    if (prt_winstore_failed(j, &ce) != PRT_OK) { /* a store call failed: results are not to be trusted */
+        prt_log(j, "state: %s", ce.msg);
+        run->failed = 1;
+    }
+    prt_winstore_log(j);
     if (prt_sinks_flush(j) != PRT_OK)
         run->failed = 1;
     /* the final checkpoint: a bounded run's output is complete (committed) when it exits 0, and
@@ -203,6 +214,7 @@ out:
         o->modes[--started]->stop(j);
     if (inited) /* also after a failed init: destroy copes with a partial build */
         prt_workers_destroy(j);
+    prt_winstore_close(j);
     prt_signals_restore();
     prt_job_free(j);
     return code;

@@ -189,7 +189,7 @@ static int starts_with(const char *s, const char *prefix)
  * when the YAML does not; any other checkpoint.* or state.* path is unknown. */
 static const char *const job_paths[] = {
     "checkpoint.interval", "checkpoint.mode", "checkpoint.dir", "checkpoint.retain",
-    "state.backend", "state.max_parallelism", "parallelism", "admin.listen",
+    "state.backend", "state.max_parallelism", "state.memory_budget", "parallelism", "admin.listen",
 };
 #define NJOB_PATHS (sizeof job_paths / sizeof *job_paths)
 

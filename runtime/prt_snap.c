@@ -17,6 +17,8 @@
 #include "prt_snap.h"
 #include "prt_snapint.h"
 #include "prt_window_snap.h"
+#include "prt_state.h"
+#include "prt_winstore.h"
 #include "prt_wm.h"
 
 #include <errno.h>
@@ -144,7 +146,11 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
         put_str(&m, fname.p);
         b.n = 0;
         snapshot_op(j, op, maxpar, &b);
-        rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
+        prt_err se;
+        if (prt_winstore_failed(j, &se) != PRT_OK) /* the walk could not read the store */
+            rc = prt_errf(e, "operator %s: %s", op->id, se.msg);
+        else
+            rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
         prt_crash_point("snap-op-file");
     }
     if (rc == PRT_OK) {
@@ -513,6 +519,36 @@ static void plan_line(const plan_entry *e, prt_buf *b)
         prt_buf_printf(b, ": %s", e->text.p);
 }
 
+/* A checkpoint of a rocksdb job with stored state: the windows in dir/store-w<N>/ (each worker's
+ * store at the cut) complete the operator file's in-memory part; each worker takes its key groups. */
+static int load_stores(prt_job *j, const char *dir, const snap_meta *m, const plan_entry *pe,
+                       const prt_schema *saved, prt_err *e)
+{
+    char **names;
+    size_t n;
+    if (prt_dir_list(dir, &names, &n, e) != PRT_OK)
+        return PRT_ERR;
+    int rc = PRT_OK;
+    size_t pl = strlen(PRT_WINSTORE_PREFIX);
+    for (size_t i = 0; i < n && rc == PRT_OK; i++) {
+        if (strncmp(names[i], PRT_WINSTORE_PREFIX, pl) != 0)
+            continue;
+        char *sub = prt_path_join(dir, names[i]);
+        prt_state *st;
+        if ((rc = prt_state_open_snapshot(&st, sub, e)) == PRT_OK) {
+            for (int w = 0; w < j->nworkers && rc == PRT_OK; w++) {
+                prt_worker *wk = &j->workers[w];
+                rc = prt_winop_load_store(PRT_OPERATOR(wk, pe->op), st, pe->saved->id, saved, (uint32_t)m->maxpar,
+                                          wk->kg_lo, wk->kg_hi, e);
+            }
+            prt_state_close(st);
+        }
+        free(sub);
+    }
+    prt_dir_list_free(names, n);
+    return rc;
+}
+
 static int load_op(prt_job *j, const char *dir, const snap_meta *m, const plan_entry *pe, prt_err *e)
 {
     prt_buf content = { 0 };
@@ -529,6 +565,8 @@ static int load_op(prt_job *j, const char *dir, const snap_meta *m, const plan_e
             rc = prt_winop_load_from(PRT_OPERATOR(wk, pe->op), prt_buf_str(&content), saved, (uint32_t)m->maxpar,
                                      wk->kg_lo, wk->kg_hi, &inner);
         }
+        if (rc == PRT_OK)
+            rc = load_stores(j, dir, m, pe, saved, &inner);
         if (rc != PRT_OK)
             prt_errf(e, "operator %s: %s", pe->id, inner.msg);
     }

@@ -56,6 +56,12 @@ int prt_state_scan(prt_state *st, const char *op, uint16_t kg_lo, uint16_t kg_hi
     return st->vt->scan(st, op, kg_lo, kg_hi, fn, ctx, e);
 }
 
+int prt_state_scan_from(prt_state *st, const char *op, uint16_t kg, prt_str start, prt_state_visit_fn fn,
+                        void *ctx, prt_err *e)
+{
+    return st->vt->scan_from(st, op, kg, start, fn, ctx, e);
+}
+
 int prt_state_operators(prt_state *st, prt_state_op_fn fn, void *ctx, prt_err *e)
 {
     return st->vt->operators(st, fn, ctx, e);
@@ -106,6 +112,15 @@ static int is_dir(const char *p)
 {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int prt_state_open_snapshot(prt_state **st, const char *dir, prt_err *e)
+{
+    char *rocks = prt_path_join(dir, PRT_STATE_ROCKS_SUBDIR);
+    int rc = is_dir(rocks) ? prt_state_rocks_open_snapshot(st, rocks, e)
+                           : prt_errf(e, "%s: no rocksdb state snapshot there", dir);
+    free(rocks);
+    return rc;
 }
 
 int prt_state_restore(prt_state *st, const char *dir, prt_err *e)

@@ -53,6 +53,13 @@ typedef int (*prt_state_visit_fn)(void *ctx, uint16_t kg, prt_str key, prt_str v
 /* every entry of op with kg_lo <= key group <= kg_hi, in key group then key order */
 int prt_state_scan(prt_state *st, const char *op, uint16_t kg_lo, uint16_t kg_hi, prt_state_visit_fn fn,
                    void *ctx, prt_err *e);
+/* A snapshot directory (as written by prt_state_snapshot with a rocksdb store) opened read-only,
+ * as a store to read from; nothing in dir is modified. prt_state_close it. */
+int prt_state_open_snapshot(prt_state **st, const char *dir, prt_err *e);
+/* the entries of op in key group kg whose key is >= start (same order): a seek, so entries
+ * deleted below start cost nothing (RocksDB tombstones) */
+int prt_state_scan_from(prt_state *st, const char *op, uint16_t kg, prt_str start, prt_state_visit_fn fn,
+                        void *ctx, prt_err *e);
 /* the ids of the operators holding at least one entry, in strcmp order */
 typedef int (*prt_state_op_fn)(void *ctx, const char *op, prt_err *e);
 int prt_state_operators(prt_state *st, prt_state_op_fn fn, void *ctx, prt_err *e);

@@ -11,6 +11,8 @@ typedef struct prt_state_vt {
     int (*get)(prt_state *st, const char *op, uint16_t kg, prt_str key, prt_buf *val, int *found, prt_err *e);
     int (*scan)(prt_state *st, const char *op, uint16_t lo, uint16_t hi, prt_state_visit_fn fn, void *ctx,
                 prt_err *e);
+    int (*scan_from)(prt_state *st, const char *op, uint16_t kg, prt_str start, prt_state_visit_fn fn, void *ctx,
+                     prt_err *e);
     int (*operators)(prt_state *st, prt_state_op_fn fn, void *ctx, prt_err *e);
     int (*clear)(prt_state *st, prt_err *e);
     int (*snapshot)(prt_state *st, const char *dir, prt_err *e); /* dir: .../memory or .../rocksdb, absent */

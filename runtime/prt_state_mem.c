@@ -229,6 +229,24 @@ static int mem_scan(prt_state *st, const char *op, uint16_t lo, uint16_t hi, prt
     return rc;
 }
 
+static int mem_scan_from(prt_state *st, const char *op, uint16_t kg, prt_str start, prt_state_visit_fn fn,
+                         void *ctx, prt_err *e)
+{
+    mem_op *o = find_op((mem_state *)st, op, 0);
+    if (!o || !o->n)
+        return PRT_OK;
+    size_t n;
+    mem_entry **v = sorted(o, kg, kg, &n);
+    int rc = PRT_OK;
+    for (size_t i = 0; i < n && rc == PRT_OK; i++) {
+        prt_str k = { v[i]->data, v[i]->klen };
+        if (prt_str_cmp(k, start) >= 0)
+            rc = fn(ctx, v[i]->kg, k, (prt_str){ v[i]->data + v[i]->klen, v[i]->vlen }, e);
+    }
+    free(v);
+    return rc;
+}
+
 static int mem_operators(prt_state *st, prt_state_op_fn fn, void *ctx, prt_err *e)
 {
     mem_state *m = (mem_state *)st;
@@ -398,7 +416,7 @@ int prt_state_mem_load(prt_state *st, const char *dir, prt_err *e)
 }
 
 static const prt_state_vt mem_vt = {
-    mem_put, mem_del, mem_get, mem_scan, mem_operators, mem_clear, mem_snapshot, mem_close,
+    mem_put, mem_del, mem_get, mem_scan, mem_scan_from, mem_operators, mem_clear, mem_snapshot, mem_close,
 };
 
 int prt_state_mem_open(prt_state **st, const prt_state_cfg *cfg, prt_err *e)

@@ -234,15 +234,18 @@ static int r_get(prt_state *st, const char *op, uint16_t kg, prt_str key, prt_bu
     return PRT_OK;
 }
 
-/* visits [num|lo, num|hi+1); fn NULL: only tells (*any) whether the range holds an entry */
-static int range(rocks_state *r, uint32_t num, uint16_t lo, uint16_t hi, prt_state_visit_fn fn, void *ctx,
-                 int *any, prt_err *e)
+/* visits [num|lo + start, num|hi+1); fn NULL: only tells (*any) whether the range holds an entry */
+static int range_from(rocks_state *r, uint32_t num, uint16_t lo, uint16_t hi, prt_str start, prt_state_visit_fn fn,
+                      void *ctx, int *any, prt_err *e)
 {
     if (flush_batch(r, e) != PRT_OK)
         return PRT_ERR;
-    unsigned char from[6], to[6];
-    prt_be32_put(from, num);
-    prt_be16_put(from + 4, lo);
+    unsigned char to[6], head[6];
+    prt_buf from = { 0 };
+    prt_be32_put(head, num);
+    prt_be16_put(head + 4, lo);
+    prt_buf_put(&from, head, 6);
+    prt_buf_put(&from, start.p, start.n); /* the first key of key group lo to visit */
     if (hi == UINT16_MAX) {
         prt_be32_put(to, num + 1);
         prt_be16_put(to + 4, 0);
@@ -254,7 +257,7 @@ static int range(rocks_state *r, uint32_t num, uint16_t lo, uint16_t hi, prt_sta
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)to, 6);
     rocksdb_iterator_t *it = rocksdb_create_iterator(r->db, ro);
     int rc = PRT_OK;
-    for (rocksdb_iter_seek(it, (const char *)from, 6); rocksdb_iter_valid(it) && rc == PRT_OK; rocksdb_iter_next(it)) {
+    for (rocksdb_iter_seek(it, from.p, from.n); rocksdb_iter_valid(it) && rc == PRT_OK; rocksdb_iter_next(it)) {
         if (!fn) {
             *any = 1;
             break;
@@ -275,7 +278,25 @@ static int range(rocks_state *r, uint32_t num, uint16_t lo, uint16_t hi, prt_sta
         free(err);
     rocksdb_iter_destroy(it);
     rocksdb_readoptions_destroy(ro);
+    prt_buf_free(&from);
     return rc;
+}
+
+/* visits [num|lo, num|hi+1); fn NULL: only tells (*any) whether the range holds an entry */
+static int range(rocks_state *r, uint32_t num, uint16_t lo, uint16_t hi, prt_state_visit_fn fn, void *ctx,
+                 int *any, prt_err *e)
+{
+    return range_from(r, num, lo, hi, (prt_str){ "", 0 }, fn, ctx, any, e);
+}
+
+static int r_scan_from(prt_state *st, const char *op, uint16_t kg, prt_str start, prt_state_visit_fn fn, void *ctx,
+                       prt_err *e)
+{
+    rocks_state *r = (rocks_state *)st;
+    rocks_op *o = find_op(r, op, NULL);
+    if (!o)
+        return PRT_OK;
+    return range_from(r, o->num, kg, kg, start, fn, ctx, NULL, e);
 }
 
 static int r_scan(prt_state *st, const char *op, uint16_t lo, uint16_t hi, prt_state_visit_fn fn, void *ctx,
@@ -380,7 +401,7 @@ static void r_close(prt_state *st)
 }
 
 static const prt_state_vt rocks_vt = {
-    r_put, r_del, r_get, r_scan, r_operators, r_clear, r_snapshot, r_close,
+    r_put, r_del, r_get, r_scan, r_scan_from, r_operators, r_clear, r_snapshot, r_close,
 };
 
 static rocks_state *rocks_new(const char *dir, size_t budget, int read_only)

@@ -20,127 +20,10 @@
 #include "prt_codec.h"
 #include "prt_core.h"
 #include "prt_hash.h"
-#include "prt_idtab.h"
-#include "prt_timer.h"
-#include "prt_window.h"
+#include "prt_window_int.h"
 
 _Static_assert((int)PRT_WIN_TIMER_FIRE == (int)PRT_TIMER_FIRE && (int)PRT_WIN_TIMER_PURGE == (int)PRT_TIMER_PURGE,
                "walked timers carry the heap's flags");
-
-#define NONE UINT32_MAX
-#define CHUNK 256 /* slots per pool chunk */
-
-typedef struct wkey {
-    uint64_t hash;
-    uint32_t nwin;  /* live windows of this key; the key is freed when it drops to 0 */
-    uint32_t head;  /* first window of the key's list (sessions, global, running) */
-    uint32_t next_free;
-    uint32_t live;
-} wkey;
-
-typedef struct wwin {
-    int64_t start, end;
-    int64_t max_ts;     /* global: largest event time in the pane */
-    uint64_t hash;      /* window-table hash (tumbling, sliding) */
-    uint64_t count;     /* global: records since the last firing */
-    uint64_t flush_seq; /* global: arrival number of the first record since the last firing */
-    uint32_t key;       /* key slot */
-    uint32_t prev, next; /* the key's window list, or the free list (next) */
-    uint32_t gen;       /* bumped when freed or when the extent changes: old timers go stale */
-    uint32_t live;
-} wwin;
-
-/* A pool of fixed-size slots in chunks that never move. */
-typedef struct pool {
-    char **chunk;
-    size_t nchunk;
-    size_t stride;  /* header + payload, 16-byte aligned */
-    size_t hdr;     /* offset of the payload */
-    uint32_t used;  /* slots ever handed out */
-    uint32_t free;  /* free list head */
-} pool;
-
-struct prt_winop {
-    prt_win_spec spec;
-    const prt_win_vt *vt;
-    int key_owns, acc_owns; /* prt_schema_owns: else keys copy by memcpy, accs free by memset */
-    void *ctx;
-    int64_t clock;
-    uint64_t seq;
-
-    pool keys, wins;
-    prt_idtab keytab, wintab;
-    prt_timerq timers;
-
-    /* the record being added */
-    int64_t cur_ts;
-    void **accs;
-    uint32_t *acc_win;
-    int nacc, maxacc;
-    uint32_t *scratch; /* session merge candidates; grows rarely */
-    size_t scratch_cap;
-
-    prt_winop_stats st;
-};
-
-/* ---- pools ------------------------------------------------------------------------------ */
-
-static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
-
-static void pool_init(pool *p, size_t hdr, size_t payload)
-{
-    memset(p, 0, sizeof *p);
-    p->hdr = align16(hdr);
-    p->stride = p->hdr + align16(payload ? payload : 1);
-    p->free = NONE;
-}
-
-static inline void *pool_at(const pool *p, uint32_t id)
-{
-    return p->chunk[id / CHUNK] + (size_t)(id % CHUNK) * p->stride;
-}
-
-static inline void *pool_payload(const pool *p, uint32_t id) { return (char *)pool_at(p, id) + p->hdr; }
-
-/* next_off: where the slot header keeps its free-list link. */
-static uint32_t pool_get(pool *p, size_t next_off)
-{
-    uint32_t id = p->free;
-    if (id != NONE) {
-        memcpy(&p->free, (char *)pool_at(p, id) + next_off, sizeof p->free);
-        return id;
-    }
-    prt_assert(p->used < NONE - 1);
-    id = p->used++;
-    if (id / CHUNK == p->nchunk) {
-        char **c = realloc(p->chunk, (p->nchunk + 1) * sizeof *c);
-        prt_assert(c != NULL);
-        p->chunk = c;
-        p->chunk[p->nchunk] = calloc(CHUNK, p->stride);
-        prt_assert(p->chunk[p->nchunk] != NULL);
-        p->nchunk++;
-    }
-    return id;
-}
-
-static void pool_put(pool *p, uint32_t id, size_t next_off)
-{
-    memcpy((char *)pool_at(p, id) + next_off, &p->free, sizeof p->free);
-    p->free = id;
-}
-
-static void pool_free(pool *p)
-{
-    for (size_t i = 0; i < p->nchunk; i++)
-        free(p->chunk[i]);
-    free(p->chunk);
-    memset(p, 0, sizeof *p);
-}
-
-static inline wkey *K(const prt_winop *w, uint32_t id) { return pool_at(&w->keys, id); }
-static inline void *KEY(const prt_winop *w, uint32_t id) { return pool_payload(&w->keys, id); }
-static inline wwin *W(const prt_winop *w, uint32_t id) { return pool_at(&w->wins, id); }
-static inline void *ACC(const prt_winop *w, uint32_t id) { return pool_payload(&w->wins, id); }
 
 /* ---- time arithmetic -------------------------------------------------------------------- */
 
@@ -363,6 +246,7 @@ void prt_winop_free(prt_winop *w)
 {
     if (!w)
         return;
+    prt_wcold_free(w);
     for (uint32_t id = 0; id < w->wins.used; id++)
         if (W(w, id)->live)
             prt_schema_free(w->vt->acc, ACC(w, id));
@@ -382,6 +266,7 @@ void prt_winop_free(prt_winop *w)
 
 static void take(prt_winop *w, uint32_t id)
 {
+    K(w, W(w, id)->key)->ref = 1; /* the eviction clock spares it once */
     w->acc_win[w->nacc] = id;
     w->accs[w->nacc++] = ACC(w, id);
 }
@@ -501,6 +386,8 @@ static int add_pane(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 
 int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 {
+    if (w->cold) /* over budget: evict; a key held in the store: load it (one get, on a miss only) */
+        prt_wcold_before_add(w, key, hash);
     w->seq++;
     w->cur_ts = ts;
     w->nacc = 0;
@@ -518,6 +405,8 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash)
 {
     prt_assert(w->spec.kind == PRT_WIN_RUNNING);
+    if (w->cold) /* a stored key comes back first (its store entry goes), then leaves for good */
+        prt_wcold_before_add(w, key, hash);
     uint32_t kid = key_find(w, key, hash);
     if (kid == NONE)
         return 0;
@@ -598,8 +487,12 @@ void prt_winop_advance(prt_winop *w, int64_t t)
     if (t < w->clock)
         return;
     w->clock = t;
-    const prt_timer *top;
-    while ((top = prt_timerq_top(&w->timers)) && top->time <= t) {
+    for (;;) {
+        const prt_timer *top = prt_timerq_top(&w->timers);
+        if (w->cold && prt_wcold_step(w, t, top))
+            continue; /* a cold window's timer came first: its key is back, its timers in the heap */
+        if (!top || top->time > t)
+            break;
         prt_timer tm;
         prt_timerq_pop(&w->timers, &tm);
         wwin *x = W(w, tm.win);
@@ -612,8 +505,12 @@ void prt_winop_advance(prt_winop *w, int64_t t)
             w->st.purged++;
         }
     }
-    if (t == INT64_MAX && w->spec.kind == PRT_WIN_GLOBAL)
-        global_flush(w);
+    if (t == INT64_MAX && w->spec.kind == PRT_WIN_GLOBAL) {
+        if (w->cold)
+            prt_wcold_global_flush(w);
+        else
+            global_flush(w);
+    }
 }
 
 int64_t prt_winop_clock(const prt_winop *w) { return w->clock; }
@@ -621,7 +518,12 @@ int64_t prt_winop_clock(const prt_winop *w) { return w->clock; }
 int64_t prt_winop_next_timer(const prt_winop *w)
 {
     const prt_timer *top = prt_timerq_top(&w->timers);
-    return top ? top->time : INT64_MAX; /* may be a stale timer: advancing to it is harmless */
+    int64_t t = top ? top->time : INT64_MAX; /* may be a stale timer: advancing to it is harmless */
+    if (w->cold) {
+        int64_t c = prt_wcold_next_timer(w);
+        t = c < t ? c : t;
+    }
+    return t;
 }
 
 void prt_winop_stats_get(const prt_winop *w, prt_winop_stats *out) { *out = w->st; }
@@ -641,12 +543,6 @@ void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m)
     w->seq = m->seq;
     w->timers.next_seq = m->timer_seq;
 }
-
-typedef struct walk_ent {
-    uint32_t kg, win;
-    uint64_t hash;
-    int64_t start;
-} walk_ent;
 
 typedef struct walk_cmp_ctx {
     const prt_winop *w;
@@ -674,11 +570,6 @@ static int cmp_walk(const void *a_, const void *b_, void *ctx_)
     return (a->start > b->start) - (a->start < b->start);
 }
 
-/* The live timers of one window slot (a window has at most two: fire and purge). */
-typedef struct walk_timers {
-    prt_win_timer t[2];
-    int n;
-} walk_timers;
 
 uint64_t prt_winop_count(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi)
 {
@@ -690,7 +581,38 @@ uint64_t prt_winop_count(const prt_winop *w, uint32_t max_parallelism, uint32_t 
             n += kg >= kg_lo && kg <= kg_hi;
         }
     }
+    if (w->cold && !prt_wcold_memory_only(w))
+        n += prt_wcold_count(w, max_parallelism, kg_lo, kg_hi);
     return n;
+}
+
+void prt_wi_state_of(const prt_winop *w, uint32_t id, const walk_timers *tm, prt_win_state *s)
+{
+    const wwin *x = W(w, id);
+    *s = (prt_win_state){ .key = KEY(w, x->key), .acc = ACC(w, id), .hash = K(w, x->key)->hash,
+                          .start = x->start, .end = x->end, .max_ts = x->max_ts, .count = x->count,
+                          .flush_seq = x->flush_seq };
+    if (tm) {
+        const walk_timers *wt = &tm[id];
+        s->ntimers = wt->n;
+        s->timers[0] = wt->t[0];
+        s->timers[1] = wt->t[1];
+        if (wt->n == 2 && s->timers[1].seq < s->timers[0].seq) { /* registration order */
+            s->timers[0] = wt->t[1];
+            s->timers[1] = wt->t[0];
+        }
+    }
+}
+
+int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb)
+{
+    prt_buf a = { 0 }, b = { 0 };
+    prt_schema_encode(w->vt->key, ka, &a);
+    prt_schema_encode(w->vt->key, kb, &b);
+    int r = prt_str_cmp(prt_buf_str(&a), prt_buf_str(&b));
+    prt_buf_free(&a);
+    prt_buf_free(&b);
+    return r;
 }
 
 int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi,
@@ -726,22 +648,14 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
     prt_buf_free(&cc.a);
     prt_buf_free(&cc.b);
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const wwin *x = W(w, e[i].win);
-        prt_win_state s = { .key = KEY(w, x->key), .acc = ACC(w, e[i].win), .hash = K(w, x->key)->hash,
-                            .start = x->start, .end = x->end, .max_ts = x->max_ts, .count = x->count,
-                            .flush_seq = x->flush_seq };
-        if (tm) {
-            walk_timers *wt = &tm[e[i].win];
-            s.ntimers = wt->n;
-            s.timers[0] = wt->t[0];
-            s.timers[1] = wt->t[1];
-            if (wt->n == 2 && s.timers[1].seq < s.timers[0].seq) { /* registration order */
-                s.timers[0] = wt->t[1];
-                s.timers[1] = wt->t[0];
-            }
+    if (w->cold && !prt_wcold_memory_only(w)) { /* windows held by the store merge into the same order */
+        rc = prt_wcold_walk(w, max_parallelism, kg_lo, kg_hi, e, n, tm, fn, arg);
+    } else {
+        for (size_t i = 0; i < n && !rc; i++) {
+            prt_win_state s;
+            prt_wi_state_of(w, e[i].win, tm, &s);
+            rc = fn(arg, &s);
         }
-        rc = fn(arg, &s);
     }
     free(e);
     free(tm);
@@ -749,6 +663,19 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
 }
 
 int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
+{
+    /* a restore larger than the budget goes on to the store, whole keys at a time: a key is
+     * loaded back before another of its windows joins it */
+    if (w->cold)
+        prt_wcold_before_add(w, s->key, s->hash);
+    return prt_wi_restore(w, s, e);
+}
+
+uint32_t prt_wi_key_find(prt_winop *w, const void *key, uint64_t hash) { return key_find(w, key, hash); }
+void prt_wi_win_release(prt_winop *w, uint32_t id) { win_release(w, id); }
+void prt_wi_global_fire(prt_winop *w, uint32_t id) { global_fire(w, id); }
+
+int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
     int fixed = w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING;
     int pane = w->spec.kind == PRT_WIN_GLOBAL || w->spec.kind == PRT_WIN_RUNNING;

@@ -129,4 +129,35 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
  * window without timers). */
 int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e);
 
+/* ---- state larger than memory (state.backend: rocksdb; prt_window_cold.c) ---- */
+
+struct prt_state;
+/* From now on keys beyond `budget` bytes of in-memory state (an estimate from slot sizes) are
+ * evicted to st (borrowed; it must outlive w) under operator id `op` and key groups of
+ * max_parallelism, and loaded back when a record or a timer needs them. Results are exactly
+ * those of the all-in-memory engine. PRT_ERR when already attached or the arguments are bad. */
+int prt_winop_attach(prt_winop *w, struct prt_state *st, const char *op, uint32_t max_parallelism,
+                     size_t budget, prt_err *e);
+/* A store call failed (sticky): PRT_ERR with its reason; the job must stop. */
+int prt_winop_failed(const prt_winop *w, prt_err *e);
+/* Something was evicted: a walk reads the store (not in a forked child). */
+int prt_winop_has_cold(const prt_winop *w);
+
+/* Checkpoints of a store taken at the cut (docs/checkpoints.md): walks and counts leave out the
+ * stored windows while on (the forked child writes only the in-memory part). */
+void prt_winop_walk_memory_only(prt_winop *w, int on);
+/* Restores the windows stored under op in st (a checkpoint's copy of a store) whose key group
+ * lies in [kg_lo, kg_hi] of max_parallelism, accumulators saved with saved_acc (NULL: w's own)
+ * and evolved as prt_winop_load_from does. */
+int prt_winop_load_store(prt_winop *w, struct prt_state *st, const char *op, const prt_schema *saved_acc,
+                         uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi, prt_err *e);
+
+typedef struct prt_winop_cold_stats {
+    uint64_t evictions, evicted_keys, loaded_keys;
+    uint64_t gets, get_misses, puts, index_scans; /* store calls */
+    uint64_t filtered;                            /* keys not in memory known not stored: no get */
+    size_t mem_bytes, budget;                     /* the estimate of in-memory state, and its limit */
+} prt_winop_cold_stats;
+void prt_winop_cold_stats_get(const prt_winop *w, prt_winop_cold_stats *out);
+
 #endif

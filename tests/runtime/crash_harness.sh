@@ -10,6 +10,8 @@
 # a prefix of the reference (no record taken back, none out of place).
 #   crash/exactly_once         >= 20 kills; outputs byte for byte the reference; no staged file left
 #   crash/exactly_once_rocksdb the same with state.backend rocksdb (fewer kills), identical bytes
+#   crash/exactly_once_rocksdb_budget  rocksdb with a 16KB budget: most of the 500 keys live in
+#                              the store, so checkpoints hold a RocksDB copy of it (chk-N/store-w0)
 #   crash/exactly_once_sync    the same with checkpoints written on the job's thread
 #                              (PRT_CKPT_SYNC; by default a forked child writes them)
 #   crash/at_least_once        every reference record present at least as often (duplicates allowed)
@@ -55,6 +57,7 @@ checkpoint:
   retain: 2
 state:
   backend: "${BACKEND:-memory}"
+  memory_budget: "${BUDGET:-64MB}"
 YAML
 BIN=$T/ckpt_crash
 if ! build_pipeline "$T/p.yaml" "$BIN" > "$T/build.out" 2>&1; then
@@ -148,6 +151,17 @@ fi
 
 if BACKEND=rocksdb crash_runs crash/exactly_once_rocksdb "$T/eor" 6 1 && eo_check crash/exactly_once_rocksdb "$T/eor"; then
     pass "crash/exactly_once_rocksdb ($KILLS kills, $RUNS runs, seed $SEED)"
+fi
+
+# state larger than its budget: evicted keys, loaded back, the store copied into every checkpoint
+if BACKEND=rocksdb BUDGET=16KB PRT_STATE_LOG=1 crash_runs crash/exactly_once_rocksdb_budget "$T/eorb" 8 1 &&
+    eo_check crash/exactly_once_rocksdb_budget "$T/eorb"; then
+    ev=$(sed -n 's/.*evictions [0-9]* (\([0-9]*\) keys).*/\1/p' "$T/eorb/err" | awk '{ n += $1 } END { print n + 0 }')
+    if [ "$ev" -lt 1000 ]; then
+        fail crash/exactly_once_rocksdb_budget "only $ev keys evicted over all runs: the budget did not bite"
+    else
+        pass "crash/exactly_once_rocksdb_budget ($KILLS kills, $POINT_KILLS at named points, $RUNS runs, $ev keys evicted, seed $SEED)"
+    fi
 fi
 
 # the same with every checkpoint written on the job's thread (no background writer)

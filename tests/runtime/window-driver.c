@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "prt_hash.h"
+#include "prt_state.h"
 #include "prt_window.h"
 #include "prt_window_snap.h"
 
@@ -77,13 +78,43 @@ static const prt_win_vt vt = { &dkey_schema, &dacc_schema, k_eq, a_merge, fire }
 
 /* --snapshot-every N: every N records the operator is snapshotted to bytes, freed, and rebuilt
  * from those bytes (what a checkpoint and a restart do); the output must not change. */
+/* --rocksdb DIR --budget BYTES: the operator keeps at most BYTES of state in memory, the rest
+ * in a RocksDB store in DIR (state.backend: rocksdb); the output must not change. */
+static prt_state *store;
+static size_t budget;
+
+static void attach(prt_winop *w)
+{
+    prt_err e;
+    if (store && prt_winop_attach(w, store, "op", 128, budget, &e) != PRT_OK) {
+        fprintf(stderr, "window-driver: %s\n", e.msg);
+        exit(1);
+    }
+}
+
+static void check(prt_winop *w)
+{
+    prt_err e;
+    if (prt_winop_failed(w, &e) != PRT_OK) {
+        fprintf(stderr, "window-driver: store: %s\n", e.msg);
+        exit(1);
+    }
+}
+
 static prt_winop *rebuild(prt_winop *w, const prt_win_spec *spec)
 {
     prt_buf b = { 0 };
     prt_err e;
     prt_winop_snapshot(w, 128, 0, 127, &b);
+    check(w);
     prt_winop_free(w);
+    if (store && prt_state_clear(store, &e) != PRT_OK) {
+        fprintf(stderr, "window-driver: %s\n", e.msg);
+        exit(1);
+    }
     w = prt_winop_new(spec, &vt, NULL);
+    if (w)
+        attach(w);
     if (!w || prt_winop_load(w, prt_buf_str(&b), &e) != PRT_OK) {
         fprintf(stderr, "window-driver: rebuild failed: %s\n", w ? e.msg : "bad spec");
         exit(1);
@@ -96,7 +127,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: window-driver --kind tumbling|sliding|session|global|running [--size MS]\n"
                     "  [--slide MS] [--offset MS] [--gap MS] [--count N] [--purge 0|1] [--lateness MS]\n"
-                    "  [--ooo MS] [--time event|processing] [--snapshot-every N] < key,ts,value lines\n");
+                    "  [--ooo MS] [--time event|processing] [--snapshot-every N]\n"
+                    "  [--rocksdb DIR --budget BYTES] < key,ts,value lines\n");
     exit(2);
 }
 
@@ -104,6 +136,7 @@ int main(int argc, char **argv)
 {
     prt_win_spec spec = { .kind = PRT_WIN_TUMBLING };
     int64_t ooo = 0, snapshot_every = 0, nrec = 0;
+    const char *rocks = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -118,6 +151,8 @@ int main(int argc, char **argv)
             if (k < 0)
                 usage();
             spec.kind = (prt_win_kind)k;
+        } else if (!strcmp(o, "--rocksdb")) {
+            rocks = v;
         } else if (!strcmp(o, "--time")) {
             spec.processing_time = !strcmp(v, "processing");
         } else {
@@ -131,6 +166,7 @@ int main(int argc, char **argv)
             else if (!strcmp(o, "--lateness")) spec.lateness = n;
             else if (!strcmp(o, "--ooo")) ooo = n;
             else if (!strcmp(o, "--snapshot-every")) snapshot_every = n;
+            else if (!strcmp(o, "--budget")) budget = (size_t)n;
             else usage();
         }
     }
@@ -138,6 +174,15 @@ int main(int argc, char **argv)
     if (!w) {
         fprintf(stderr, "window-driver: bad window spec\n");
         return 2;
+    }
+    if (rocks) {
+        prt_state_cfg cfg = { PRT_STATE_ROCKSDB, rocks, 0 };
+        prt_err e;
+        if (prt_state_open(&store, &cfg, &e) != PRT_OK) {
+            fprintf(stderr, "window-driver: %s\n", e.msg);
+            return 1;
+        }
+        attach(w);
     }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
@@ -178,6 +223,14 @@ int main(int argc, char **argv)
             prt_winop_advance(w, max_seen - ooo - 1);
     }
     prt_winop_advance(w, INT64_MAX);
+    check(w);
+    if (store && getenv("WINDOW_DRIVER_STATS")) {
+        prt_winop_cold_stats st;
+        prt_winop_cold_stats_get(w, &st);
+        fprintf(stderr, "evicted %llu keys, loaded %llu, gets %llu\n", (unsigned long long)st.evicted_keys,
+                (unsigned long long)st.loaded_keys, (unsigned long long)st.gets);
+    }
     prt_winop_free(w);
+    prt_state_close(store);
     return 0;
 }

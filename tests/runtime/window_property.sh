@@ -3,6 +3,8 @@
 # stream of 100000 out-of-order records (several keys, negative timestamps, late and very late
 # records) goes through build/tools/window-driver (runtime/prt_window.c) and through the
 # independent reference tests/reference/flink_windows.py; their outputs must be identical.
+# The *_rocksdb cases run six kinds again with state.backend rocksdb's engine (--rocksdb, a
+# budget of a few keys: constant eviction and loading back), straight and snapshotted.
 # Prints "PASS window_property/<case>" or "FAIL window_property/<case>: <first differing line>"
 # (protocol: tests/unit/prt_test.h). Run from the repository root; exits 1 on any failure.
 set -u
@@ -43,6 +45,7 @@ PY
 fail=0
 run_case() { # name seed args...
     name=$1 seed=$2
+    eval "args_$name=\"\$*\""
     shift 2
     in=$tmp/in$seed.csv
     "$DRIVER" "$@" <"$in" >"$tmp/$name.c.out" 2>"$tmp/$name.c.err" &
@@ -82,6 +85,34 @@ run_case() { # name seed args...
     fail=1
 }
 
+# rocks_case NAME BUDGET: case NAME again with state.backend rocksdb and a budget of a few keys
+# (state evicted and loaded back all the time), straight and snapshotted every 1009 records; the
+# output must equal the reference's (so the all-in-memory engine's) byte for byte.
+rocks_case() {
+    name=$1 budget=$2
+    eval "set -- \$args_$name" # the case's own: name seed options...
+    seed=$2
+    shift 2
+    for snap in 0 1009; do
+        label=${name}_rocksdb
+        [ $snap = 0 ] || label=${name}_rocksdb_restored
+        rm -rf "$tmp/rdb"
+        if ! WINDOW_DRIVER_STATS=1 "$DRIVER" --rocksdb "$tmp/rdb" --budget "$budget" --snapshot-every $snap "$@" <"$tmp/in$seed.csv" \
+            >"$tmp/$label.out" 2>"$tmp/$label.err"; then
+            echo "FAIL window_property/$label: $(head -c 300 "$tmp/$label.err")"
+            fail=1
+        elif ! grep -q '^evicted [1-9]' "$tmp/$label.err"; then
+            echo "FAIL window_property/$label: nothing was evicted: $(head -c 200 "$tmp/$label.err")"
+            fail=1
+        elif cmp -s "$tmp/$label.out" "$tmp/$name.py.out"; then
+            echo "PASS window_property/$label (budget $budget bytes: $(head -n 1 "$tmp/$label.err"))"
+        else
+            echo "FAIL window_property/$label: $(cmp "$tmp/$label.out" "$tmp/$name.py.out" 2>&1)"
+            fail=1
+        fi
+    done
+}
+
 run_case tumbling 1 --kind tumbling --size 1000 --ooo 300
 run_case tumbling_lateness 2 --kind tumbling --size 1000 --offset 250 --lateness 700 --ooo 300
 run_case sliding 1 --kind sliding --size 1000 --slide 250 --ooo 300
@@ -93,4 +124,10 @@ run_case global_no_purge 2 --kind global --count 5 --purge 0
 run_case running 1 --kind running
 run_case tumbling_processing 2 --kind tumbling --size 1000 --time processing
 run_case session_processing 1 --kind session --gap 30 --time processing
+rocks_case tumbling_lateness 2000
+rocks_case sliding_lateness 4000
+rocks_case session_lateness 2000
+rocks_case global_purge 2000
+rocks_case running 2000
+rocks_case session_processing 2000
 exit $fail
