@@ -1,10 +1,12 @@
 /* pc_build.c — `pipec build`: generate the C, write a ninja file beside the output, and let
  * ninja compile and link one fully static binary against the runtime (libprt.a). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -225,4 +227,36 @@ int pc_build_tmp(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const 
         return -1;
     }
     return 0;
+}
+
+int pc_run_bin(const char *const *argv, const char *out_path, const char *err_path, long *maxrss_kib)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "pipec: error: cannot run %s: %s\n", argv[0], strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        const char *paths[2] = { out_path, err_path };
+        for (int i = 0; i < 2; i++) {
+            if (!paths[i])
+                continue;
+            int fd = open(paths[i], O_WRONLY | O_CREAT | O_TRUNC, 0666);
+            if (fd < 0 || dup2(fd, i + 1) < 0)
+                _exit(127);
+        }
+        execv(argv[0], (char *const *)argv);
+        fprintf(stderr, "pipec: error: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    while (wait4(pid, &st, 0, &ru) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (maxrss_kib)
+        *maxrss_kib = ru.ru_maxrss;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

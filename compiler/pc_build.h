@@ -27,4 +27,10 @@ int pc_build_tmp(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const 
 /* Removes such a directory (a warning when it cannot). */
 void pc_build_tmp_remove(const char *dir);
 
+/* Runs a built binary: argv[0] is its path, argv ends with NULL. Its stdout goes to out_path and
+ * its stderr to err_path when given (truncated), else they are pipec's. The exit status, 128 +
+ * the signal when it died, 127 when it could not be run; -1 (reported) when pipec cannot fork.
+ * maxrss_kib, when given, gets the child's peak RSS in KiB. */
+int pc_run_bin(const char *const *argv, const char *out_path, const char *err_path, long *maxrss_kib);
+
 #endif

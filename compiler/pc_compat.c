@@ -11,28 +11,11 @@
 
 int pc_savepoint_check(const char *bin, const char *dir)
 {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "pipec: error: cannot run %s: %s\n", bin, strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        execl(bin, bin, "savepoint", "check", dir, (char *)NULL);
-        fprintf(stderr, "pipec: error: cannot run %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) == 127) {
-        if (!WIFEXITED(st))
-            fprintf(stderr, "pipec: error: %s savepoint check died (signal %d)\n", bin, WTERMSIG(st));
-        return -1;
-    }
-    return WEXITSTATUS(st);
+    const char *argv[] = { bin, "savepoint", "check", dir, NULL };
+    int rc = pc_run_bin(argv, NULL, NULL, NULL);
+    if (rc > 128)
+        fprintf(stderr, "pipec: error: %s savepoint check died (signal %d)\n", bin, rc - 128);
+    return rc < 0 || rc >= 127 ? -1 : rc;
 }
 
 int pc_compat(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *dir)

@@ -57,23 +57,9 @@ static int admin_port(const pc_pipeline *p)
 /* Peak RSS in KiB of `BIN describe` (the binary loaded and its runtime initialised), or -1. */
 static long measure_rss_kib(const char *bin)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl(bin, bin, "describe", (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return -1;
-    return ru.ru_maxrss;
+    const char *argv[] = { bin, "describe", NULL };
+    long kib = -1;
+    return pc_run_bin(argv, "/dev/null", "/dev/null", &kib) == 0 ? kib : -1;
 }
 
 int pc_package(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char *yaml, const char *dir)

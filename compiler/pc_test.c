@@ -36,29 +36,8 @@ char *pc_test_default_cases(const pc_pipeline *p)
  * -1 (reported) when it did not run or died. */
 static int run_case(const char *bin, const char *script, const char *out_path, const char *err_path)
 {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "pipec: error: cannot run %s: %s\n", bin, strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-            _exit(127);
-        execl(bin, bin, "test", script, (char *)NULL);
-        fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (!WIFEXITED(st))
-        return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
+    const char *argv[] = { bin, "test", script, NULL };
+    return pc_run_bin(argv, out_path, err_path, NULL);
 }
 
 static int write_file(const char *path, const char *text)
