@@ -31,6 +31,7 @@
 #include "prt_schema_wire.h"
 #include "prt_state.h"
 #include "prt_window_int.h"
+#include "prt_window_snap.h"
 
 #define DUE_MAX 1024 /* index entries fetched at a time */
 
@@ -180,35 +181,14 @@ static void fail(struct prt_wcold *c, const prt_err *e)
 
 static void put_win(prt_buf *b, const prt_win_state *s, prt_str acc)
 {
-    prt_put_i64(b, s->start);
-    prt_put_i64(b, s->end);
-    prt_put_i64(b, s->max_ts);
-    prt_put_u64be(b, s->count);
-    prt_put_u64be(b, s->flush_seq);
-    prt_put_varint(b, (uint64_t)s->ntimers);
-    for (int i = 0; i < s->ntimers; i++) {
-        prt_put_i64(b, s->timers[i].time);
-        prt_put_u64be(b, s->timers[i].seq);
-        prt_put_varint(b, s->timers[i].what);
-    }
+    prt_winsnap_put_window(b, s);
     prt_put_bytes(b, acc);
 }
 
 /* Window fields and the accumulator's bytes; PRT_ERR when malformed. */
 static int get_win(prt_str *in, prt_win_state *s, prt_str *acc)
 {
-    uint64_t u;
-    if (prt_get_i64(in, &s->start) || prt_get_i64(in, &s->end) || prt_get_i64(in, &s->max_ts) ||
-        prt_get_u64be(in, &s->count) || prt_get_u64be(in, &s->flush_seq) || prt_get_varint(in, &u) || u > 2)
-        return PRT_ERR;
-    s->ntimers = (int)u;
-    for (int t = 0; t < s->ntimers; t++)
-        if (prt_get_i64(in, &s->timers[t].time) || prt_get_u64be(in, &s->timers[t].seq) || prt_get_varint(in, &u) ||
-            u < 1 || u > 3)
-            return PRT_ERR;
-        else
-            s->timers[t].what = (uint32_t)u;
-    return prt_get_bytes(in, acc) ? PRT_ERR : PRT_OK;
+    return prt_winsnap_get_window(in, s) != PRT_OK || prt_get_bytes(in, acc) ? PRT_ERR : PRT_OK;
 }
 
 static int get_head(prt_str *in, uint64_t *hash, uint64_t *nwin)

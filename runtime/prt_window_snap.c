@@ -18,14 +18,8 @@ typedef struct snap_ctx {
     prt_buf tmp; /* one key or accumulator at a time */
 } snap_ctx;
 
-static int put_window(void *arg, const prt_win_state *s)
+void prt_winsnap_put_window(prt_buf *b, const prt_win_state *s)
 {
-    snap_ctx *c = arg;
-    prt_buf *b = c->out;
-    prt_put_u64be(b, s->hash);
-    c->tmp.n = 0;
-    prt_schema_encode(c->vt->key, s->key, &c->tmp);
-    prt_put_bytes(b, prt_buf_str(&c->tmp));
     prt_put_i64(b, s->start);
     prt_put_i64(b, s->end);
     prt_put_i64(b, s->max_ts);
@@ -37,6 +31,33 @@ static int put_window(void *arg, const prt_win_state *s)
         prt_put_u64be(b, s->timers[i].seq);
         prt_put_varint(b, s->timers[i].what);
     }
+}
+
+int prt_winsnap_get_window(prt_str *in, prt_win_state *s)
+{
+    uint64_t u;
+    if (prt_get_i64(in, &s->start) || prt_get_i64(in, &s->end) || prt_get_i64(in, &s->max_ts) ||
+        prt_get_u64be(in, &s->count) || prt_get_u64be(in, &s->flush_seq) || prt_get_varint(in, &u) || u > 2)
+        return PRT_ERR;
+    s->ntimers = (int)u;
+    for (int t = 0; t < s->ntimers; t++) {
+        if (prt_get_i64(in, &s->timers[t].time) || prt_get_u64be(in, &s->timers[t].seq) || prt_get_varint(in, &u) ||
+            u < 1 || u > 3)
+            return PRT_ERR;
+        s->timers[t].what = (uint32_t)u;
+    }
+    return PRT_OK;
+}
+
+static int put_window(void *arg, const prt_win_state *s)
+{
+    snap_ctx *c = arg;
+    prt_buf *b = c->out;
+    prt_put_u64be(b, s->hash);
+    c->tmp.n = 0;
+    prt_schema_encode(c->vt->key, s->key, &c->tmp);
+    prt_put_bytes(b, prt_buf_str(&c->tmp));
+    prt_winsnap_put_window(b, s);
     c->tmp.n = 0;
     prt_schema_encode(c->vt->acc, s->acc, &c->tmp);
     prt_put_bytes(b, prt_buf_str(&c->tmp));
@@ -80,7 +101,7 @@ int prt_winop_snap_each(prt_str in, const prt_schema *key_schema, const prt_sche
                         prt_winop_meta *meta, int (*fn)(void *arg, prt_win_state *s, prt_err *e), void *arg,
                         prt_err *e)
 {
-    uint64_t version, n, u;
+    uint64_t version, n;
     if (prt_get_varint(&in, &version) != PRT_OK)
         return prt_errf(e, "window state header is truncated");
     if (version != PRT_WINOP_SNAP_VERSION)
@@ -96,18 +117,8 @@ int prt_winop_snap_each(prt_str in, const prt_schema *key_schema, const prt_sche
         prt_win_state s = { .key = key, .acc = acc };
         prt_str kb, ab;
         rc = PRT_ERR;
-        if (prt_get_u64be(&in, &s.hash) || prt_get_bytes(&in, &kb) || prt_get_i64(&in, &s.start) ||
-            prt_get_i64(&in, &s.end) || prt_get_i64(&in, &s.max_ts) || prt_get_u64be(&in, &s.count) ||
-            prt_get_u64be(&in, &s.flush_seq) || prt_get_varint(&in, &u) || u > 2) {
-            prt_errf(e, "window state is truncated or malformed (window %llu)", (unsigned long long)i);
-            break;
-        }
-        s.ntimers = (int)u;
-        int ok = 1;
-        for (int t = 0; t < s.ntimers && ok; t++)
-            ok = !prt_get_i64(&in, &s.timers[t].time) && !prt_get_u64be(&in, &s.timers[t].seq) &&
-                 !prt_get_varint(&in, &u) && u >= 1 && u <= 3 && ((s.timers[t].what = (uint32_t)u), 1);
-        if (!ok || prt_get_bytes(&in, &ab)) {
+        if (prt_get_u64be(&in, &s.hash) || prt_get_bytes(&in, &kb) || prt_winsnap_get_window(&in, &s) != PRT_OK ||
+            prt_get_bytes(&in, &ab)) {
             prt_errf(e, "window state is truncated or malformed (window %llu)", (unsigned long long)i);
             break;
         }

@@ -35,4 +35,11 @@ int prt_winop_snap_each(prt_str in, const prt_schema *key_schema, const prt_sche
                         prt_winop_meta *meta, int (*fn)(void *arg, prt_win_state *s, prt_err *e), void *arg,
                         prt_err *e);
 
+/* One window's fields after its key, as the snapshot has them: start, end, max_ts, count,
+ * flush_seq and the pending timers (the accumulator's bytes follow, written by the caller). The
+ * cold store of the rocksdb backend (prt_window_cold.c) keeps windows in the same form.
+ * get: PRT_ERR when truncated or malformed. */
+void prt_winsnap_put_window(prt_buf *b, const prt_win_state *s);
+int prt_winsnap_get_window(prt_str *in, prt_win_state *s);
+
 #endif
