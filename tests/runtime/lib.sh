@@ -120,3 +120,18 @@ pg_db() { sh "$PGSERVER" createdb "$PG_DIR" "$1"; }
 # pg_down / pg_up: an outage of the server (immediate shutdown), then a start on the same port
 pg_down() { sh "$PGSERVER" down "$PG_DIR"; }
 pg_up() { sh "$PGSERVER" up "$PG_DIR" > /dev/null; }
+
+# keyed_jitter_input SEED N: N kv records (k, v, ts) of 300 keys, event time 41 ms forward each
+# with jitter up to 3 s back (some records late); the same SEED and N give the same lines
+keyed_jitter_input() {
+    awk -v s="$1" -v n="$2" 'BEGIN { t = 0
+        for (i = 0; i < n; i++) {
+            s = (s * 69069 + 1) % 4294967296; k = s % 300
+            s = (s * 69069 + 1) % 4294967296; v = s % 1000
+            s = (s * 69069 + 1) % 4294967296; j = s % 3000
+            t += 41
+            printf "k=key%d,v=%d,ts=%d\n", k, v, t - j
+        } }'
+}
+# five_kinds_yaml NAME: tests/runtime/five_kinds.yaml as pipeline NAME
+five_kinds_yaml() { sed "s/^pipeline: five_kinds\$/pipeline: $1/" "$ROOT/tests/runtime/five_kinds.yaml"; }

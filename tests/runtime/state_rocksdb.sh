@@ -22,59 +22,11 @@ D=$TMP_ROOT/data
 mkdir -p "$D/all" "$D/part"
 cd "$D" || exit 1
 
-# 24,000 records of 300 keys, time forward with jitter up to 3 s back (some records late)
-awk 'BEGIN { s = 4242; t = 0
-    for (i = 0; i < 24000; i++) {
-        s = (s * 69069 + 1) % 4294967296; k = s % 300
-        s = (s * 69069 + 1) % 4294967296; v = s % 1000
-        s = (s * 69069 + 1) % 4294967296; j = s % 3000
-        t += 41
-        printf "k=key%d,v=%d,ts=%d\n", k, v, t - j
-    } }' > all/1.kv
+keyed_jitter_input 4242 24000 > all/1.kv
 head -n 14000 all/1.kv > part/1.kv
 tail -n +14001 all/1.kv > rest.kv
 
-cat > kinds.yaml <<'EOF'
-pipeline: kinds
-schemas:
-  ev: { k: string, v: int, ts: timestamp }
-sources:
-  events:
-    file: { path: "${IN}" }
-    format: kv
-    schema: ev
-    event_time: ts
-    watermark: { out_of_orderness: 1s }
-stages:
-  - id: by_k
-    key_by: k
-  - id: tumbling
-    window: { tumbling: 10s }
-    allowed_lateness: 1s
-    late_output: late
-    aggregate: { n: count(), total: sum(v), first: first(v), last: last(v) }
-  - id: sliding
-    from: by_k
-    window: { sliding: { size: 20s, slide: 5s } }
-    aggregate: { n: count(), hi: max(v) }
-  - id: sessions
-    from: by_k
-    window: { session: { gap: 15s } }
-    aggregate: { n: count(), d: count_distinct(v) }
-  - id: every_7
-    from: by_k
-    window: { global: { trigger: { count: 7 } } }
-    aggregate: { total: sum(v) }
-  - id: running
-    from: by_k
-    aggregate: { n: count(), total: sum(v) }
-sinks:
-  s_tumbling: { from: tumbling, file: { path: "${OUT}.tumbling.jsonl" } }
-  s_sliding: { from: sliding, file: { path: "${OUT}.sliding.jsonl" } }
-  s_sessions: { from: sessions, file: { path: "${OUT}.sessions.jsonl" } }
-  s_every_7: { from: every_7, file: { path: "${OUT}.every_7.jsonl" } }
-  s_running: { from: running, file: { path: "${OUT}.running.jsonl" } }
-  late: { file: { path: "${OUT}.late.jsonl" } }
+{ five_kinds_yaml kinds; cat <<'EOF'; } > kinds.yaml
 checkpoint:
   dir: "${STATE_DIR:-state}"
 state:
