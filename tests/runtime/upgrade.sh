@@ -11,6 +11,8 @@
 #               after the restore, so it equals n in windows that opened after the cut
 #     fresh     (lateness, watermark) running totals as in `tail`; window rows of windows that
 #               open after the cut equal the uninterrupted v2 run's
+#     new       (a new stateful stage) as `tail`, and the new operator starts empty: its output
+#               equals v2 run alone over the rest
 #     connector (the source's connector changed) the restored run says so and its source starts
 #               from its own settings: totals as v2 run alone, windows as in `fresh`
 #     reference (a filter or set added before the keyed stages) v1's state over the first part,
@@ -136,7 +138,7 @@ for dir in "$U"/*/; do
             connector:totals) # the generated customers are not v1's: their totals start fresh
                 cmp -s "$case/whole.$sink.jsonl" "$case/p2.$sink.jsonl" \
                     || { fail "$name" "the generated records' totals differ from v2 run alone"; ok=0; } ;;
-            tail:*|fresh:totals|columns:totals)
+            tail:*|new:*|fresh:totals|columns:totals)
                 cmp -s "$case/whole_tail.$sink.jsonl" "$case/p2.$sink.jsonl" \
                     || { fail "$name" "$sink after the restore differs from v2 over the whole stream"; ok=0; } ;;
             columns:counts)
@@ -172,6 +174,13 @@ PY
                 ;;
             esac
         done
+        if [ "$check" = new ]; then # the new operator starts empty: as v2 run alone over the rest
+            IN='in/2.kv' OUT=$case/alone "$case/v2" run --quiet 2>/dev/null
+            grep -qx "upgrade: operator per_status: new" "$case/run.err" \
+                || { fail "$name" "the new operator was not said: $(cat "$case/run.err")"; ok=0; }
+            [ -s "$case/alone.extra.jsonl" ] && cmp -s "$case/alone.extra.jsonl" "$case/p2.extra.jsonl" \
+                || { fail "$name" "the new operator did not start empty"; ok=0; }
+        fi
         if [ "$check" = connector ]; then
             grep -qx "upgrade: source orders: was a file source, now generator: starts from its own startup settings" \
                 "$case/run.err" || { fail "$name" "the connector change was not said: $(cat "$case/run.err")"; ok=0; }
