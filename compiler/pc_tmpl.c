@@ -136,6 +136,10 @@ void pc_tmpl(pc_tmpls *t, pc_sb *out, const char *name, ...)
             s->used = 1;
             put_block(out, s->value, p, ind);
             p = next;
+            /* an empty block between two blank lines leaves one blank line, not two */
+            if (!*s->value && out->n >= 2 && out->p[out->n - 1] == '\n' && out->p[out->n - 2] == '\n' &&
+                *p == '\n')
+                p++;
             continue;
         }
         /* inline slots */
