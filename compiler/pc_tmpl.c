@@ -14,7 +14,8 @@ static const char *const tmpl_names[] = {
     "source_csv_header", "source_json", "source_raw", "filter", "set", "select", "key_by", "key",
     "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main", "test",
     "fn_header", "fn_record", "fn_api", "fn_scalar", "fn_recstate", "fn_entry", "fn_set", "fn_map", "fn_send",
-    "function", "functions", "fn_send_after", "fn_timer", "fn_timers_run",
+    "function", "functions", "fn_send_after", "fn_timer", "fn_timers_run", "fn_egress", "fn_delayed_case",
+    "test_table", "test_entry",
 };
 #define NTMPL ((int)(sizeof tmpl_names / sizeof tmpl_names[0]))
 
