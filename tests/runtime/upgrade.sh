@@ -259,6 +259,24 @@ printf '%s\n' "spending: aggregate, renamed from totals (previous_id)" \
     "window_3: window, generated from the stage's position: add an id to keep its state across changes" \
     "exit 0" > ids.want
 same_file upgrade/ids ids.want ids.out && pass upgrade/ids
+# ... and the built binary's `describe` prints the same map, with each operator's state schema
+if build_pipeline ids.yaml idsjob; then
+    ./idsjob describe | sed -n '/^operators/,/^$/p' > describe.out
+    cat > describe.want <<'TXT'
+operators (operator IDs tie state to savepoints; 128 key groups, state.max_parallelism):
+  spending: aggregate
+    renamed from: totals
+    state: key(region string) acc(spent sum:float)
+    fingerprints: key 814f237e28b30f61, spent b8ebc2e98713a298
+  window_3: window
+    state: key(region string) window(tumbling 1m window, event time) acc(n count:int)
+    fingerprints: key 814f237e28b30f61, n c5144d27d926ca2e
+
+TXT
+    same_file upgrade/describe describe.want describe.out && pass upgrade/describe
+else
+    fail upgrade/describe "the ids pipeline does not build"
+fi
 
 # A savepoint is complete or refused: a flipped byte, a truncated file, a missing file.
 corrupt() { # NAME HOW
