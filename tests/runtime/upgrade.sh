@@ -21,7 +21,8 @@
 #               unchanged case is checked against it too
 #   expected.build / expected.run   (incompatible cases) the exact refusal of `pipec build
 #               --savepoint` and of `run --from-savepoint`
-# plus: the unchanged pipeline equals one uninterrupted run; --drain fires open windows before the
+# plus: the unchanged pipeline equals one uninterrupted run, also when the savepoint is taken by
+# `BIN stop --savepoint` on a running job; --drain fires open windows before the
 # savepoint (without it they stay open); an existing savepoint directory is refused before the run;
 # a corrupted or truncated savepoint is refused; a source whose connector changed starts from its
 # own startup settings and says so; `savepoint dump` is exact for a small hand-checked case
@@ -87,6 +88,42 @@ elif [ "$(cat kept.ops)" != "$(printf ' 4 counts\n 41 totals')" ] || [ "$(cat dr
 else
     pass upgrade/drain
 fi
+# v1 streaming (a followed file) with its admin endpoint: `BIN savepoint` and then `BIN stop
+# --savepoint` while it runs; restored over the rest, its output continues exactly as one
+# uninterrupted run, and both savepoints hold the same state
+stop_savepoint_case() {
+    mkdir -p live_in && cp in/1.kv live_in/
+    IN='live_in/*.kv' OUT=ps ./v1 run --quiet --admin 127.0.0.1:0 --set sources.orders.file.follow=true \
+        < /dev/null > /dev/null 2> ps.err &
+    live=$!
+    PIDS="$PIDS $live"
+    i=0
+    while ! grep -q 'admin endpoint on' ps.err && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    A=$(sed -n 's,.*admin endpoint on http://\([^/]*\)/.*,\1,p' ps.err | head -n 1)
+    i=0
+    while ! curl -s "http://$A/metrics" | grep -qx 'pipec_records_in_total{operator="orders"} 1700' && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    if ! ./v1 savepoint --admin "$A" spm > spm.out 2>&1 || ! ./v1 stop --admin "$A" --savepoint sps > sps.out 2>&1 ||
+       ! wait $live; then
+        fail upgrade/stop_savepoint "savepoint or stop of the running job failed: $(cat spm.out sps.out ps.err | tr '\n' '|')"
+    else
+        cp rest.kv live_in/2.kv
+        IN='live_in/*.kv' OUT=ps2 ./v1 run --quiet --from-savepoint sps 2> ps2.err
+        ./v1 savepoint dump spm > spm.dump
+        ./v1 savepoint dump sps > sps.dump
+        if ! cmp -s spm.dump sps.dump || [ ! -s sps.dump ]; then
+            fail upgrade/stop_savepoint "BIN savepoint and BIN stop --savepoint of an idle job hold different state"
+        elif cat ps.totals.jsonl ps2.totals.jsonl | cmp -s - v1whole.totals.jsonl &&
+             cat ps.counts.jsonl ps2.counts.jsonl | cmp -s - v1whole.counts.jsonl; then
+            pass upgrade/stop_savepoint
+        else
+            fail upgrade/stop_savepoint "stop --savepoint + restore is not one uninterrupted run: $(cat ps2.err | tr '\n' '|')"
+        fi
+    fi
+}
+if command -v curl > /dev/null; then stop_savepoint_case
+else skip upgrade/stop_savepoint "curl is not installed (scripts/deps.sh installs it)"; fi
 # an existing savepoint directory is refused before the first record, not at the end of the input
 IN='part1/*.kv' OUT=again ./v1 run --quiet --savepoint-on-exit sp 2> again.err
 rc=$?
