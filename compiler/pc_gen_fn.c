@@ -389,7 +389,9 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
                 "time_of_call", fn->timers == PC_FT_EVENT ? "/* event time: the call happens at its due time */"
                                                           : "c.ts_ = t->ts; /* processing time: the chain's event time */",
                 "on_delayed", arena_str(g, &ond), NULL);
-        delayed = pc_sprintf(g->a, "if (m->delayed) {\n    pg_%s_store_timer(wk, &c, m);\n    return;\n}", id);
+        pc_sb d = { 0 };
+        pc_tmpl(g->t, &d, "fn_delayed", "id", id, NULL);
+        delayed = arena_str(g, &d);
     }
     /* a deleted key goes (unless delayed messages wait for it), and so does a key left empty */
     const char *delete_when = pc_sprintf(g->a, "%s || prt_fn_is_empty(c->s_, sizeof *c->s_)",

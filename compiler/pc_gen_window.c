@@ -287,9 +287,8 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
         acc_member(c, ag, pc_sprintf(g->a, "%s /* %s() */", val_decl, ag->fn == PC_A_MIN ? "min" : "max"), n,
                    val_store, at, "PRT_P_VALUE");
         acc_member(c, ag, pc_sprintf(g->a, "int %s;", has), has, "PRT_S_BOOL", at, "PRT_P_HAS");
-        pc_sb_printf(&c->add, "if (!a->%s || %s) {\n    %s\n    a->%s = 1;\n}\n", has, cmp_new, set_arg, has);
-        pc_sb_printf(&c->merge, "if (b->%s && (!a->%s || %s)) {\n    %s\n    a->%s = 1;\n}\n", has, has, cmp_b,
-                     set_b, has);
+        pc_tmpl(g->t, &c->add, "agg_extreme", "has", has, "better", cmp_new, "set", set_arg, NULL);
+        pc_tmpl(g->t, &c->merge, "agg_extreme_merge", "has", has, "better", cmp_b, "set", set_b, NULL);
         break;
     }
     case PC_A_FIRST:
@@ -301,12 +300,9 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
                    "PRT_P_VALUE");
         acc_member(c, ag, pc_sprintf(g->a, "uint64_t %s;", sq), sq, "PRT_S_U64", at, "PRT_P_SEQ");
         acc_member(c, ag, pc_sprintf(g->a, "int %s;", has), has, "PRT_S_BOOL", at, "PRT_P_HAS");
-        if (first)
-            pc_sb_printf(&c->add, "if (!a->%s) {\n    %s\n    a->%s = seq;\n    a->%s = 1;\n}\n", has, set_arg, sq, has);
-        else
-            pc_sb_printf(&c->add, "%s\na->%s = seq;\na->%s = 1;\n", set_arg, sq, has);
-        pc_sb_printf(&c->merge, "if (b->%s && (!a->%s || b->%s %s a->%s)) {\n    %s\n    a->%s = b->%s;\n"
-                                "    a->%s = 1;\n}\n", has, has, sq, first ? "<" : ">", sq, set_b, sq, sq, has);
+        pc_tmpl(g->t, &c->add, first ? "agg_first" : "agg_last", "has", has, "seq", sq, "set", set_arg, NULL);
+        pc_tmpl(g->t, &c->merge, "agg_arrival_merge", "has", has, "seq", sq, "order", first ? "<" : ">", "set", set_b,
+                NULL);
         c->uses_seq = 1;
         break;
     }
