@@ -364,9 +364,12 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
     if (!build.n)
         pc_sb_puts(&build, "e.empty_ = 0;\n");
     const char *when = "/* every input record */";
+    int since = g->ev_uses;
     if (fn->when)
         when = pc_gen_lined(g, fn->when->loc, pc_sprintf(g->a, "take = %s;", pc_gen_expr(g, fn->when, "r", NULL)));
     const char *route_key = pc_gen_lined(g, fn->key->loc, pc_sprintf(g->a, "key = %s;", pc_gen_expr(g, fn->key, "r", NULL)));
+    const char *init, *check;
+    pc_gen_eval(g, since, id, "return;", &init, &check);
     pc_sb_printf(&title, "keyed by %s, %d state field%s, %d message type%s", pc_type_name(fn->key_type), fn->nstate,
                  fn->nstate == 1 ? "" : "s", fn->nmsgs, fn->nmsgs == 1 ? "" : "s");
 
@@ -404,7 +407,8 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
             "key_from_msg", str ? "m->skey" : "m->ikey",
             "key_text_fmt", str ? "\\\"%.*s\\\"" : "%lld",
             "key_text_args", str ? "(int)(c->key_.n > 64 ? 64 : c->key_.n), c->key_.p" : "(long long)c->key_",
-            "when", when, "route_key", route_key, "event_build", arena_str(g, &build),
+            "eval_init", init, "when", when, "take", *init ? "take && !ev.failed" : "take", "route_key", route_key,
+            "eval_check", check, "event_build", arena_str(g, &build),
             "on_messages", arena_str(g, &on_msgs), "egress", arena_str(g, &egress), NULL);
 
     /* the engine that keeps the state per key, and its description for checkpoints and savepoints */

@@ -359,8 +359,11 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
         pc_sb_puts(&fire, "o.window_start = start;\no.window_end = end;\n");
     else
         pc_sb_puts(&fire, "/* a global pane or running aggregate has no extent: no start or end */\n");
+    int since = g->ev_uses;
     for (int i = 0; i < st->naggs; i++)
         gen_agg(g, &c, &st->aggs[i]);
+    const char *init, *check;
+    pc_gen_eval(g, since, st->id, "return;", &init, &check);
     pc_sb_putn(&fire, c.fire.p ? c.fire.p : "", c.fire.n);
     const char *merge_fn, *merge_ref;
     acc_slots(g, st, &c, &merge_fn, &merge_ref);
@@ -375,7 +378,7 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "nacc", pc_sprintf(g->a, "%d", c.nfields), "acc_merge", merge_fn, "merge_ref", merge_ref,
             "spec", win_spec(g, st), "fire", pc_sb_arena(&fire, g->a),
             "key_build", key_build(g, in, st->key_fields, names, st->nkey),
-            "args", pc_sb_arena(&c.args, g->a),
+            "eval_init", init, "args", pc_sb_arena(&c.args, g->a), "eval_check", check,
             "seq", c.uses_seq ? pc_sprintf(g->a, "uint64_t seq = prt_winop_seq(st->op_%s);", st->id) : "",
             "acc_add", pc_sb_arena(&c.add, g->a),
             "time", st->win.processing_time ? "wk->now" : "ts", "late", late, NULL);
@@ -449,13 +452,15 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     const char *key = gen_key(g, st->id, lrow, st->key_fields, st->nkey);
 
     pc_sb fields = { 0 };
+    int since = g->ev_uses;
     for (int i = 0; i < st->nfields; i++) {
         const pc_assign *f = &st->fields[i];
         const char *x = pc_gen_expr(g, f->expr, "l", "rr");
         pc_sb_printf(&fields, "%s\n", pc_gen_lined(g, f->expr->loc,
                      pc_sprintf(g->a, "o.%s = %s;", pc_gen_cname(g, f->name), x)));
     }
-    const char *lf, *lt, *lc, *rf, *rt, *rc;
+    const char *lf, *lt, *lc, *rf, *rt, *rc, *init, *check;
+    pc_gen_eval(g, since, st->id, "continue;", &init, &check);
     int nl, nr;
     join_side(g, st, lrow, 0, pc_sprintf(g->a, "pg_%s_left", st->id), &lf, &lt, &lc, &nl);
     join_side(g, st, rrow, 1, pc_sprintf(g->a, "pg_%s_right", st->id), &rf, &rt, &rc, &nr);
@@ -469,7 +474,7 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "left_fields", lf, "left_table", lt, "nleft", pc_sprintf(g->a, "%d", nl), "left_copy", lc,
             "right_fields", rf, "right_table", rt, "nright", pc_sprintf(g->a, "%d", nr), "right_copy", rc,
             "spec", win_spec(g, st),
-            "out_type", g->ctype[node], "fields", pc_sb_arena(&fields, g->a),
+            "out_type", g->ctype[node], "eval_init", init, "fields", pc_sb_arena(&fields, g->a), "eval_check", check,
             "left_key", key_build(g, lrow, st->key_fields, names, st->nkey),
             "right_key", key_build(g, rrow, st->right_key_fields, names, st->nkey),
             "time", st->win.processing_time ? "wk->now" : "ts", NULL);
