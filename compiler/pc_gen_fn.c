@@ -116,10 +116,8 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
             pc_sb_printf(fields, "%s %s;%s\n", ct, m, s->type == PC_T_STRING ? " /* owned */" : "");
             table_row(table, s->name, stype, m, pc_gen_store_enum(s->type), pc_gen_vtype_enum(s->type),
                       "PRT_AGG_STATE", "NULL");
-            const char *body = s->type == PC_T_STRING
-                ? pc_sprintf(g->a, "prt_str old = c->s_->%s;\nc->s_->%s = prt_str_dup(v); /* v may be the old value */\n"
-                                   "prt_str_release(&old);", m, m)
-                : pc_sprintf(g->a, "c->s_->%s = v;", m);
+            const char *body = s->type == PC_T_STRING ? pc_sprintf(g->a, "prt_str_replace(&c->s_->%s, v);", m)
+                                                      : pc_sprintf(g->a, "c->s_->%s = v;", m);
             pc_tmpl(g->t, api, "fn_scalar", "id", id, "name", s->name, "member", m, "ctype", ct,
                     "type", pc_type_name(s->type), "set_body", body, NULL);
             break;
@@ -151,7 +149,8 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
             const char *what = map ? pc_sprintf(g->a, "%s: a map of %s to %s", s->name, pc_type_name(kt),
                                                 s->row ? s->schema : pc_type_name(s->type))
                                    : pc_sprintf(g->a, "%s: a set of %s", s->name, pc_type_name(kt));
-            pc_sb_puts(types, "\n");
+            if (types->n) /* a blank line between entries; the template has those around them */
+                pc_sb_puts(types, "\n");
             pc_tmpl(g->t, types, "fn_entry", "id", id, "name", s->name, "what", what, "fields", arena_str(g, &ef),
                     "table", arena_str(g, &etab), NULL);
             pc_sb_printf(fields, "prt_rows %s; /* %s, in insertion order */\n", m, what + strlen(s->name) + 2);
@@ -165,15 +164,12 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
                 break;
             }
             const char *put_type = s->row ? pc_sprintf(g->a, "const %s *", vct) : vct;
-            const char *put_value;
+            pc_sb pv = { 0 };
             if (s->row)
-                put_value = pc_sprintf(g->a, "%s copy;\nprt_schema_copy(&pg_%s_schema, &copy, value); /* value may be e->v */\n"
-                                             "prt_schema_free(&pg_%s_schema, &e->v);\ne->v = copy;",
-                                       vct, s->schema, s->schema);
-            else if (s->type == PC_T_STRING)
-                put_value = "prt_str old = e->v;\ne->v = prt_str_dup(value); /* value may be the old one */\nprt_str_release(&old);";
+                pc_tmpl(g->t, &pv, "fn_map_put_row", "rtype", vct, NULL);
             else
-                put_value = "e->v = value;";
+                pc_sb_puts(&pv, s->type == PC_T_STRING ? "prt_str_replace(&e->v, value);" : "e->v = value;");
+            const char *put_value = arena_str(g, &pv);
             pc_tmpl(g->t, api, "fn_map", "id", id, "name", s->name, "member", m, "kctype", pc_gen_ctype(kt),
                     "ktype", pc_type_name(kt), "vctype", vct,
                     "vtype_name", s->row ? s->schema : pc_type_name(s->type), "is_str", is_str,
