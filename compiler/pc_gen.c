@@ -72,6 +72,26 @@ const char *pc_gen_key_hash(pc_gen *g, const pc_row *row, const int *key_idx, in
     return s;
 }
 
+void pc_gen_upstream_wm(pc_gen *g, uint64_t up)
+{
+    if (g->wm_set && g->wm_up == up)
+        return;
+    g->wm_set = 1;
+    g->wm_up = up;
+    int first = 1;
+    for (int s = 0; s < g->p->nsources && s < 64; s++) {
+        if (!(up & (UINT64_C(1) << s)))
+            continue;
+        if (first)
+            pc_sb_printf(&g->event_time, "w = st->source_wm[%d];\n", s);
+        else
+            pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+        first = 0;
+    }
+    if (first) /* no source upstream */
+        pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
+}
+
 void pc_gen_eval(pc_gen *g, int since, const char *where, const char *on_error, const char **init,
                  const char **check)
 {

@@ -304,10 +304,7 @@ void pc_gen_fn_prelude(pc_gen *g, pc_sb *out)
                           "prt_fnheap fn_ev_timers, fn_pt_timers; /* delayed messages on event and processing time */\n");
     pc_sb_puts(&g->destroy, "prt_fnheap_free(&st->fn_ev_timers);\nprt_fnheap_free(&st->fn_pt_timers);\n");
     if (ev) {
-        pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
-        for (int s = 0; s < p->nsources && s < 64; s++)
-            if (up & (UINT64_C(1) << s))
-                pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+        pc_gen_upstream_wm(g, up);
         pc_sb_puts(&g->event_time, "pg__fn_timers(wk, w, 0); /* delayed messages of functions */\n");
         pc_sb_puts(&g->finish, "if (st->fn_ev_timers.n || !st->fn_indexed) /* every delayed message on event time */\n"
                                "    pg__fn_timers(wk, INT64_MAX, 0);\n");

@@ -131,11 +131,7 @@ static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kin
         if (processing) {
             pc_sb_printf(&g->processing_time, "prt_winop_advance(st->op_%s, now);\n", st->id);
         } else {
-            uint64_t up = g->upstream[node];
-            pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
-            for (int s = 0; s < g->p->nsources && s < 64; s++)
-                if (up & (UINT64_C(1) << s))
-                    pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+            pc_gen_upstream_wm(g, g->upstream[node]);
             pc_sb_printf(&g->event_time, "if (w > prt_winop_clock(st->op_%s))\n    prt_winop_advance(st->op_%s, w); /* %s */\n",
                          st->id, st->id, st->id);
         }
