@@ -191,3 +191,66 @@ void prt_schema_acc_move(const prt_schema *from, void *src, const prt_schema *to
     }
     prt_schema_free(from, src);
 }
+
+/* ---- stored fingerprints ---------------------------------------------------------------- */
+
+/* 1 when field i starts an aggregate (its parts are consecutive fields with one name). */
+static int agg_first(const prt_schema *acc, uint32_t i)
+{
+    return !i || strcmp(acc->fields[i - 1].name, acc->fields[i].name);
+}
+
+void prt_schema_put_fps(prt_buf *b, const prt_schema *key, const prt_schema *acc)
+{
+    uint64_t n = 0;
+    prt_put_u64be(b, prt_schema_key_fp(key));
+    for (uint32_t i = 0; i < acc->nfields; i++)
+        n += (uint64_t)agg_first(acc, i);
+    prt_put_varint(b, n);
+    for (uint32_t i = 0; i < acc->nfields; i++)
+        if (agg_first(acc, i)) {
+            prt_put_bytes(b, prt_str_c(acc->fields[i].name));
+            prt_put_u64be(b, prt_schema_agg_fp(acc, acc->fields[i].name));
+        }
+}
+
+int prt_schema_check_fps(prt_str *in, const prt_schema *key, const prt_schema *acc, prt_buf *why)
+{
+    uint64_t fp, n, have = 0;
+    if (prt_get_u64be(in, &fp) != PRT_OK || prt_get_varint(in, &n) != PRT_OK) {
+        prt_buf_puts(why, "fingerprints malformed");
+        return PRT_ERR;
+    }
+    if (fp != prt_schema_key_fp(key)) {
+        prt_buf_printf(why, "stored key fingerprint %016llx, the key table gives %016llx", (unsigned long long)fp,
+                       (unsigned long long)prt_schema_key_fp(key));
+        return PRT_ERR;
+    }
+    for (uint32_t i = 0; i < acc->nfields; i++)
+        have += (uint64_t)agg_first(acc, i);
+    if (n != have) {
+        prt_buf_printf(why, "%llu aggregate fingerprints stored, the state table has %llu aggregates",
+                       (unsigned long long)n, (unsigned long long)have);
+        return PRT_ERR;
+    }
+    for (uint32_t i = 0; i < acc->nfields; i++) {
+        if (!agg_first(acc, i))
+            continue;
+        prt_str name;
+        if (prt_get_bytes(in, &name) != PRT_OK || prt_get_u64be(in, &fp) != PRT_OK) {
+            prt_buf_puts(why, "fingerprints malformed");
+            return PRT_ERR;
+        }
+        const char *an = acc->fields[i].name;
+        if (name.n != strlen(an) || memcmp(name.p, an, name.n)) {
+            prt_buf_printf(why, "stored fingerprint of '%.*s' where the state table has '%s'", (int)name.n, name.p, an);
+            return PRT_ERR;
+        }
+        if (fp != prt_schema_agg_fp(acc, an)) {
+            prt_buf_printf(why, "stored fingerprint of '%s' %016llx, the state table gives %016llx", an,
+                           (unsigned long long)fp, (unsigned long long)prt_schema_agg_fp(acc, an));
+            return PRT_ERR;
+        }
+    }
+    return PRT_OK;
+}

@@ -18,6 +18,14 @@ prt_schema *prt_schema_get(prt_str *in, prt_err *e);
 void prt_schema_release(prt_schema *s);
 
 /* 1 when both tables describe the same bytes (same fields, in order, same stores and types). */
+/* Appends an operator's fingerprints (prt_schema_key_fp, prt_schema_agg_fp): u64 key, varint
+ * number of aggregates, then per aggregate in table order bytes name, u64 fingerprint. */
+void prt_schema_put_fps(prt_buf *b, const prt_schema *key, const prt_schema *acc);
+/* Reads fingerprints written by prt_schema_put_fps from *in (consumed) and compares them with
+ * those the tables read back give. PRT_OK when they agree; else PRT_ERR with why set to what
+ * differs ("stored key fingerprint ..., the key table gives ...") or "fingerprints malformed". */
+int prt_schema_check_fps(prt_str *in, const prt_schema *key, const prt_schema *acc, prt_buf *why);
+
 int prt_schema_same_layout(const prt_schema *a, const prt_schema *b);
 
 /* Compares an accumulator table saved with a savepoint (from) with the build's (to), aggregate

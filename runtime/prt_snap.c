@@ -1,9 +1,10 @@
 /* prt_snap.c — the job snapshot (prt_snap.h): one metadata file and one state file per operator,
  * each a prt_durable file (magic, version, CRC-32), in the layout of docs/savepoint-format.md.
  *
- *   _metadata      PRTSNAPM v1: pipeline, pipec version, YAML sha256, max_parallelism, created,
+ *   _metadata      PRTSNAPM v2: pipeline, pipec version, YAML sha256, max_parallelism, created,
  *                  drained; per operator: id, kind, window spec, key and accumulator field tables
- *                  (prt_schema_wire.h), state file name; per source: name, connector, position
+ *                  (prt_schema_wire.h), state file name, key and aggregate fingerprints (v2; a
+ *                  reader checks them against the tables, and reads v1 without them); per source: name, connector, position
  *                  (or why there is none), watermark and per-partition max event times by name
  *   op-<id>.state  PRTSNAPO v1: the operator's prt_winop_snapshot (clocks, then every key,
  *                  window, accumulator and pending timer, ordered by key group)
@@ -30,11 +31,12 @@
 
 /* ---------------------------------------------------------------- writing */
 
-static int write_file(const char *dir, const char *name, const char *magic, prt_str content, prt_err *e)
+static int write_file(const char *dir, const char *name, const char *magic, uint32_t version, prt_str content,
+                      prt_err *e)
 {
     char *path = prt_path_join(dir, name);
     prt_durable_w *w;
-    int rc = prt_durable_create(&w, path, magic, PRT_SNAP_VERSION, e);
+    int rc = prt_durable_create(&w, path, magic, version, e);
     if (rc == PRT_OK && (rc = prt_durable_write(w, content.p, content.n, e)) != PRT_OK)
         prt_durable_abort(w);
     else if (rc == PRT_OK)
@@ -144,20 +146,21 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e)
         prt_schema_put(&m, op->key);
         prt_schema_put(&m, op->acc);
         put_str(&m, fname.p);
+        prt_schema_put_fps(&m, op->key, op->acc); /* since _metadata version 2 */
         b.n = 0;
         snapshot_op(j, op, maxpar, &b);
         prt_err se;
         if (prt_winstore_failed(j, &se) != PRT_OK) /* the walk could not read the store */
             rc = prt_errf(e, "operator %s: %s", op->id, se.msg);
         else
-            rc = write_file(dir, fname.p, OP_MAGIC, prt_buf_str(&b), e);
+            rc = write_file(dir, fname.p, OP_MAGIC, PRT_SNAP_VERSION, prt_buf_str(&b), e);
         prt_crash_point("snap-op-file");
     }
     if (rc == PRT_OK) {
         prt_put_varint(&m, (uint64_t)d->nsources);
         for (int i = 0; i < d->nsources; i++)
             put_source(&m, j->sources[i]);
-        rc = write_file(dir, PRT_SNAP_METADATA, META_MAGIC, prt_buf_str(&m), e);
+        rc = write_file(dir, PRT_SNAP_METADATA, META_MAGIC, PRT_SNAP_META_VERSION, prt_buf_str(&m), e);
     }
     if (rc == PRT_OK)
         rc = prt_fsync_dir(dir, e);
@@ -293,10 +296,12 @@ int prt_snap_meta_load(const char *dir, snap_meta *m, prt_err *e)
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         rc = prt_errf(e, "%s: not a savepoint directory (%s)", dir, stat(dir, &st) ? strerror(errno) : "a file");
     else
-        rc = prt_durable_load(path, META_MAGIC, PRT_SNAP_VERSION, &version, &m->raw, e);
-    free(path);
-    if (rc != PRT_OK)
+        rc = prt_durable_load(path, META_MAGIC, PRT_SNAP_META_VERSION, &version, &m->raw, e);
+    if (rc != PRT_OK) {
+        free(path);
         return rc;
+    }
+    prt_buf corrupt = { 0 };
     prt_str in = prt_buf_str(&m->raw);
     int bad = 0;
     m->pipeline = get_cstr(&in, &bad);
@@ -327,6 +332,14 @@ int prt_snap_meta_load(const char *dir, snap_meta *m, prt_err *e)
                 break;
             }
             o->file = get_cstr(&in, &bad);
+            /* version 2 stores the fingerprints: they must be what the tables read back give */
+            if (!bad && version >= 2 && prt_schema_check_fps(&in, o->key, o->acc, &corrupt) != PRT_OK) {
+                bad = 1;
+                m->nops++;
+                prt_buf_putc(&corrupt, 0);
+                prt_errf(e, "%s: corrupt savepoint: operator %s: %s", path, o->id, corrupt.p);
+                break;
+            }
         }
     } else {
         bad = 1;
@@ -358,6 +371,12 @@ int prt_snap_meta_load(const char *dir, snap_meta *m, prt_err *e)
         }
     } else {
         bad = 1;
+    }
+    free(path);
+    if (corrupt.n) {
+        prt_buf_free(&corrupt);
+        prt_snap_meta_free(m);
+        return PRT_ERR;
     }
     if (bad || in.n) {
         prt_err inner = *e;

@@ -12,7 +12,8 @@
 
 #include "prt_job.h"
 
-#define PRT_SNAP_VERSION 1
+#define PRT_SNAP_VERSION 1        /* op-<id>.state */
+#define PRT_SNAP_META_VERSION 2   /* _metadata: 2 stores each operator's fingerprints; 1 is still read */
 #define PRT_SNAP_METADATA "_metadata"   /* the directory's metadata file */
 
 /* Writes the snapshot files into dir, an existing empty directory, each durable (fsynced) when

@@ -98,7 +98,7 @@ stop_savepoint_case() {
     live=$!
     PIDS="$PIDS $live"
     i=0
-    while ! grep -q 'admin endpoint on' ps.err && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    while ! grep -qs 'admin endpoint on' ps.err && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     A=$(sed -n 's,.*admin endpoint on http://\([^/]*\)/.*,\1,p' ps.err | head -n 1)
     i=0
     while ! curl -s "http://$A/metrics" | grep -qx 'pipec_records_in_total{operator="orders"} 1700' && [ $i -lt 100 ]; do
@@ -332,6 +332,21 @@ mkdir -p "$U/corrupt"
 corrupt corrupt_flipped_byte 'printf "\377" | dd of=bad/op-counts.state bs=1 seek=40 conv=notrunc 2>/dev/null'
 corrupt corrupt_truncated_metadata 'head -c 100 sp/_metadata > bad/_metadata'
 corrupt corrupt_missing_file 'rm bad/op-totals.state'
+# the fingerprints stored in _metadata must be those its field tables give: one altered (its
+# checksum made right again) is refused, naming the operator and the aggregate
+SPENT_FP=$(./v1 describe | sed -n '/^  totals:/,/^  [a-z]/s/.*, spent \([0-9a-f]*\).*/\1/p')
+corrupt corrupt_fingerprint "python3 '$ROOT/tests/runtime/snap_meta_edit.py' flip-fp bad/_metadata '$SPENT_FP'"
+# a savepoint of _metadata version 1 (no stored fingerprints) is still read: the same state
+rm -rf sp_v1 && cp -r sp sp_v1 && python3 "$ROOT/tests/runtime/snap_meta_edit.py" v1 sp_v1/_metadata totals counts
+./v1 savepoint dump sp > dump_v2.out 2>&1
+./v1 savepoint dump sp_v1 > dump_v1.out 2>&1
+if [ ! -s dump_v2.out ]; then
+    fail upgrade/metadata_v1 "savepoint dump printed nothing"
+elif [ "$(od -An -tu1 -j8 -N4 sp_v1/_metadata | tr -d ' ')" != 0001 ]; then
+    fail upgrade/metadata_v1 "the rewritten _metadata is not version 1"
+else
+    same_file upgrade/metadata_v1 dump_v2.out dump_v1.out && pass upgrade/metadata_v1
+fi
 [ ! -e sp.tmp-* ] 2>/dev/null || fail upgrade/no_temp_left "a temporary savepoint directory was left behind"
 
 # `savepoint dump`: a tiny stream worked by hand (the expected state is derived in pipeline.yaml).
