@@ -290,6 +290,10 @@ typedef struct prt_source_ops {
      * by the fetcher minus the next offset to read), or -1 when unknown. Between polls; must not
      * block. NULL: the connector cannot tell (the admin endpoint shows no lag). */
     int64_t (*lag)(prt_source *s, int32_t partition);
+    /* Optional: after a seek, appends to b what resumes where, in words for the restore's log
+     * line ("in/1.kv continues after line 1700; 1 file not in the savepoint starts from its
+     * beginning: in/2.kv"). NULL: the log line says only that the source resumes. */
+    void (*resumed)(prt_source *s, prt_buf *b);
 } prt_source_ops;
 
 struct prt_source {

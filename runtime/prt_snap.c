@@ -4,8 +4,9 @@
  *   _metadata      PRTSNAPM v2: pipeline, pipec version, YAML sha256, max_parallelism, created,
  *                  drained; per operator: id, kind, window spec, key and accumulator field tables
  *                  (prt_schema_wire.h), state file name, key and aggregate fingerprints (v2; a
- *                  reader checks them against the tables, and reads v1 without them); per source: name, connector, position
- *                  (or why there is none), watermark and per-partition max event times by name
+ *                  reader checks them against the tables, and reads v1 without them); per source:
+ *                  name, connector, position (or why there is none), watermark and per-partition
+ *                  max event times by name
  *   op-<id>.state  PRTSNAPO v1: the operator's prt_winop_snapshot (clocks, then every key,
  *                  window, accumulator and pending timer, ordered by key group)
  */
@@ -657,8 +658,14 @@ static int restore_source(prt_job *j, prt_source *s, const snap_meta *m, const p
     if (!s->ops->seek || s->ops->seek(s, ss->pos.p, ss->pos.n, &se) != PRT_OK)
         return prt_errf(e, "source %s: cannot resume from the savepoint position: %s", s->desc->name,
                         s->ops->seek ? se.msg : "the connector cannot seek");
-    if (!o->quiet)
-        prt_log(j, "source %s: resumes from the savepoint position", s->desc->name);
+    if (!o->quiet) {
+        prt_buf what = { 0 };
+        if (s->ops->resumed)
+            s->ops->resumed(s, &what);
+        prt_log(j, "source %s: resumes from the savepoint position%s%.*s", s->desc->name, what.n ? ": " : "",
+                (int)what.n, what.p ? what.p : "");
+        prt_buf_free(&what);
+    }
     return PRT_OK;
 }
 

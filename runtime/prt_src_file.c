@@ -40,6 +40,7 @@ typedef struct file_src {
     file_end *ends;   /* by file, valid for files before cur; owned */
     int nfiles;
     int64_t resume_off, resume_line; /* seek: where the file at cur continues when opened */
+    int nsaved;       /* seek: files[0, nsaved) are the position's, the rest are new matches */
     int cur;          /* index in files of the open file, or the next one to open */
     int fd;           /* -1 when none is open */
     prt_lines rd;
@@ -347,12 +348,45 @@ static int file_seek(prt_source *s, const void *pos, size_t n, prt_err *e)
     f->cur = ndone;
     f->resume_off = ndone < np ? vals[ndone][0] : 0;
     f->resume_line = ndone < np ? vals[ndone][1] : 0;
+    f->nsaved = np;
     free(names);
     free(vals);
     return PRT_OK;
 }
 
+/* Up to three names of files[from, to), then how many more. */
+static void put_names(prt_buf *b, char *const *files, int from, int to)
+{
+    for (int i = from; i < to && i < from + 3; i++)
+        prt_buf_printf(b, "%s%s", i > from ? ", " : "", files[i]);
+    if (to - from > 3)
+        prt_buf_printf(b, " and %d more", to - from - 3);
+}
+
+/* Right after file_seek: files before cur are finished, the one at cur continues (or starts, when
+ * the position had not begun it), and files after nsaved were not in the position. */
+static void file_resumed(prt_source *s, prt_buf *b)
+{
+    const file_src *f = s->impl;
+    const char *sep = "";
+    if (f->cur > 0) {
+        prt_buf_printf(b, "%d file%s finished (", f->cur, f->cur == 1 ? "" : "s");
+        put_names(b, f->files, 0, f->cur);
+        prt_buf_puts(b, ")");
+        sep = "; ";
+    }
+    if (f->cur < f->nsaved && (f->resume_off > 0 || f->resume_line > 0))
+        prt_buf_printf(b, "%s%s continues after line %lld", sep, f->files[f->cur], (long long)f->resume_line),
+            sep = "; ";
+    if (f->nfiles > f->nsaved) {
+        int n = f->nfiles - f->nsaved;
+        prt_buf_printf(b, "%s%d file%s not in the savepoint start%s from %s beginning: ", sep, n, n == 1 ? "" : "s",
+                       n == 1 ? "s" : "", n == 1 ? "its" : "their");
+        put_names(b, f->files, f->nsaved, f->nfiles);
+    }
+}
+
 const prt_source_ops prt_src_file = {
     .connector = "file", .open = file_open, .poll = file_poll, .close = file_close,
-    .position = file_position, .seek = file_seek,
+    .position = file_position, .seek = file_seek, .resumed = file_resumed,
 };

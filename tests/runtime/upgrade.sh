@@ -114,6 +114,8 @@ stop_savepoint_case() {
         ./v1 savepoint dump sps > sps.dump
         if ! cmp -s spm.dump sps.dump || [ ! -s sps.dump ]; then
             fail upgrade/stop_savepoint "BIN savepoint and BIN stop --savepoint of an idle job hold different state"
+        elif ! grep -qx "upgrade: source orders: resumes from the savepoint position: live_in/1.kv continues after line 1700; 1 file not in the savepoint starts from its beginning: live_in/2.kv" ps2.err; then
+            fail upgrade/stop_savepoint "the restore does not say which file continues and which starts: $(grep 'source orders' ps2.err)"
         elif cat ps.totals.jsonl ps2.totals.jsonl | cmp -s - v1whole.totals.jsonl &&
              cat ps.counts.jsonl ps2.counts.jsonl | cmp -s - v1whole.counts.jsonl; then
             pass upgrade/stop_savepoint
@@ -348,6 +350,14 @@ else
     same_file upgrade/metadata_v1 dump_v2.out dump_v1.out && pass upgrade/metadata_v1
 fi
 [ ! -e sp.tmp-* ] 2>/dev/null || fail upgrade/no_temp_left "a temporary savepoint directory was left behind"
+
+# the restore says which files of the glob resume (in/1.kv was read to its end) and that a file
+# not in the savepoint starts from its beginning
+if grep -qx "upgrade: source orders: resumes from the savepoint position: 1 file finished (in/1.kv); 1 file not in the savepoint starts from its beginning: in/2.kv" unchanged/run.err; then
+    pass upgrade/resume_message
+else
+    fail upgrade/resume_message "$(grep 'source orders' unchanged/run.err)"
+fi
 
 # `savepoint dump`: a tiny stream worked by hand (the expected state is derived in pipeline.yaml).
 D=$U/dump
