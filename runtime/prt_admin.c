@@ -69,6 +69,10 @@ static void serve_request(prt_admin *a)
     char msg[PATH_MAX + 512] = "";
     prt_err e;
     e.msg[0] = 0;
+    if (req == REQ_STOP) { /* not ready from here on: the drain and the savepoint are part of the stop */
+        prt_gauge_set(&j->stats->ready, 0);
+        prt_gauge_set(&j->stats->status, PRT_ST_STOPPING);
+    }
     if (req == REQ_STOP && drain && j->desc->finish) {
         prt_log(j, "stop requested with --drain: firing every open window");
         j->now = prt_wall_ms();
@@ -87,8 +91,11 @@ static void serve_request(prt_admin *a)
             prt_log(j, "%s", msg);
         }
     }
+    if (req == REQ_STOP && rc != PRT_OK) { /* the stop is refused: the job runs on */
+        prt_gauge_set(&j->stats->status, PRT_ST_RUNNING);
+        prt_gauge_set(&j->stats->ready, 1);
+    }
     if (req == REQ_STOP && rc == PRT_OK) {
-        prt_gauge_set(&j->stats->status, PRT_ST_STOPPING);
         prt_log(j, "stop requested through the admin endpoint");
         if (!msg[0])
             snprintf(msg, sizeof msg, "stopping");

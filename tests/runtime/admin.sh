@@ -266,6 +266,67 @@ EOF2
 [ "$r" = ok ] && pass admin/checkpoints || fail admin/checkpoints "$r"
 "$BIN" stop --admin "$C" > /dev/null 2>&1 && wait "$PID_four" || fail admin/checkpoints-stop "stop failed"
 
+# ---- /readyz is 503 while the job starts and while it stops. Deterministic with a FIFO as the
+# `out` sink: opening it for writing blocks until a reader opens it (the job is starting: its
+# connectors are opening), and once the pipe is full a write blocks (the stop's final flush).
+mkdir -p "$TMP_ROOT/five" && mkfifo "$TMP_ROOT/five/out.fifo"
+ready_is() { # ADDR CODE BODY: polls /readyz until it answers CODE with BODY (at most 10 s)
+    i=0
+    while [ $i -lt 100 ]; do
+        [ "$(curl -s -o "$TMP_ROOT/five/readyz" -w '%{http_code}' "http://$1/readyz")" = "$2" ] &&
+            [ "$(cat "$TMP_ROOT/five/readyz")" = "$3" ] && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+if ADMIN=127.0.0.1:0 OUT=out.fifo start_job five; then
+    F=$ADDR_five
+    if ready_is "$F" 503 "starting: sources connecting or restore running" &&
+       [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$F/healthz")" = 200 ] &&
+       curl -s "http://$F/metrics" | grep -qx 'pipec_ready 0'; then
+        pass admin/readyz-starting
+    else
+        fail admin/readyz-starting "$(curl -s -i "http://$F/readyz" | tr -d '\r' | tr '\n' '|')"
+    fi
+    sleep 600 < "$TMP_ROOT/five/out.fifo" & # a reader that never reads: the open returns
+    PIDS="$PIDS $!"
+    hold=$!
+    ready_is "$F" 200 ready && pass admin/readyz-started || fail admin/readyz-started "not ready once the sink opened"
+    wait_metric "$F" 'pipec_watermark_ms{source="events"} 1704067224999' || fail admin/readyz-settle "watermark never reached"
+    # fill the pipe up, without blocking: from now on every write of the job blocks
+    python3 - "$TMP_ROOT/five/out.fifo" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+for size in (4096, 1):
+    try:
+        while True:
+            os.write(fd, b"\0" * size)
+    except BlockingIOError:
+        pass
+os.close(fd)
+PY
+    # the drain fires the open windows; their rows are flushed after the loop ends: that write blocks
+    "$BIN" stop --admin "$F" --drain > "$TMP_ROOT/five/stop.out" 2>&1 &
+    stopper=$!
+    PIDS="$PIDS $stopper"
+    if ready_is "$F" 503 "not ready: the job is stopping" && kill -0 "$PID_five" 2>/dev/null &&
+       [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$F/healthz")" = 200 ]; then
+        pass admin/readyz-stopping
+    else
+        fail admin/readyz-stopping "$(curl -s -i "http://$F/readyz" | tr -d '\r' | tr '\n' '|')"
+    fi
+    cat "$TMP_ROOT/five/out.fifo" > /dev/null & # release: the flush completes, the job exits
+    PIDS="$PIDS $!"
+    if wait "$PID_five" && wait "$stopper"; then
+        pass admin/readyz-stop-completes
+    else
+        fail admin/readyz-stop-completes "$(tr '\n' '|' < "$TMP_ROOT/five/stderr") $(tr '\n' '|' < "$TMP_ROOT/five/stop.out")"
+    fi
+    kill "$hold" 2>/dev/null
+else
+    fail admin/readyz-starting "no admin address logged: $(head -n 3 "$TMP_ROOT/five/stderr" | tr '\n' '|')"
+fi
+
 # ---- stop the first through the YAML's admin.listen (${ADMIN}); exit 0, sinks complete
 if ADMIN=$A "$BIN" stop > "$TMP_ROOT/stop1.out" 2>&1 && wait "$PID_one"; then
     pass admin/stop-default-address
