@@ -1,6 +1,6 @@
 #!/bin/sh
 # admin.sh — the admin endpoint of a running job, checked exactly with curl after a known input:
-# /healthz, /readyz, /metrics (names and values), /api/job (graph, counts, watermarks, YAML),
+# /healthz, /readyz (also 503 while starting and while stopping), /metrics (names and values), /api/job (graph, counts, watermarks, YAML),
 # POST /api/savepoint and /api/stop through `BIN savepoint` / `BIN stop`, two jobs of one binary
 # side by side (each stopped by its own address), --log-format json, and the stop leaving the
 # file sinks complete. The job follows its input file, so it stays up after reading it.
