@@ -869,6 +869,8 @@ int prt_wcold_walk(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t
 int prt_winop_attach(prt_winop *w, prt_state *st, const char *op, uint32_t max_parallelism, size_t budget,
                      prt_err *e)
 {
+    if (w->pane) /* eviction moves whole keys of windows: the store keeps windows, not panes */
+        prt_wpane_to_classic(w);
     return prt_wcold_new(w, st, op, max_parallelism, budget, e);
 }
 
