@@ -214,8 +214,8 @@ int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb);
 
 /* ---- panes (prt_window_pane.c) ---- */
 
-/* Whether an operator with this spec and vtable keeps panes: sliding, size a multiple of slide,
- * an exact merge given (the compiler gives one only when every aggregate merges exactly), and
+/* Whether an operator with this spec and vtable keeps panes: sliding, event time, size a
+ * multiple of slide, an exact merge given (the compiler gives one only when every aggregate merges exactly), and
  * PRT_WIN_PANES not set to 0 in the environment. */
 int prt_wpane_usable(const prt_win_spec *spec, const prt_win_vt *vt);
 void prt_wpane_new(prt_winop *w);

@@ -64,7 +64,9 @@ struct prt_wpane {
 
 int prt_wpane_usable(const prt_win_spec *spec, const prt_win_vt *vt)
 {
-    if (spec->kind != PRT_WIN_SLIDING || !vt->acc_merge || spec->size % spec->slide != 0)
+    /* Processing time: a window purged at its end is made again, empty, by a record that comes
+     * at the same wall-clock millisecond; panes cannot tell its records from the old window's. */
+    if (spec->kind != PRT_WIN_SLIDING || !vt->acc_merge || spec->size % spec->slide != 0 || spec->processing_time)
         return 0;
     const char *e = getenv("PRT_WIN_PANES"); /* 0: one slot per window (tests compare the two) */
     return !(e && strcmp(e, "0") == 0);
@@ -254,8 +256,10 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     struct prt_wpane *p = w->pane;
     const prt_win_spec *s = &w->spec;
     int64_t ps = prt_wi_window_start(ts, s->offset, s->slide);
-    /* The pane's windows, latest start first, as add_fixed assigns them; late ones are a suffix. */
-    int64_t m = 0;
+    /* The pane's windows, latest start first, as add_fixed assigns them; late ones are a suffix.
+     * Usually the watermark has not reached the pane's end: none is late or due. */
+    int calm = s->processing_time || ps + s->slide - 1 > w->clock;
+    int64_t m = calm ? p->nwin : 0;
     while (m < p->nwin && !prt_wi_window_late(w, ps - m * s->slide + s->size))
         m++;
     p->nlate = 0;
@@ -265,14 +269,14 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     int created;
     uint32_t older = NONE, newer = NONE;
     uint32_t id = pane_get(w, kid, ps, &created, &older, &newer);
-    for (int64_t j = 0; j < m; j++) {
+    for (int64_t j = 0; j < m && (created || !calm); j++) {
         int64_t start = ps - j * s->slide, end = start + s->size;
         if (created) { /* a window appears unless another pane of the key lies in it */
             int held = (older != NONE && W(w, older)->start >= start) || (newer != NONE && W(w, newer)->start < end);
             if (!held)
                 window_new(w, kid, end);
         }
-        if (!s->processing_time && end - 1 <= w->clock)
+        if (!calm && end - 1 <= w->clock)
             p->late[p->nlate++] = start; /* the watermark passed it: fires again after the update */
     }
     p->cur_kid = kid;
