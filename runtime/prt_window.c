@@ -373,7 +373,9 @@ static int add_pane(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 
 int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 {
-    if (w->cold) /* over budget: evict; a key held in the store: load it (one get, on a miss only) */
+    if (w->pane && w->cold)
+        prt_wpane_budget(w);
+    if (w->cold && !w->pane) /* over budget: evict; a key held in the store: load it (one get, on a miss only) */
         prt_wcold_before_add(w, key, hash);
     w->seq++;
     w->cur_ts = ts;
@@ -673,6 +675,8 @@ int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
     /* a restore larger than the budget goes on to the store, whole keys at a time: a key is
      * loaded back before another of its windows joins it */
+    if (w->pane) /* restored windows cannot be split into panes: this operator keeps windows from now on */
+        prt_wpane_to_classic(w);
     if (w->cold)
         prt_wcold_before_add(w, s->key, s->hash);
     return prt_wi_restore(w, s, e);

@@ -209,6 +209,7 @@ uint64_t prt_wcold_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, ui
 int prt_wcold_walk(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t kg_hi, const walk_ent *e,
                    size_t n, const walk_timers *tm, int (*fn)(void *arg, const prt_win_state *s), void *arg);
 int prt_wcold_memory_only(const prt_winop *w);
+size_t prt_wcold_budget(const prt_winop *w);
 /* The key bytes tie-break of the walk order (different keys with one hash). */
 int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb);
 
@@ -230,5 +231,8 @@ uint64_t prt_wpane_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, ui
 prt_winop *prt_wpane_windows(const prt_winop *w);
 /* Turns w into a classic operator holding those windows, for good (restores, the cold store). */
 void prt_wpane_to_classic(prt_winop *w);
+/* With a store attached: past the memory budget, panes become windows (the store evicts whole
+ * keys of windows); within it, the store is never called. */
+void prt_wpane_budget(prt_winop *w);
 
 #endif

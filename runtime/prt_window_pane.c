@@ -22,8 +22,9 @@
  *   ending at p + size, is purged. Panes go in start order, so it is the key's oldest pane.
  * - Snapshots, savepoints, rescaling: walks see the windows rebuilt from the panes
  *   (prt_wpane_windows), so the canonical format holds windows as before. A restore puts windows
- *   back, which cannot be split into panes: an operator that restores windows, or that evicts to
- *   a store (state.backend rocksdb with a budget), becomes a classic one for good.
+ *   back, which cannot be split into panes: an operator that restores windows, or whose panes
+ *   pass the memory budget of state.backend rocksdb (the store evicts whole keys of windows),
+ *   becomes a classic one for good. Within the budget the store is never called.
  *
  * Storage: panes are the window pool's slots (wwin header: start, end = start + slide, key; the
  * key's list runs newest to oldest through next, K->head newest, K->tail oldest). Buckets are a
@@ -56,6 +57,7 @@ struct prt_wpane {
     uint32_t *spare_cap;
     size_t nspare, capspare;
     int64_t nwin;     /* windows per pane: size / slide */
+    uint64_t npanes;  /* live */
     uint32_t cur_kid; /* the record being added */
     int64_t *late;    /* starts of its windows to fire late, in firing order */
     int nlate;
@@ -133,6 +135,7 @@ static uint32_t pane_get(prt_winop *w, uint32_t kid, int64_t ps, int *created, u
     else
         W(w, id)->prev = nid;
     k->nwin++;
+    w->pane->npanes++;
     *created = 1;
     *older = id;
     *newer = nw;
@@ -157,6 +160,7 @@ static void pane_release(prt_winop *w, uint32_t id)
     x->live = 0;
     x->gen++;
     pool_put(&w->wins, id, offsetof(wwin, next));
+    w->pane->npanes--;
     if (--k->nwin == 0)
         prt_wi_key_release(w, kid);
 }
@@ -407,6 +411,16 @@ prt_winop *prt_wpane_windows(const prt_winop *w)
     c->st.late_fired = w->st.late_fired;
     c->st.purged = w->st.purged;
     return c;
+}
+
+void prt_wpane_budget(prt_winop *w)
+{
+    /* the cold store's estimate (prt_window_cold.c mem_bytes) with panes: key slots and their
+     * table share, pane slots, one entry per window */
+    size_t mem = (size_t)w->st.keys * (w->keys.stride + 2 * sizeof(prt_idtab_slot)) +
+                 (size_t)w->pane->npanes * w->wins.stride + (size_t)w->st.windows * sizeof(pentry);
+    if (mem > prt_wcold_budget(w))
+        prt_wpane_to_classic(w);
 }
 
 void prt_wpane_to_classic(prt_winop *w)

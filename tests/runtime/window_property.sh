@@ -92,14 +92,14 @@ run_case() { # name seed args...
 # rocks_case NAME BUDGET: case NAME again with state.backend rocksdb and a budget of a few keys
 # (state evicted and loaded back all the time), straight and snapshotted every 1009 records; the
 # output must equal the reference's (so the all-in-memory engine's) byte for byte.
-rocks_case() {
-    name=$1 budget=$2
+rocks_case() { # NAME BUDGET [LABEL SUFFIX]
+    name=$1 budget=$2 suffix=${3:-}
     eval "set -- \$args_$name" # the case's own: name seed options...
     seed=$2
     shift 2
     for snap in 0 1009; do
-        label=${name}_rocksdb
-        [ $snap = 0 ] || label=${name}_rocksdb_restored
+        label=${name}_rocksdb$suffix
+        [ $snap = 0 ] || label=${name}_rocksdb${suffix}_restored
         rm -rf "$tmp/rdb"
         if ! WINDOW_DRIVER_STATS=1 "$DRIVER" --rocksdb "$tmp/rdb" --budget "$budget" --snapshot-every $snap "$@" <"$tmp/in$seed.csv" \
             >"$tmp/$label.out" 2>"$tmp/$label.err"; then
@@ -155,6 +155,7 @@ run_case session_processing 1 --kind session --gap 30 --time processing
 rocks_case tumbling_lateness 2000
 rocks_case sliding_lateness 4000
 rocks_case sliding_panes_lateness 4000
+rocks_case sliding_panes_lateness 12000 _12k # panes until they pass the budget, then windows
 rocks_case session_lateness 2000
 rocks_case global_purge 2000
 rocks_case running 2000
