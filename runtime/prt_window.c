@@ -77,7 +77,7 @@ static uint64_t win_hash(uint32_t kid, int64_t start)
 }
 
 /* Tumbling and sliding: the window of key kid starting at start, or NONE. */
-static uint32_t win_find(prt_winop *w, uint32_t kid, int64_t start)
+static uint32_t win_find(const prt_winop *w, uint32_t kid, int64_t start)
 {
     uint64_t h = win_hash(kid, start);
     const prt_idtab *t = &w->wintab;
@@ -673,10 +673,16 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
 
 int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
+    if (w->pane && w->cold)
+        prt_wpane_budget(w);
+    if (w->pane) {
+        int rc = prt_wpane_restore(w, s, e);
+        if (rc != 1)
+            return rc;
+        prt_wpane_to_classic(w); /* a window the panes cannot hold: windows from now on */
+    }
     /* a restore larger than the budget goes on to the store, whole keys at a time: a key is
      * loaded back before another of its windows joins it */
-    if (w->pane) /* restored windows cannot be split into panes: this operator keeps windows from now on */
-        prt_wpane_to_classic(w);
     if (w->cold)
         prt_wcold_before_add(w, s->key, s->hash);
     return prt_wi_restore(w, s, e);
@@ -685,12 +691,14 @@ int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 uint32_t prt_wi_key_find(prt_winop *w, const void *key, uint64_t hash) { return key_find(w, key, hash); }
 uint32_t prt_wi_key_get(prt_winop *w, const void *key, uint64_t hash) { return key_get(w, key, hash); }
 void prt_wi_key_release(prt_winop *w, uint32_t id) { key_release(w, id); }
+uint32_t prt_wi_win_find(const prt_winop *w, uint32_t kid, int64_t start) { return win_find(w, kid, start); }
+uint32_t prt_wi_win_new(prt_winop *w, uint32_t kid, int64_t start, int64_t end) { return win_new(w, kid, start, end); }
 void prt_wi_win_release(prt_winop *w, uint32_t id) { win_release(w, id); }
 void prt_wi_global_fire(prt_winop *w, uint32_t id) { global_fire(w, id); }
 
 int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
-    if (w->pane) /* restored windows cannot be split into panes: this operator keeps windows from now on */
+    if (w->pane) /* the cold store loading a key back: it keeps windows, so does the operator */
         prt_wpane_to_classic(w);
     int fixed = w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING;
     int pane = w->spec.kind == PRT_WIN_GLOBAL || w->spec.kind == PRT_WIN_RUNNING;

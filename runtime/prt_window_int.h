@@ -164,6 +164,9 @@ static inline int prt_wi_window_late(const prt_winop *w, int64_t end)
 
 uint32_t prt_wi_key_get(prt_winop *w, const void *key, uint64_t hash); /* finds or adds */
 void prt_wi_key_release(prt_winop *w, uint32_t id);
+/* Tumbling and sliding: the window slot of key kid starting at start (NONE), a new one. */
+uint32_t prt_wi_win_find(const prt_winop *w, uint32_t kid, int64_t start);
+uint32_t prt_wi_win_new(prt_winop *w, uint32_t kid, int64_t start, int64_t end);
 /* A classic operator (one slot per window, never panes), for rebuilding a pane operator's windows. */
 prt_winop *prt_wi_new_classic(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx);
 
@@ -225,6 +228,10 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
 void prt_wpane_added(prt_winop *w);
 void prt_wpane_advance(prt_winop *w, int64_t t); /* w->clock already t */
 int64_t prt_wpane_next_timer(const prt_winop *w);
+/* Puts a walked window back (its accumulator becomes the base its panes add to): PRT_OK, PRT_ERR
+ * with e, or 1 when panes cannot hold it exactly (its timers are not the ones panes would
+ * register: a changed allowed lateness; a clash): the caller turns w into windows and retries. */
+int prt_wpane_restore(prt_winop *w, prt_win_state *s, prt_err *e);
 uint64_t prt_wpane_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t kg_hi);
 /* The windows the panes stand for, as a classic operator holding exactly the windows, timers
  * and clocks the one-slot-per-window engine would hold now (caller frees it). */

@@ -48,6 +48,7 @@ typedef struct pbucket {
     pentry *e;
     uint32_t n, cap;
     int fired;
+    int unsorted; /* restored entries came in walk order: sorted by seq before firing */
 } pbucket;
 
 struct prt_wpane {
@@ -58,6 +59,7 @@ struct prt_wpane {
     size_t nspare, capspare;
     int64_t nwin;     /* windows per pane: size / slide */
     uint64_t npanes;  /* live */
+    uint64_t nbase;   /* live restored windows (base accumulators: see prt_wpane_restore) */
     uint32_t cur_kid; /* the record being added */
     int64_t *late;    /* starts of its windows to fire late, in firing order */
     int nlate;
@@ -169,6 +171,11 @@ static void pane_release(prt_winop *w, uint32_t id)
 static void *merged(const prt_winop *w, uint32_t kid, int64_t start, int64_t end)
 {
     struct prt_wpane *p = w->pane;
+    if (p->nbase) { /* a restored window: what it held then, plus its panes since */
+        uint32_t b = prt_wi_win_find(w, kid, start);
+        if (b != NONE)
+            w->vt->acc_merge(p->tmp, ACC(w, b));
+    }
     for (uint32_t id = K(w, kid)->head; id != NONE; id = W(w, id)->next) {
         const wwin *x = W(w, id);
         if (x->start >= end)
@@ -231,6 +238,24 @@ static pbucket *bucket_get(struct prt_wpane *p, int64_t end)
     return b;
 }
 
+static void entry_append(pbucket *b, pentry e)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->e = realloc(b->e, b->cap * sizeof *b->e);
+        prt_assert(b->e != NULL);
+    }
+    if (b->n && b->e[b->n - 1].seq > e.seq)
+        b->unsorted = 1;
+    b->e[b->n++] = e;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const pentry *)a)->seq, y = ((const pentry *)b)->seq;
+    return (x > y) - (x < y);
+}
+
 /* A new window of key kid ending at end: its registration numbers, as win_timers() takes them. */
 static void window_new(prt_winop *w, uint32_t kid, int64_t end)
 {
@@ -244,12 +269,7 @@ static void window_new(prt_winop *w, uint32_t kid, int64_t end)
         w->timers.next_seq += 2; /* FIRE, then PURGE */
     else
         w->timers.next_seq += 1, fire = 0; /* already due: fired by the record, PURGE only */
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->e = realloc(b->e, b->cap * sizeof *b->e);
-        prt_assert(b->e != NULL);
-    }
-    b->e[b->n++] = (pentry){ seq, kid, fire };
+    entry_append(b, (pentry){ seq, kid, fire });
     w->st.windows++;
 }
 
@@ -276,7 +296,8 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     for (int64_t j = 0; j < m && (created || !calm); j++) {
         int64_t start = ps - j * s->slide, end = start + s->size;
         if (created) { /* a window appears unless another pane of the key lies in it */
-            int held = (older != NONE && W(w, older)->start >= start) || (newer != NONE && W(w, newer)->start < end);
+            int held = (older != NONE && W(w, older)->start >= start) || (newer != NONE && W(w, newer)->start < end) ||
+                       (p->nbase && prt_wi_win_find(w, kid, start) != NONE);
             if (!held)
                 window_new(w, kid, end);
         }
@@ -302,16 +323,24 @@ void prt_wpane_added(prt_winop *w)
 
 static void bucket_purge(prt_winop *w, pbucket *b)
 {
+    struct prt_wpane *p = w->pane;
     int64_t first = b->end - w->spec.size; /* the start of the panes that go */
     for (uint32_t i = 0; i < b->n; i++) {
-        uint32_t t = K(w, b->e[i].kid)->tail;
-        prt_assert(t != NONE && W(w, t)->start >= first); /* older panes went with older buckets */
-        if (W(w, t)->start == first)
+        uint32_t kid = b->e[i].kid, t = K(w, kid)->tail;
+        /* older panes went with older buckets; a restored window may have none */
+        prt_assert(t == NONE || W(w, t)->start >= first);
+        uint32_t base = p->nbase ? prt_wi_win_find(w, kid, first) : NONE;
+        prt_assert(t != NONE || base != NONE);
+        if (base != NONE) { /* first: the key outlives it while the pane remains */
+            prt_wi_win_release(w, base);
+            w->st.windows++; /* counted with the bucket's entries below */
+            p->nbase--;
+        }
+        if (t != NONE && W(w, t)->start == first)
             pane_release(w, t);
     }
     w->st.purged += b->n;
     w->st.windows -= b->n;
-    struct prt_wpane *p = w->pane;
     if (p->nspare == p->capspare) {
         p->capspare = p->capspare ? p->capspare * 2 : 16;
         p->spare = realloc(p->spare, p->capspare * sizeof *p->spare);
@@ -333,6 +362,10 @@ void prt_wpane_advance(prt_winop *w, int64_t t)
             break;
         if (!b->fired) {
             b->fired = 1;
+            if (b->unsorted) {
+                qsort(b->e, b->n, sizeof *b->e, by_seq);
+                b->unsorted = 0;
+            }
             for (uint32_t j = 0; j < b->n; j++)
                 if (b->e[j].fire)
                     fire_window(w, b->e[j].kid, b->end - w->spec.size, b->end);
@@ -413,12 +446,59 @@ prt_winop *prt_wpane_windows(const prt_winop *w)
     return c;
 }
 
+int prt_wpane_restore(prt_winop *w, prt_win_state *s, prt_err *e)
+{
+    const prt_win_spec *sp = &w->spec;
+    if (s->ntimers < 1 || s->ntimers > 2 || s->end - s->start != sp->size ||
+        prt_wi_window_start(s->start, sp->offset, sp->slide) != s->start)
+        return 1; /* not a window of this operator: the classic restore says why */
+    int fire = 0, purge = 0;
+    uint64_t fire_seq = 0, purge_seq = 0;
+    for (int i = 0; i < s->ntimers; i++) {
+        if (s->timers[i].what & PRT_WIN_TIMER_FIRE)
+            fire = 1, fire_seq = s->timers[i].seq;
+        if (s->timers[i].what & PRT_WIN_TIMER_PURGE)
+            purge = 1, purge_seq = s->timers[i].seq;
+    }
+    /* The entry that gives back exactly the timers prt_wi_restore would register (see
+     * prt_wpane_windows); anything else (a lateness changed since the snapshot) does not fit. */
+    int64_t max_ts = s->end - 1;
+    pentry en;
+    if (prt_wi_cleanup_time(w, s->end) == max_ts) {
+        if (!fire)
+            return 1;
+        en = (pentry){ fire_seq, 0, 1 };
+    } else if (fire) {
+        if (!purge || purge_seq != fire_seq + 1 || (s->timers[0].what & PRT_WIN_TIMER_PURGE))
+            return 1;
+        en = (pentry){ fire_seq, 0, 1 };
+    } else {
+        if (!purge)
+            return 1;
+        en = (pentry){ purge_seq, 0, 0 };
+    }
+    uint32_t kid = prt_wi_key_find(w, s->key, s->hash);
+    if (kid != NONE && (K(w, kid)->head != NONE || prt_wi_win_find(w, kid, s->start) != NONE))
+        return 1; /* the key has panes already, or this window twice */
+    if (kid == NONE)
+        kid = prt_wi_key_get(w, s->key, s->hash);
+    uint32_t id = prt_wi_win_new(w, kid, s->start, s->end); /* counts the window */
+    memcpy(ACC(w, id), s->acc, w->vt->acc->size); /* the engine owns its contents now */
+    memset(s->acc, 0, w->vt->acc->size);
+    w->pane->nbase++;
+    en.kid = kid;
+    entry_append(bucket_get(w->pane, s->end), en);
+    (void)e;
+    return PRT_OK;
+}
+
 void prt_wpane_budget(prt_winop *w)
 {
     /* the cold store's estimate (prt_window_cold.c mem_bytes) with panes: key slots and their
      * table share, pane slots, one entry per window */
     size_t mem = (size_t)w->st.keys * (w->keys.stride + 2 * sizeof(prt_idtab_slot)) +
-                 (size_t)w->pane->npanes * w->wins.stride + (size_t)w->st.windows * sizeof(pentry);
+                 (size_t)(w->pane->npanes + w->pane->nbase) * w->wins.stride +
+                 (size_t)w->st.windows * sizeof(pentry);
     if (mem > prt_wcold_budget(w))
         prt_wpane_to_classic(w);
 }

@@ -367,6 +367,41 @@ static void sliding_order(int panes)
     prt_winop_free(w);
 }
 
+/* A sliding operator kept as panes restores into panes (a record updates one accumulator) and
+ * goes on as the uninterrupted run; a restored window with a lateness the panes cannot register
+ * (changed since the snapshot) turns the operator into windows, still exactly. */
+TEST(sliding_panes_restore)
+{
+    prt_win_spec sp = { .kind = PRT_WIN_SLIDING, .size = 10, .slide = 5, .lateness = 10 };
+    prt_winop *w = mk(sp);
+    rec(w, "a", 7, 1);
+    rec(w, "b", 3, 2);
+    prt_winop_advance(w, 12); /* [0,10) of a and b fired, not purged */
+    prt_buf snap = { 0 };
+    prt_winop_snapshot(w, 128, 0, 127, &snap);
+    prt_winop_free(w);
+    w = mk(sp);
+    prt_err e;
+    CHECK(prt_winop_load(w, prt_buf_str(&snap), &e) == PRT_OK);
+    CHECK_EQ_I(stats(w).windows, 4); /* a: [5,15), [0,10); b: [0,10), [-5,5) */
+    CHECK_EQ_I(rec(w, "a", 8, 2), 1); /* panes still: a late firing of [0,10) with both records */
+    LOG_IS("a[0,10) n=2 s=3 min=1 max=2 f=1 l=2 d=2 @9\n");
+    CLEAR();
+    CHECK_EQ_I(rec(w, "a", 11, 5), 1); /* [10,20) new; [5,15) restored: 1, 2, then 5 */
+    prt_winop_advance(w, END);
+    LOG_IS("a[5,15) n=3 s=8 min=1 max=5 f=1 l=5 d=3 @14\n"
+           "a[10,20) n=1 s=5 min=5 max=5 f=5 l=5 d=1 @19\n");
+    CHECK_EQ_I(stats(w).windows, 0);
+    CHECK_EQ_I(stats(w).keys, 0);
+    prt_winop_free(w);
+    sp.lateness = 0; /* [0,10) kept a PURGE timer only: one timer doing both does not fit panes */
+    w = mk(sp);
+    CHECK(prt_winop_load(w, prt_buf_str(&snap), &e) == PRT_OK);
+    CHECK_EQ_I(rec(w, "a", 13, 5), 2); /* windows now */
+    prt_winop_free(w);
+    prt_buf_free(&snap);
+}
+
 TEST(sliding_order_windows) { sliding_order(0); }
 TEST(sliding_panes_order) { sliding_order(1); }
 
@@ -781,6 +816,7 @@ int main(void)
     RUN(session_late);
     RUN(sliding_several_windows);
     RUN(sliding_panes);
+    RUN(sliding_panes_restore);
     RUN(sliding_order_windows);
     RUN(sliding_panes_order);
     RUN(sliding_uneven_and_negative);
