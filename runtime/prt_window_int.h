@@ -219,8 +219,8 @@ int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb);
 /* ---- panes (prt_window_pane.c) ---- */
 
 /* Whether an operator with this spec and vtable keeps panes: sliding, event time, size a
- * multiple of slide, an exact merge given (the compiler gives one only when every aggregate merges exactly), and
- * PRT_WIN_PANES not set to 0 in the environment. */
+ * multiple of slide, an exact merge given (the compiler gives one only when every aggregate
+ * merges exactly), and PRT_WIN_PANES not set to 0 in the environment. */
 int prt_wpane_usable(const prt_win_spec *spec, const prt_win_vt *vt);
 void prt_wpane_new(prt_winop *w);
 void prt_wpane_free(prt_winop *w);
@@ -236,7 +236,8 @@ uint64_t prt_wpane_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, ui
 /* The windows the panes stand for, as a classic operator holding exactly the windows, timers
  * and clocks the one-slot-per-window engine would hold now (caller frees it). */
 prt_winop *prt_wpane_windows(const prt_winop *w);
-/* Turns w into a classic operator holding those windows, for good (restores, the cold store). */
+/* Turns w into a classic operator holding those windows, for good (a restore panes cannot
+ * hold, the cold store). */
 void prt_wpane_to_classic(prt_winop *w);
 /* With a store attached: past the memory budget, panes become windows (the store evicts whole
  * keys of windows); within it, the store is never called. */

@@ -22,9 +22,12 @@
  *   ending at p + size, is purged. Panes go in start order, so it is the key's oldest pane.
  * - Snapshots, savepoints, rescaling: walks see the windows rebuilt from the panes
  *   (prt_wpane_windows), so the canonical format holds windows as before. A restore puts windows
- *   back, which cannot be split into panes: an operator that restores windows, or whose panes
- *   pass the memory budget of state.backend rocksdb (the store evicts whole keys of windows),
- *   becomes a classic one for good. Within the budget the store is never called.
+ *   back; an accumulator cannot be split into panes, so a restored window keeps its own as a
+ *   *base* slot (found by key and start in the window table, as the classic engine finds its
+ *   windows) that its panes' records since are merged onto. A restored window whose timers panes
+ *   would not register (lateness changed), or panes passing the memory budget of state.backend
+ *   rocksdb (the store evicts whole keys of windows), turn the operator into a classic one for
+ *   good. Within the budget the store is never called.
  *
  * Storage: panes are the window pool's slots (wwin header: start, end = start + slide, key; the
  * key's list runs newest to oldest through next, K->head newest, K->tail oldest). Buckets are a
