@@ -14,6 +14,9 @@
  * merge) or that is freed bumps its generation, which makes its old timers stale; stale timers
  * are dropped when popped. Nothing ever scans all windows, except the end-of-input flush of
  * global panes (once per run).
+ *
+ * Sliding windows whose size is a multiple of the slide and whose aggregates merge exactly are
+ * kept as panes instead (prt_window_pane.c: w->pane); the entry points below hand them over.
  */
 #include <stdlib.h>
 

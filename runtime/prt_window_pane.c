@@ -73,7 +73,8 @@ int prt_wpane_usable(const prt_win_spec *spec, const prt_win_vt *vt)
 {
     /* Processing time: a window purged at its end is made again, empty, by a record that comes
      * at the same wall-clock millisecond; panes cannot tell its records from the old window's. */
-    if (spec->kind != PRT_WIN_SLIDING || !vt->acc_merge || spec->size % spec->slide != 0 || spec->processing_time)
+    if (spec->kind != PRT_WIN_SLIDING || !vt->acc_merge || spec->size % spec->slide != 0 ||
+        spec->processing_time)
         return 0;
     const char *e = getenv("PRT_WIN_PANES"); /* 0: one slot per window (tests compare the two) */
     return !(e && strcmp(e, "0") == 0);
@@ -299,8 +300,9 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     for (int64_t j = 0; j < m && (created || !calm); j++) {
         int64_t start = ps - j * s->slide, end = start + s->size;
         if (created) { /* a window appears unless another pane of the key lies in it */
-            int held = (older != NONE && W(w, older)->start >= start) || (newer != NONE && W(w, newer)->start < end) ||
-                       (p->nbase && prt_wi_win_find(w, kid, start) != NONE);
+            int held = (older != NONE && W(w, older)->start >= start) ||
+                       (newer != NONE && W(w, newer)->start < end) ||
+                       (p->nbase && prt_wi_win_find(w, kid, start) != NONE); /* a restored window */
             if (!held)
                 window_new(w, kid, end);
         }
