@@ -318,12 +318,30 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
     pc_sb_printf(&c->fire, "o.%s = %s;\n", n, a_val);
 }
 
-/* The accumulator's struct, field table and (for sessions, the only windows that merge) merge. */
+/* Whether every aggregate of st merges exactly: merging partial accumulators in any grouping
+ * gives the bytes of adding the records one by one. Float sums and averages do not (rounding
+ * depends on the order of the additions), nor float min/max (NaN and -0.0 ties keep whichever
+ * came first); first/last decide by arrival number, so they do. */
+static int aggs_merge_exactly(const pc_stage *st)
+{
+    for (int i = 0; i < st->naggs; i++) {
+        const pc_agg *ag = &st->aggs[i];
+        pc_type at = ag->arg ? ag->arg->type : PC_T_INT;
+        if (ag->fn == PC_A_AVG || ((ag->fn == PC_A_SUM || ag->fn == PC_A_MIN || ag->fn == PC_A_MAX) && at == PC_T_FLOAT))
+            return 0;
+    }
+    return 1;
+}
+
+/* The accumulator's struct, field table and merge: for sessions (merging windows) and for
+ * sliding windows whose aggregates merge exactly (the runtime then keeps one accumulator per
+ * slide-long pane and merges a window's panes when it fires: runtime/prt_window_pane.c). */
 static void acc_slots(pc_gen *g, const pc_stage *st, agg_code *c, const char **merge_fn, const char **merge_ref)
 {
     if (!c->nfields)
         pc_sb_puts(&c->fields, "char empty_; /* no aggregates */\n");
-    if (st->win.kind == PC_W_SESSION && st->kind != PC_S_AGGREGATE) {
+    int panes = st->win.kind == PC_W_SLIDING && st->win.size % st->win.slide == 0 && aggs_merge_exactly(st);
+    if ((st->win.kind == PC_W_SESSION || panes) && st->kind != PC_S_AGGREGATE) {
         pc_sb m = { 0 };
         pc_tmpl(g->t, &m, "acc_merge", "id", st->id, "merge", pc_sb_arena(&c->merge, g->a), NULL);
         *merge_fn = pc_sb_arena(&m, g->a);

@@ -14,6 +14,9 @@
  * merge) or that is freed bumps its generation, which makes its old timers stale; stale timers
  * are dropped when popped. Nothing ever scans all windows, except the end-of-input flush of
  * global panes (once per run).
+ *
+ * Sliding windows whose size is a multiple of the slide and whose aggregates merge exactly are
+ * kept as panes instead (prt_window_pane.c: w->pane); the entry points below hand them over.
  */
 #include <stdlib.h>
 
@@ -24,32 +27,6 @@
 
 _Static_assert((int)PRT_WIN_TIMER_FIRE == (int)PRT_TIMER_FIRE && (int)PRT_WIN_TIMER_PURGE == (int)PRT_TIMER_PURGE,
                "walked timers carry the heap's flags");
-
-/* ---- time arithmetic -------------------------------------------------------------------- */
-
-static int64_t sat_add(int64_t a, int64_t b) /* b >= 0 */
-{
-    return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
-static int64_t window_start(int64_t ts, int64_t offset, int64_t size)
-{
-    int64_t r = (ts - offset) % size;
-    if (r < 0)
-        r += size;
-    return ts - r;
-}
-
-static int64_t cleanup_time(const prt_winop *w, int64_t end)
-{
-    return w->spec.processing_time ? end - 1 : sat_add(end - 1, w->spec.lateness);
-}
-
-/* Late: every record it could still receive would be dropped (Flink's isWindowLate). */
-static int window_late(const prt_winop *w, int64_t end)
-{
-    return !w->spec.processing_time && cleanup_time(w, end) <= w->clock;
-}
 
 /* ---- keys ------------------------------------------------------------------------------- */
 
@@ -103,7 +80,7 @@ static uint64_t win_hash(uint32_t kid, int64_t start)
 }
 
 /* Tumbling and sliding: the window of key kid starting at start, or NONE. */
-static uint32_t win_find(prt_winop *w, uint32_t kid, int64_t start)
+static uint32_t win_find(const prt_winop *w, uint32_t kid, int64_t start)
 {
     uint64_t h = win_hash(kid, start);
     const prt_idtab *t = &w->wintab;
@@ -172,7 +149,7 @@ static void win_release(prt_winop *w, uint32_t id)
 static void win_timers(prt_winop *w, uint32_t id)
 {
     wwin *x = W(w, id);
-    int64_t max_ts = x->end - 1, clean = cleanup_time(w, x->end);
+    int64_t max_ts = x->end - 1, clean = prt_wi_cleanup_time(w, x->end);
     if (w->spec.processing_time || clean == max_ts) {
         prt_timerq_push(&w->timers, max_ts, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
         return;
@@ -191,7 +168,7 @@ static void fire(prt_winop *w, uint32_t id, int64_t ts)
 
 /* ---- operator --------------------------------------------------------------------------- */
 
-prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx)
+static prt_winop *winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx, int panes)
 {
     if (!spec || !vt || !vt->key || !vt->acc || spec->lateness < 0)
         return NULL;
@@ -239,7 +216,19 @@ prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *c
     w->accs = calloc((size_t)maxacc, sizeof *w->accs);
     w->acc_win = calloc((size_t)maxacc, sizeof *w->acc_win);
     prt_assert(w->accs && w->acc_win);
+    if (panes && prt_wpane_usable(&w->spec, vt))
+        prt_wpane_new(w);
     return w;
+}
+
+prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx)
+{
+    return winop_new(spec, vt, ctx, 1);
+}
+
+prt_winop *prt_wi_new_classic(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx)
+{
+    return winop_new(spec, vt, ctx, 0);
 }
 
 void prt_winop_free(prt_winop *w)
@@ -247,6 +236,7 @@ void prt_winop_free(prt_winop *w)
     if (!w)
         return;
     prt_wcold_free(w);
+    prt_wpane_free(w);
     for (uint32_t id = 0; id < w->wins.used; id++)
         if (W(w, id)->live)
             prt_schema_free(w->vt->acc, ACC(w, id));
@@ -276,12 +266,12 @@ static int add_fixed(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 {
     const prt_win_spec *s = &w->spec;
     int64_t step = s->kind == PRT_WIN_SLIDING ? s->slide : s->size;
-    int64_t last = window_start(ts, s->offset, step);
+    int64_t last = prt_wi_window_start(ts, s->offset, step);
     int64_t first = s->kind == PRT_WIN_SLIDING ? ts - s->size : last - 1; /* exclusive bound */
     uint32_t kid = NONE;
     for (int64_t start = last; start > first; start -= step) {
         int64_t end = start + s->size;
-        if (window_late(w, end))
+        if (prt_wi_window_late(w, end))
             continue;
         if (kid == NONE)
             kid = key_get(w, key, hash);
@@ -308,7 +298,7 @@ static int by_start(const void *a, const void *b, const prt_winop *w)
 
 static int add_session(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 {
-    int64_t start = ts, end = sat_add(ts, w->spec.gap);
+    int64_t start = ts, end = prt_wi_sat_add(ts, w->spec.gap);
     uint32_t kid = key_find(w, key, hash);
     size_t n = 0;
     if (kid != NONE) {
@@ -324,7 +314,7 @@ static int add_session(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
         }
     }
     if (n == 0) { /* a lone new session: dropped when already late */
-        if (window_late(w, end))
+        if (prt_wi_window_late(w, end))
             return 0;
         if (kid == NONE)
             kid = key_get(w, key, hash);
@@ -356,7 +346,7 @@ static int add_session(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     }
     wwin *t = W(w, target);
     if (cs != t->start || ce != t->end) {
-        prt_assert(!window_late(w, ce)); /* covers a live window, so it cannot be late */
+        prt_assert(!prt_wi_window_late(w, ce)); /* covers a live window, so it cannot be late */
         t->start = cs;
         t->end = ce;
         t->gen++; /* the old extent's timers are stale now */
@@ -386,11 +376,15 @@ static int add_pane(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 
 int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 {
-    if (w->cold) /* over budget: evict; a key held in the store: load it (one get, on a miss only) */
+    if (w->pane && w->cold)
+        prt_wpane_budget(w);
+    if (w->cold && !w->pane) /* over budget: evict; a key held in the store: load it (one get, on a miss only) */
         prt_wcold_before_add(w, key, hash);
     w->seq++;
     w->cur_ts = ts;
     w->nacc = 0;
+    if (w->pane)
+        return prt_wpane_add(w, key, hash, ts);
     switch (w->spec.kind) {
     case PRT_WIN_TUMBLING:
     case PRT_WIN_SLIDING:
@@ -434,6 +428,10 @@ static void global_fire(prt_winop *w, uint32_t id)
 
 void prt_winop_added(prt_winop *w)
 {
+    if (w->pane) {
+        prt_wpane_added(w);
+        return;
+    }
     for (int i = 0; i < w->nacc; i++) {
         uint32_t id = w->acc_win[i];
         wwin *x = W(w, id);
@@ -487,6 +485,10 @@ void prt_winop_advance(prt_winop *w, int64_t t)
     if (t < w->clock)
         return;
     w->clock = t;
+    if (w->pane) {
+        prt_wpane_advance(w, t);
+        return;
+    }
     for (;;) {
         const prt_timer *top = prt_timerq_top(&w->timers);
         if (w->cold && prt_wcold_step(w, t, top))
@@ -517,6 +519,8 @@ int64_t prt_winop_clock(const prt_winop *w) { return w->clock; }
 
 int64_t prt_winop_next_timer(const prt_winop *w)
 {
+    if (w->pane)
+        return prt_wpane_next_timer(w);
     const prt_timer *top = prt_timerq_top(&w->timers);
     int64_t t = top ? top->time : INT64_MAX; /* may be a stale timer: advancing to it is harmless */
     if (w->cold) {
@@ -573,6 +577,8 @@ static int cmp_walk(const void *a_, const void *b_, void *ctx_)
 
 uint64_t prt_winop_count(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo, uint32_t kg_hi)
 {
+    if (w->pane)
+        return prt_wpane_count(w, max_parallelism, kg_lo, kg_hi);
     uint64_t n = 0;
     for (uint32_t id = 0; id < w->wins.used; id++) {
         const wwin *x = W(w, id);
@@ -619,6 +625,12 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
                    int (*fn)(void *arg, const prt_win_state *s), void *arg)
 {
     prt_assert(max_parallelism > 0);
+    if (w->pane) { /* the windows the panes stand for, walked as the classic engine walks them */
+        prt_winop *c = prt_wpane_windows(w);
+        int rc = prt_winop_walk(c, max_parallelism, kg_lo, kg_hi, fn, arg);
+        prt_winop_free(c);
+        return rc;
+    }
     size_t nwin = w->wins.used;
     walk_timers *tm = w->timers.n ? calloc(nwin ? nwin : 1, sizeof *tm) : NULL; /* panes have none */
     walk_ent *e = malloc((nwin ? nwin : 1) * sizeof *e);
@@ -664,6 +676,14 @@ int prt_winop_walk(const prt_winop *w, uint32_t max_parallelism, uint32_t kg_lo,
 
 int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
+    if (w->pane && w->cold)
+        prt_wpane_budget(w);
+    if (w->pane) {
+        int rc = prt_wpane_restore(w, s, e);
+        if (rc != 1)
+            return rc;
+        prt_wpane_to_classic(w); /* a window the panes cannot hold: windows from now on */
+    }
     /* a restore larger than the budget goes on to the store, whole keys at a time: a key is
      * loaded back before another of its windows joins it */
     if (w->cold)
@@ -672,11 +692,17 @@ int prt_winop_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 }
 
 uint32_t prt_wi_key_find(prt_winop *w, const void *key, uint64_t hash) { return key_find(w, key, hash); }
+uint32_t prt_wi_key_get(prt_winop *w, const void *key, uint64_t hash) { return key_get(w, key, hash); }
+void prt_wi_key_release(prt_winop *w, uint32_t id) { key_release(w, id); }
+uint32_t prt_wi_win_find(const prt_winop *w, uint32_t kid, int64_t start) { return win_find(w, kid, start); }
+uint32_t prt_wi_win_new(prt_winop *w, uint32_t kid, int64_t start, int64_t end) { return win_new(w, kid, start, end); }
 void prt_wi_win_release(prt_winop *w, uint32_t id) { win_release(w, id); }
 void prt_wi_global_fire(prt_winop *w, uint32_t id) { global_fire(w, id); }
 
 int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
 {
+    if (w->pane) /* the cold store loading a key back: it keeps windows, so does the operator */
+        prt_wpane_to_classic(w);
     int fixed = w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING;
     int pane = w->spec.kind == PRT_WIN_GLOBAL || w->spec.kind == PRT_WIN_RUNNING;
     if (s->ntimers < 0 || s->ntimers > 2 || (pane && s->ntimers))
@@ -686,7 +712,7 @@ int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
         return prt_errf(e, "window [%lld, %lld) is empty", (long long)s->start, (long long)s->end);
     if (fixed) {
         int64_t step = w->spec.kind == PRT_WIN_SLIDING ? w->spec.slide : w->spec.size;
-        if (s->end - s->start != w->spec.size || window_start(s->start, w->spec.offset, step) != s->start)
+        if (s->end - s->start != w->spec.size || prt_wi_window_start(s->start, w->spec.offset, step) != s->start)
             return prt_errf(e, "window [%lld, %lld) is not a window of this operator",
                             (long long)s->start, (long long)s->end);
     }
@@ -728,7 +754,7 @@ int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
     if (!fire && !purge)
         return prt_errf(e, "window [%lld, %lld) has no timer: it could never be purged",
                         (long long)s->start, (long long)s->end);
-    int64_t max_ts = x->end - 1, clean = cleanup_time(w, x->end);
+    int64_t max_ts = x->end - 1, clean = prt_wi_cleanup_time(w, x->end);
     if (fire && (w->spec.processing_time || clean == max_ts)) {
         prt_timerq_push_seq(&w->timers, max_ts, fire_seq, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
         return PRT_OK;

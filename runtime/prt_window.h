@@ -44,7 +44,9 @@ typedef struct prt_win_vt {
     const prt_schema *key, *acc; /* field tables: sizes, deep copy, free, canonical encoding; a
                                   * zeroed accumulator is the empty one (the aggregates' identity) */
     int (*key_eq)(const void *a, const void *b);
-    void (*acc_merge)(void *dst, const void *src); /* session merge: fold src into dst */
+    /* Folds src into dst: session merges; given for a sliding window, it promises an exact merge
+     * (any grouping of the records gives the same bytes), and the engine may keep panes. */
+    void (*acc_merge)(void *dst, const void *src);
     /* One window result. For RUNNING, start = end = 0. */
     void (*fire)(void *ctx, const void *key, uint64_t hash, int64_t start, int64_t end, const void *acc,
                  int64_t ts); /* hash: the key's, as given to prt_winop_add */
@@ -57,7 +59,9 @@ prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *c
 void prt_winop_free(prt_winop *w);
 
 /* Assigns a record with event time ts (processing time: the current wall clock) to its windows.
- * Returns how many windows accept it; their accumulators are prt_winop_accs(w)[0..n). */
+ * Returns how many accumulators take it, prt_winop_accs(w)[0..n): one per window that accepts it,
+ * or, for sliding windows kept as panes (prt_window_pane.c), 1, the pane's; 0 when the record is
+ * late for every window. */
 int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
 void **prt_winop_accs(prt_winop *w);
 uint64_t prt_winop_seq(prt_winop *w); /* arrival number of the record being added (first/last) */

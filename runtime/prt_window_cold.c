@@ -869,8 +869,11 @@ int prt_wcold_walk(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t
 int prt_winop_attach(prt_winop *w, prt_state *st, const char *op, uint32_t max_parallelism, size_t budget,
                      prt_err *e)
 {
+    /* panes stay until they pass the budget (prt_wpane_budget): the store keeps windows */
     return prt_wcold_new(w, st, op, max_parallelism, budget, e);
 }
+
+size_t prt_wcold_budget(const prt_winop *w) { return w->cold->budget; }
 
 int prt_winop_failed(const prt_winop *w, prt_err *e)
 {

@@ -18,8 +18,11 @@
 typedef struct wkey {
     uint64_t hash;
     uint32_t nwin;  /* live windows of this key; the key is freed when it drops to 0 */
-    uint32_t head;  /* first window of the key's list (sessions, global, running) */
-    uint32_t next_free;
+    uint32_t head;  /* first window of the key's list (sessions, global, running; panes: the newest) */
+    union {
+        uint32_t next_free; /* a free slot: the free list */
+        uint32_t tail;      /* a live key with panes: its oldest pane (prt_window_pane.c) */
+    };
     uint32_t live;
     uint32_t ref;   /* touched since the eviction clock last passed (state larger than memory) */
 } wkey;
@@ -67,6 +70,7 @@ struct prt_winop {
     size_t scratch_cap;
 
     prt_winop_stats st;
+    struct prt_wpane *pane; /* sliding windows kept as panes (prt_window_pane.c); NULL: one slot per window */
     struct prt_wcold *cold; /* state larger than memory: the RocksDB side; NULL: all in memory */
 };
 
@@ -129,7 +133,42 @@ static inline void *KEY(const prt_winop *w, uint32_t id) { return pool_payload(&
 static inline wwin *W(const prt_winop *w, uint32_t id) { return pool_at(&w->wins, id); }
 static inline void *ACC(const prt_winop *w, uint32_t id) { return pool_payload(&w->wins, id); }
 
-/* ---- engine routines the cold store uses (prt_window.c) ---- */
+/* ---- time arithmetic (shared by the engine's files) ---- */
+
+static inline int64_t prt_wi_sat_add(int64_t a, int64_t b) /* b >= 0 */
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static inline int64_t prt_wi_window_start(int64_t ts, int64_t offset, int64_t size)
+{
+    int64_t r = (ts - offset) % size;
+    if (r < 0)
+        r += size;
+    return ts - r;
+}
+
+/* When a window ending at end is purged (its last timer). */
+static inline int64_t prt_wi_cleanup_time(const prt_winop *w, int64_t end)
+{
+    return w->spec.processing_time ? end - 1 : prt_wi_sat_add(end - 1, w->spec.lateness);
+}
+
+/* Late: every record it could still receive would be dropped (Flink's isWindowLate). */
+static inline int prt_wi_window_late(const prt_winop *w, int64_t end)
+{
+    return !w->spec.processing_time && prt_wi_cleanup_time(w, end) <= w->clock;
+}
+
+/* ---- engine routines the cold store and the panes use (prt_window.c) ---- */
+
+uint32_t prt_wi_key_get(prt_winop *w, const void *key, uint64_t hash); /* finds or adds */
+void prt_wi_key_release(prt_winop *w, uint32_t id);
+/* Tumbling and sliding: the window slot of key kid starting at start (NONE), a new one. */
+uint32_t prt_wi_win_find(const prt_winop *w, uint32_t kid, int64_t start);
+uint32_t prt_wi_win_new(prt_winop *w, uint32_t kid, int64_t start, int64_t end);
+/* A classic operator (one slot per window, never panes), for rebuilding a pane operator's windows. */
+prt_winop *prt_wi_new_classic(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx);
 
 uint32_t prt_wi_key_find(prt_winop *w, const void *key, uint64_t hash);
 void prt_wi_win_release(prt_winop *w, uint32_t id);  /* frees its key with its last window */
@@ -173,7 +212,35 @@ uint64_t prt_wcold_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, ui
 int prt_wcold_walk(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t kg_hi, const walk_ent *e,
                    size_t n, const walk_timers *tm, int (*fn)(void *arg, const prt_win_state *s), void *arg);
 int prt_wcold_memory_only(const prt_winop *w);
+size_t prt_wcold_budget(const prt_winop *w);
 /* The key bytes tie-break of the walk order (different keys with one hash). */
 int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb);
+
+/* ---- panes (prt_window_pane.c) ---- */
+
+/* Whether an operator with this spec and vtable keeps panes: sliding, event time, size a
+ * multiple of slide, an exact merge given (the compiler gives one only when every aggregate
+ * merges exactly), and PRT_WIN_PANES not set to 0 in the environment. */
+int prt_wpane_usable(const prt_win_spec *spec, const prt_win_vt *vt);
+void prt_wpane_new(prt_winop *w);
+void prt_wpane_free(prt_winop *w);
+int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
+void prt_wpane_added(prt_winop *w);
+void prt_wpane_advance(prt_winop *w, int64_t t); /* w->clock already t */
+int64_t prt_wpane_next_timer(const prt_winop *w);
+/* Puts a walked window back (its accumulator becomes the base its panes add to): PRT_OK, PRT_ERR
+ * with e, or 1 when panes cannot hold it exactly (its timers are not the ones panes would
+ * register: a changed allowed lateness; a clash): the caller turns w into windows and retries. */
+int prt_wpane_restore(prt_winop *w, prt_win_state *s, prt_err *e);
+uint64_t prt_wpane_count(const prt_winop *w, uint32_t maxpar, uint32_t kg_lo, uint32_t kg_hi);
+/* The windows the panes stand for, as a classic operator holding exactly the windows, timers
+ * and clocks the one-slot-per-window engine would hold now (caller frees it). */
+prt_winop *prt_wpane_windows(const prt_winop *w);
+/* Turns w into a classic operator holding those windows, for good (a restore panes cannot
+ * hold, the cold store). */
+void prt_wpane_to_classic(prt_winop *w);
+/* With a store attached: past the memory budget, panes become windows (the store evicts whole
+ * keys of windows); within it, the store is never called. */
+void prt_wpane_budget(prt_winop *w);
 
 #endif

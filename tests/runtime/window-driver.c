@@ -67,11 +67,10 @@ static void fire(void *ctx, const void *key, uint64_t hash, int64_t start, int64
     (void)hash;
     const dacc *a = acc;
     const dkey *k = key;
-    printf("{\"key\":\"%.*s\",\"start\":%" PRId64 ",\"end\":%" PRId64 ",\"count\":%" PRId64
+    fprintf(ctx ? ctx : stdout, "{\"key\":\"%.*s\",\"start\":%" PRId64 ",\"end\":%" PRId64 ",\"count\":%" PRId64
            ",\"sum\":%" PRId64 ",\"min\":%" PRId64 ",\"max\":%" PRId64 ",\"first\":%" PRId64
            ",\"last\":%" PRId64 ",\"ts\":%" PRId64 "}\n",
            (int)k->s.n, k->s.p, start, end, a->count, a->sum, a->min, a->max, a->first, a->last, ts);
-    (void)ctx;
 }
 
 static const prt_win_vt vt = { &dkey_schema, &dacc_schema, k_eq, a_merge, fire };
@@ -123,20 +122,70 @@ static prt_winop *rebuild(prt_winop *w, const prt_win_spec *spec)
     return w;
 }
 
+/* --twin FILE --twin-every N: a second operator with one slot per window (PRT_WIN_PANES=0 while it
+ * is made) takes the same stream, its results to FILE; every N records the two operators'
+ * snapshots (every key group, and the halves a rescale to 2 would take) must be equal bytes,
+ * so a savepoint of panes is the savepoint of windows (exit 1 naming the record if not). */
+static prt_winop *twin_new(const prt_win_spec *spec, FILE *f)
+{
+    setenv("PRT_WIN_PANES", "0", 1);
+    prt_winop *t = prt_winop_new(spec, &vt, f);
+    unsetenv("PRT_WIN_PANES");
+    return t;
+}
+
+static void twin_check(const prt_winop *w, const prt_winop *t, int64_t nrec)
+{
+    static const uint32_t lo[] = { 0, 0, 64 }, hi[] = { 127, 63, 127 };
+    for (int i = 0; i < 3; i++) {
+        prt_buf a = { 0 }, b = { 0 };
+        prt_winop_snapshot(w, 128, lo[i], hi[i], &a);
+        prt_winop_snapshot(t, 128, lo[i], hi[i], &b);
+        if (a.n != b.n || memcmp(a.p, b.p, a.n) != 0) {
+            fprintf(stderr, "window-driver: after record %" PRId64 ": key groups %u-%u: snapshot differs from "
+                            "the one-slot-per-window engine's (%zu vs %zu bytes)\n", nrec, lo[i], hi[i], a.n, b.n);
+            exit(1);
+        }
+        prt_buf_free(&a);
+        prt_buf_free(&b);
+    }
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: window-driver --kind tumbling|sliding|session|global|running [--size MS]\n"
                     "  [--slide MS] [--offset MS] [--gap MS] [--count N] [--purge 0|1] [--lateness MS]\n"
                     "  [--ooo MS] [--time event|processing] [--snapshot-every N]\n"
-                    "  [--rocksdb DIR --budget BYTES] < key,ts,value lines\n");
+                    "  [--rocksdb DIR --budget BYTES] [--twin FILE --twin-every N] < key,ts,value lines\n");
     exit(2);
+}
+
+/* One record into w; a late record's line to stdout unless line is NULL (the twin). */
+static void add(prt_winop *w, const dkey *k, int64_t ts, int64_t val, const char *line)
+{
+    int n = prt_winop_add(w, k, prt_hash_finish(prt_hash_str(PRT_HASH_SEED, k->s)), ts);
+    if (n == 0 && line)
+        printf("{\"late\":{\"key\":\"%s\",\"ts\":%" PRId64 "}}\n", line, ts);
+    void **accs = prt_winop_accs(w);
+    uint64_t seq = prt_winop_seq(w);
+    for (int i = 0; i < n; i++) {
+        dacc *a = accs[i];
+        if (!a->count)
+            a->first = val, a->first_seq = seq, a->min = val, a->max = val;
+        a->last = val, a->last_seq = seq;
+        a->count++;
+        a->sum += val;
+        a->min = val < a->min ? val : a->min;
+        a->max = val > a->max ? val : a->max;
+    }
+    prt_winop_added(w);
 }
 
 int main(int argc, char **argv)
 {
     prt_win_spec spec = { .kind = PRT_WIN_TUMBLING };
-    int64_t ooo = 0, snapshot_every = 0, nrec = 0;
-    const char *rocks = NULL;
+    int64_t ooo = 0, snapshot_every = 0, nrec = 0, twin_every = 0, ntwin = 0;
+    const char *rocks = NULL, *twin_path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -153,6 +202,8 @@ int main(int argc, char **argv)
             spec.kind = (prt_win_kind)k;
         } else if (!strcmp(o, "--rocksdb")) {
             rocks = v;
+        } else if (!strcmp(o, "--twin")) {
+            twin_path = v;
         } else if (!strcmp(o, "--time")) {
             spec.processing_time = !strcmp(v, "processing");
         } else {
@@ -167,6 +218,7 @@ int main(int argc, char **argv)
             else if (!strcmp(o, "--ooo")) ooo = n;
             else if (!strcmp(o, "--snapshot-every")) snapshot_every = n;
             else if (!strcmp(o, "--budget")) budget = (size_t)n;
+            else if (!strcmp(o, "--twin-every")) twin_every = n;
             else usage();
         }
     }
@@ -184,6 +236,12 @@ int main(int argc, char **argv)
         }
         attach(w);
     }
+    FILE *twin_out = twin_path ? fopen(twin_path, "w") : NULL;
+    if (twin_path && !twin_out) {
+        fprintf(stderr, "window-driver: cannot write %s\n", twin_path);
+        return 1;
+    }
+    prt_winop *twin = twin_out ? twin_new(&spec, twin_out) : NULL;
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     char line[4096];
@@ -203,26 +261,26 @@ int main(int argc, char **argv)
         if (snapshot_every > 0 && ++nrec % snapshot_every == 0)
             w = rebuild(w, &spec);
         dkey k = { prt_str_c(line) };
-        int n = prt_winop_add(w, &k, prt_hash_finish(prt_hash_str(PRT_HASH_SEED, prt_str_c(line))), ts);
-        if (n == 0)
-            printf("{\"late\":{\"key\":\"%s\",\"ts\":%" PRId64 "}}\n", line, ts);
-        void **accs = prt_winop_accs(w);
-        uint64_t seq = prt_winop_seq(w);
-        for (int i = 0; i < n; i++) {
-            dacc *a = accs[i];
-            if (!a->count)
-                a->first = val, a->first_seq = seq, a->min = val, a->max = val;
-            a->last = val, a->last_seq = seq;
-            a->count++;
-            a->sum += val;
-            a->min = val < a->min ? val : a->min;
-            a->max = val > a->max ? val : a->max;
-        }
-        prt_winop_added(w);
+        add(w, &k, ts, val, line);
         if (!spec.processing_time)
             prt_winop_advance(w, max_seen - ooo - 1);
+        if (twin) {
+            if (spec.processing_time)
+                prt_winop_advance(twin, ts);
+            add(twin, &k, ts, val, NULL);
+            if (!spec.processing_time)
+                prt_winop_advance(twin, max_seen - ooo - 1);
+            if (twin_every > 0 && ++ntwin % twin_every == 0)
+                twin_check(w, twin, ntwin);
+        }
     }
     prt_winop_advance(w, INT64_MAX);
+    if (twin) {
+        prt_winop_advance(twin, INT64_MAX);
+        twin_check(w, twin, ntwin); /* after the end: both empty */
+        prt_winop_free(twin);
+        fclose(twin_out);
+    }
     check(w);
     if (store && getenv("WINDOW_DRIVER_STATS")) {
         prt_winop_cold_stats st;

@@ -5,6 +5,11 @@
 # independent reference tests/reference/flink_windows.py; their outputs must be identical.
 # The *_rocksdb cases run six kinds again with state.backend rocksdb's engine (--rocksdb, a
 # budget of a few keys: constant eviction and loading back), straight and snapshotted.
+# The *_panes cases are sliding windows whose size is a multiple of the slide, which the engine
+# keeps as panes (runtime/prt_window_pane.c); each also runs beside a twin operator kept one slot
+# per window, whose snapshots (all key groups, and each half of a rescale to 2) must equal the
+# pane operator's byte for byte every 997 records, while the pane operator is snapshotted and
+# restored (into panes) every 1009 records and the twin never is (*_twin).
 # Prints "PASS window_property/<case>" or "FAIL window_property/<case>: <first differing line>"
 # (protocol: tests/unit/prt_test.h). Run from the repository root; exits 1 on any failure.
 set -u
@@ -88,14 +93,14 @@ run_case() { # name seed args...
 # rocks_case NAME BUDGET: case NAME again with state.backend rocksdb and a budget of a few keys
 # (state evicted and loaded back all the time), straight and snapshotted every 1009 records; the
 # output must equal the reference's (so the all-in-memory engine's) byte for byte.
-rocks_case() {
-    name=$1 budget=$2
+rocks_case() { # NAME BUDGET [LABEL SUFFIX]
+    name=$1 budget=$2 suffix=${3:-}
     eval "set -- \$args_$name" # the case's own: name seed options...
     seed=$2
     shift 2
     for snap in 0 1009; do
-        label=${name}_rocksdb
-        [ $snap = 0 ] || label=${name}_rocksdb_restored
+        label=${name}_rocksdb$suffix
+        [ $snap = 0 ] || label=${name}_rocksdb${suffix}_restored
         rm -rf "$tmp/rdb"
         if ! WINDOW_DRIVER_STATS=1 "$DRIVER" --rocksdb "$tmp/rdb" --budget "$budget" --snapshot-every $snap "$@" <"$tmp/in$seed.csv" \
             >"$tmp/$label.out" 2>"$tmp/$label.err"; then
@@ -113,9 +118,33 @@ rocks_case() {
     done
 }
 
+# pane_case NAME SEED OPTIONS...: run_case, then the twin check (see the top).
+pane_case() {
+    run_case "$@"
+    name=$1 seed=$2
+    shift 2
+    label=${name}_twin
+    if ! "$DRIVER" --snapshot-every 1009 --twin "$tmp/$label.twin" --twin-every 997 "$@" <"$tmp/in$seed.csv" >"$tmp/$label.out" 2>"$tmp/$label.err"; then
+        echo "FAIL window_property/$label: $(head -c 300 "$tmp/$label.err")"
+        fail=1
+        return
+    fi
+    grep -v '^{"late"' "$tmp/$name.py.out" >"$tmp/$label.ref" # the twin prints no side output
+    if cmp -s "$tmp/$label.out" "$tmp/$name.py.out" && cmp -s "$tmp/$label.twin" "$tmp/$label.ref"; then
+        echo "PASS window_property/$label (rebuilt every 1009 records, snapshots equal every 997, both outputs the reference's)"
+    else
+        echo "FAIL window_property/$label: $(cmp "$tmp/$label.out" "$tmp/$name.py.out" 2>&1) $(cmp "$tmp/$label.twin" "$tmp/$label.ref" 2>&1)"
+        fail=1
+    fi
+}
+
 run_case tumbling 1 --kind tumbling --size 1000 --ooo 300
 run_case tumbling_lateness 2 --kind tumbling --size 1000 --offset 250 --lateness 700 --ooo 300
-run_case sliding 1 --kind sliding --size 1000 --slide 250 --ooo 300
+pane_case sliding 1 --kind sliding --size 1000 --slide 250 --ooo 300
+pane_case sliding_panes_lateness 2 --kind sliding --size 1000 --slide 250 --offset 100 --lateness 700 --ooo 300
+pane_case sliding_panes_one 1 --kind sliding --size 500 --slide 500 --lateness 300 --ooo 300
+pane_case sliding_panes_far 2 --kind sliding --size 3000 --slide 100 --offset -40 --lateness 2000 --ooo 300
+run_case sliding_processing 1 --kind sliding --size 1200 --slide 400 --time processing
 run_case sliding_lateness 2 --kind sliding --size 900 --slide 400 --offset 100 --lateness 500 --ooo 300
 run_case session 1 --kind session --gap 40 --ooo 300
 run_case session_lateness 2 --kind session --gap 40 --lateness 400 --ooo 300
@@ -126,6 +155,8 @@ run_case tumbling_processing 2 --kind tumbling --size 1000 --time processing
 run_case session_processing 1 --kind session --gap 30 --time processing
 rocks_case tumbling_lateness 2000
 rocks_case sliding_lateness 4000
+rocks_case sliding_panes_lateness 4000
+rocks_case sliding_panes_lateness 12000 _12k # panes until they pass the budget, then windows
 rocks_case session_lateness 2000
 rocks_case global_purge 2000
 rocks_case running 2000

@@ -307,23 +307,103 @@ TEST(session_late)
     prt_winop_free(w);
 }
 
-TEST(sliding_several_windows)
+/* One stream through a sliding operator kept one slot per window (panes = 0: each record
+ * updates its 2 windows) or as panes (one accumulator per 5 ms pane: each record updates 1). */
+static void sliding_several(int panes)
 {
+    if (!panes)
+        setenv("PRT_WIN_PANES", "0", 1);
     prt_winop *w = mk((prt_win_spec){ .kind = PRT_WIN_SLIDING, .size = 10, .slide = 5, .lateness = 10 });
-    CHECK_EQ_I(rec(w, "a", 7, 1), 2); /* [5,15) then [0,10): Flink's order */
+    unsetenv("PRT_WIN_PANES");
+    int per = panes ? 1 : 2;
+    CHECK_EQ_I(rec(w, "a", 7, 1), per); /* [5,15) then [0,10): Flink's order */
     CHECK_EQ_I(stats(w).windows, 2);
     prt_winop_advance(w, 12);
     LOG_IS("a[0,10) n=1 s=1 min=1 max=1 f=1 l=1 d=1 @9\n");
     CLEAR();
-    CHECK_EQ_I(rec(w, "a", 8, 2), 2); /* late firing of [0,10) only */
+    CHECK_EQ_I(rec(w, "a", 8, 2), per); /* late firing of [0,10) only */
     LOG_IS("a[0,10) n=2 s=3 min=1 max=2 f=1 l=2 d=2 @9\n");
     CLEAR();
-    CHECK_EQ_I(rec(w, "a", 12, 3), 2); /* [10,20), [5,15) */
+    CHECK_EQ_I(rec(w, "a", 12, 3), per); /* [10,20), [5,15) */
+    CHECK_EQ_I(stats(w).windows, 3);
+    CHECK_EQ_I(stats(w).late_fired, 1);
+    prt_winop_advance(w, 19); /* [0,10) purged at 9 + 10 */
+    CHECK_EQ_I(stats(w).windows, 2);
+    CHECK_EQ_I(stats(w).purged, 1);
+    CHECK_EQ_I(rec(w, "a", 2, 4), 0); /* late for [0,10) and [-5,5) */
     prt_winop_advance(w, END);
     LOG_IS("a[5,15) n=3 s=6 min=1 max=3 f=1 l=3 d=3 @14\n"
            "a[10,20) n=1 s=3 min=3 max=3 f=3 l=3 d=1 @19\n");
+    CHECK_EQ_I(stats(w).windows, 0);
+    CHECK_EQ_I(stats(w).keys, 0);
     prt_winop_free(w);
 }
+
+TEST(sliding_several_windows) { sliding_several(0); }
+TEST(sliding_panes) { sliding_several(1); }
+
+/* Equal-time firings come in the order the windows appeared, panes or not: a window appears with
+ * the first record of its key in any of its panes (a's [0,10) appears with a's third record, after
+ * b's, though a had a record before b; b's [5,15) with b's record at 11, not with its pane [0,5)). */
+static void sliding_order(int panes)
+{
+    if (!panes)
+        setenv("PRT_WIN_PANES", "0", 1);
+    prt_winop *w = mk((prt_win_spec){ .kind = PRT_WIN_SLIDING, .size = 10, .slide = 5 });
+    unsetenv("PRT_WIN_PANES");
+    rec(w, "a", 12, 1); /* a: [10,20), [5,15) */
+    rec(w, "b", 3, 2);  /* b: [0,10), [-5,5) */
+    rec(w, "a", 4, 3);  /* a: [0,10) now, [-5,5) now; [0,10) after b's */
+    rec(w, "b", 11, 4); /* b: [10,20) new, [5,15) new (b's pane [0,5) is not in it) */
+    prt_winop_advance(w, END);
+    LOG_IS("b[-5,5) n=1 s=2 min=2 max=2 f=2 l=2 d=1 @4\n"
+           "a[-5,5) n=1 s=3 min=3 max=3 f=3 l=3 d=1 @4\n"
+           "b[0,10) n=1 s=2 min=2 max=2 f=2 l=2 d=1 @9\n"
+           "a[0,10) n=1 s=3 min=3 max=3 f=3 l=3 d=1 @9\n"
+           "a[5,15) n=1 s=1 min=1 max=1 f=1 l=1 d=1 @14\n"
+           "b[5,15) n=1 s=4 min=4 max=4 f=4 l=4 d=1 @14\n"
+           "a[10,20) n=1 s=1 min=1 max=1 f=1 l=1 d=1 @19\n"
+           "b[10,20) n=1 s=4 min=4 max=4 f=4 l=4 d=1 @19\n");
+    prt_winop_free(w);
+}
+
+/* A sliding operator kept as panes restores into panes (a record updates one accumulator) and
+ * goes on as the uninterrupted run; a restored window with a lateness the panes cannot register
+ * (changed since the snapshot) turns the operator into windows, still exactly. */
+TEST(sliding_panes_restore)
+{
+    prt_win_spec sp = { .kind = PRT_WIN_SLIDING, .size = 10, .slide = 5, .lateness = 10 };
+    prt_winop *w = mk(sp);
+    rec(w, "a", 7, 1);
+    rec(w, "b", 3, 2);
+    prt_winop_advance(w, 12); /* [0,10) of a and b fired, not purged */
+    prt_buf snap = { 0 };
+    prt_winop_snapshot(w, 128, 0, 127, &snap);
+    prt_winop_free(w);
+    w = mk(sp);
+    prt_err e;
+    CHECK(prt_winop_load(w, prt_buf_str(&snap), &e) == PRT_OK);
+    CHECK_EQ_I(stats(w).windows, 4); /* a: [5,15), [0,10); b: [0,10), [-5,5) */
+    CHECK_EQ_I(rec(w, "a", 8, 2), 1); /* panes still: a late firing of [0,10) with both records */
+    LOG_IS("a[0,10) n=2 s=3 min=1 max=2 f=1 l=2 d=2 @9\n");
+    CLEAR();
+    CHECK_EQ_I(rec(w, "a", 11, 5), 1); /* [10,20) new; [5,15) restored: 1, 2, then 5 */
+    prt_winop_advance(w, END);
+    LOG_IS("a[5,15) n=3 s=8 min=1 max=5 f=1 l=5 d=3 @14\n"
+           "a[10,20) n=1 s=5 min=5 max=5 f=5 l=5 d=1 @19\n");
+    CHECK_EQ_I(stats(w).windows, 0);
+    CHECK_EQ_I(stats(w).keys, 0);
+    prt_winop_free(w);
+    sp.lateness = 0; /* [0,10) kept a PURGE timer only: one timer doing both does not fit panes */
+    w = mk(sp);
+    CHECK(prt_winop_load(w, prt_buf_str(&snap), &e) == PRT_OK);
+    CHECK_EQ_I(rec(w, "a", 13, 5), 2); /* windows now */
+    prt_winop_free(w);
+    prt_buf_free(&snap);
+}
+
+TEST(sliding_order_windows) { sliding_order(0); }
+TEST(sliding_panes_order) { sliding_order(1); }
 
 TEST(sliding_uneven_and_negative)
 {
@@ -735,6 +815,10 @@ int main(void)
     RUN(sessions_touching);
     RUN(session_late);
     RUN(sliding_several_windows);
+    RUN(sliding_panes);
+    RUN(sliding_panes_restore);
+    RUN(sliding_order_windows);
+    RUN(sliding_panes_order);
     RUN(sliding_uneven_and_negative);
     RUN(offset_alignment);
     RUN(negative_timestamps);
