@@ -11,17 +11,20 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-/* The bits of a 16-byte block at p: where it holds the delimiter (*dm) and a quote (*qm). */
+/* The bits of a 16-byte block at p: where it holds the delimiter (*dm), and a quote or a
+ * carriage return (*qm). */
 static inline void csv_block(const char *p, __m128i d, __m128i q, unsigned *dm, unsigned *qm)
 {
+    const __m128i cr = _mm_set1_epi8('\r');
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     *dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d));
-    *qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
+    *qm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, cr)));
 }
 
-/* Lines of 16 bytes or more without a '"' anywhere (no field is quoted): the delimiters of 16
- * bytes at a time, the last block overlapping the one before. Returns the count of fields, or -1
- * when the line holds a quote (the general loop then decides). */
+/* Lines of 16 bytes or more without a '"' or '\r' anywhere (no field is quoted; see plain in
+ * prt_format.h): the delimiters of 16 bytes at a time, the last block overlapping the one
+ * before. Returns the count of fields, or -1 when the line holds a quote or a carriage return
+ * (the general loop then decides). */
 static int csv_split_plain(prt_str line, char delim, prt_str *cols, int max)
 {
     const char *p = line.p, *start = p;
@@ -58,18 +61,30 @@ static int csv_split_plain(prt_str line, char delim, prt_str *cols, int max)
 }
 #endif
 
-int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, prt_scratch *s, prt_err *e)
+int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
+                  prt_err *e)
 {
     const char *p = line.n ? line.p : "", *end = p + line.n;
+    int dummy;
+    if (!plain)
+        plain = &dummy;
+    *plain = 0;
     if (line.n > INT_MAX)
         return prt_errf(e, "invalid CSV: line longer than %d bytes", INT_MAX);
 #ifdef __SSE2__
     if (line.n >= 16) {
         int count = csv_split_plain(line, delim, cols, max);
-        if (count >= 0)
+        if (count >= 0) {
+            *plain = 1;
             return count;
-    }
+        }
+    } else
 #endif
+    {
+        *plain = 1; /* a short line (or no SSE2): looked at byte by byte */
+        for (const char *c = p; c < end && *plain; c++)
+            *plain = *c != '"' && *c != '\r';
+    }
     int count = 0;
     for (;;) {
         prt_str v;

@@ -1,0 +1,105 @@
+/* pc_gen_text.c — fields that travel with their csv input text, so a csv sink copies the text
+ * instead of formatting the value parsed from it.
+ *
+ * A field of a csv source reaching a csv sink unchanged (an int, a timestamp, or a string
+ * without a default when the sink's delimiter is the source's) gets a `<field>_text` member
+ * beside it in each row struct on its way: the source sets it to the field's input text when
+ * that text is exactly what the writer would write (prt_csv_int_text, _ts_text, _str_text),
+ * else to { NULL, 0 }; selects and sets copy it; the sink writes it with prt_w_*_text. Every
+ * output byte stays what formatting would give.
+ *
+ * The way runs through filters, selects, and sets that do not assign the field. Anything else
+ * ends it: a key_by (its records may move to another worker's thread, which copies their
+ * strings but would not copy the text beside them), windows, aggregates, unions, joins and
+ * functions (their records are new). Not in `pipec test` builds (their sinks write JSON).
+ */
+#include <string.h>
+
+#include "pc_gen_int.h"
+
+/* The field index of name in row, or -1. */
+static int field_index(const pc_row *row, const char *name)
+{
+    for (int i = 0; i < row->nfields; i++)
+        if (!strcmp(row->fields[i].name, name))
+            return i;
+    return -1;
+}
+
+/* origin of field f of node n: source * PC_MAX_SOURCE_FIELDS + its field, or -1 */
+static int origin_of(pc_gen *g, const pc_stage *st, int f)
+{
+    const pc_row *in = pc_node_row(g->p, st->in_nodes[0]);
+    const char *name = st->out_row.fields[f].name;
+    for (int k = 0; st->kind == PC_S_SET && k < st->nsets; k++)
+        if (!strcmp(st->sets[k].name, name))
+            return -1; /* assigned: a new value */
+    int i = field_index(in, name);
+    return i < 0 ? -1 : g->text_origin[st->in_nodes[0]][i];
+}
+
+void pc_gen_text_plan(pc_gen *g)
+{
+    const pc_pipeline *p = g->p;
+    int nn = p->nsources + p->nstages;
+    g->text_origin = pc_alloc(g->a, sizeof(int *) * (size_t)(nn + 1));
+    g->text_want = pc_alloc(g->a, (size_t)(p->nsources + 1) * PC_MAX_SOURCE_FIELDS);
+    for (int s = 0; s < p->nsources; s++) {
+        const pc_source *src = &p->sources[s];
+        int *o = pc_alloc(g->a, sizeof(int) * (size_t)(src->row.nfields + 1));
+        for (int i = 0; i < src->row.nfields; i++)
+            o[i] = src->format.kind == PC_FMT_CSV && !src->row.fields[i].hidden ? s * PC_MAX_SOURCE_FIELDS + i : -1;
+        g->text_origin[s] = o;
+    }
+    for (int k = 0; k < p->nstages; k++) {
+        int s = g->topo[k], node = pc_gen_node(p, s);
+        const pc_stage *st = &p->stages[s];
+        const pc_row *row = pc_node_row(p, node);
+        int *o = pc_alloc(g->a, sizeof(int) * (size_t)(row->nfields + 1));
+        for (int i = 0; i < row->nfields; i++) {
+            if (st->kind == PC_S_FILTER)
+                o[i] = g->text_origin[st->in_nodes[0]][i];
+            else if (st->kind == PC_S_SELECT || st->kind == PC_S_SET)
+                o[i] = origin_of(g, st, i);
+            else
+                o[i] = -1;
+        }
+        g->text_origin[node] = o;
+    }
+    if (g->o->test)
+        return;
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        if (sk->from_node < 0 || sk->format.kind != PC_FMT_CSV)
+            continue;
+        const pc_row *row = pc_node_row(p, sk->from_node);
+        for (int i = 0; i < row->nfields; i++) {
+            int o = g->text_origin[sk->from_node][i];
+            if (o < 0 || row->fields[i].hidden)
+                continue;
+            const pc_source *src = &p->sources[o / PC_MAX_SOURCE_FIELDS];
+            const pc_field *f = &src->row.fields[o % PC_MAX_SOURCE_FIELDS];
+            char sd = src->format.csv_delim ? src->format.csv_delim : ',';
+            char kd = sk->format.csv_delim ? sk->format.csv_delim : ',';
+            if (f->type == PC_T_INT || f->type == PC_T_TIMESTAMP || (f->type == PC_T_STRING && !f->dflt && sd == kd))
+                g->text_want[o] = 1;
+        }
+    }
+}
+
+int pc_gen_text_kept(pc_gen *g, int node, int field)
+{
+    int o = g->text_origin[node][field];
+    return o >= 0 && g->text_want[o];
+}
+
+int pc_gen_text_written(pc_gen *g, const pc_sink *sk, int field)
+{
+    if (g->o->test || sk->from_node < 0 || sk->format.kind != PC_FMT_CSV || !pc_gen_text_kept(g, sk->from_node, field))
+        return 0;
+    int o = g->text_origin[sk->from_node][field];
+    const pc_source *src = &g->p->sources[o / PC_MAX_SOURCE_FIELDS];
+    char sd = src->format.csv_delim ? src->format.csv_delim : ',';
+    char kd = sk->format.csv_delim ? sk->format.csv_delim : ',';
+    return src->row.fields[o % PC_MAX_SOURCE_FIELDS].type != PC_T_STRING || sd == kd;
+}
