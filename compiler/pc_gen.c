@@ -495,6 +495,11 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
         pc_tmpl(g->t, lookup, "source_paths", "name", s->name, "paths", pc_sb_arena(&list, g->a), NULL);
     }
     pc_sb_free(&list);
+    int plain = 0; /* a string goes back out as its text: the split says whether the line is plain */
+    for (int i = 0; i < nvis; i++)
+        plain |= row->fields[i].type == PC_T_STRING && pc_gen_text_kept(g, (int)(s - g->p->sources), i);
+    const char *plain_decl = plain ? "int plain; /* no '\"' or '\\r' in the line: strings go back out as read */" : "";
+    const char *plain_arg = plain ? "&plain" : "NULL";
     switch (s->format.kind) {
     case PC_FMT_KV:
         pc_tmpl(g->t, parse, "source_kv", "name", s->name, NULL);
@@ -503,10 +508,12 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
         if (s->format.csv_header) {
             pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",
                          s->name, s->name);
-            pc_tmpl(g->t, parse, "source_csv_header", "name", s->name, "delim", delim, NULL);
+            pc_tmpl(g->t, parse, "source_csv_header", "name", s->name, "delim", delim, "plain_decl", plain_decl,
+                    "plain", plain_arg, NULL);
         } else {
             const char *all = nvis == 64 ? "UINT64_MAX" : pc_sprintf(g->a, "(UINT64_C(1) << %d) - 1", nvis);
-            pc_tmpl(g->t, parse, "source_csv", "delim", delim, "nfields", n, "all_seen", all, NULL);
+            pc_tmpl(g->t, parse, "source_csv", "delim", delim, "nfields", n, "all_seen", all,
+                    "plain_decl", plain_decl, "plain", plain_arg, NULL);
         }
         break;
     case PC_FMT_JSON:

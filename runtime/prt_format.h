@@ -26,7 +26,8 @@ int prt_kv_next(prt_kv_iter *it, prt_str *key, prt_str *val, prt_err *e);
 /* Splits line into at most max columns. Returns the column count (which may exceed max: the
  * extra columns are counted but not stored), or PRT_ERR (and e) on an unterminated quote.
  * *plain (when plain is not NULL) tells whether the line holds no '"' and no '\r' at all: then
- * no field was quoted, and none holds a byte that makes a csv writer quote it. */
+ * no field was quoted, and none holds a byte that makes a csv writer quote it (NULL: not
+ * wanted, which spares looking for '\r'). */
 int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
                   prt_err *e);
 
