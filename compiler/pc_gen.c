@@ -91,6 +91,8 @@ const char *pc_gen_row_build(pc_gen *g, const char *src, int node)
         if (pc_gen_text_kept(g, node, i))
             pc_sb_printf(&b, "o.%s_text = %s->%s_text;\n", to->fields[i].name, src, to->fields[i].name);
     }
+    if (pc_gen_line_kept(g, node))
+        pc_sb_printf(&b, "o._csv_line = %s->_csv_line;\n", src);
     const char *r = pc_sb_arena(&b, g->a);
     pc_sb_free(&b);
     return r;
@@ -196,6 +198,8 @@ static const char *row_fields(pc_gen *g, int node)
             pc_sb_printf(&b, "prt_str %s_text; /* as read, when a csv writer writes it so; else { NULL, 0 } */\n",
                          f->name);
     }
+    if (pc_gen_line_kept(g, node))
+        pc_sb_puts(&b, "prt_str _csv_line; /* the line, when each field above is its own text; else { NULL, 0 } */\n");
     if (!r->nfields)
         pc_sb_puts(&b, "char empty_; /* no fields */\n");
     const char *s = pc_sb_arena(&b, g->a);
@@ -444,6 +448,18 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
                 pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
         }
         json_nest(&fields, open, "", 0);
+        if (pc_gen_line_written(g, sk)) { /* the fields, joined as they were read: the line itself */
+            const char *lines = pc_sb_arena(&fields, g->a); /* empties fields */
+            pc_sb_puts(&fields, "if (r->_csv_line.p) { /* every field is its text as read: the line itself */\n"
+                                "    prt_w_csv_text(&w, r->_csv_line);\n} else {\n");
+            for (const char *l = lines; *l;) {
+                const char *nl = strchr(l, '\n');
+                size_t len = nl ? (size_t)(nl - l) : strlen(l);
+                pc_sb_printf(&fields, "    %.*s\n", (int)len, l);
+                l += len + (nl != NULL);
+            }
+            pc_sb_puts(&fields, "}\n");
+        }
         if (sk->key) {
             const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
             pc_tmpl(g->t, &key, "sink_key", "name", sk->name,
@@ -496,8 +512,10 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
     }
     pc_sb_free(&list);
     int plain = 0; /* a string goes back out as its text: the split says whether the line is plain */
+    int si = (int)(s - g->p->sources);
     for (int i = 0; i < nvis; i++)
-        plain |= row->fields[i].type == PC_T_STRING && pc_gen_text_kept(g, (int)(s - g->p->sources), i);
+        plain |= row->fields[i].type == PC_T_STRING && pc_gen_text_kept(g, si, i);
+    plain |= pc_gen_line_kept(g, si); /* the line goes back out as it is */
     const char *plain_decl = plain ? "int plain; /* no '\"' or '\\r' in the line: strings go back out as read */" : "";
     const char *plain_arg = plain ? "&plain" : "NULL";
     switch (s->format.kind) {
@@ -560,6 +578,23 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             pc_sb_printf(&texts, "r.%s_text = prt_csv_ts_text(v[%d], r.%s);\n", f->name, i, pc_gen_cname(g, f->name));
         else
             pc_sb_printf(&texts, "r.%s_text = prt_csv_str_text(v[%d], plain);\n", f->name, i);
+    }
+    if (pc_gen_line_kept(g, si)) {
+        pc_sb_puts(&texts, "r._csv_line = raw->data; /* a csv sink writes it when every field is its text */\nif (!plain");
+        size_t col = 11;
+        for (int i = 0; i < nvis; i++) {
+            const char *t = pc_sprintf(g->a, "!r.%s_text.p", row->fields[i].name);
+            if (col + strlen(t) > 96) { /* wrapped like hand-written C */
+                pc_sb_puts(&texts, " ||\n    ");
+                col = 4;
+            } else {
+                pc_sb_puts(&texts, " || ");
+                col += 4;
+            }
+            pc_sb_puts(&texts, t);
+            col += strlen(t);
+        }
+        pc_sb_puts(&texts, ")\n    r._csv_line = (prt_str){ NULL, 0 };\n");
     }
 
     for (int i = nvis; i < row->nfields; i++) {

@@ -12,6 +12,12 @@
  * ends it: a key_by (its records may move to another worker's thread, which copies their
  * strings but would not copy the text beside them), windows, aggregates, unions, joins and
  * functions (their records are new). Not in `pipec test` builds (their sinks write JSON).
+ *
+ * A pass-through (Nexmark q0) goes further: when a csv sink writes exactly the fields of a csv
+ * source without a header, in their order, with the source's delimiter, through filters and
+ * selects only, the rows on the way also keep `_csv_line`: the whole input line when the line
+ * is plain (no '"', no '\r') and every field is its own text, else { NULL, 0 }. The sink then
+ * writes that line as it is: the same bytes its fields would give, joined by the delimiter.
  */
 #include <string.h>
 
@@ -102,4 +108,67 @@ int pc_gen_text_written(pc_gen *g, const pc_sink *sk, int field)
     char sd = src->format.csv_delim ? src->format.csv_delim : ',';
     char kd = sk->format.csv_delim ? sk->format.csv_delim : ',';
     return src->row.fields[o % PC_MAX_SOURCE_FIELDS].type != PC_T_STRING || sd == kd;
+}
+
+/* The source whose whole line node's row can stand for, or -1: its visible fields are the
+ * source's, in order, each an unchanged copy whose text is kept, and every node on the way
+ * (filters and selects) can stand for it too. */
+static int line_source(pc_gen *g, int node)
+{
+    const pc_pipeline *p = g->p;
+    const pc_row *row = pc_node_row(p, node);
+    int s = -1, nvis = 0;
+    for (int i = 0; i < row->nfields; i++) {
+        if (row->fields[i].hidden)
+            continue;
+        int o = g->text_origin[node][i];
+        if (o < 0 || !g->text_want[o] || o % PC_MAX_SOURCE_FIELDS != nvis || (s >= 0 && o / PC_MAX_SOURCE_FIELDS != s))
+            return -1;
+        s = o / PC_MAX_SOURCE_FIELDS;
+        nvis++;
+    }
+    if (s < 0)
+        return -1;
+    const pc_source *src = &p->sources[s];
+    for (int i = 0; i < src->row.nfields; i++)
+        if (!src->row.fields[i].hidden && i >= nvis)
+            return -1; /* a field of the source is missing */
+    if (src->format.kind != PC_FMT_CSV || src->format.csv_header)
+        return -1; /* with a header, columns may come in another order than the fields */
+    if (pc_node_is_source(p, node))
+        return s;
+    const pc_stage *st = &p->stages[node - p->nsources];
+    if (st->kind != PC_S_FILTER && st->kind != PC_S_SELECT)
+        return -1;
+    return line_source(g, st->in_nodes[0]) == s ? s : -1;
+}
+
+/* The csv sink sk writes a line_source row with the source's delimiter: the source to mark. */
+static int line_sink_source(pc_gen *g, const pc_sink *sk)
+{
+    if (g->o->test || sk->from_node < 0 || sk->format.kind != PC_FMT_CSV)
+        return -1;
+    int s = line_source(g, sk->from_node);
+    if (s < 0)
+        return -1;
+    const pc_source *src = &g->p->sources[s];
+    char sd = src->format.csv_delim ? src->format.csv_delim : ',';
+    char kd = sk->format.csv_delim ? sk->format.csv_delim : ',';
+    return sd == kd ? s : -1;
+}
+
+int pc_gen_line_kept(pc_gen *g, int node)
+{
+    int s = line_source(g, node);
+    if (s < 0)
+        return 0;
+    for (int k = 0; k < g->p->nsinks; k++)
+        if (line_sink_source(g, &g->p->sinks[k]) == s)
+            return 1;
+    return 0;
+}
+
+int pc_gen_line_written(pc_gen *g, const pc_sink *sk)
+{
+    return line_sink_source(g, sk) >= 0;
 }
