@@ -154,13 +154,51 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
+/* 10^e as the double nearest to it, for e in -4..16 (bounds of floor(log10 a) below). */
+static inline double prt_pow10_of(int e)
+{
+    static const double neg[5] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0 };
+    return e <= 0 ? neg[e + 4] : prt_pow10[e];
+}
+
+typedef unsigned __int128 prt_u128;
+
+/* M = round(m * 10^k / 2^s), ties to even, when the k-digit decimal M / 10^k reads back as
+ * m * 2^-s (see prt_shortest_fast); 0 when it does not, or when M would exceed 2^63 (which
+ * never happens at the k found: 17 significant digits always read back). */
+static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
+{
+    static const uint64_t p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                      100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                      1000000000000u, 10000000000000u, 100000000000000u,
+                                      1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                      1000000000000000000u, 10000000000000000000u };
+    prt_u128 one = 1, half = one << (s - 1), mask = (one << s) - 1;
+    prt_u128 p = k < 20 ? (prt_u128)p10[k] : (prt_u128)p10[19] * p10[k - 19];
+    prt_u128 x = (prt_u128)m * p; /* < 2^53 * 10^22 < 2^127 */
+    prt_u128 M = x >> s, rem = x & mask, diff;
+    if (rem > half || (rem == half && (M & 1)))
+        M++, diff = (one << s) - rem;
+    else
+        diff = rem;
+    if (M == 0 || 2 * diff > p || (2 * diff == p && (m & 1)) || M >= (prt_u128)1 << 63)
+        return 0;
+    return (uint64_t)M;
+}
+
 /* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
  * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
  * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
  * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
- * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The first k
- * that reads back is the shortest, the same digits the "%.*e" loop finds. Powers of two (whose
- * lower neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
+ * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The smallest k
+ * that reads back gives the shortest digits, the same the "%.*e" loop finds.
+ * Which k are tried: k = 0 is left out, since when it reads back so does k = 1, with the same
+ * digits and a trailing zero (dropped below). Then k = 1, 2, 3, the common short decimals
+ * (prices, measures). Past that the value needs many digits: reading back is monotonic in k
+ * (the k-digit decimals are among the (k+1)-digit ones, so the nearest never gets farther), and
+ * k = 16 - floor(log10 a) (17 significant digits) always reads back, so a binary search over
+ * 4..that k finds the smallest in about 4 tries instead of one per k. Powers of two (whose lower
+ * neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
 static int prt_shortest_fast(double a, char digits[20], int *exp10)
 {
     if (!(a >= 1e-5 && a < 0x1p52))
@@ -171,42 +209,52 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
     int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
         return 0;
-    typedef unsigned __int128 u128;
-    u128 one = 1, half = one << (s - 1), mask = (one << s) - 1, p10 = 1;
-    for (int k = 0; k <= 22; k++, p10 *= 10) {
-        u128 x = (u128)m * p10; /* < 2^53 * 10^22 < 2^127 */
-        u128 M = x >> s, rem = x & mask, diff;
-        if (rem > half || (rem == half && (M & 1)))
-            M++, diff = (one << s) - rem;
-        else
-            diff = rem;
-        if (M == 0 || 2 * diff > p10 || (2 * diff == p10 && (m & 1)))
-            continue;
-        if (M >= (u128)1 << 63)
-            return 0; /* cannot happen: at most 17 digits */
-        char tmp[40], *end = tmp + sizeof tmp, *q = end;
-        uint64_t d = (uint64_t)M;
-        for (; d >= 100; d /= 100) {
-            q -= 2;
-            memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+    int k;
+    uint64_t d = 0;
+    for (k = 1; k <= 3 && !(d = prt_shortest_try(m, s, k)); k++)
+        ;
+    if (!d) {
+        int e10 = -5; /* floor(log10 a): a >= 1e-5 */
+        while (e10 < 15 && a >= prt_pow10_of(e10 + 1))
+            e10++;
+        int lo = 4, hi = 16 - e10 < 22 ? 16 - e10 : 22;
+        if (hi >= lo && (d = prt_shortest_try(m, s, hi))) {
+            while (lo < hi) { /* d is the digits of hi, which reads back */
+                int mid = lo + (hi - lo) / 2;
+                uint64_t t = prt_shortest_try(m, s, mid);
+                if (t)
+                    hi = mid, d = t;
+                else
+                    lo = mid + 1;
+            }
+            k = hi;
+        } else { /* not expected: each k in turn, as a check of the estimate */
+            for (k = 4; k <= 22 && !(d = prt_shortest_try(m, s, k)); k++)
+                ;
+            if (!d)
+                return 0;
         }
-        if (d >= 10) {
-            q -= 2;
-            memcpy(q, prt_digit_pairs + d * 2, 2);
-        } else {
-            *--q = (char)('0' + d); /* M > 0 */
-        }
-        int n = (int)(end - q);
-        if (n > 17)
-            return 0; /* cannot happen: 17 digits always read back */
-        *exp10 = n - 1 - k;
-        while (n > 1 && q[n - 1] == '0')
-            n--;
-        memcpy(digits, q, (size_t)n);
-        digits[n] = 0;
-        return n;
     }
-    return 0;
+    char tmp[40], *end = tmp + sizeof tmp, *q = end;
+    for (; d >= 100; d /= 100) {
+        q -= 2;
+        memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+    }
+    if (d >= 10) {
+        q -= 2;
+        memcpy(q, prt_digit_pairs + d * 2, 2);
+    } else {
+        *--q = (char)('0' + d); /* M > 0 */
+    }
+    int n = (int)(end - q);
+    if (n > 17)
+        return 0; /* cannot happen: 17 digits always read back */
+    *exp10 = n - 1 - k;
+    while (n > 1 && q[n - 1] == '0')
+        n--;
+    memcpy(digits, q, (size_t)n);
+    digits[n] = 0;
+    return n;
 }
 
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
