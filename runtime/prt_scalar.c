@@ -48,18 +48,8 @@ static locale_t prt_c_loc(void)
 
 /* ---- int ---- */
 
-int prt_parse_int(prt_str s, int64_t *out)
+int prt_parse_int_general(prt_str s, int64_t *out)
 {
-    if (s.n && s.n <= 18) { /* fast path: 1..18 plain digits cannot overflow */
-        uint64_t v = 0;
-        size_t i = 0;
-        for (; i < s.n && prt_is_digit(s.p[i]); i++)
-            v = v * 10 + (uint64_t)(s.p[i] - '0');
-        if (i == s.n) {
-            *out = (int64_t)v;
-            return PRT_OK;
-        }
-    }
     return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
