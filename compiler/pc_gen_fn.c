@@ -348,12 +348,10 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
         pc_sb eb = { 0 };
         for (int i = 0; i < st->out_row.nfields; i++) {
             const char *n = pc_gen_cname(g, st->out_row.fields[i].name);
-            pc_sb_printf(&eb, "    o.%s = r->%s;\n", n, n);
+            pc_sb_printf(&eb, "o.%s = r->%s;\n", n, n);
         }
-        pc_sb_printf(&egress, "/* Egress: to the stages and sinks reading %s, with the event time and key hash of the call. */\n"
-                              "void %s_egress(%s_ctx *c, const %s *r)\n{\n    %s o;\n%s    %s\n}\n",
-                     id, id, id, fn->egress.s, g->ctype[node], arena_str(g, &eb),
-                     pc_sprintf(g->a, "pg_%s_out(c->wk_, &o, c->ts_, c->kh_);", id));
+        pc_tmpl(g->t, &egress, "fn_egress", "id", id, "type", fn->egress.s, "out_type", g->ctype[node],
+                "copy", arena_str(g, &eb), NULL);
     } else {
         pc_sb_printf(&egress, "/* no egress: nothing reads %s */", id);
     }
@@ -378,12 +376,8 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
         pc_sb ond = { 0 };
         for (int i = 0; i < fn->nmsgs; i++) {
             const char *mt = pc_sprintf(g->a, "%s_%s", id, fn->msgs[i].name);
-            pc_sb_printf(&ond, "case %d: {\n    %s m;\n    rc = prt_schema_decode(&pg_%s_schema, &m, t->body, &e);\n"
-                               "    if (rc == PRT_OK) {\n"
-                               "        prt_fn_remove(&c.s_->timers_, &prt_fn_timer_schema, (size_t)i);\n"
-                               "        pg_%s_leave(&c, %s_on_%s(&c, &m), \"delayed message %s\");\n"
-                               "        prt_schema_free(&pg_%s_schema, &m);\n    }\n    break;\n}\n",
-                         i, mt, mt, id, id, fn->msgs[i].name, fn->msgs[i].name, mt);
+            pc_tmpl(g->t, &ond, "fn_delayed_case", "index", pc_sprintf(g->a, "%d", i), "id", id,
+                    "msg", fn->msgs[i].name, "mtype", mt, NULL);
         }
         pc_sb_puts(&ond, "default:\n    prt_errf(&e, \"delayed message of unknown type %lld\", (long long)type);\n");
         pc_sb_puts(&timer_fns, "\n");

@@ -362,7 +362,7 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     if (windowed)
         pc_sb_puts(&fire, "o.window_start = start;\no.window_end = end;\n");
     else
-        pc_sb_puts(&fire, "(void)start; /* a global pane or running aggregate has no extent */\n(void)end;\n");
+        pc_sb_puts(&fire, "/* a global pane or running aggregate has no extent: no start or end */\n");
     for (int i = 0; i < st->naggs; i++)
         gen_agg(g, &c, &st->aggs[i]);
     pc_sb_putn(&fire, c.fire.p ? c.fire.p : "", c.fire.n);
@@ -431,7 +431,8 @@ static void join_side(pc_gen *g, const pc_stage *st, const pc_row *row, int side
     }
     if (!*nused) {
         pc_sb_puts(&f, "char empty_; /* the join reads no field of this side */\n");
-        pc_sb_puts(&c, "(void)dst;\n(void)r;\n");
+        pc_sb_puts(&t, "{ 0 }, /* no fields (C has no empty initializer) */\n");
+        pc_sb_puts(&c, "(void)dst; /* the join reads no field of this side: the row only counts */\n");
     }
     *fields = pc_sb_arena(&f, g->a);
     *table = pc_sb_arena(&t, g->a);
@@ -462,30 +463,22 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     int nl, nr;
     join_side(g, st, lrow, 0, pc_sprintf(g->a, "pg_%s_left", st->id), &lf, &lt, &lc, &nl);
     join_side(g, st, rrow, 1, pc_sprintf(g->a, "pg_%s_right", st->id), &rf, &rt, &rc, &nr);
-    agg_code c = { .type = pc_sprintf(g->a, "pg_%s_acc", st->id) };
-    static const char *const sides[] = { "left", "right" };
-    for (int i = 0; i < 2; i++)
-        pc_sb_printf(&c.merge, "for (size_t i = 0; i < b->%s.n; i++)\n"
-                               "    prt_schema_copy(&pg_%s_%s_schema, prt_rows_push(&a->%s, &pg_%s_%s_schema),\n"
-                               "                    prt_rows_at(&b->%s, &pg_%s_%s_schema, i));\n",
-                     sides[i], st->id, sides[i], sides[i], st->id, sides[i], sides[i], st->id, sides[i]);
-    const char *merge_fn, *merge_ref;
-    c.nfields = 2;
-    acc_slots(g, st, &c, &merge_fn, &merge_ref);
+    if (!nl) /* every row of a side counts in the pairs, read or not */
+        pc_sb_puts(&fields, "(void)l; /* the join reads no field of the left side */\n");
+    if (!nr)
+        pc_sb_puts(&fields, "(void)rr; /* the join reads no field of the right side */\n");
     pc_tmpl(g->t, out, "join", "id", st->id,
             "title", pc_sprintf(g->a, "join %s with %s, %s", pc_node_name(p, ln), pc_node_name(p, rn), window_title(g, st)),
             "key", key, "left_type", g->ctype[ln], "right_type", g->ctype[rn],
             "left_fields", lf, "left_table", lt, "nleft", pc_sprintf(g->a, "%d", nl), "left_copy", lc,
             "right_fields", rf, "right_table", rt, "nright", pc_sprintf(g->a, "%d", nr), "right_copy", rc,
-            "acc_merge", merge_fn, "merge_ref", merge_ref, "spec", win_spec(g, st),
+            "spec", win_spec(g, st),
             "out_type", g->ctype[node], "fields", pc_sb_arena(&fields, g->a),
             "left_key", key_build(g, lrow, st->key_fields, names, st->nkey),
             "right_key", key_build(g, rrow, st->right_key_fields, names, st->nkey),
             "time", st->win.processing_time ? "wk->now" : "ts", NULL);
     register_op(g, st, node, "join", state_text(g, st, lrow));
     pc_sb_free(&fields);
-    pc_sb_free(&c.merge);
-    pc_sb_free(&c.fields);
 }
 
 void pc_gen_window(pc_gen *g, pc_sb *out, int s)
