@@ -194,12 +194,14 @@ static const char *row_fields(pc_gen *g, int node)
         if (f->hidden)
             pc_sb_puts(&b, " /* metadata */");
         pc_sb_puts(&b, "\n");
-        if (pc_gen_text_kept(g, node, i))
-            pc_sb_printf(&b, "prt_str %s_text; /* as read, when a csv writer writes it so; else { NULL, 0 } */\n",
+        if (pc_gen_text_kept(g, node, i) && f->type == PC_T_STRING)
+            pc_sb_printf(&b, "prt_str %s_text; /* as read, when csv needs no quotes for it; else { NULL, 0 } */\n",
                          f->name);
+        else if (pc_gen_text_kept(g, node, i))
+            pc_sb_printf(&b, "prt_str %s_text; /* as read: a csv sink copies it when canonical */\n", f->name);
     }
     if (pc_gen_line_kept(g, node))
-        pc_sb_puts(&b, "prt_str _csv_line; /* the line, when each field above is its own text; else { NULL, 0 } */\n");
+        pc_sb_puts(&b, "prt_str _csv_line; /* the line, when it holds no '\"' or '\\r'; else { NULL, 0 } */\n");
     if (!r->nfields)
         pc_sb_puts(&b, "char empty_; /* no fields */\n");
     const char *s = pc_sb_arena(&b, g->a);
@@ -450,8 +452,28 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         json_nest(&fields, open, "", 0);
         if (pc_gen_line_written(g, sk)) { /* the fields, joined as they were read: the line itself */
             const char *lines = pc_sb_arena(&fields, g->a); /* empties fields */
-            pc_sb_puts(&fields, "if (r->_csv_line.p) { /* every field is its text as read: the line itself */\n"
-                                "    prt_w_csv_text(&w, r->_csv_line);\n} else {\n");
+            /* the line when every field's text is canonical (what the writer would write) */
+            pc_sb_puts(&fields, "/* every field as read, and canonical: the line itself */\nif (r->_csv_line.p");
+            size_t col = 19;
+            for (int i = 0; i < row->nfields; i++) {
+                const pc_field *f = &row->fields[i];
+                if (f->hidden)
+                    continue;
+                const char *t = f->type == PC_T_INT ? pc_sprintf(g->a, "prt_csv_int_text(r->%s_text).p", f->name)
+                              : f->type == PC_T_TIMESTAMP ? pc_sprintf(g->a, "prt_csv_ts_text(r->%s_text, r->%s).p", f->name,
+                                                                       pc_gen_cname(g, f->name))
+                              : pc_sprintf(g->a, "r->%s_text.p", f->name);
+                if (col + strlen(t) > 96) { /* wrapped like hand-written C */
+                    pc_sb_puts(&fields, " &&\n    ");
+                    col = 4;
+                } else {
+                    pc_sb_puts(&fields, " && ");
+                    col += 4;
+                }
+                pc_sb_puts(&fields, t);
+                col += strlen(t);
+            }
+            pc_sb_puts(&fields, ") {\n    prt_w_csv_text(&w, r->_csv_line);\n} else {\n");
             for (const char *l = lines; *l;) {
                 const char *nl = strchr(l, '\n');
                 size_t len = nl ? (size_t)(nl - l) : strlen(l);
@@ -572,29 +594,13 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
         const pc_field *f = &row->fields[i];
         if (!pc_gen_text_kept(g, si, i))
             continue;
-        if (f->type == PC_T_INT)
-            pc_sb_printf(&texts, "r.%s_text = prt_csv_int_text(v[%d]);\n", f->name, i);
-        else if (f->type == PC_T_TIMESTAMP)
-            pc_sb_printf(&texts, "r.%s_text = prt_csv_ts_text(v[%d], r.%s);\n", f->name, i, pc_gen_cname(g, f->name));
-        else
+        if (f->type == PC_T_STRING)
             pc_sb_printf(&texts, "r.%s_text = prt_csv_str_text(v[%d], plain);\n", f->name, i);
+        else /* whether it is canonical is decided where it is written */
+            pc_sb_printf(&texts, "r.%s_text = v[%d];\n", f->name, i);
     }
     if (pc_gen_line_kept(g, si)) {
-        pc_sb_puts(&texts, "r._csv_line = raw->data; /* a csv sink writes it when every field is its text */\nif (!plain");
-        size_t col = 11;
-        for (int i = 0; i < nvis; i++) {
-            const char *t = pc_sprintf(g->a, "!r.%s_text.p", row->fields[i].name);
-            if (col + strlen(t) > 96) { /* wrapped like hand-written C */
-                pc_sb_puts(&texts, " ||\n    ");
-                col = 4;
-            } else {
-                pc_sb_puts(&texts, " || ");
-                col += 4;
-            }
-            pc_sb_puts(&texts, t);
-            col += strlen(t);
-        }
-        pc_sb_puts(&texts, ")\n    r._csv_line = (prt_str){ NULL, 0 };\n");
+        pc_sb_puts(&texts, "r._csv_line = plain ? raw->data : (prt_str){ NULL, 0 };\n");
     }
 
     for (int i = nvis; i < row->nfields; i++) {

@@ -33,8 +33,8 @@ int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, 
 
 /* Input text that a csv writer may copy instead of formatting the value again: a field's text
  * when it is exactly what the writer would write for the value parsed from it, else { NULL, 0 }
- * (generated sources keep it beside the field as `<field>_text`; prt_w_*_text use it).
- * int: after prt_parse_int succeeded on s: digits without '+', leading zeros or spaces
+ * (generated sources keep the text beside the field as `<field>_text`; pc_gen_text.c).
+ * int: s, a text prt_parse_int succeeded on: digits without '+', leading zeros or spaces
  * ("-5" yes; "007", "+5", "-0", " 5" no). */
 static inline prt_str prt_csv_int_text(prt_str s)
 {
@@ -45,7 +45,7 @@ static inline prt_str prt_csv_int_text(prt_str s)
     return (prt_str){ NULL, 0 };
 }
 
-/* timestamp, after prt_parse_ts succeeded on s with ms: the RFC 3339 shape prt_fmt_ts writes,
+/* timestamp: s, a text prt_parse_ts read as ms: the RFC 3339 shape prt_fmt_ts writes,
  * `YYYY-MM-DDTHH:MM:SSZ`, or `…SS.mmmZ` with mmm not 000 (".000" is not written). */
 static inline prt_str prt_csv_ts_text(prt_str s, int64_t ms)
 {
@@ -89,8 +89,9 @@ void prt_w_float(prt_writer *w, const char *name, double v);
 void prt_w_bool(prt_writer *w, const char *name, int v);
 void prt_w_ts(prt_writer *w, const char *name, int64_t ms);
 void prt_w_end(prt_writer *w); /* closes the record (json '}'); no newline */
-/* csv only: a field that travels with its input text (prt_csv_*_text) is written by copying the
- * text when there is one (text.p not NULL), else formatted as prt_w_int / _ts / _str would. */
+/* csv only: a field that travels with its input text is written by copying the text when that
+ * is what formatting the value would give (ints and timestamps: prt_csv_int_text, _ts_text;
+ * strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int / _ts / _str would. */
 static inline void prt_w_csv_text(prt_writer *w, prt_str text)
 {
     prt_buf *b = w->buf;
@@ -103,14 +104,14 @@ static inline void prt_w_csv_text(prt_writer *w, prt_str text)
 }
 static inline void prt_w_int_text(prt_writer *w, const char *name, int64_t v, prt_str text)
 {
-    if (text.p)
+    if (prt_csv_int_text(text).p)
         prt_w_csv_text(w, text);
     else
         prt_w_int(w, name, v);
 }
 static inline void prt_w_ts_text(prt_writer *w, const char *name, int64_t ms, prt_str text)
 {
-    if (text.p)
+    if (prt_csv_ts_text(text, ms).p)
         prt_w_csv_text(w, text);
     else
         prt_w_ts(w, name, ms);
