@@ -172,6 +172,46 @@ TEST(mapped_file_grows)
     close(fd);
 }
 
+TEST(mapped_unmaps_behind)
+{
+    /* 3 MiB of numbered lines through 2 MiB windows: every line in order, and the pages behind
+     * the reader given back as it goes (unmapped moves past 0 within a window) */
+    enum { LINES = 300000 };
+    static char text[LINES * 11 + 1];
+    for (int i = 0; i < LINES; i++)
+        snprintf(text + (size_t)i * 11, 12, "line %05d\n", i % 100000);
+    write_file(text, (size_t)LINES * 11, "wb");
+    int fd = open(path, O_RDONLY);
+    prt_lines l;
+    prt_str line;
+    prt_lines_init(&l, -1);
+    CHECK_EQ_I(prt_lines_map(&l, fd, 0, (size_t)2 << 20), PRT_OK);
+    int n = 0, bad = 0;
+    size_t most_unmapped = 0;
+    for (;;) {
+        if (prt_lines_next(&l, &line, l.eof)) {
+            char want[16];
+            snprintf(want, sizeof want, "line %05d", n % 100000);
+            bad += line.n != 10 || memcmp(line.p, want, 10) != 0;
+            n++;
+            if (l.unmapped > most_unmapped)
+                most_unmapped = l.unmapped;
+            continue;
+        }
+        if (l.eof)
+            break;
+        ssize_t r = prt_lines_fill(&l);
+        CHECK(r >= 0);
+        if (r == 0)
+            l.eof = 1;
+    }
+    CHECK_EQ_I(n, LINES);
+    CHECK_EQ_I(bad, 0);
+    CHECK(most_unmapped >= PRT_LINES_UNMAP);
+    prt_lines_free(&l);
+    close(fd);
+}
+
 TEST(map_refuses_non_files)
 {
     int p[2];
@@ -192,6 +232,7 @@ int main(void)
     RUN(mapped_from_offset);
     RUN(mapped_long_line);
     RUN(mapped_file_grows);
+    RUN(mapped_unmaps_behind);
     RUN(map_refuses_non_files);
     unlink(path);
     return test_summary();
