@@ -15,7 +15,8 @@ static const char *const tmpl_names[] = {
     "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main", "test",
     "fn_header", "fn_record", "fn_api", "fn_scalar", "fn_recstate", "fn_entry", "fn_set", "fn_map", "fn_send",
     "function", "functions", "fn_send_after", "fn_timer", "fn_timers_run", "fn_egress", "fn_delayed_case",
-    "test_table", "test_entry",
+    "test_table", "test_entry", "agg_extreme", "agg_extreme_merge", "agg_first", "agg_last", "agg_arrival_merge",
+    "fn_delayed", "eval_init", "eval_check", "fn_map_put_row",
 };
 #define NTMPL ((int)(sizeof tmpl_names / sizeof tmpl_names[0]))
 

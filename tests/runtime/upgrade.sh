@@ -11,6 +11,8 @@
 #               after the restore, so it equals n in windows that opened after the cut
 #     fresh     (lateness, watermark) running totals as in `tail`; window rows of windows that
 #               open after the cut equal the uninterrupted v2 run's
+#     new       (a new stateful stage) as `tail`, and the new operator starts empty: its output
+#               equals v2 run alone over the rest
 #     connector (the source's connector changed) the restored run says so and its source starts
 #               from its own settings: totals as v2 run alone, windows as in `fresh`
 #     reference (a filter or set added before the keyed stages) v1's state over the first part,
@@ -19,7 +21,8 @@
 #               unchanged case is checked against it too
 #   expected.build / expected.run   (incompatible cases) the exact refusal of `pipec build
 #               --savepoint` and of `run --from-savepoint`
-# plus: the unchanged pipeline equals one uninterrupted run; --drain fires open windows before the
+# plus: the unchanged pipeline equals one uninterrupted run, also when the savepoint is taken by
+# `BIN stop --savepoint` on a running job; --drain fires open windows before the
 # savepoint (without it they stay open); an existing savepoint directory is refused before the run;
 # a corrupted or truncated savepoint is refused; a source whose connector changed starts from its
 # own startup settings and says so; `savepoint dump` is exact for a small hand-checked case
@@ -85,6 +88,42 @@ elif [ "$(cat kept.ops)" != "$(printf ' 4 counts\n 41 totals')" ] || [ "$(cat dr
 else
     pass upgrade/drain
 fi
+# v1 streaming (a followed file) with its admin endpoint: `BIN savepoint` and then `BIN stop
+# --savepoint` while it runs; restored over the rest, its output continues exactly as one
+# uninterrupted run, and both savepoints hold the same state
+stop_savepoint_case() {
+    mkdir -p live_in && cp in/1.kv live_in/
+    IN='live_in/*.kv' OUT=ps ./v1 run --quiet --admin 127.0.0.1:0 --set sources.orders.file.follow=true \
+        < /dev/null > /dev/null 2> ps.err &
+    live=$!
+    PIDS="$PIDS $live"
+    i=0
+    while ! grep -q 'admin endpoint on' ps.err && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    A=$(sed -n 's,.*admin endpoint on http://\([^/]*\)/.*,\1,p' ps.err | head -n 1)
+    i=0
+    while ! curl -s "http://$A/metrics" | grep -qx 'pipec_records_in_total{operator="orders"} 1700' && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    if ! ./v1 savepoint --admin "$A" spm > spm.out 2>&1 || ! ./v1 stop --admin "$A" --savepoint sps > sps.out 2>&1 ||
+       ! wait $live; then
+        fail upgrade/stop_savepoint "savepoint or stop of the running job failed: $(cat spm.out sps.out ps.err | tr '\n' '|')"
+    else
+        cp rest.kv live_in/2.kv
+        IN='live_in/*.kv' OUT=ps2 ./v1 run --quiet --from-savepoint sps 2> ps2.err
+        ./v1 savepoint dump spm > spm.dump
+        ./v1 savepoint dump sps > sps.dump
+        if ! cmp -s spm.dump sps.dump || [ ! -s sps.dump ]; then
+            fail upgrade/stop_savepoint "BIN savepoint and BIN stop --savepoint of an idle job hold different state"
+        elif cat ps.totals.jsonl ps2.totals.jsonl | cmp -s - v1whole.totals.jsonl &&
+             cat ps.counts.jsonl ps2.counts.jsonl | cmp -s - v1whole.counts.jsonl; then
+            pass upgrade/stop_savepoint
+        else
+            fail upgrade/stop_savepoint "stop --savepoint + restore is not one uninterrupted run: $(cat ps2.err | tr '\n' '|')"
+        fi
+    fi
+}
+if command -v curl > /dev/null; then stop_savepoint_case
+else skip upgrade/stop_savepoint "curl is not installed (scripts/deps.sh installs it)"; fi
 # an existing savepoint directory is refused before the first record, not at the end of the input
 IN='part1/*.kv' OUT=again ./v1 run --quiet --savepoint-on-exit sp 2> again.err
 rc=$?
@@ -136,7 +175,7 @@ for dir in "$U"/*/; do
             connector:totals) # the generated customers are not v1's: their totals start fresh
                 cmp -s "$case/whole.$sink.jsonl" "$case/p2.$sink.jsonl" \
                     || { fail "$name" "the generated records' totals differ from v2 run alone"; ok=0; } ;;
-            tail:*|fresh:totals|columns:totals)
+            tail:*|new:*|fresh:totals|columns:totals)
                 cmp -s "$case/whole_tail.$sink.jsonl" "$case/p2.$sink.jsonl" \
                     || { fail "$name" "$sink after the restore differs from v2 over the whole stream"; ok=0; } ;;
             columns:counts)
@@ -172,6 +211,13 @@ PY
                 ;;
             esac
         done
+        if [ "$check" = new ]; then # the new operator starts empty: as v2 run alone over the rest
+            IN='in/2.kv' OUT=$case/alone "$case/v2" run --quiet 2>/dev/null
+            grep -qx "upgrade: operator per_status: new" "$case/run.err" \
+                || { fail "$name" "the new operator was not said: $(cat "$case/run.err")"; ok=0; }
+            [ -s "$case/alone.extra.jsonl" ] && cmp -s "$case/alone.extra.jsonl" "$case/p2.extra.jsonl" \
+                || { fail "$name" "the new operator did not start empty"; ok=0; }
+        fi
         if [ "$check" = connector ]; then
             grep -qx "upgrade: source orders: was a file source, now generator: starts from its own startup settings" \
                 "$case/run.err" || { fail "$name" "the connector change was not said: $(cat "$case/run.err")"; ok=0; }
@@ -250,6 +296,24 @@ printf '%s\n' "spending: aggregate, renamed from totals (previous_id)" \
     "window_3: window, generated from the stage's position: add an id to keep its state across changes" \
     "exit 0" > ids.want
 same_file upgrade/ids ids.want ids.out && pass upgrade/ids
+# ... and the built binary's `describe` prints the same map, with each operator's state schema
+if build_pipeline ids.yaml idsjob; then
+    ./idsjob describe | sed -n '/^operators/,/^$/p' > describe.out
+    cat > describe.want <<'TXT'
+operators (operator IDs tie state to savepoints; 128 key groups, state.max_parallelism):
+  spending: aggregate
+    renamed from: totals
+    state: key(region string) acc(spent sum:float)
+    fingerprints: key 814f237e28b30f61, spent b8ebc2e98713a298
+  window_3: window
+    state: key(region string) window(tumbling 1m window, event time) acc(n count:int)
+    fingerprints: key 814f237e28b30f61, n c5144d27d926ca2e
+
+TXT
+    same_file upgrade/describe describe.want describe.out && pass upgrade/describe
+else
+    fail upgrade/describe "the ids pipeline does not build"
+fi
 
 # A savepoint is complete or refused: a flipped byte, a truncated file, a missing file.
 corrupt() { # NAME HOW

@@ -179,7 +179,7 @@ TEST(mapped_unmaps_behind)
     enum { LINES = 300000 };
     static char text[LINES * 11 + 1];
     for (int i = 0; i < LINES; i++)
-        snprintf(text + (size_t)i * 11, 12, "line %05d\n", i % 100000);
+        snprintf(text + (size_t)i * 11, 12, "line %05u\n", (unsigned)i % 100000u);
     write_file(text, (size_t)LINES * 11, "wb");
     int fd = open(path, O_RDONLY);
     prt_lines l;
