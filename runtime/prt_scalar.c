@@ -163,6 +163,21 @@ static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
                                       1000000000000u, 10000000000000u, 100000000000000u,
                                       1000000000000000u, 10000000000000000u, 100000000000000000u,
                                       1000000000000000000u, 10000000000000000000u };
+    if (s <= 62 && k < 20) { /* the usual magnitudes: the same in 64-bit words but the product */
+        uint64_t p = p10[k], half = UINT64_C(1) << (s - 1);
+        prt_u128 x = (prt_u128)m * p;
+        uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+        if (hi >> s)
+            return 0; /* M >= 2^64 */
+        uint64_t M = (hi << (64 - s)) | (lo >> s), rem = lo & ((UINT64_C(1) << s) - 1), diff;
+        if (rem > half || (rem == half && (M & 1)))
+            M++, diff = (UINT64_C(1) << s) - rem;
+        else
+            diff = rem; /* diff <= 2^(s-1): 2 * diff cannot overflow */
+        if (M == 0 || M >= UINT64_C(1) << 63 || 2 * diff > p || (2 * diff == p && (m & 1)))
+            return 0;
+        return M;
+    }
     prt_u128 one = 1, half = one << (s - 1), mask = (one << s) - 1;
     prt_u128 p = k < 20 ? (prt_u128)p10[k] : (prt_u128)p10[19] * p10[k - 19];
     prt_u128 x = (prt_u128)m * p; /* < 2^53 * 10^22 < 2^127 */
