@@ -156,15 +156,17 @@ typedef unsigned __int128 prt_u128;
 /* M = round(m * 10^k / 2^s), ties to even, when the k-digit decimal M / 10^k reads back as
  * m * 2^-s (see prt_shortest_fast); 0 when it does not, or when M would exceed 2^63 (which
  * never happens at the k found: 17 significant digits always read back). */
-static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
-{
-    static const uint64_t p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+static const uint64_t prt_p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
                                       100000000u, 1000000000u, 10000000000u, 100000000000u,
                                       1000000000000u, 10000000000000u, 100000000000000u,
                                       1000000000000000u, 10000000000000000u, 100000000000000000u,
                                       1000000000000000000u, 10000000000000000000u };
+static uint64_t prt_shortest_try_wide(uint64_t m, int s, int k);
+
+static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
+{
     if (s <= 62 && k < 20) { /* the usual magnitudes: the same in 64-bit words but the product */
-        uint64_t p = p10[k], half = UINT64_C(1) << (s - 1);
+        uint64_t p = prt_p10[k], half = UINT64_C(1) << (s - 1);
         prt_u128 x = (prt_u128)m * p;
         uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
         if (hi >> s)
@@ -178,8 +180,15 @@ static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
             return 0;
         return M;
     }
+    return prt_shortest_try_wide(m, s, k);
+}
+
+/* prt_shortest_try in 128-bit words: kept out of line, so that the usual case does not compute
+ * its wide masks at all. */
+static __attribute__((noinline)) uint64_t prt_shortest_try_wide(uint64_t m, int s, int k)
+{
     prt_u128 one = 1, half = one << (s - 1), mask = (one << s) - 1;
-    prt_u128 p = k < 20 ? (prt_u128)p10[k] : (prt_u128)p10[19] * p10[k - 19];
+    prt_u128 p = k < 20 ? (prt_u128)prt_p10[k] : (prt_u128)prt_p10[19] * prt_p10[k - 19];
     prt_u128 x = (prt_u128)m * p; /* < 2^53 * 10^22 < 2^127 */
     prt_u128 M = x >> s, rem = x & mask, diff;
     if (rem > half || (rem == half && (M & 1)))
@@ -326,22 +335,35 @@ void prt_fmt_float(prt_buf *b, double v)
             prt_buf_put(b, digits + 1, (size_t)n - 1);
         }
         prt_buf_printf(b, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-    } else if (exp10 < 0) {
-        prt_buf_puts(b, "0.");
+        return;
+    }
+    /* positional: at most "0.000" and 17 digits, or 17 digits, zeros up to the point and ".0":
+     * room for it once, then plain stores */
+    prt_buf_reserve(b, 32);
+    char *o = b->p + b->n;
+    if (exp10 < 0) {
+        *o++ = '0';
+        *o++ = '.';
         for (int i = -1; i > exp10; i--)
-            prt_buf_putc(b, '0');
-        prt_buf_put(b, digits, (size_t)n);
+            *o++ = '0';
+        memcpy(o, digits, (size_t)n);
+        o += n;
     } else {
         int intd = exp10 + 1; /* digits before the point */
-        prt_buf_put(b, digits, (size_t)(n < intd ? n : intd));
+        int head = n < intd ? n : intd;
+        memcpy(o, digits, (size_t)head);
+        o += head;
         for (int i = n; i < intd; i++)
-            prt_buf_putc(b, '0');
-        prt_buf_putc(b, '.');
-        if (n > intd)
-            prt_buf_put(b, digits + intd, (size_t)(n - intd));
-        else
-            prt_buf_putc(b, '0');
+            *o++ = '0';
+        *o++ = '.';
+        if (n > intd) {
+            memcpy(o, digits + intd, (size_t)(n - intd));
+            o += n - intd;
+        } else {
+            *o++ = '0';
+        }
     }
+    b->n = (size_t)(o - b->p);
 }
 
 /* ---- bool ---- */
