@@ -250,9 +250,16 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
         }
     }
     char tmp[40], *end = tmp + sizeof tmp, *q = end;
-    for (; d >= 100; d /= 100) {
+    for (; d >= 10000; d /= 10000) { /* four digits per 64-bit division, then two 32-bit ones */
+        uint32_t r = (uint32_t)(d % 10000);
+        q -= 4;
+        memcpy(q, prt_digit_pairs + (r / 100) * 2, 2);
+        memcpy(q + 2, prt_digit_pairs + (r % 100) * 2, 2);
+    }
+    if (d >= 100) {
         q -= 2;
         memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+        d /= 100;
     }
     if (d >= 10) {
         q -= 2;
