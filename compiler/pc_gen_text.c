@@ -3,10 +3,12 @@
  *
  * A field of a csv source reaching a csv sink unchanged (an int, a timestamp, or a string
  * without a default when the sink's delimiter is the source's) gets a `<field>_text` member
- * beside it in each row struct on its way: the source sets it to the field's input text when
- * that text is exactly what the writer would write (prt_csv_int_text, _ts_text, _str_text),
- * else to { NULL, 0 }; selects and sets copy it; the sink writes it with prt_w_*_text. Every
- * output byte stays what formatting would give.
+ * beside it in each row struct on its way: the source sets it to the field's input text (a
+ * string's only when csv needs no quotes for it, prt_csv_str_text; else { NULL, 0 }); selects
+ * and sets copy it; the sink writes it with prt_w_*_text, which copy the text when it is exactly
+ * what formatting the value would write (prt_csv_int_text, prt_csv_ts_text) and format it
+ * otherwise. Whether an int or a timestamp is canonical is decided there, so a query that drops
+ * most records does not pay for it. Every output byte stays what formatting would give.
  *
  * The way runs through filters, selects, and sets that do not assign the field. Anything else
  * ends it: a key_by (its records may move to another worker's thread, which copies their
@@ -16,8 +18,8 @@
  * A pass-through (Nexmark q0) goes further: when a csv sink writes exactly the fields of a csv
  * source without a header, in their order, with the source's delimiter, through filters and
  * selects only, the rows on the way also keep `_csv_line`: the whole input line when the line
- * is plain (no '"', no '\r') and every field is its own text, else { NULL, 0 }. The sink then
- * writes that line as it is: the same bytes its fields would give, joined by the delimiter.
+ * is plain (no '"', no '\r'), else { NULL, 0 }. When every field's text is also canonical, the
+ * sink writes that line as it is: the same bytes its fields would give, joined by the delimiter.
  */
 #include <string.h>
 
