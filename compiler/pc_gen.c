@@ -114,14 +114,20 @@ const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
     return pc_sprintf(g->a, "#line %d \"%s\"\n%s\n#line @RESTORE@", loc.line, g->yaml_lit, code);
 }
 
-/* Assigns the fields of `to` from same-named fields of row `src` (a pointer) into `o`. */
-const char *pc_gen_row_build(pc_gen *g, const char *src, const pc_row *to)
+/* Assigns the fields of node's row from same-named fields of row `src` (a pointer) into `o`,
+ * with their input text where the row keeps it (pc_gen_text.c). */
+const char *pc_gen_row_build(pc_gen *g, const char *src, int node)
 {
+    const pc_row *to = pc_node_row(g->p, node);
     pc_sb b = { 0 };
     for (int i = 0; i < to->nfields; i++) {
         const char *n = pc_gen_cname(g, to->fields[i].name);
         pc_sb_printf(&b, "o.%s = %s->%s;\n", n, src, n);
+        if (pc_gen_text_kept(g, node, i))
+            pc_sb_printf(&b, "o.%s_text = %s->%s_text;\n", to->fields[i].name, src, to->fields[i].name);
     }
+    if (pc_gen_line_kept(g, node))
+        pc_sb_printf(&b, "o._csv_line = %s->_csv_line;\n", src);
     const char *r = pc_sb_arena(&b, g->a);
     pc_sb_free(&b);
     return r;
@@ -207,8 +213,11 @@ static void topo_sort(pc_gen *g)
 
 /* ------------------------------------------------------------------ rows */
 
-static const char *row_fields(pc_gen *g, const pc_row *r)
+/* The members of node's row struct: its fields, each followed by its input text when a csv sink
+ * copies that (pc_gen_text.c). */
+static const char *row_fields(pc_gen *g, int node)
 {
+    const pc_row *r = pc_node_row(g->p, node);
     pc_sb b = { 0 };
     for (int i = 0; i < r->nfields; i++) {
         const pc_field *f = &r->fields[i];
@@ -220,7 +229,14 @@ static const char *row_fields(pc_gen *g, const pc_row *r)
         if (f->hidden)
             pc_sb_puts(&b, " /* metadata */");
         pc_sb_puts(&b, "\n");
+        if (pc_gen_text_kept(g, node, i) && f->type == PC_T_STRING)
+            pc_sb_printf(&b, "prt_str %s_text; /* as read, when csv needs no quotes for it; else { NULL, 0 } */\n",
+                         f->name);
+        else if (pc_gen_text_kept(g, node, i))
+            pc_sb_printf(&b, "prt_str %s_text; /* as read: a csv sink copies it when canonical */\n", f->name);
     }
+    if (pc_gen_line_kept(g, node))
+        pc_sb_puts(&b, "prt_str _csv_line; /* the line, when it holds no '\"' or '\\r'; else { NULL, 0 } */\n");
     if (!r->nfields)
         pc_sb_puts(&b, "char empty_; /* no fields */\n");
     const char *s = pc_sb_arena(&b, g->a);
@@ -262,7 +278,7 @@ static void gen_rows(pc_gen *g, pc_sb *out)
         pc_tmpl(g->t, out, "row", "ctype", g->ctype[i],
                 "what", pc_sprintf(g->a, "source %s%s%s", s->name, s->schema_name.s ? ": schema " : "",
                                    s->schema_name.s ? s->schema_name.s : ""),
-                "fields", row_fields(g, &s->row), NULL);
+                "fields", row_fields(g, i), NULL);
     }
     for (int k = 0; k < p->nstages; k++) {
         int s = g->topo[k];
@@ -276,7 +292,7 @@ static void gen_rows(pc_gen *g, pc_sb *out)
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "row", "ctype", g->ctype[node],
                 "what", pc_sprintf(g->a, "output of stage %s (%s)", st->id, stage_kind_name(st->kind)),
-                "fields", row_fields(g, &st->out_row), NULL);
+                "fields", row_fields(g, node), NULL);
     }
 }
 
@@ -462,9 +478,45 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
             size_t pre = (size_t)(leaf - path); /* "data." for data.cart_id */
             json_nest(&fields, open, path, pre);
             open = pc_sprintf(g->a, "%.*s", (int)pre, path);
-            pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
+            if (pc_gen_text_written(g, sk, i)) /* its input text, when that is what the writer writes */
+                pc_sb_printf(&fields, "%s_text(&w, \"%s\", r->%s, r->%s_text);\n", writer_call(f->type), leaf,
+                             pc_gen_cname(g, f->name), f->name);
+            else
+                pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
         }
         json_nest(&fields, open, "", 0);
+        if (pc_gen_line_written(g, sk)) { /* the fields, joined as they were read: the line itself */
+            const char *lines = pc_sb_arena(&fields, g->a); /* empties fields */
+            /* the line when every field's text is canonical (what the writer would write) */
+            pc_sb_puts(&fields, "/* every field as read, and canonical: the line itself */\nif (r->_csv_line.p");
+            size_t col = 19;
+            for (int i = 0; i < row->nfields; i++) {
+                const pc_field *f = &row->fields[i];
+                if (f->hidden)
+                    continue;
+                const char *t = f->type == PC_T_INT ? pc_sprintf(g->a, "prt_csv_int_text(r->%s_text).p", f->name)
+                              : f->type == PC_T_TIMESTAMP ? pc_sprintf(g->a, "prt_csv_ts_text(r->%s_text, r->%s).p", f->name,
+                                                                       pc_gen_cname(g, f->name))
+                              : pc_sprintf(g->a, "r->%s_text.p", f->name);
+                if (col + strlen(t) > 96) { /* wrapped like hand-written C */
+                    pc_sb_puts(&fields, " &&\n    ");
+                    col = 4;
+                } else {
+                    pc_sb_puts(&fields, " && ");
+                    col += 4;
+                }
+                pc_sb_puts(&fields, t);
+                col += strlen(t);
+            }
+            pc_sb_puts(&fields, ") {\n    prt_w_csv_text(&w, r->_csv_line);\n} else {\n");
+            for (const char *l = lines; *l;) {
+                const char *nl = strchr(l, '\n');
+                size_t len = nl ? (size_t)(nl - l) : strlen(l);
+                pc_sb_printf(&fields, "    %.*s\n", (int)len, l);
+                l += len + (nl != NULL);
+            }
+            pc_sb_puts(&fields, "}\n");
+        }
         if (sk->key) {
             int since = g->ev_uses;
             const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL), *init, *check;
@@ -518,6 +570,13 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
         pc_tmpl(g->t, lookup, "source_paths", "name", s->name, "paths", pc_sb_arena(&list, g->a), NULL);
     }
     pc_sb_free(&list);
+    int plain = 0; /* a string goes back out as its text: the split says whether the line is plain */
+    int si = (int)(s - g->p->sources);
+    for (int i = 0; i < nvis; i++)
+        plain |= row->fields[i].type == PC_T_STRING && pc_gen_text_kept(g, si, i);
+    plain |= pc_gen_line_kept(g, si); /* the line goes back out as it is */
+    const char *plain_decl = plain ? "int plain; /* no '\"' or '\\r' in the line: strings go back out as read */" : "";
+    const char *plain_arg = plain ? "&plain" : "NULL";
     switch (s->format.kind) {
     case PC_FMT_KV:
         pc_tmpl(g->t, parse, "source_kv", "name", s->name, NULL);
@@ -526,10 +585,12 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
         if (s->format.csv_header) {
             pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",
                          s->name, s->name);
-            pc_tmpl(g->t, parse, "source_csv_header", "name", s->name, "delim", delim, NULL);
+            pc_tmpl(g->t, parse, "source_csv_header", "name", s->name, "delim", delim, "plain_decl", plain_decl,
+                    "plain", plain_arg, NULL);
         } else {
             const char *all = nvis == 64 ? "UINT64_MAX" : pc_sprintf(g->a, "(UINT64_C(1) << %d) - 1", nvis);
-            pc_tmpl(g->t, parse, "source_csv", "delim", delim, "nfields", n, "all_seen", all, NULL);
+            pc_tmpl(g->t, parse, "source_csv", "delim", delim, "nfields", n, "all_seen", all,
+                    "plain_decl", plain_decl, "plain", plain_arg, NULL);
         }
         break;
     case PC_FMT_JSON:
@@ -548,7 +609,7 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
     int nvis = 0; /* schema fields come first, metadata after; 1..PC_MAX_SOURCE_FIELDS (pc_check) */
     while (nvis < row->nfields && !row->fields[nvis].hidden)
         nvis++;
-    pc_sb conv = { 0 }, lookup = { 0 }, parse = { 0 }, hidden = { 0 };
+    pc_sb conv = { 0 }, lookup = { 0 }, parse = { 0 }, hidden = { 0 }, texts = { 0 };
     for (int i = 0; i < nvis; i++) {
         const pc_field *f = &row->fields[i];
         const char *cn = pc_gen_cname(g, f->name);
@@ -566,6 +627,18 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
                          parse_fn(f->type), i, cn, f->name, pc_type_name(f->type), i);
     }
     gen_source_format(g, s, nvis, &lookup, &parse);
+    for (int i = 0; i < nvis; i++) {
+        const pc_field *f = &row->fields[i];
+        if (!pc_gen_text_kept(g, si, i))
+            continue;
+        if (f->type == PC_T_STRING)
+            pc_sb_printf(&texts, "r.%s_text = prt_csv_str_text(v[%d], plain);\n", f->name, i);
+        else /* whether it is canonical is decided where it is written */
+            pc_sb_printf(&texts, "r.%s_text = v[%d];\n", f->name, i);
+    }
+    if (pc_gen_line_kept(g, si)) {
+        pc_sb_puts(&texts, "r._csv_line = plain ? raw->data : (prt_str){ NULL, 0 };\n");
+    }
 
     for (int i = nvis; i < row->nfields; i++) {
         const char *n = row->fields[i].name;
@@ -585,12 +658,14 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             "format", pc_sprintf(g->a, "%s, %s", conn_name(s->conn), fmt),
             "lookup", pc_sb_arena(&lookup, g->a), "convert", pc_sb_arena(&conv, g->a),
             "nfields", pc_sprintf(g->a, "%d", nvis), "parse", pc_sb_arena(&parse, g->a),
+            "texts", pc_sb_arena(&texts, g->a),
             "hidden", pc_sb_arena(&hidden, g->a), "event_time", et,
             "push", pc_sprintf(g->a, "pg_%s_out(wk, &r, *ts, 0);", s->name), NULL);
     pc_sb_free(&conv);
     pc_sb_free(&lookup);
     pc_sb_free(&parse);
     pc_sb_free(&hidden);
+    pc_sb_free(&texts);
 }
 
 /* ------------------------------------------------------------------ the job */
@@ -844,6 +919,7 @@ int pc_gen_emit(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const c
     /* pc_check refused what cannot be generated: more than PC_MAX_SOURCES sources, process stages */
 
     topo_sort(&g);
+    pc_gen_text_plan(&g);
     pc_sb body = { 0 }, head = { 0 }, all = { 0 }, final = { 0 };
     pc_tmpl(g.t, &head, "header", "version", PC_VERSION, "yaml_name", g.yaml_base, "pipeline", p->name, NULL);
     gen_rows(&g, &head);

@@ -27,6 +27,8 @@ typedef struct pc_gen {
     pc_sb shuffles;          /* rows of pg__shuffles: one per key_by, in emission order */
     int nshuffles;
     const char *serial;      /* why the pipeline runs at parallelism 1 only, or NULL */
+    int **text_origin;       /* pc_gen_text.c: per node and field, the csv source field it copies */
+    unsigned char *text_want; /* per source field (source * PC_MAX_SOURCE_FIELDS + field) */
     int ev_uses;             /* expressions emitted so far that report through ev (pc_gen_eval) */
     int wm_set;              /* the watermark hook's w holds the minimum over the sources wm_up */
     uint64_t wm_up;
@@ -40,7 +42,7 @@ const char *pc_gen_ctype(pc_type t);                              /* prt_str, in
 const char *pc_gen_out_call(pc_gen *g, int node, const char *ptr); /* "pg_<n>_out(j, ptr, ts);" */
 /* Wraps code (one or more C lines) in #line directives pointing at loc in the YAML. */
 const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code);
-const char *pc_gen_row_build(pc_gen *g, const char *src, const pc_row *to);
+const char *pc_gen_row_build(pc_gen *g, const char *src, int node);
 /* The statements that set kh to the "pipec key hash v1" (prt_hash.h) of the key fields key_idx
  * of `row`, read through `src` ("r->" or "o."). The one place that decides how a key hashes:
  * key_by and a set that rewrites a key field both use it, so equal keys hash alike. */
@@ -65,6 +67,12 @@ const char *pc_gen_str_lit(pc_gen *g, const char *s, size_t n);   /* PRT_STR_LIT
 void pc_gen_stage(pc_gen *g, pc_sb *out, int stage_index);
 /* The prt_field rows describing `row` as the C struct `type` (no aggregates). */
 const char *pc_gen_row_table(pc_gen *g, const pc_row *row, const char *type);
+/* pc_gen_text.c: fields a csv sink writes from their input text (after topo_sort) */
+void pc_gen_text_plan(pc_gen *g);
+int pc_gen_text_kept(pc_gen *g, int node, int field);                 /* the row has <field>_text */
+int pc_gen_text_written(pc_gen *g, const pc_sink *sk, int field);     /* the sink copies it */
+int pc_gen_line_kept(pc_gen *g, int node);                            /* the row has _csv_line */
+int pc_gen_line_written(pc_gen *g, const pc_sink *sk);                /* the sink may write it */
 /* pc_gen_test.c: pipec test builds only */
 void pc_gen_test(pc_gen *g, pc_sb *out);                /* field tables and stage entry points */
 const char *pc_gen_test_tap(pc_gen *g, int node);       /* the fan-out's tap, or "" */

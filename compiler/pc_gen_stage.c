@@ -61,6 +61,8 @@ static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             pc_sb_printf(&build, "o.%s = set_%s;\n", cn, f->name);
         else
             pc_sb_printf(&build, "o.%s = r->%s;\n", cn, cn);
+        if (pc_gen_text_kept(g, node, i))
+            pc_sb_printf(&build, "o.%s_text = r->%s_text;\n", f->name, f->name);
         for (int k = 0; st->keyed && k < st->nkey; k++)
             rekey |= assigned && st->out_key_fields[k] == i;
     }
@@ -81,8 +83,7 @@ static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 static void gen_select(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     pc_tmpl(g->t, out, "select", "id", st->id, "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node],
-            "build", pc_gen_row_build(g, "r", &st->out_row),
-            "push", pc_gen_out_call(g, node, "&o"), NULL);
+            "build", pc_gen_row_build(g, "r", node), "push", pc_gen_out_call(g, node, "&o"), NULL);
 }
 
 /* The first key_by upstream of node, or NULL: records arriving at a key_by after one already
@@ -179,7 +180,7 @@ static void gen_union(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
         if (i)
             pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "union", "id", st->id, "input", pc_node_name(p, in), "in_type", g->ctype[in],
-                "out_type", g->ctype[node], "build", pc_gen_row_build(g, "r", &st->out_row),
+                "out_type", g->ctype[node], "build", pc_gen_row_build(g, "r", node),
                 "push", pc_gen_out_call(g, node, "&o"), NULL);
     }
 }

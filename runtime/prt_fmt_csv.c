@@ -11,18 +11,23 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-/* The bits of a 16-byte block at p: where it holds the delimiter (*dm) and a quote (*qm). */
-static inline void csv_block(const char *p, __m128i d, __m128i q, unsigned *dm, unsigned *qm)
+/* The bits of a 16-byte block at p: where it holds the delimiter (*dm), and a quote or (with_cr)
+ * a carriage return (*qm). */
+static inline void csv_block(const char *p, __m128i d, __m128i q, int with_cr, unsigned *dm, unsigned *qm)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i stop = _mm_cmpeq_epi8(x, q);
+    if (with_cr)
+        stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
     *dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, d));
-    *qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, q));
+    *qm = (unsigned)_mm_movemask_epi8(stop);
 }
 
-/* Lines of 16 bytes or more without a '"' anywhere (no field is quoted): the delimiters of 16
- * bytes at a time, the last block overlapping the one before. Returns the count of fields, or -1
- * when the line holds a quote (the general loop then decides). */
-static int csv_split_plain(prt_str line, char delim, prt_str *cols, int max)
+/* Lines of 16 bytes or more without a '"' (and, with_cr, no '\r': plain, see prt_format.h)
+ * anywhere, so no field is quoted: the delimiters of 16 bytes at a time, the last block
+ * overlapping the one before. Returns the count of fields, or -1 when the line holds a quote
+ * (or a carriage return): the general loop then decides. Inlined twice, with_cr a constant. */
+static inline int csv_split_plain(prt_str line, char delim, prt_str *cols, int max, const int with_cr)
 {
     const char *p = line.p, *start = p;
     size_t n = line.n, i = 0;
@@ -32,10 +37,10 @@ static int csv_split_plain(prt_str line, char delim, prt_str *cols, int max)
         unsigned dm, qm;
         size_t base = i;
         if (i + 16 <= n) {
-            csv_block(p + i, d, q, &dm, &qm);
+            csv_block(p + i, d, q, with_cr, &dm, &qm);
             i += 16;
         } else if (i < n) {
-            csv_block(p + n - 16, d, q, &dm, &qm);
+            csv_block(p + n - 16, d, q, with_cr, &dm, &qm);
             dm >>= 16 - (n - i); /* drop the bytes the block before already covered */
             qm >>= 16 - (n - i);
             i = n;
@@ -58,18 +63,26 @@ static int csv_split_plain(prt_str line, char delim, prt_str *cols, int max)
 }
 #endif
 
-int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, prt_scratch *s, prt_err *e)
+int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
+                  prt_err *e)
 {
     const char *p = line.n ? line.p : "", *end = p + line.n;
     if (line.n > INT_MAX)
         return prt_errf(e, "invalid CSV: line longer than %d bytes", INT_MAX);
 #ifdef __SSE2__
     if (line.n >= 16) {
-        int count = csv_split_plain(line, delim, cols, max);
+        int count = plain ? csv_split_plain(line, delim, cols, max, 1) : csv_split_plain(line, delim, cols, max, 0);
+        if (plain)
+            *plain = count >= 0;
         if (count >= 0)
             return count;
-    }
+    } else
 #endif
+    if (plain) { /* a short line (or no SSE2): looked at byte by byte */
+        *plain = 1;
+        for (const char *c = p; c < end && *plain; c++)
+            *plain = *c != '"' && *c != '\r';
+    }
     int count = 0;
     for (;;) {
         prt_str v;

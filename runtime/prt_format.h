@@ -24,8 +24,45 @@ int prt_kv_next(prt_kv_iter *it, prt_str *key, prt_str *val, prt_err *e);
 
 /* ---- csv: RFC 4180 quoting ("a,b", "say ""hi"""), any single-byte delimiter ---- */
 /* Splits line into at most max columns. Returns the column count (which may exceed max: the
- * extra columns are counted but not stored), or PRT_ERR (and e) on an unterminated quote. */
-int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, prt_scratch *s, prt_err *e);
+ * extra columns are counted but not stored), or PRT_ERR (and e) on an unterminated quote.
+ * *plain (when plain is not NULL) tells whether the line holds no '"' and no '\r' at all: then
+ * no field was quoted, and none holds a byte that makes a csv writer quote it (NULL: not
+ * wanted, which spares looking for '\r'). */
+int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
+                  prt_err *e);
+
+/* Input text that a csv writer may copy instead of formatting the value again: a field's text
+ * when it is exactly what the writer would write for the value parsed from it, else { NULL, 0 }
+ * (generated sources keep the text beside the field as `<field>_text`; pc_gen_text.c).
+ * int: s, a text prt_parse_int succeeded on: digits without '+', leading zeros or spaces
+ * ("-5" yes; "007", "+5", "-0", " 5" no). */
+static inline prt_str prt_csv_int_text(prt_str s)
+{
+    size_t i = s.n && s.p[0] == '-';
+    int lead = i < s.n && s.p[i] >= '1' && s.p[i] <= '9';
+    if ((lead || (s.n == 1 && s.p[0] == '0')) && s.p[s.n - 1] >= '0' && s.p[s.n - 1] <= '9')
+        return s;
+    return (prt_str){ NULL, 0 };
+}
+
+/* timestamp: s, a text prt_parse_ts read as ms: the RFC 3339 shape prt_fmt_ts writes,
+ * `YYYY-MM-DDTHH:MM:SSZ`, or `…SS.mmmZ` with mmm not 000 (".000" is not written). */
+static inline prt_str prt_csv_ts_text(prt_str s, int64_t ms)
+{
+    int shape = s.n == 20 || (s.n == 24 && s.p[19] == '.' && ms % 1000 != 0);
+    if (shape && s.p[4] == '-' && s.p[10] == 'T' && s.p[s.n - 1] == 'Z')
+        return s;
+    return (prt_str){ NULL, 0 };
+}
+
+/* string, written to csv with the delimiter it was split on: a plain line's field (see
+ * prt_csv_split) without a space or tab at either end needs no quotes, so it is written as is. */
+static inline prt_str prt_csv_str_text(prt_str s, int plain)
+{
+    if (plain && (!s.n || (s.p[0] != ' ' && s.p[0] != '\t' && s.p[s.n - 1] != ' ' && s.p[s.n - 1] != '\t')))
+        return s;
+    return (prt_str){ NULL, 0 };
+}
 
 /* ---- json: one object per line; fields found by dotted path into nested objects ---- */
 /* paths[i] is a dotted path ("data.price"). On success vals[i] holds the value of path i and bit
@@ -52,6 +89,40 @@ void prt_w_float(prt_writer *w, const char *name, double v);
 void prt_w_bool(prt_writer *w, const char *name, int v);
 void prt_w_ts(prt_writer *w, const char *name, int64_t ms);
 void prt_w_end(prt_writer *w); /* closes the record (json '}'); no newline */
+/* csv only: a field that travels with its input text is written by copying the text when that
+ * is what formatting the value would give (ints and timestamps: prt_csv_int_text, _ts_text;
+ * strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int / _ts / _str would. */
+static inline void prt_w_csv_text(prt_writer *w, prt_str text)
+{
+    prt_buf *b = w->buf;
+    prt_buf_reserve(b, text.n + 1);
+    if (!w->first)
+        b->p[b->n++] = w->delim;
+    w->first = 0;
+    memcpy(b->p + b->n, text.p, text.n);
+    b->n += text.n;
+}
+static inline void prt_w_int_text(prt_writer *w, const char *name, int64_t v, prt_str text)
+{
+    if (prt_csv_int_text(text).p)
+        prt_w_csv_text(w, text);
+    else
+        prt_w_int(w, name, v);
+}
+static inline void prt_w_ts_text(prt_writer *w, const char *name, int64_t ms, prt_str text)
+{
+    if (prt_csv_ts_text(text, ms).p)
+        prt_w_csv_text(w, text);
+    else
+        prt_w_ts(w, name, ms);
+}
+static inline void prt_w_str_text(prt_writer *w, const char *name, prt_str v, prt_str text)
+{
+    if (text.p)
+        prt_w_csv_text(w, text);
+    else
+        prt_w_str(w, name, v);
+}
 /* JSON: a nested object `"name":{...}` holds the fields written until prt_w_close (CloudEvents'
  * `data`); csv and kv have no nesting: the fields stay flat. */
 void prt_w_open(prt_writer *w, const char *name);

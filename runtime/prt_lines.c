@@ -1,8 +1,10 @@
-/* prt_lines.c — the line reader of prt_lines.h, shared by the file and stdin sources. */
+/* prt_lines.c — the line reader of prt_lines.h, shared by the file, stdin and socket sources. */
 #include "prt_lines.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void prt_lines_init(prt_lines *l, int fd)
@@ -11,23 +13,66 @@ void prt_lines_init(prt_lines *l, int fd)
     l->fd = fd;
 }
 
+/* Gives back what is mapped, or the read buffer. */
+static void lines_release(prt_lines *l)
+{
+    if (l->mapped) {
+        if (l->buf && l->len > l->unmapped)
+            munmap(l->buf + l->unmapped, l->len - l->unmapped);
+    } else {
+        free(l->buf);
+    }
+    l->buf = NULL;
+    l->cap = l->len = l->off = l->scan = l->unmapped = 0;
+    l->mapped = 0;
+}
+
 void prt_lines_reset(prt_lines *l, int fd)
 {
+    if (l->mapped)
+        lines_release(l); /* the read buffer is allocated by the next fill */
     l->fd = fd;
     l->off = l->len = l->scan = 0;
     l->line = 0;
     l->eof = 0;
 }
 
+int prt_lines_map(prt_lines *l, int fd, int64_t at, size_t window)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || at < 0)
+        return PRT_ERR;
+    lines_release(l);
+    l->fd = fd;
+    l->line = 0;
+    l->eof = 0;
+    l->mapped = 1;
+    l->window = window;
+    l->map_at = at;
+    return PRT_OK;
+}
+
 void prt_lines_free(prt_lines *l)
 {
-    free(l->buf);
-    l->buf = NULL;
-    l->cap = l->len = l->off = l->scan = 0;
+    lines_release(l);
+}
+
+static size_t page_size(void)
+{
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
 }
 
 int prt_lines_next(prt_lines *l, prt_str *line, int final)
 {
+    if (l->mapped && l->off - l->unmapped >= PRT_LINES_UNMAP) {
+        /* the lines before off were all returned and released: give their pages back */
+        size_t to = l->off & ~(page_size() - 1);
+        munmap(l->buf + l->unmapped, to - l->unmapped);
+        l->unmapped = to;
+    }
     for (;;) {
         if (l->scan < l->off)
             l->scan = l->off;
@@ -54,8 +99,41 @@ int prt_lines_next(prt_lines *l, prt_str *line, int final)
     }
 }
 
+/* Maps the window that starts at the page of the first unread byte: at least l->window bytes,
+ * and twice what is unread when that is more (a line longer than the window), up to the file's
+ * size now. Returns the bytes added past the old end, 0 when the file ends there. */
+static ssize_t lines_map_fill(prt_lines *l)
+{
+    struct stat st;
+    if (fstat(l->fd, &st) != 0)
+        return -1;
+    int64_t pos = l->map_at + (int64_t)l->off, end = l->map_at + (int64_t)l->len;
+    if ((int64_t)st.st_size <= end)
+        return 0;
+    int64_t at = pos & ~(int64_t)(page_size() - 1);
+    size_t n = l->window > 2 * (size_t)(end - at) ? l->window : 2 * (size_t)(end - at);
+    if ((int64_t)n > (int64_t)st.st_size - at)
+        n = (size_t)((int64_t)st.st_size - at);
+    char *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, l->fd, (off_t)at);
+    if (m == MAP_FAILED)
+        return -1;
+    madvise(m, n, MADV_SEQUENTIAL); /* read ahead, and drop pages behind early */
+    int64_t scan_at = l->map_at + (int64_t)l->scan; /* known to hold no newline before it */
+    if (l->buf && l->len > l->unmapped)
+        munmap(l->buf + l->unmapped, l->len - l->unmapped);
+    l->buf = m;
+    l->map_at = at;
+    l->off = (size_t)(pos - at);
+    l->scan = scan_at > at ? (size_t)(scan_at - at) : 0;
+    l->len = n;
+    l->unmapped = 0;
+    return (ssize_t)(at + (int64_t)n - end);
+}
+
 ssize_t prt_lines_fill(prt_lines *l)
 {
+    if (l->mapped)
+        return lines_map_fill(l);
     if (l->off > 0) { /* keep the unread bytes at the start */
         memmove(l->buf, l->buf + l->off, l->len - l->off);
         l->len -= l->off;

@@ -48,18 +48,8 @@ static locale_t prt_c_loc(void)
 
 /* ---- int ---- */
 
-int prt_parse_int(prt_str s, int64_t *out)
+int prt_parse_int_general(prt_str s, int64_t *out)
 {
-    if (s.n && s.n <= 18) { /* fast path: 1..18 plain digits cannot overflow */
-        uint64_t v = 0;
-        size_t i = 0;
-        for (; i < s.n && prt_is_digit(s.p[i]); i++)
-            v = v * 10 + (uint64_t)(s.p[i] - '0');
-        if (i == s.n) {
-            *out = (int64_t)v;
-            return PRT_OK;
-        }
-    }
     return prt_text_int(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
@@ -154,13 +144,75 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
+/* 10^e as the double nearest to it, for e in -4..16 (bounds of floor(log10 a) below). */
+static inline double prt_pow10_of(int e)
+{
+    static const double neg[5] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0 };
+    return e <= 0 ? neg[e + 4] : prt_pow10[e];
+}
+
+typedef unsigned __int128 prt_u128;
+
+/* M = round(m * 10^k / 2^s), ties to even, when the k-digit decimal M / 10^k reads back as
+ * m * 2^-s (see prt_shortest_fast); 0 when it does not, or when M would exceed 2^63 (which
+ * never happens at the k found: 17 significant digits always read back). */
+static const uint64_t prt_p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                      100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                      1000000000000u, 10000000000000u, 100000000000000u,
+                                      1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                      1000000000000000000u, 10000000000000000000u };
+static uint64_t prt_shortest_try_wide(uint64_t m, int s, int k);
+
+static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
+{
+    if (s <= 62 && k < 20) { /* the usual magnitudes: the same in 64-bit words but the product */
+        uint64_t p = prt_p10[k], half = UINT64_C(1) << (s - 1);
+        prt_u128 x = (prt_u128)m * p;
+        uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+        if (hi >> s)
+            return 0; /* M >= 2^64 */
+        uint64_t M = (hi << (64 - s)) | (lo >> s), rem = lo & ((UINT64_C(1) << s) - 1), diff;
+        if (rem > half || (rem == half && (M & 1)))
+            M++, diff = (UINT64_C(1) << s) - rem;
+        else
+            diff = rem; /* diff <= 2^(s-1): 2 * diff cannot overflow */
+        if (M == 0 || M >= UINT64_C(1) << 63 || 2 * diff > p || (2 * diff == p && (m & 1)))
+            return 0;
+        return M;
+    }
+    return prt_shortest_try_wide(m, s, k);
+}
+
+/* prt_shortest_try in 128-bit words: kept out of line, so that the usual case does not compute
+ * its wide masks at all. */
+static __attribute__((noinline)) uint64_t prt_shortest_try_wide(uint64_t m, int s, int k)
+{
+    prt_u128 one = 1, half = one << (s - 1), mask = (one << s) - 1;
+    prt_u128 p = k < 20 ? (prt_u128)prt_p10[k] : (prt_u128)prt_p10[19] * prt_p10[k - 19];
+    prt_u128 x = (prt_u128)m * p; /* < 2^53 * 10^22 < 2^127 */
+    prt_u128 M = x >> s, rem = x & mask, diff;
+    if (rem > half || (rem == half && (M & 1)))
+        M++, diff = (one << s) - rem;
+    else
+        diff = rem;
+    if (M == 0 || 2 * diff > p || (2 * diff == p && (m & 1)) || M >= (prt_u128)1 << 63)
+        return 0;
+    return (uint64_t)M;
+}
+
 /* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
  * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
  * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
  * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
- * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The first k
- * that reads back is the shortest, the same digits the "%.*e" loop finds. Powers of two (whose
- * lower neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
+ * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The smallest k
+ * that reads back gives the shortest digits, the same the "%.*e" loop finds.
+ * Which k are tried: k = 0 is left out, since when it reads back so does k = 1, with the same
+ * digits and a trailing zero (dropped below). Then k = 1, 2, 3, the common short decimals
+ * (prices, measures). Past that the value needs many digits: reading back is monotonic in k
+ * (the k-digit decimals are among the (k+1)-digit ones, so the nearest never gets farther), and
+ * k = 16 - floor(log10 a) (17 significant digits) always reads back, so a binary search over
+ * 4..that k finds the smallest in about 4 tries instead of one per k. Powers of two (whose lower
+ * neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
 static int prt_shortest_fast(double a, char digits[20], int *exp10)
 {
     if (!(a >= 1e-5 && a < 0x1p52))
@@ -171,42 +223,59 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
     int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
         return 0;
-    typedef unsigned __int128 u128;
-    u128 one = 1, half = one << (s - 1), mask = (one << s) - 1, p10 = 1;
-    for (int k = 0; k <= 22; k++, p10 *= 10) {
-        u128 x = (u128)m * p10; /* < 2^53 * 10^22 < 2^127 */
-        u128 M = x >> s, rem = x & mask, diff;
-        if (rem > half || (rem == half && (M & 1)))
-            M++, diff = (one << s) - rem;
-        else
-            diff = rem;
-        if (M == 0 || 2 * diff > p10 || (2 * diff == p10 && (m & 1)))
-            continue;
-        if (M >= (u128)1 << 63)
-            return 0; /* cannot happen: at most 17 digits */
-        char tmp[40], *end = tmp + sizeof tmp, *q = end;
-        uint64_t d = (uint64_t)M;
-        for (; d >= 100; d /= 100) {
-            q -= 2;
-            memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+    int k;
+    uint64_t d = 0;
+    for (k = 1; k <= 3 && !(d = prt_shortest_try(m, s, k)); k++)
+        ;
+    if (!d) {
+        int e10 = -5; /* floor(log10 a): a >= 1e-5 */
+        while (e10 < 15 && a >= prt_pow10_of(e10 + 1))
+            e10++;
+        int lo = 4, hi = 16 - e10 < 22 ? 16 - e10 : 22;
+        if (hi >= lo && (d = prt_shortest_try(m, s, hi))) {
+            while (lo < hi) { /* d is the digits of hi, which reads back */
+                int mid = lo + (hi - lo) / 2;
+                uint64_t t = prt_shortest_try(m, s, mid);
+                if (t)
+                    hi = mid, d = t;
+                else
+                    lo = mid + 1;
+            }
+            k = hi;
+        } else { /* not expected: each k in turn, as a check of the estimate */
+            for (k = 4; k <= 22 && !(d = prt_shortest_try(m, s, k)); k++)
+                ;
+            if (!d)
+                return 0;
         }
-        if (d >= 10) {
-            q -= 2;
-            memcpy(q, prt_digit_pairs + d * 2, 2);
-        } else {
-            *--q = (char)('0' + d); /* M > 0 */
-        }
-        int n = (int)(end - q);
-        if (n > 17)
-            return 0; /* cannot happen: 17 digits always read back */
-        *exp10 = n - 1 - k;
-        while (n > 1 && q[n - 1] == '0')
-            n--;
-        memcpy(digits, q, (size_t)n);
-        digits[n] = 0;
-        return n;
     }
-    return 0;
+    char tmp[40], *end = tmp + sizeof tmp, *q = end;
+    for (; d >= 10000; d /= 10000) { /* four digits per 64-bit division, then two 32-bit ones */
+        uint32_t r = (uint32_t)(d % 10000);
+        q -= 4;
+        memcpy(q, prt_digit_pairs + (r / 100) * 2, 2);
+        memcpy(q + 2, prt_digit_pairs + (r % 100) * 2, 2);
+    }
+    if (d >= 100) {
+        q -= 2;
+        memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
+        d /= 100;
+    }
+    if (d >= 10) {
+        q -= 2;
+        memcpy(q, prt_digit_pairs + d * 2, 2);
+    } else {
+        *--q = (char)('0' + d); /* M > 0 */
+    }
+    int n = (int)(end - q);
+    if (n > 17)
+        return 0; /* cannot happen: 17 digits always read back */
+    *exp10 = n - 1 - k;
+    while (n > 1 && q[n - 1] == '0')
+        n--;
+    memcpy(digits, q, (size_t)n);
+    digits[n] = 0;
+    return n;
 }
 
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
@@ -273,22 +342,35 @@ void prt_fmt_float(prt_buf *b, double v)
             prt_buf_put(b, digits + 1, (size_t)n - 1);
         }
         prt_buf_printf(b, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-    } else if (exp10 < 0) {
-        prt_buf_puts(b, "0.");
+        return;
+    }
+    /* positional: at most "0.000" and 17 digits, or 17 digits, zeros up to the point and ".0":
+     * room for it once, then plain stores */
+    prt_buf_reserve(b, 32);
+    char *o = b->p + b->n;
+    if (exp10 < 0) {
+        *o++ = '0';
+        *o++ = '.';
         for (int i = -1; i > exp10; i--)
-            prt_buf_putc(b, '0');
-        prt_buf_put(b, digits, (size_t)n);
+            *o++ = '0';
+        memcpy(o, digits, (size_t)n);
+        o += n;
     } else {
         int intd = exp10 + 1; /* digits before the point */
-        prt_buf_put(b, digits, (size_t)(n < intd ? n : intd));
+        int head = n < intd ? n : intd;
+        memcpy(o, digits, (size_t)head);
+        o += head;
         for (int i = n; i < intd; i++)
-            prt_buf_putc(b, '0');
-        prt_buf_putc(b, '.');
-        if (n > intd)
-            prt_buf_put(b, digits + intd, (size_t)(n - intd));
-        else
-            prt_buf_putc(b, '0');
+            *o++ = '0';
+        *o++ = '.';
+        if (n > intd) {
+            memcpy(o, digits + intd, (size_t)(n - intd));
+            o += n - intd;
+        } else {
+            *o++ = '0';
+        }
     }
+    b->n = (size_t)(o - b->p);
 }
 
 /* ---- bool ---- */

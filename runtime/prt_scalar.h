@@ -11,7 +11,23 @@
 #define PRT_TS_MIN INT64_MIN
 #define PRT_TS_MAX INT64_MAX
 
-int prt_parse_int(prt_str s, int64_t *out);    /* decimal, optional sign, range-checked */
+/* decimal, optional sign, range-checked; inline for 1..18 plain digits (which cannot overflow),
+ * the usual field, else prt_parse_int_general */
+int prt_parse_int_general(prt_str s, int64_t *out);
+static inline int prt_parse_int(prt_str s, int64_t *out)
+{
+    if (s.n && s.n <= 18) {
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < s.n && (unsigned)(s.p[i] - '0') <= 9; i++)
+            v = v * 10 + (uint64_t)(s.p[i] - '0');
+        if (i == s.n) {
+            *out = (int64_t)v;
+            return PRT_OK;
+        }
+    }
+    return prt_parse_int_general(s, out);
+}
 int prt_parse_float(prt_str s, double *out);   /* decimal/exponent; also accepts integers; no nan/inf */
 int prt_parse_bool(prt_str s, int *out);       /* true|false (case-insensitive) */
 /* RFC 3339 (`2024-05-23T12:34:56Z`, `…56.250Z`, `…56+02:00`, lowercase t/z, space instead of T)

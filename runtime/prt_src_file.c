@@ -1,5 +1,7 @@
 /* prt_src_file.c — the `file` source: a path or a glob, files read in sorted order, bounded;
- * `follow: true` tails instead. Lines come from the reader it shares with stdin (prt_lines.h).
+ * `follow: true` tails instead. Lines come from the reader it shares with stdin (prt_lines.h):
+ * a bounded regular file is mapped, window by window, and split in place; a followed file is
+ * read with read().
  *
  * One partition (0); origin is the file's path and offset its 1-based line number. When
  * following, a partial last line waits for its newline, a truncated file is read again from
@@ -110,8 +112,16 @@ static int open_cur(prt_source *s, file_src *f)
                 strerror(errno));
         return PRT_ERR;
     }
-    prt_lines_reset(&f->rd, f->fd);
     f->consumed = 0;
+    /* a bounded regular file is mapped (no copy); a followed one is read, because it may be
+     * truncated under the reader, and a mapped page past the end of a file faults */
+    if (!f->follow && prt_lines_map(&f->rd, f->fd, f->resume_off, PRT_LINES_WINDOW) == PRT_OK) {
+        f->consumed = f->resume_off;
+        f->rd.line = f->resume_line;
+        f->resume_off = f->resume_line = 0;
+        return PRT_OK;
+    }
+    prt_lines_reset(&f->rd, f->fd);
     if (f->resume_off > 0 || f->resume_line > 0) { /* a seek into this file */
         if (lseek(f->fd, (off_t)f->resume_off, SEEK_SET) < 0) {
             prt_log(s->job, "source %s: cannot seek in '%s': %s", s->desc->name, f->files[f->cur],

@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     prt_str line = { (const char *)data + 1, size - 1 };
     prt_str cols[MAXC], again[MAXC], few[2];
     prt_err e;
-    int n = prt_csv_split(line, delim, cols, MAXC, &scratch, &e);
-    int n2 = prt_csv_split(line, delim, few, 2, &scratch, &e);
+    int n = prt_csv_split(line, delim, cols, MAXC, NULL, &scratch, &e);
+    int n2 = prt_csv_split(line, delim, few, 2, NULL, &scratch, &e);
     REQUIRE(n == n2); /* max does not change the count or the verdict */
     if (n == PRT_ERR) {
         REQUIRE(strncmp(e.msg, "invalid CSV at byte ", 20) == 0);
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 0; i < n; i++)
             prt_w_str(&w, "c", cols[i]);
         prt_w_end(&w);
-        int m = prt_csv_split(prt_buf_str(&out), delim, again, MAXC, &scratch, &e);
+        int m = prt_csv_split(prt_buf_str(&out), delim, again, MAXC, NULL, &scratch, &e);
         REQUIRE(m == n);
         for (int i = 0; i < n; i++)
             REQUIRE(prt_str_eq(again[i], cols[i]));

@@ -94,7 +94,7 @@ static const char *csv_d(const char *line, char delim, int max)
 {
     prt_str cols[16];
     prt_err e;
-    int n = prt_csv_split(prt_str_c(line), delim, cols, max, &scratch, &e);
+    int n = prt_csv_split(prt_str_c(line), delim, cols, max, NULL, &scratch, &e);
     if (n == PRT_ERR) {
         snprintf(out, sizeof out, "ERR: %s", e.msg);
         return out;
@@ -167,7 +167,7 @@ TEST(csv_split_blocks)
         prt_str cols[80];
         prt_err e;
         int max = round % 3 == 0 ? 3 : 80;
-        int got = prt_csv_split((prt_str){ line, n }, ',', cols, max, &scratch, &e);
+        int got = prt_csv_split((prt_str){ line, n }, ',', cols, max, NULL, &scratch, &e);
         int want = 0;
         size_t start = 0;
         int ok = 1;
@@ -260,13 +260,13 @@ TEST(csv_slices)
     const char *line = "ab,\"cd\",\"e\"\"f\",gh";
     prt_str cols[4];
     prt_err e;
-    CHECK_EQ_I(prt_csv_split((prt_str){ line, 16 }, ',', cols, 4, &scratch, &e), 4);
+    CHECK_EQ_I(prt_csv_split((prt_str){ line, 16 }, ',', cols, 4, NULL, &scratch, &e), 4);
     CHECK(cols[0].p == line);
     CHECK(cols[1].p == line + 4);
     CHECK(cols[2].p < line || cols[2].p > line + 18);
     CHECK_EQ_PS(cols[2], "e\"f");
     CHECK_EQ_PS(cols[3], "g");
-    CHECK_EQ_I(prt_csv_split((prt_str){ NULL, 0 }, ',', cols, 4, &scratch, &e), 1);
+    CHECK_EQ_I(prt_csv_split((prt_str){ NULL, 0 }, ',', cols, 4, NULL, &scratch, &e), 1);
     CHECK_EQ_I(cols[0].n, 0);
     prt_scratch_reset(&scratch);
 }
@@ -673,7 +673,7 @@ TEST(round_trip_csv)
         prt_w_end(&w);
         prt_str cols[16];
         prt_err e;
-        int n = prt_csv_split(prt_buf_str(&wb), delims[d], cols, 16, &scratch, &e);
+        int n = prt_csv_split(prt_buf_str(&wb), delims[d], cols, 16, NULL, &scratch, &e);
         CHECK_EQ_I(n, (int)nv);
         for (size_t i = 0; i < nv && n == (int)nv; i++)
             CHECK_EQ_PS(cols[i], vals[i]);
@@ -737,6 +737,92 @@ TEST(round_trip_kv)
     CHECK_EQ_S(kv(line), "status=PAID|n=-7|amount=12.5|ts=2024-05-23T12:34:56.250Z|");
 }
 
+/* The text a csv writer may copy: exactly what formatting the parsed value writes, else none. */
+static const char *int_text(const char *s)
+{
+    int64_t v;
+    if (prt_parse_int(prt_str_c(s), &v) != PRT_OK)
+        return "BAD";
+    prt_str t = prt_csv_int_text(prt_str_c(s));
+    prt_buf b = { 0 };
+    prt_fmt_int(&b, v);
+    int same = t.p && b.n == t.n && !memcmp(b.p, t.p, t.n);
+    prt_buf_free(&b);
+    if (t.p && !same)
+        return "COPIED BUT NOT CANONICAL";
+    return t.p ? "text" : "format";
+}
+
+static const char *ts_text(const char *s)
+{
+    int64_t v;
+    if (prt_parse_ts(prt_str_c(s), &v) != PRT_OK)
+        return "BAD";
+    prt_str t = prt_csv_ts_text(prt_str_c(s), v);
+    prt_buf b = { 0 };
+    prt_fmt_ts(&b, v);
+    int same = t.p && b.n == t.n && !memcmp(b.p, t.p, t.n);
+    prt_buf_free(&b);
+    if (t.p && !same)
+        return "COPIED BUT NOT CANONICAL";
+    return t.p ? "text" : "format";
+}
+
+TEST(csv_text)
+{
+    CHECK_EQ_S(int_text("0"), "text");
+    CHECK_EQ_S(int_text("42"), "text");
+    CHECK_EQ_S(int_text("-5"), "text");
+    CHECK_EQ_S(int_text("9223372036854775807"), "text");
+    CHECK_EQ_S(int_text("-9223372036854775808"), "text");
+    CHECK_EQ_S(int_text("007"), "format");
+    CHECK_EQ_S(int_text("+5"), "format");
+    CHECK_EQ_S(int_text("-0"), "format");
+    CHECK_EQ_S(int_text("-05"), "format");
+    CHECK_EQ_S(int_text(" 5"), "format");
+    CHECK_EQ_S(int_text("5 "), "format");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56Z"), "text");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.250Z"), "text");
+    CHECK_EQ_S(ts_text("1969-12-31T23:59:59.999Z"), "text");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.000Z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.25Z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23t12:34:56z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23 12:34:56Z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23T14:34:56+02:00"), "format");
+    CHECK_EQ_S(ts_text("1716467696250"), "format");
+    CHECK_EQ_S(ts_text("10000000000000000000"), "BAD");
+    CHECK_EQ_S(ts_text(" 2024-05-23T12:34:56Z"), "format");
+    /* strings: a plain line's field without blanks at its ends */
+    CHECK(prt_csv_str_text(prt_str_c("a b"), 1).p != NULL);
+    CHECK(prt_csv_str_text(prt_str_c(""), 1).p != NULL);
+    CHECK(prt_csv_str_text(prt_str_c("a b"), 0).p == NULL);
+    CHECK(prt_csv_str_text(prt_str_c(" a"), 1).p == NULL);
+    CHECK(prt_csv_str_text(prt_str_c("a\t"), 1).p == NULL);
+}
+
+TEST(csv_plain)
+{
+    static const struct { const char *line; int plain; } cases[] = {
+        { "a,b", 1 },
+        { "", 1 },
+        { "1000,1001,23215,Apple,https://x/y?query=1,2024-05-23T12:00:00Z,spkso", 1 },
+        { "a,\"b\"", 0 },
+        { "a,b\"c", 0 },
+        { "a,b\rc", 0 },
+        { "1000,1001,23215,Apple,https://x/y?query=1,2024-05-23T12:00:00Z,\"q\"", 0 },
+        { "1000,1001,23215,Apple,https://x/y?query=1,2024-05-23T12:00:00Z,a\rb", 0 },
+        { "0123456789abcdef\r", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        prt_str cols[8];
+        prt_err e;
+        int plain = -1;
+        CHECK(prt_csv_split(prt_str_c(cases[i].line), ',', cols, 8, &plain, &scratch, &e) >= 1);
+        if (plain != cases[i].plain)
+            TEST_FAIL("plain of '%s' is %d, expected %d", cases[i].line, plain, cases[i].plain);
+    }
+}
+
 int main(void)
 {
     RUN(kv_pairs);
@@ -766,6 +852,8 @@ int main(void)
     RUN(round_trip_csv);
     RUN(round_trip_json);
     RUN(round_trip_kv);
+    RUN(csv_text);
+    RUN(csv_plain);
     prt_buf_free(&wb);
     prt_scratch_free(&scratch);
     return test_summary();
