@@ -500,8 +500,6 @@ static pc_espan pc_parse_expr(pc_eparse *p, int minprec)
             l.e = NULL;
             break;
         }
-        size_t opoff = p->tok.off;
-        (void)opoff;
         pc_lex(p);
         pc_espan r = pc_parse_expr(p, prec + 1);
         if (!r.e) {

@@ -72,6 +72,41 @@ const char *pc_gen_key_hash(pc_gen *g, const pc_row *row, const int *key_idx, in
     return s;
 }
 
+void pc_gen_upstream_wm(pc_gen *g, uint64_t up)
+{
+    if (g->wm_set && g->wm_up == up)
+        return;
+    g->wm_set = 1;
+    g->wm_up = up;
+    int first = 1;
+    for (int s = 0; s < g->p->nsources && s < 64; s++) {
+        if (!(up & (UINT64_C(1) << s)))
+            continue;
+        if (first)
+            pc_sb_printf(&g->event_time, "w = st->source_wm[%d];\n", s);
+        else
+            pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+        first = 0;
+    }
+    if (first) /* no source upstream */
+        pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
+}
+
+void pc_gen_eval(pc_gen *g, int since, const char *where, const char *on_error, const char **init,
+                 const char **check)
+{
+    *init = *check = "";
+    if (g->ev_uses == since)
+        return;
+    pc_sb i = { 0 }, c = { 0 };
+    pc_tmpl(g->t, &i, "eval_init", NULL);
+    pc_tmpl(g->t, &c, "eval_check", "where", where, "on_error", on_error, NULL);
+    *init = pc_sb_arena(&i, g->a);
+    *check = pc_sb_arena(&c, g->a);
+    pc_sb_free(&i);
+    pc_sb_free(&c);
+}
+
 const char *pc_gen_lined(pc_gen *g, pc_loc loc, const char *code)
 {
     if (!g->o->line_directives || loc.line <= 0)
@@ -431,9 +466,11 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
         }
         json_nest(&fields, open, "", 0);
         if (sk->key) {
-            const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL);
-            pc_tmpl(g->t, &key, "sink_key", "name", sk->name,
-                    "key", pc_gen_lined(g, sk->key->loc, pc_sprintf(g->a, "key = %s;", kx)), NULL);
+            int since = g->ev_uses;
+            const char *kx = pc_gen_expr_as(g, sk->key, PC_T_STRING, "r", NULL), *init, *check;
+            pc_gen_eval(g, since, pc_sprintf(g->a, "sink %s key", sk->name), "return;", &init, &check);
+            pc_tmpl(g->t, &key, "sink_key", "eval_init", init,
+                    "key", pc_gen_lined(g, sk->key->loc, pc_sprintf(g->a, "key = %s;", kx)), "eval_check", check, NULL);
         }
         pc_sb_puts(out, "\n");
         pc_tmpl(g->t, out, "sink", "name", sk->name, "index", pc_sprintf(g->a, "%d", k), "what", what,

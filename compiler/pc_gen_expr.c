@@ -101,8 +101,12 @@ static const char *binary(pc_gen *g, const pc_expr *e, const char *row, const ch
     case PC_OP_ADD: return pc_sprintf(a, "prt_add_i64(%s, %s)", L, R);
     case PC_OP_SUB: return pc_sprintf(a, "prt_sub_i64(%s, %s)", L, R);
     case PC_OP_MUL: return pc_sprintf(a, "prt_mul_i64(%s, %s)", L, R);
-    case PC_OP_DIV: return pc_sprintf(a, "prt_div_i64(&ev, %s, %s)", L, R);
-    case PC_OP_MOD: return pc_sprintf(a, "prt_mod_i64(&ev, %s, %s)", L, R);
+    case PC_OP_DIV: /* by zero: fails through ev, as the helpers below that count g->ev_uses */
+        g->ev_uses++;
+        return pc_sprintf(a, "prt_div_i64(&ev, %s, %s)", L, R);
+    case PC_OP_MOD:
+        g->ev_uses++;
+        return pc_sprintf(a, "prt_mod_i64(&ev, %s, %s)", L, R);
     }
     return "0 /* unknown operator */";
 }
@@ -121,14 +125,20 @@ static const char *call(pc_gen *g, const pc_expr *e, const char *row, const char
     }
     if (!strcmp(fn, "int")) {
         switch (x->type) {
-        case PC_T_FLOAT: return pc_sprintf(a, "prt_f2i(&ev, %s)", X);
-        case PC_T_STRING: return pc_sprintf(a, "prt_s2i(&ev, %s)", X);
+        case PC_T_FLOAT: /* out of range or NaN */
+            g->ev_uses++;
+            return pc_sprintf(a, "prt_f2i(&ev, %s)", X);
+        case PC_T_STRING: /* not a number */
+            g->ev_uses++;
+            return pc_sprintf(a, "prt_s2i(&ev, %s)", X);
         default: return pc_sprintf(a, "(int64_t)%s", X);
         }
     }
     if (!strcmp(fn, "float")) {
-        if (x->type == PC_T_STRING)
+        if (x->type == PC_T_STRING) {
+            g->ev_uses++;
             return pc_sprintf(a, "prt_s2f(&ev, %s)", X);
+        }
         return pc_sprintf(a, "(double)%s", X);
     }
     if (!strcmp(fn, "string"))

@@ -116,10 +116,8 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
             pc_sb_printf(fields, "%s %s;%s\n", ct, m, s->type == PC_T_STRING ? " /* owned */" : "");
             table_row(table, s->name, stype, m, pc_gen_store_enum(s->type), pc_gen_vtype_enum(s->type),
                       "PRT_AGG_STATE", "NULL");
-            const char *body = s->type == PC_T_STRING
-                ? pc_sprintf(g->a, "prt_str old = c->s_->%s;\nc->s_->%s = prt_str_dup(v); /* v may be the old value */\n"
-                                   "prt_str_release(&old);", m, m)
-                : pc_sprintf(g->a, "c->s_->%s = v;", m);
+            const char *body = s->type == PC_T_STRING ? pc_sprintf(g->a, "prt_str_replace(&c->s_->%s, v);", m)
+                                                      : pc_sprintf(g->a, "c->s_->%s = v;", m);
             pc_tmpl(g->t, api, "fn_scalar", "id", id, "name", s->name, "member", m, "ctype", ct,
                     "type", pc_type_name(s->type), "set_body", body, NULL);
             break;
@@ -151,7 +149,8 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
             const char *what = map ? pc_sprintf(g->a, "%s: a map of %s to %s", s->name, pc_type_name(kt),
                                                 s->row ? s->schema : pc_type_name(s->type))
                                    : pc_sprintf(g->a, "%s: a set of %s", s->name, pc_type_name(kt));
-            pc_sb_puts(types, "\n");
+            if (types->n) /* a blank line between entries; the template has those around them */
+                pc_sb_puts(types, "\n");
             pc_tmpl(g->t, types, "fn_entry", "id", id, "name", s->name, "what", what, "fields", arena_str(g, &ef),
                     "table", arena_str(g, &etab), NULL);
             pc_sb_printf(fields, "prt_rows %s; /* %s, in insertion order */\n", m, what + strlen(s->name) + 2);
@@ -165,15 +164,12 @@ static void gen_state(pc_gen *g, const pc_stage *st, pc_sb *types, pc_sb *fields
                 break;
             }
             const char *put_type = s->row ? pc_sprintf(g->a, "const %s *", vct) : vct;
-            const char *put_value;
+            pc_sb pv = { 0 };
             if (s->row)
-                put_value = pc_sprintf(g->a, "%s copy;\nprt_schema_copy(&pg_%s_schema, &copy, value); /* value may be e->v */\n"
-                                             "prt_schema_free(&pg_%s_schema, &e->v);\ne->v = copy;",
-                                       vct, s->schema, s->schema);
-            else if (s->type == PC_T_STRING)
-                put_value = "prt_str old = e->v;\ne->v = prt_str_dup(value); /* value may be the old one */\nprt_str_release(&old);";
+                pc_tmpl(g->t, &pv, "fn_map_put_row", "rtype", vct, NULL);
             else
-                put_value = "e->v = value;";
+                pc_sb_puts(&pv, s->type == PC_T_STRING ? "prt_str_replace(&e->v, value);" : "e->v = value;");
+            const char *put_value = arena_str(g, &pv);
             pc_tmpl(g->t, api, "fn_map", "id", id, "name", s->name, "member", m, "kctype", pc_gen_ctype(kt),
                     "ktype", pc_type_name(kt), "vctype", vct,
                     "vtype_name", s->row ? s->schema : pc_type_name(s->type), "is_str", is_str,
@@ -308,10 +304,7 @@ void pc_gen_fn_prelude(pc_gen *g, pc_sb *out)
                           "prt_fnheap fn_ev_timers, fn_pt_timers; /* delayed messages on event and processing time */\n");
     pc_sb_puts(&g->destroy, "prt_fnheap_free(&st->fn_ev_timers);\nprt_fnheap_free(&st->fn_pt_timers);\n");
     if (ev) {
-        pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
-        for (int s = 0; s < p->nsources && s < 64; s++)
-            if (up & (UINT64_C(1) << s))
-                pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+        pc_gen_upstream_wm(g, up);
         pc_sb_puts(&g->event_time, "pg__fn_timers(wk, w, 0); /* delayed messages of functions */\n");
         pc_sb_puts(&g->finish, "if (st->fn_ev_timers.n || !st->fn_indexed) /* every delayed message on event time */\n"
                                "    pg__fn_timers(wk, INT64_MAX, 0);\n");
@@ -348,12 +341,10 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
         pc_sb eb = { 0 };
         for (int i = 0; i < st->out_row.nfields; i++) {
             const char *n = pc_gen_cname(g, st->out_row.fields[i].name);
-            pc_sb_printf(&eb, "    o.%s = r->%s;\n", n, n);
+            pc_sb_printf(&eb, "o.%s = r->%s;\n", n, n);
         }
-        pc_sb_printf(&egress, "/* Egress: to the stages and sinks reading %s, with the event time and key hash of the call. */\n"
-                              "void %s_egress(%s_ctx *c, const %s *r)\n{\n    %s o;\n%s    %s\n}\n",
-                     id, id, id, fn->egress.s, g->ctype[node], arena_str(g, &eb),
-                     pc_sprintf(g->a, "pg_%s_out(c->wk_, &o, c->ts_, c->kh_);", id));
+        pc_tmpl(g->t, &egress, "fn_egress", "id", id, "type", fn->egress.s, "out_type", g->ctype[node],
+                "copy", arena_str(g, &eb), NULL);
     } else {
         pc_sb_printf(&egress, "/* no egress: nothing reads %s */", id);
     }
@@ -366,9 +357,12 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
     if (!build.n)
         pc_sb_puts(&build, "e.empty_ = 0;\n");
     const char *when = "/* every input record */";
+    int since = g->ev_uses;
     if (fn->when)
         when = pc_gen_lined(g, fn->when->loc, pc_sprintf(g->a, "take = %s;", pc_gen_expr(g, fn->when, "r", NULL)));
     const char *route_key = pc_gen_lined(g, fn->key->loc, pc_sprintf(g->a, "key = %s;", pc_gen_expr(g, fn->key, "r", NULL)));
+    const char *init, *check;
+    pc_gen_eval(g, since, id, "return;", &init, &check);
     pc_sb_printf(&title, "keyed by %s, %d state field%s, %d message type%s", pc_type_name(fn->key_type), fn->nstate,
                  fn->nstate == 1 ? "" : "s", fn->nmsgs, fn->nmsgs == 1 ? "" : "s");
 
@@ -378,12 +372,8 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
         pc_sb ond = { 0 };
         for (int i = 0; i < fn->nmsgs; i++) {
             const char *mt = pc_sprintf(g->a, "%s_%s", id, fn->msgs[i].name);
-            pc_sb_printf(&ond, "case %d: {\n    %s m;\n    rc = prt_schema_decode(&pg_%s_schema, &m, t->body, &e);\n"
-                               "    if (rc == PRT_OK) {\n"
-                               "        prt_fn_remove(&c.s_->timers_, &prt_fn_timer_schema, (size_t)i);\n"
-                               "        pg_%s_leave(&c, %s_on_%s(&c, &m), \"delayed message %s\");\n"
-                               "        prt_schema_free(&pg_%s_schema, &m);\n    }\n    break;\n}\n",
-                         i, mt, mt, id, id, fn->msgs[i].name, fn->msgs[i].name, mt);
+            pc_tmpl(g->t, &ond, "fn_delayed_case", "index", pc_sprintf(g->a, "%d", i), "id", id,
+                    "msg", fn->msgs[i].name, "mtype", mt, NULL);
         }
         pc_sb_puts(&ond, "default:\n    prt_errf(&e, \"delayed message of unknown type %lld\", (long long)type);\n");
         pc_sb_puts(&timer_fns, "\n");
@@ -395,7 +385,9 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
                 "time_of_call", fn->timers == PC_FT_EVENT ? "/* event time: the call happens at its due time */"
                                                           : "c.ts_ = t->ts; /* processing time: the chain's event time */",
                 "on_delayed", arena_str(g, &ond), NULL);
-        delayed = pc_sprintf(g->a, "if (m->delayed) {\n    pg_%s_store_timer(wk, &c, m);\n    return;\n}", id);
+        pc_sb d = { 0 };
+        pc_tmpl(g->t, &d, "fn_delayed", "id", id, NULL);
+        delayed = arena_str(g, &d);
     }
     /* a deleted key goes (unless delayed messages wait for it), and so does a key left empty */
     const char *delete_when = pc_sprintf(g->a, "%s || prt_fn_is_empty(c->s_, sizeof *c->s_)",
@@ -408,7 +400,8 @@ void pc_gen_fn_stage(pc_gen *g, pc_sb *out, int k)
             "key_from_msg", str ? "m->skey" : "m->ikey",
             "key_text_fmt", str ? "\\\"%.*s\\\"" : "%lld",
             "key_text_args", str ? "(int)(c->key_.n > 64 ? 64 : c->key_.n), c->key_.p" : "(long long)c->key_",
-            "when", when, "route_key", route_key, "event_build", arena_str(g, &build),
+            "eval_init", init, "when", when, "take", *init ? "take && !ev.failed" : "take", "route_key", route_key,
+            "eval_check", check, "event_build", arena_str(g, &build),
             "on_messages", arena_str(g, &on_msgs), "egress", arena_str(g, &egress), NULL);
 
     /* the engine that keeps the state per key, and its description for checkpoints and savepoints */

@@ -27,6 +27,9 @@ typedef struct pc_gen {
     pc_sb shuffles;          /* rows of pg__shuffles: one per key_by, in emission order */
     int nshuffles;
     const char *serial;      /* why the pipeline runs at parallelism 1 only, or NULL */
+    int ev_uses;             /* expressions emitted so far that report through ev (pc_gen_eval) */
+    int wm_set;              /* the watermark hook's w holds the minimum over the sources wm_up */
+    uint64_t wm_up;
     int failed;
 } pc_gen;
 
@@ -42,6 +45,14 @@ const char *pc_gen_row_build(pc_gen *g, const char *src, const pc_row *to);
  * of `row`, read through `src` ("r->" or "o."). The one place that decides how a key hashes:
  * key_by and a set that rewrites a key field both use it, so equal keys hash alike. */
 const char *pc_gen_key_hash(pc_gen *g, const pc_row *row, const int *key_idx, int nkey, const char *src);
+/* Sets w in the watermark hook (g->event_time) to the minimum watermark of the sources in the
+ * bit set up; emits nothing when w already holds it (the hook never changes source_wm). */
+void pc_gen_upstream_wm(pc_gen *g, uint64_t up);
+/* The evaluation context of a stage, only when one of its expressions emitted since g->ev_uses
+ * was `since` can fail: *init declares ev (eval_init.c.tmpl), *check sends a failed record to the
+ * errors sink naming `where`, then runs on_error ("return;"). Both "" when none can fail. */
+void pc_gen_eval(pc_gen *g, int since, const char *where, const char *on_error, const char **init,
+                 const char **check);
 
 /* pc_gen_expr.c: a C expression for e evaluated over the row pointers row (and right, in
  * joins); helpers that can fail report through a prt_eval named `ev` in scope. */

@@ -29,16 +29,19 @@ static const char *expr_text(pc_gen *g, pc_loc loc)
 
 static void gen_filter(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
-    const char *cond = pc_gen_expr(g, st->filter, "r", NULL);
+    int since = g->ev_uses;
+    const char *cond = pc_gen_expr(g, st->filter, "r", NULL), *init, *check;
+    pc_gen_eval(g, since, st->id, "return;", &init, &check);
     pc_tmpl(g->t, out, "filter", "id", st->id, "expr_text", expr_text(g, st->filter->loc),
-            "in_type", g->ctype[st->in_nodes[0]], "cond", pc_gen_lined(g, st->filter->loc, pc_sprintf(g->a, "keep = %s;", cond)),
+            "in_type", g->ctype[st->in_nodes[0]], "eval_init", init,
+            "cond", pc_gen_lined(g, st->filter->loc, pc_sprintf(g->a, "keep = %s;", cond)), "eval_check", check,
             "push", pc_gen_out_call(g, node, "r"), NULL);
 }
 
 static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
     pc_sb eval = { 0 }, build = { 0 };
-    int rekey = 0;
+    int rekey = 0, since = g->ev_uses;
     /* every expression sees the input row: evaluate all, then build the output */
     for (int i = 0; i < st->nsets; i++) {
         const pc_assign *as = &st->sets[i];
@@ -66,8 +69,10 @@ static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
         if (!g->serial) /* the record is on the worker of its old key */
             g->serial = pc_sprintf(g->a, "set %s rewrites a key field after its key_by", st->id);
     }
+    const char *init, *check;
+    pc_gen_eval(g, since, st->id, "return;", &init, &check);
     pc_tmpl(g->t, out, "set", "id", st->id, "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node],
-            "eval", pc_sb_arena(&eval, g->a), "build", pc_sb_arena(&build, g->a),
+            "eval_init", init, "eval", pc_sb_arena(&eval, g->a), "eval_check", check, "build", pc_sb_arena(&build, g->a),
             "push", pc_gen_out_call(g, node, "&o"), NULL);
     pc_sb_free(&eval);
     pc_sb_free(&build);

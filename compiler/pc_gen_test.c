@@ -50,16 +50,9 @@ void pc_gen_test(pc_gen *g, pc_sb *out)
             first = strcmp(g->ctype[m], g->ctype[n]) != 0;
         if (first) {
             const pc_row *row = pc_node_row(p, n);
-            pc_sb_printf(&tables, "static const prt_field %s_test_fields[] = {\n", g->ctype[n]);
             const char *t = row->nfields ? pc_gen_row_table(g, row, g->ctype[n]) : "{ 0 }, /* no fields */\n";
-            for (const char *l = t; *l;) { /* indented like the rest of the file */
-                const char *e = strchr(l, '\n');
-                size_t len = e ? (size_t)(e - l) : strlen(l);
-                pc_sb_printf(&tables, "    %.*s\n", (int)len, l);
-                l += len + (e ? 1 : 0);
-            }
-            pc_sb_printf(&tables, "};\n\nstatic const prt_schema %s_test = {\n    \"%s\", sizeof(%s), %d, %s_test_fields\n};\n\n",
-                         g->ctype[n], g->ctype[n], g->ctype[n], row->nfields, g->ctype[n]);
+            pc_tmpl(g->t, &tables, "test_table", "type", g->ctype[n], "table", t,
+                    "nfields", pc_sprintf(g->a, "%d", row->nfields), NULL);
         }
         pc_sb_printf(&nodes, "&%s_test, /* %s */\n", g->ctype[n], pc_node_name(p, n));
     }
@@ -69,16 +62,8 @@ void pc_gen_test(pc_gen *g, pc_sb *out)
         for (int i = 0; i < st->nin; i++) {
             int in = st->in_nodes[i];
             const char *hash = input_hash(g, in);
-            pc_sb_printf(&entries, "static void pg_%s_test_in%d(prt_worker *wk, const void *row, int64_t ts)\n{\n"
-                                   "    const %s *r = row;\n    uint64_t kh = 0;\n",
-                         st->id, i, g->ctype[in]);
-            for (const char *l = hash; *l;) {
-                const char *e = strchr(l, '\n');
-                size_t len = e ? (size_t)(e - l) : strlen(l);
-                pc_sb_printf(&entries, "    %.*s\n", (int)len, l);
-                l += len + (e ? 1 : 0);
-            }
-            pc_sb_printf(&entries, "    %s(wk, r, ts, kh);\n}\n\n", pc_gen_push_name(g, s, i));
+            pc_tmpl(g->t, &entries, "test_entry", "id", st->id, "input", pc_sprintf(g->a, "%d", i),
+                    "type", g->ctype[in], "hash", hash, "push", pc_gen_push_name(g, s, i), NULL);
             pc_sb_printf(&inputs, "{ \"%s\", \"%s\", &%s_test, pg_%s_test_in%d },\n", st->id,
                          pc_node_name(p, in), g->ctype[in], st->id, i);
             ninputs++;

@@ -131,11 +131,7 @@ static void register_op(pc_gen *g, const pc_stage *st, int node, const char *kin
         if (processing) {
             pc_sb_printf(&g->processing_time, "prt_winop_advance(st->op_%s, now);\n", st->id);
         } else {
-            uint64_t up = g->upstream[node];
-            pc_sb_puts(&g->event_time, "w = INT64_MAX;\n");
-            for (int s = 0; s < g->p->nsources && s < 64; s++)
-                if (up & (UINT64_C(1) << s))
-                    pc_sb_printf(&g->event_time, "if (st->source_wm[%d] < w)\n    w = st->source_wm[%d];\n", s, s);
+            pc_gen_upstream_wm(g, g->upstream[node]);
             pc_sb_printf(&g->event_time, "if (w > prt_winop_clock(st->op_%s))\n    prt_winop_advance(st->op_%s, w); /* %s */\n",
                          st->id, st->id, st->id);
         }
@@ -287,9 +283,8 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
         acc_member(c, ag, pc_sprintf(g->a, "%s /* %s() */", val_decl, ag->fn == PC_A_MIN ? "min" : "max"), n,
                    val_store, at, "PRT_P_VALUE");
         acc_member(c, ag, pc_sprintf(g->a, "int %s;", has), has, "PRT_S_BOOL", at, "PRT_P_HAS");
-        pc_sb_printf(&c->add, "if (!a->%s || %s) {\n    %s\n    a->%s = 1;\n}\n", has, cmp_new, set_arg, has);
-        pc_sb_printf(&c->merge, "if (b->%s && (!a->%s || %s)) {\n    %s\n    a->%s = 1;\n}\n", has, has, cmp_b,
-                     set_b, has);
+        pc_tmpl(g->t, &c->add, "agg_extreme", "has", has, "better", cmp_new, "set", set_arg, NULL);
+        pc_tmpl(g->t, &c->merge, "agg_extreme_merge", "has", has, "better", cmp_b, "set", set_b, NULL);
         break;
     }
     case PC_A_FIRST:
@@ -301,12 +296,9 @@ static void gen_agg(pc_gen *g, agg_code *c, const pc_agg *ag)
                    "PRT_P_VALUE");
         acc_member(c, ag, pc_sprintf(g->a, "uint64_t %s;", sq), sq, "PRT_S_U64", at, "PRT_P_SEQ");
         acc_member(c, ag, pc_sprintf(g->a, "int %s;", has), has, "PRT_S_BOOL", at, "PRT_P_HAS");
-        if (first)
-            pc_sb_printf(&c->add, "if (!a->%s) {\n    %s\n    a->%s = seq;\n    a->%s = 1;\n}\n", has, set_arg, sq, has);
-        else
-            pc_sb_printf(&c->add, "%s\na->%s = seq;\na->%s = 1;\n", set_arg, sq, has);
-        pc_sb_printf(&c->merge, "if (b->%s && (!a->%s || b->%s %s a->%s)) {\n    %s\n    a->%s = b->%s;\n"
-                                "    a->%s = 1;\n}\n", has, has, sq, first ? "<" : ">", sq, set_b, sq, sq, has);
+        pc_tmpl(g->t, &c->add, first ? "agg_first" : "agg_last", "has", has, "seq", sq, "set", set_arg, NULL);
+        pc_tmpl(g->t, &c->merge, "agg_arrival_merge", "has", has, "seq", sq, "order", first ? "<" : ">", "set", set_b,
+                NULL);
         c->uses_seq = 1;
         break;
     }
@@ -362,9 +354,12 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     if (windowed)
         pc_sb_puts(&fire, "o.window_start = start;\no.window_end = end;\n");
     else
-        pc_sb_puts(&fire, "(void)start; /* a global pane or running aggregate has no extent */\n(void)end;\n");
+        pc_sb_puts(&fire, "/* a global pane or running aggregate has no extent: no start or end */\n");
+    int since = g->ev_uses;
     for (int i = 0; i < st->naggs; i++)
         gen_agg(g, &c, &st->aggs[i]);
+    const char *init, *check;
+    pc_gen_eval(g, since, st->id, "return;", &init, &check);
     pc_sb_putn(&fire, c.fire.p ? c.fire.p : "", c.fire.n);
     const char *merge_fn, *merge_ref;
     acc_slots(g, st, &c, &merge_fn, &merge_ref);
@@ -379,7 +374,7 @@ static void gen_aggregating(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
             "nacc", pc_sprintf(g->a, "%d", c.nfields), "acc_merge", merge_fn, "merge_ref", merge_ref,
             "spec", win_spec(g, st), "fire", pc_sb_arena(&fire, g->a),
             "key_build", key_build(g, in, st->key_fields, names, st->nkey),
-            "args", pc_sb_arena(&c.args, g->a),
+            "eval_init", init, "args", pc_sb_arena(&c.args, g->a), "eval_check", check,
             "seq", c.uses_seq ? pc_sprintf(g->a, "uint64_t seq = prt_winop_seq(st->op_%s);", st->id) : "",
             "acc_add", pc_sb_arena(&c.add, g->a),
             "time", st->win.processing_time ? "wk->now" : "ts", "late", late, NULL);
@@ -431,7 +426,8 @@ static void join_side(pc_gen *g, const pc_stage *st, const pc_row *row, int side
     }
     if (!*nused) {
         pc_sb_puts(&f, "char empty_; /* the join reads no field of this side */\n");
-        pc_sb_puts(&c, "(void)dst;\n(void)r;\n");
+        pc_sb_puts(&t, "{ 0 }, /* no fields (C has no empty initializer) */\n");
+        pc_sb_puts(&c, "(void)dst; /* the join reads no field of this side: the row only counts */\n");
     }
     *fields = pc_sb_arena(&f, g->a);
     *table = pc_sb_arena(&t, g->a);
@@ -452,40 +448,34 @@ static void gen_join(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     const char *key = gen_key(g, st->id, lrow, st->key_fields, st->nkey);
 
     pc_sb fields = { 0 };
+    int since = g->ev_uses;
     for (int i = 0; i < st->nfields; i++) {
         const pc_assign *f = &st->fields[i];
         const char *x = pc_gen_expr(g, f->expr, "l", "rr");
         pc_sb_printf(&fields, "%s\n", pc_gen_lined(g, f->expr->loc,
                      pc_sprintf(g->a, "o.%s = %s;", pc_gen_cname(g, f->name), x)));
     }
-    const char *lf, *lt, *lc, *rf, *rt, *rc;
+    const char *lf, *lt, *lc, *rf, *rt, *rc, *init, *check;
+    pc_gen_eval(g, since, st->id, "continue;", &init, &check);
     int nl, nr;
     join_side(g, st, lrow, 0, pc_sprintf(g->a, "pg_%s_left", st->id), &lf, &lt, &lc, &nl);
     join_side(g, st, rrow, 1, pc_sprintf(g->a, "pg_%s_right", st->id), &rf, &rt, &rc, &nr);
-    agg_code c = { .type = pc_sprintf(g->a, "pg_%s_acc", st->id) };
-    static const char *const sides[] = { "left", "right" };
-    for (int i = 0; i < 2; i++)
-        pc_sb_printf(&c.merge, "for (size_t i = 0; i < b->%s.n; i++)\n"
-                               "    prt_schema_copy(&pg_%s_%s_schema, prt_rows_push(&a->%s, &pg_%s_%s_schema),\n"
-                               "                    prt_rows_at(&b->%s, &pg_%s_%s_schema, i));\n",
-                     sides[i], st->id, sides[i], sides[i], st->id, sides[i], sides[i], st->id, sides[i]);
-    const char *merge_fn, *merge_ref;
-    c.nfields = 2;
-    acc_slots(g, st, &c, &merge_fn, &merge_ref);
+    if (!nl) /* every row of a side counts in the pairs, read or not */
+        pc_sb_puts(&fields, "(void)l; /* the join reads no field of the left side */\n");
+    if (!nr)
+        pc_sb_puts(&fields, "(void)rr; /* the join reads no field of the right side */\n");
     pc_tmpl(g->t, out, "join", "id", st->id,
             "title", pc_sprintf(g->a, "join %s with %s, %s", pc_node_name(p, ln), pc_node_name(p, rn), window_title(g, st)),
             "key", key, "left_type", g->ctype[ln], "right_type", g->ctype[rn],
             "left_fields", lf, "left_table", lt, "nleft", pc_sprintf(g->a, "%d", nl), "left_copy", lc,
             "right_fields", rf, "right_table", rt, "nright", pc_sprintf(g->a, "%d", nr), "right_copy", rc,
-            "acc_merge", merge_fn, "merge_ref", merge_ref, "spec", win_spec(g, st),
-            "out_type", g->ctype[node], "fields", pc_sb_arena(&fields, g->a),
+            "spec", win_spec(g, st),
+            "out_type", g->ctype[node], "eval_init", init, "fields", pc_sb_arena(&fields, g->a), "eval_check", check,
             "left_key", key_build(g, lrow, st->key_fields, names, st->nkey),
             "right_key", key_build(g, rrow, st->right_key_fields, names, st->nkey),
             "time", st->win.processing_time ? "wk->now" : "ts", NULL);
     register_op(g, st, node, "join", state_text(g, st, lrow));
     pc_sb_free(&fields);
-    pc_sb_free(&c.merge);
-    pc_sb_free(&c.fields);
 }
 
 void pc_gen_window(pc_gen *g, pc_sb *out, int s)

@@ -1563,7 +1563,6 @@ static void pc_parse_stage(pc_front *f, int idx, const pc_ynode *m)
         st->fn = pc_alloc(f->a, sizeof *st->fn);
         pc_parse_function(f, st, opk, opv, op);
     }
-    (void)aggk;
 }
 
 /* ------------------------------------------------------------------ sinks */

@@ -14,7 +14,9 @@ static const char *const tmpl_names[] = {
     "source_csv_header", "source_json", "source_raw", "filter", "set", "select", "key_by", "key",
     "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main", "test",
     "fn_header", "fn_record", "fn_api", "fn_scalar", "fn_recstate", "fn_entry", "fn_set", "fn_map", "fn_send",
-    "function", "functions", "fn_send_after", "fn_timer", "fn_timers_run",
+    "function", "functions", "fn_send_after", "fn_timer", "fn_timers_run", "fn_egress", "fn_delayed_case",
+    "test_table", "test_entry", "agg_extreme", "agg_extreme_merge", "agg_first", "agg_last", "agg_arrival_merge",
+    "fn_delayed", "eval_init", "eval_check", "fn_map_put_row",
 };
 #define NTMPL ((int)(sizeof tmpl_names / sizeof tmpl_names[0]))
 
@@ -136,6 +138,10 @@ void pc_tmpl(pc_tmpls *t, pc_sb *out, const char *name, ...)
             s->used = 1;
             put_block(out, s->value, p, ind);
             p = next;
+            /* an empty block between two blank lines leaves one blank line, not two */
+            if (!*s->value && out->n >= 2 && out->p[out->n - 1] == '\n' && out->p[out->n - 2] == '\n' &&
+                *p == '\n')
+                p++;
             continue;
         }
         /* inline slots */

@@ -2,8 +2,9 @@
  *
  * A template is C with named slots: `{{name}}` inside a line is replaced by the slot's value; a
  * line holding only `{{name}}` is a block slot: every line of the value is indented like the slot
- * (and an empty value removes the line). Lines starting with `//~` document the template and are
- * not copied. Templates hold no logic; a slot the caller did not fill is a generator bug. */
+ * (an empty value removes the line, and the blank line after it when one comes before, so no
+ * doubled blank line is left). Lines starting with `//~` document the template and are not
+ * copied. Templates hold no logic; a slot the caller did not fill is a generator bug. */
 #ifndef PC_TMPL_H
 #define PC_TMPL_H
 

@@ -235,8 +235,9 @@ void prt_admin_job_json(prt_job *j, const char *listen, prt_buf *b)
         }
         int op = operator_of(d, n->id);
         if (op >= 0 && op < s->noperators)
-            prt_buf_printf(b, ",\"state\":{\"keys\":%" PRId64 ",\"windows\":%" PRId64 "}",
-                           prt_gauge_get(&s->op_keys[op]), prt_gauge_get(&s->op_windows[op]));
+            prt_buf_printf(b, ",\"state\":{\"keys\":%" PRId64 ",\"windows\":%" PRId64 ",\"checkpointed_bytes\":%" PRId64 "}",
+                           prt_gauge_get(&s->op_keys[op]), prt_gauge_get(&s->op_windows[op]),
+                           prt_gauge_get(&s->op_chk_bytes[op]));
         prt_buf_putc(b, '}');
     }
     prt_buf_puts(b, "],\"sources\":[");
@@ -439,6 +440,13 @@ void prt_admin_metrics(prt_job *j, prt_buf *b)
         prt_buf_puts(b, "pipec_state_windows{operator=\"");
         label(b, d->operators[i].id);
         prt_buf_printf(b, "\"} %" PRId64 "\n", prt_gauge_get(&s->op_windows[i]));
+    }
+    family(b, "pipec_state_checkpointed_bytes", "gauge",
+           "Bytes of a stateful operator's state in the last completed checkpoint (rocksdb: its in-memory part).");
+    for (int i = 0; i < d->noperators && i < s->noperators; i++) {
+        prt_buf_puts(b, "pipec_state_checkpointed_bytes{operator=\"");
+        label(b, d->operators[i].id);
+        prt_buf_printf(b, "\"} %" PRId64 "\n", prt_gauge_get(&s->op_chk_bytes[i]));
     }
     family(b, "pipec_resident_memory_bytes", "gauge", "Resident set size of the process.");
     prt_buf_printf(b, "pipec_resident_memory_bytes %" PRId64 "\n", prt_stats_rss());

@@ -465,6 +465,20 @@ static int failed_one(prt_ckpt *c, uint64_t id, const char *dir, const char *why
     return PRT_ERR;
 }
 
+/* Each operator's state size for the admin endpoint: its op-<ID>.state file in the manifest (the
+ * canonical snapshot; with state.backend rocksdb, of the in-memory part only: the stored part is
+ * in the checkpoint's store files, counted in the checkpoint's size). */
+static void publish_op_bytes(prt_job *j, const prt_chk_manifest *tm)
+{
+    char name[256];
+    for (int op = 0; op < j->desc->noperators && op < j->stats->noperators; op++) {
+        snprintf(name, sizeof name, "op-%s.state", j->desc->operators[op].id);
+        for (size_t i = 0; i < tm->nfiles; i++)
+            if (!strcmp(tm->files[i].path, name))
+                prt_gauge_set(&j->stats->op_chk_bytes[op], (int64_t)tm->files[i].size);
+    }
+}
+
 /* Steps 5-6 once checkpoint id is durable: commit (transactional sinks first), retain, stats. */
 static int commit_one(prt_ckpt *c, uint64_t id, double t0, double pause_ms)
 {
@@ -506,9 +520,11 @@ static int commit_one(prt_ckpt *c, uint64_t id, double t0, double pause_ms)
         pause_ms += t2 - t1; /* the commit runs on the job's thread */
     prt_chk_manifest tm = { 0 }; /* its size, for the admin endpoint (and the trace) */
     uint64_t bytes = 0;
-    if (prt_chkdir_load(c->root, id, 0, &tm, &e) == PRT_OK)
+    if (prt_chkdir_load(c->root, id, 0, &tm, &e) == PRT_OK) {
         for (size_t i = 0; i < tm.nfiles; i++)
             bytes += tm.files[i].size;
+        publish_op_bytes(j, &tm);
+    }
     prt_chk_manifest_free(&tm);
     prt_stats_checkpoint(j->stats, (int64_t)id, (int64_t)(t2 - t0 + 0.5), (int64_t)bytes, 1, prt_wall_ms());
     if (c->trace) { /* PRT_CKPT_LOG=1: one line per checkpoint, for measurements */

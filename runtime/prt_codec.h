@@ -4,7 +4,7 @@
  * and return PRT_ERR on truncated input (never read past in->n).
  *
  * This is a persistent format (checkpoints, savepoints): changing an encoding needs a format
- * version bump. docs/state-encoding.md describes it.
+ * version bump. docs/savepoint-format.md describes it.
  */
 #ifndef PRT_CODEC_H
 #define PRT_CODEC_H

@@ -189,6 +189,13 @@ void prt_str_release(prt_str *s)
     s->n = 0;
 }
 
+void prt_str_replace(prt_str *dst, prt_str v)
+{
+    prt_str old = *dst;
+    *dst = prt_str_dup(v);
+    prt_str_release(&old);
+}
+
 void prt_ostr_set(prt_ostr *o, prt_str v)
 {
     if (v.n > o->cap) {

@@ -82,6 +82,9 @@ int prt_errf(prt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* Owned copy of a string (for keys and aggregate values that outlive a record). */
 prt_str prt_str_dup(prt_str s);
 void prt_str_release(prt_str *s); /* frees a prt_str_dup result and empties it */
+/* *dst (a prt_str_dup result, or empty) becomes an owned copy of v, then its old bytes are freed:
+ * v may point into *dst itself (setting a function's state field to its own value). */
+void prt_str_replace(prt_str *dst, prt_str v);
 
 /* An owned string with a reusable buffer; zero-initialized it is the empty string. */
 typedef struct prt_ostr {

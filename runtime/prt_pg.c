@@ -72,13 +72,6 @@ int64_t prt_pg_backoff_ms(int attempt)
     return ms < 5000 ? ms : 5000;
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        break; /* a signal (a stop) ends the wait early */
-}
-
 PGconn *prt_pg_connect_retry(const char *dsn, int64_t retry_ms, volatile int *stop, int *attempts, prt_err *e)
 {
     int64_t deadline = prt_mono_ms() + retry_ms;
@@ -94,7 +87,7 @@ PGconn *prt_pg_connect_retry(const char *dsn, int64_t retry_ms, volatile int *st
         if (left <= 0 || (stop && *stop))
             return NULL;
         int64_t wait = prt_pg_backoff_ms(n - 1);
-        sleep_ms(wait < left ? wait : left);
+        prt_sleep_ms(wait < left ? wait : left);
         if (stop && *stop)
             return NULL;
     }

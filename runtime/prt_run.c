@@ -95,6 +95,15 @@ int prt_run_job(const prt_job_desc *d, const prt_run_opts *o)
     if (from && !*from)
         from = NULL; /* savepoint: ${RESTORE_FROM:-} left empty */
 
+    if (o->savepoint_on_exit) { /* refused now rather than after the whole input */
+        prt_err e;
+        if (prt_snap_target_free(o->savepoint_on_exit, &e) != PRT_OK) {
+            prt_log(j, "%s", e.msg);
+            prt_signals_restore();
+            prt_job_free(j);
+            return 2;
+        }
+    }
     prt_signals_install(j);
     const char *admin = o->admin ? o->admin : prt_cfg(j, "admin.listen");
     if (admin && *admin) { /* first, so that /healthz answers while connectors open */

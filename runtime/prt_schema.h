@@ -3,7 +3,7 @@
  * and decoding, deep copy, free, and schema fingerprints.
  *
  * Generated code emits one prt_schema per struct; the runtime never sees the struct types. The
- * canonical byte form (docs/state-encoding.md) is what checkpoints and savepoints store, so it
+ * canonical byte form (docs/savepoint-format.md) is what checkpoints and savepoints store, so it
  * is independent of the C layout, the platform and the state backend.
  *
  * Ownership: an object described by a schema owns its strings (PRT_S_STR: bytes from malloc,

@@ -190,11 +190,18 @@ static void sweep_temps(const char *dir)
     free(parent);
 }
 
-int prt_snap_write(prt_job *j, const char *dir, int drained, prt_err *e)
+int prt_snap_target_free(const char *dir, prt_err *e)
 {
     struct stat st;
     if (stat(dir, &st) == 0)
         return prt_errf(e, "savepoint %s: already exists (a savepoint is never overwritten)", dir);
+    return PRT_OK;
+}
+
+int prt_snap_write(prt_job *j, const char *dir, int drained, prt_err *e)
+{
+    if (prt_snap_target_free(dir, e) != PRT_OK)
+        return PRT_ERR;
     size_t n = strlen(dir) + 32;
     char *tmp = malloc(n);
     prt_assert(tmp != NULL);

@@ -24,6 +24,11 @@ int prt_snap_write_into(prt_job *j, const char *dir, int drained, prt_err *e);
  * exist), then fsyncs the parent: dir is complete or absent. */
 int prt_snap_write(prt_job *j, const char *dir, int drained, prt_err *e);
 
+/* PRT_OK when a savepoint may be written to dir (nothing is there yet); prt_snap_write checks it
+ * again, and `run --savepoint-on-exit` checks it before the first record, so a long bounded run
+ * is not refused only at its end. */
+int prt_snap_target_free(const char *dir, prt_err *e);
+
 typedef struct prt_restore_opts {
     int allow_non_restored; /* drop state of operator IDs this build lacks (listed on stderr) */
     int quiet;              /* no "restored ..." lines on stderr */

@@ -215,7 +215,15 @@ static int ksnk_open(prt_sink *k)
         return PRT_ERR;
     }
     if (ks->txn) { /* fences older copies and aborts what they left open */
-        rd_kafka_error_t *e = rd_kafka_init_transactions(ks->rk, (int)timeout_ms);
+        /* a broker started moments ago may not have its transaction coordinator yet ("Not
+           coordinator"): librdkafka calls that retriable, so ask again until the timeout */
+        int64_t deadline = prt_mono_ms() + timeout_ms;
+        rd_kafka_error_t *e;
+        while ((e = rd_kafka_init_transactions(ks->rk, (int)(deadline - prt_mono_ms()))) &&
+               rd_kafka_error_is_retriable(e) && deadline - prt_mono_ms() > 500) {
+            rd_kafka_error_destroy(e);
+            prt_sleep_ms(200);
+        }
         if ((e && ksnk_txn_error(ks, "cannot initialise transactions", e) != PRT_OK) || ksnk_begin(ks) != PRT_OK) {
             ksnk_free(ks);
             return PRT_ERR;

@@ -168,12 +168,6 @@ static int file_open(prt_source *s)
     return PRT_OK;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&t, NULL); /* a signal cuts it short, which is what we want */
-}
-
 /* Following and at the end of the current file: notices truncation and new files. Returns 1
  * when the reader should move to the next file. */
 static int follow_check(file_src *f)
@@ -240,7 +234,7 @@ static int file_poll(prt_source *s, int max, int timeout_ms)
             break;
     }
     if (n == 0 && f->follow && timeout_ms > 0)
-        sleep_ms(timeout_ms);
+        prt_sleep_ms(timeout_ms);
     return n;
 }
 

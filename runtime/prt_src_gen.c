@@ -124,10 +124,7 @@ static int gen_poll(prt_source *s, int max, int timeout_ms)
             int64_t wait = next - mono;
             if (wait > timeout_ms)
                 wait = timeout_ms;
-            if (wait > 0) {
-                struct timespec t = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000L };
-                nanosleep(&t, NULL);
-            }
+            prt_sleep_ms(wait);
             n = due(gs, prt_mono_ms()) - made;
         }
         if (n > max)

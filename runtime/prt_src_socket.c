@@ -48,14 +48,6 @@ typedef struct sock_src {
     prt_lines rd;
 } sock_src;
 
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec t = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    nanosleep(&t, NULL); /* a signal cuts it short, which is what we want */
-}
-
 static void sock_drop(sock_src *k)
 {
     if (k->fd >= 0)
@@ -257,7 +249,7 @@ static int sock_poll(prt_source *s, int max, int timeout_ms)
         if (k->fd < 0) {
             int64_t left = k->next_try - prt_mono_ms();
             if (left > 0) {
-                sleep_ms(left < wait ? left : wait);
+                prt_sleep_ms(left < wait ? left : wait);
                 break;
             }
             int rc = sock_start(s, k);

@@ -41,6 +41,7 @@ prt_stats *prt_stats_new(int nnodes, int nsources, int nsinks, int noperators)
     s->part_named = zalloc(nsources * PRT_STATS_PARTS, sizeof *s->part_named);
     s->op_keys = zalloc(noperators, sizeof *s->op_keys);
     s->op_windows = zalloc(noperators, sizeof *s->op_windows);
+    s->op_chk_bytes = zalloc(noperators, sizeof *s->op_chk_bytes);
     for (int i = 0; i < nsources; i++)
         prt_gauge_set(&s->src_wm[i], INT64_MIN);
     for (int i = 0; i < nsources * PRT_STATS_PARTS; i++) {
@@ -70,6 +71,7 @@ void prt_stats_free(prt_stats *s)
     free(s->part_named);
     free(s->op_keys);
     free(s->op_windows);
+    free(s->op_chk_bytes);
     free(s);
 }
 

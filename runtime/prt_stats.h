@@ -65,6 +65,7 @@ typedef struct prt_stats {
                               once by the job thread before part_named is set */
     atomic_int *part_named;
     prt_gauge *op_keys, *op_windows; /* per operator of desc->operators */
+    prt_gauge *op_chk_bytes;         /* same: its state file in the last completed checkpoint */
     prt_gauge status, ready;
     prt_gauge started_ms;  /* wall clock at start */
     prt_gauge published_ms;/* wall clock of the last publish */

@@ -1,7 +1,7 @@
 /* prt_window_snap.h — the canonical byte form of a window operator's state: its clocks and every
  * (key, window, accumulator) of a key-group range with the window's pending timers, built on
  * prt_winop_walk / prt_winop_restore. What checkpoints store per operator; a snapshot taken
- * with one state backend or parallelism loads into any other (docs/state-encoding.md).
+ * with one state backend or parallelism loads into any other (docs/savepoint-format.md).
  */
 #ifndef PRT_WINDOW_SNAP_H
 #define PRT_WINDOW_SNAP_H

@@ -92,6 +92,8 @@ pipec_state_keys{operator="sums"} 1
 pipec_state_keys{operator="maxes"} 1
 pipec_state_windows{operator="sums"} 1
 pipec_state_windows{operator="maxes"} 1
+pipec_state_checkpointed_bytes{operator="sums"} 0
+pipec_state_checkpointed_bytes{operator="maxes"} 0
 pipec_ready 1
 EOF
 grep -v -e '^#' -e '^pipec_resident_memory_bytes ' -e '^pipec_start_time_seconds ' "$TMP_ROOT/metrics.txt" > "$TMP_ROOT/metrics.got"
@@ -132,7 +134,7 @@ check("errors per node", [nodes[i]["errors"] for i in ("events", "valid", "ratio
 check("late per node", (nodes["sums"]["late_dropped"], nodes["maxes"]["late_dropped"]), (0, 1))
 check("what", (nodes["sums"]["what"], nodes["by_k"]["what"], nodes["events"]["what"]), ("tumbling 10s", "k", "file, kv"))
 check("watermarks", [nodes[i].get("watermark") for i in ("events", "sums", "maxes")], [1704067224999] * 3)
-check("state", nodes["sums"].get("state"), {"keys": 1, "windows": 1})
+check("state", nodes["sums"].get("state"), {"keys": 1, "windows": 1, "checkpointed_bytes": 0})
 src = job["sources"][0]
 check("source", (src["name"], src["connector"], src["format"], src["records"], src["watermark"]),
       ("events", "file", "kv", 8, 1704067224999))
@@ -226,7 +228,8 @@ while [ $i -lt 100 ]; do
 done
 curl -s "http://$C/metrics" > "$TMP_ROOT/four.metrics"
 curl -s "http://$C/api/job" > "$TMP_ROOT/four.json"
-r=$(python3 - "$TMP_ROOT/four.metrics" "$TMP_ROOT/four.json" <<'EOF2'
+# the job is idle: every checkpoint holds the same state files, so any one gives the sizes
+r=$(python3 - "$TMP_ROOT/four.metrics" "$TMP_ROOT/four.json" "$TMP_ROOT/four/chk" <<'EOF2'
 import json, sys
 m = dict(l.rsplit(" ", 1) for l in open(sys.argv[1]) if l.strip() and not l.startswith("#"))
 job = json.load(open(sys.argv[2]))
@@ -239,6 +242,14 @@ if int(m["pipec_checkpoint_size_bytes"]) <= 0 or int(m["pipec_checkpoint_duratio
     problems.append("size %s duration %s" % (m["pipec_checkpoint_size_bytes"], m["pipec_checkpoint_duration_ms"]))
 if len(h) < 2 or not all(x["ok"] and x["bytes"] > 0 for x in h) or [x["id"] for x in h] != sorted(x["id"] for x in h):
     problems.append("history %r" % h[:3])
+import os
+chk = os.path.join(sys.argv[3], sorted(d for d in os.listdir(sys.argv[3]) if d.startswith("chk-"))[-1])
+nodes = {n["id"]: n for n in job["nodes"]}
+for op in ("sums", "maxes"):
+    size = os.path.getsize(os.path.join(chk, "op-%s.state" % op))
+    got = (int(m['pipec_state_checkpointed_bytes{operator="%s"}' % op]), nodes[op]["state"]["checkpointed_bytes"])
+    if got != (size, size):
+        problems.append("%s: checkpointed bytes %r, its file in %s has %d" % (op, got, chk, size))
 print("ok" if not problems else "; ".join(problems))
 EOF2
 )

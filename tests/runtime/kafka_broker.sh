@@ -10,13 +10,13 @@
 #   big_topic            a partition holding more than 5 MiB (the mock keeps 5 MiB and drops the
 #                        rest silently) is consumed completely by a pipeline built by pipec
 #   startup_timestamp_yaml  `startup: {timestamp: MS}` in a built pipeline, on real record times
-#   rebalance            a second instance joins the group (partitions move to it) and leaves
-#                        (they move back): every record read exactly once
+#   rebalance            a second instance of a pipeline built by pipec joins the group
+#                        (partitions move to it) and leaves (they move back): every record read
+#                        exactly once
 # Every wait is bounded; the trap stops every process this script started.
 . "$(dirname "$0")/lib.sh"
 T=$TMP_ROOT
-PROBE=$TOOLS/kafka-probe
-for t in "$PROBE" "$TOOLS/kafka-topics" "$TOOLS/kafka-txn-check"; do
+for t in "$TOOLS/kafka-topics" "$TOOLS/kafka-txn-check"; do
     [ -x "$t" ] || { skip kafka/broker "no $t (build first)"; exit 0; }
 done
 command -v kcat > /dev/null || { skip kafka/broker "kcat is not installed"; exit 0; }
@@ -123,11 +123,25 @@ SEQ=0
 burst() { # one record per partition
     for p in 0 1 2 3; do echo "r$SEQ-p$p" | kcat -P -b "$BS" -t x-rb -p $p 2> /dev/null; SEQ=$((SEQ + 1)); done
 }
-instance() { # NAME: an unbounded probe in group g-rb, stopped with SIGINT by the test
-    "$PROBE" -s "sources.in.kafka.bootstrap=$BS" -s sources.in.kafka.topics=x-rb -s sources.in.kafka.group=g-rb \
-        -s sources.in.kafka.auto_offset_reset=earliest -- run --quiet > "$T/rb-$1.out" 2> "$T/rb-$1.err" &
+cat > "$T/rb.yaml" <<'YAML'
+pipeline: rebalance
+sources:
+  in:
+    kafka: { bootstrap: "${KAFKA_BOOTSTRAP}", topics: [x-rb], group: g-rb, auto_offset_reset: earliest }
+    format: raw
+sinks:
+  out: { stdout: true, format: kv }
+YAML
+if [ ! -x "$PIPEC" ]; then
+    skip kafka/rebalance "no $PIPEC (build first)"
+    exit 0
+fi
+build_pipeline "$T/rb.yaml" "$T/rebalance" > "$T/rb.build" 2>&1 \
+    || { fail kafka/rebalance "pipec build: $(head -n 3 "$T/rb.build" | tr '\n' '|')"; exit 0; }
+instance() { # NAME: an unbounded instance of the pipeline in group g-rb, stopped with SIGINT by the test
+    KAFKA_BOOTSTRAP=$BS "$T/rebalance" run --quiet > "$T/rb-$1.out" 2> "$T/rb-$1.err" &
 }
-read_values() { sed -n 's/.* value=\(r[0-9]*-p[0-9]\)$/\1/p' "$@"; }
+read_values() { sed -n 's/^line=\(r[0-9]*-p[0-9]\)$/\1/p' "$@"; }
 # wait_for SECONDS CONDITION…: bursts every 0.5 s until CONDITION holds (or SECONDS pass)
 wait_for() {
     max=$(($1 * 2)); shift

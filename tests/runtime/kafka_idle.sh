@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 T=$TMP_ROOT
 [ -x "$PIPEC" ] || { skip kafka/idle "no $PIPEC (build first)"; exit 0; }
-[ -x "$TOOLS/kafka-cluster" ] || { skip kafka/idle "no $TOOLS/kafka-cluster"; exit 0; }
+[ -x "$TOOLS/kafka-topics" ] || { skip kafka/idle "no $TOOLS/kafka-topics (build first)"; exit 0; }
 command -v kcat >/dev/null || { skip kafka/idle "kcat is not installed"; exit 0; }
 
 pipeline() { # NAME IDLE-LINE

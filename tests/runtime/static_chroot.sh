@@ -1,6 +1,7 @@
 #!/bin/sh
 # static_chroot.sh — a built pipeline is one fully static binary that runs in an empty root
-# (the stand-in for an empty container: no Docker engine here), reading and writing files there.
+# (the stand-in for an empty container: no Docker engine here), reading and writing files there,
+# and, copied alone into an empty root, serves every admin endpoint and stops with a savepoint.
 . "$(dirname "$0")/lib.sh"
 [ -x "$PIPEC" ] || { skip static/chroot "no $PIPEC (build first)"; exit 0; }
 BIN="$TMP_ROOT/job"
@@ -59,4 +60,32 @@ if [ -n "$A" ] && [ "$(curl -s "http://$A/healthz")" = ok ] &&
     pass static/chroot-admin
 else
     fail static/chroot-admin "at '$A': $(head -n 3 "$TMP_ROOT/chroot-admin.out" | tr '\n' '|')"
+fi
+
+# the binary alone in an empty root (a generator job: no input file beside it), probed over HTTP
+# from outside as a person would: every endpoint answers, the job counts, and `stop --savepoint`
+# with a path inside the root leaves a savepoint there
+ALONE="$TMP_ROOT/alone"
+build_pipeline "$ROOT/tests/runtime/admin/live.yaml" "$TMP_ROOT/live" || { fail static/alone-admin "live.yaml does not build"; exit 0; }
+mkdir -p "$ALONE"
+cp "$TMP_ROOT/live" "$ALONE/job"
+(cd "$ALONE" && exec unshare -r chroot "$ALONE" /job run --admin 127.0.0.1:0 > "$TMP_ROOT/alone.out" 2>&1) &
+pid=$!
+PIDS="$PIDS $pid"
+i=0
+while ! grep -q 'admin endpoint on' "$TMP_ROOT/alone.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+A=$(sed -n 's,.*admin endpoint on http://\([^/]*\)/.*,\1,p' "$TMP_ROOT/alone.out" | head -n 1)
+i=0
+while ! curl -s "http://$A/readyz" | grep -qx ready && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+codes=""
+for p in / /healthz /readyz /api/job /metrics; do codes="$codes $(curl -s -o /dev/null -w '%{http_code}' "http://$A$p")"; done
+job=$(curl -s "http://$A/api/job" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["status"], j["records_in"] > 0)' 2>&1)
+if [ "$codes" != " 200 200 200 200 200" ] || [ "$job" != "running True" ]; then
+    fail static/alone-admin "at '$A': HTTP$codes, job '$job': $(head -n 3 "$TMP_ROOT/alone.out" | tr '\n' '|')"
+elif ! "$TMP_ROOT/live" stop --admin "$A" --savepoint /sp > "$TMP_ROOT/alone.stop" 2>&1 || ! wait "$pid"; then
+    fail static/alone-admin "stop: $(cat "$TMP_ROOT/alone.stop" | tr '\n' '|')"
+elif [ -f "$ALONE/sp/_metadata" ] && [ "$(ls "$ALONE" | tr '\n' ' ')" = "job out.jsonl sp " ]; then
+    pass static/alone-admin
+else
+    fail static/alone-admin "the root holds $(ls "$ALONE" | tr '\n' ' ')"
 fi

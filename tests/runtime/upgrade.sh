@@ -11,10 +11,22 @@
 #               after the restore, so it equals n in windows that opened after the cut
 #     fresh     (lateness, watermark) running totals as in `tail`; window rows of windows that
 #               open after the cut equal the uninterrupted v2 run's
+#     new       (a new stateful stage) as `tail`, and the new operator starts empty: its output
+#               equals v2 run alone over the rest
+#     connector (the source's connector changed) the restored run says so and its source starts
+#               from its own settings: totals as v2 run alone, windows as in `fresh`
+#     reference (a filter or set added before the keyed stages) v1's state over the first part,
+#               then v2's stages over the rest: equal to an independent model of both
+#               (tests/runtime/upgrade_ref.py over tests/reference/flink_windows.py); the
+#               unchanged case is checked against it too
 #   expected.build / expected.run   (incompatible cases) the exact refusal of `pipec build
 #               --savepoint` and of `run --from-savepoint`
-# plus: the unchanged pipeline equals one uninterrupted run; a corrupted or truncated savepoint is
-# refused; `savepoint dump` is exact for a small hand-checked case (upgrade/dump/).
+# plus: the unchanged pipeline equals one uninterrupted run, also when the savepoint is taken by
+# `BIN stop --savepoint` on a running job; --drain fires open windows before the
+# savepoint (without it they stay open); an existing savepoint directory is refused before the run;
+# a corrupted or truncated savepoint is refused; a source whose connector changed starts from its
+# own startup settings and says so; `savepoint dump` is exact for a small hand-checked case
+# (upgrade/dump/).
 # UPGRADE_BLESS=1 rewrites the expected.* files (read the diff).
 . "$(dirname "$0")/lib.sh"
 U=$ROOT/tests/runtime/upgrade
@@ -55,6 +67,71 @@ IN='in/*.kv' OUT=p1 ./v1 run --quiet --savepoint-on-exit sp 2>p1.err || {
     fail upgrade/v1 "v1 could not write the savepoint: $(cat p1.err)"
     exit 0
 }
+
+# --savepoint-on-exit without --drain kept the open windows (they are in the savepoint, not in the
+# output); with --drain they fire first (the output equals a plain bounded run over the same
+# input) and the savepoint holds no window of them, only the running totals.
+mkdir -p part1 && cp in/1.kv part1/
+IN='part1/*.kv' OUT=plain ./v1 run --quiet 2>/dev/null
+IN='part1/*.kv' OUT=drained ./v1 run --quiet --savepoint-on-exit spd --drain 2> drained.err
+./v1 savepoint dump sp | sed -n 's/^{"operator":"\([a-z]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' > kept.ops
+./v1 savepoint dump spd | sed -n 's/^{"operator":"\([a-z]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' > drained.ops
+n1=$(wc -l < p1.counts.jsonl)
+n_plain=$(wc -l < plain.counts.jsonl)
+if ! grep -q "savepoint written to spd (drained)" drained.err; then
+    fail upgrade/drain "no drained savepoint: $(cat drained.err)"
+elif ! cmp -s plain.counts.jsonl drained.counts.jsonl || ! cmp -s plain.totals.jsonl drained.totals.jsonl; then
+    fail upgrade/drain "--drain did not fire what a plain bounded run fires"
+elif [ "$(cat kept.ops)" != "$(printf ' 4 counts\n 41 totals')" ] || [ "$(cat drained.ops)" != " 41 totals" ] ||
+     [ "$n1" -ne $((n_plain - 4)) ]; then
+    fail upgrade/drain "open windows: without --drain $(tr '\n' ' ' < kept.ops)($n1 fired of $n_plain), with --drain $(cat drained.ops)"
+else
+    pass upgrade/drain
+fi
+# v1 streaming (a followed file) with its admin endpoint: `BIN savepoint` and then `BIN stop
+# --savepoint` while it runs; restored over the rest, its output continues exactly as one
+# uninterrupted run, and both savepoints hold the same state
+stop_savepoint_case() {
+    mkdir -p live_in && cp in/1.kv live_in/
+    IN='live_in/*.kv' OUT=ps ./v1 run --quiet --admin 127.0.0.1:0 --set sources.orders.file.follow=true \
+        < /dev/null > /dev/null 2> ps.err &
+    live=$!
+    PIDS="$PIDS $live"
+    i=0
+    while ! grep -q 'admin endpoint on' ps.err && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    A=$(sed -n 's,.*admin endpoint on http://\([^/]*\)/.*,\1,p' ps.err | head -n 1)
+    i=0
+    while ! curl -s "http://$A/metrics" | grep -qx 'pipec_records_in_total{operator="orders"} 1700' && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    if ! ./v1 savepoint --admin "$A" spm > spm.out 2>&1 || ! ./v1 stop --admin "$A" --savepoint sps > sps.out 2>&1 ||
+       ! wait $live; then
+        fail upgrade/stop_savepoint "savepoint or stop of the running job failed: $(cat spm.out sps.out ps.err | tr '\n' '|')"
+    else
+        cp rest.kv live_in/2.kv
+        IN='live_in/*.kv' OUT=ps2 ./v1 run --quiet --from-savepoint sps 2> ps2.err
+        ./v1 savepoint dump spm > spm.dump
+        ./v1 savepoint dump sps > sps.dump
+        if ! cmp -s spm.dump sps.dump || [ ! -s sps.dump ]; then
+            fail upgrade/stop_savepoint "BIN savepoint and BIN stop --savepoint of an idle job hold different state"
+        elif cat ps.totals.jsonl ps2.totals.jsonl | cmp -s - v1whole.totals.jsonl &&
+             cat ps.counts.jsonl ps2.counts.jsonl | cmp -s - v1whole.counts.jsonl; then
+            pass upgrade/stop_savepoint
+        else
+            fail upgrade/stop_savepoint "stop --savepoint + restore is not one uninterrupted run: $(cat ps2.err | tr '\n' '|')"
+        fi
+    fi
+}
+if command -v curl > /dev/null; then stop_savepoint_case
+else skip upgrade/stop_savepoint "curl is not installed (scripts/deps.sh installs it)"; fi
+# an existing savepoint directory is refused before the first record, not at the end of the input
+IN='part1/*.kv' OUT=again ./v1 run --quiet --savepoint-on-exit sp 2> again.err
+rc=$?
+if [ $rc -eq 2 ] && [ ! -e again.counts.jsonl ] && grep -qx "upgrade: savepoint sp: already exists (a savepoint is never overwritten)" again.err; then
+    pass upgrade/exists_refused_at_start
+else
+    fail upgrade/exists_refused_at_start "exit $rc, output $(ls again.* | tr '\n' ' '): $(cat again.err)"
+fi
 mv rest.kv in/2.kv
 
 # json rows -> the same rows without the given keys (python: exact re-serialisation is not
@@ -95,7 +172,10 @@ for dir in "$U"/*/; do
             n1=$(wc -l < "p1.$sink.jsonl")
             tail -n +"$((n1 + 1))" "$case/whole.$sink.jsonl" > "$case/whole_tail.$sink.jsonl"
             case "$check:$sink" in
-            tail:*|fresh:totals|columns:totals)
+            connector:totals) # the generated customers are not v1's: their totals start fresh
+                cmp -s "$case/whole.$sink.jsonl" "$case/p2.$sink.jsonl" \
+                    || { fail "$name" "the generated records' totals differ from v2 run alone"; ok=0; } ;;
+            tail:*|new:*|fresh:totals|columns:totals)
                 cmp -s "$case/whole_tail.$sink.jsonl" "$case/p2.$sink.jsonl" \
                     || { fail "$name" "$sink after the restore differs from v2 over the whole stream"; ok=0; } ;;
             columns:counts)
@@ -116,7 +196,7 @@ if bad or not any(ms(r["window_start"]) >= fresh for r in rows) or not any(r["m"
     sys.exit(1)
 PY
                 [ $ok = 1 ] || { cat "$case/m.err"; } ;;
-            fresh:counts)
+            fresh:counts|connector:counts)
                 python3 - "$case/p2.$sink.jsonl" "$case/whole.$sink.jsonl" "$(cat fresh_from)" <<'PY' || ok=0
 import json, sys
 from datetime import datetime
@@ -131,6 +211,23 @@ PY
                 ;;
             esac
         done
+        if [ "$check" = new ]; then # the new operator starts empty: as v2 run alone over the rest
+            IN='in/2.kv' OUT=$case/alone "$case/v2" run --quiet 2>/dev/null
+            grep -qx "upgrade: operator per_status: new" "$case/run.err" \
+                || { fail "$name" "the new operator was not said: $(cat "$case/run.err")"; ok=0; }
+            [ -s "$case/alone.extra.jsonl" ] && cmp -s "$case/alone.extra.jsonl" "$case/p2.extra.jsonl" \
+                || { fail "$name" "the new operator did not start empty"; ok=0; }
+        fi
+        if [ "$check" = connector ]; then
+            grep -qx "upgrade: source orders: was a file source, now generator: starts from its own startup settings" \
+                "$case/run.err" || { fail "$name" "the connector change was not said: $(cat "$case/run.err")"; ok=0; }
+        fi
+        if [ "$check" = reference ] || [ "$case" = unchanged ]; then
+            # v1's state, then v2's stateless stages over the rest, by an independent model
+            r=$(python3 "$ROOT/tests/runtime/upgrade_ref.py" "$case" in/1.kv in/2.kv "$case/p2.totals.jsonl" \
+                "$case/p2.counts.jsonl" 2>&1)
+            case $r in ok*) ;; *) fail "$name" "against the reference: $r"; ok=0 ;; esac
+        fi
         if [ "$case" = unchanged ]; then
             for sink in totals counts; do
                 cat "p1.$sink.jsonl" "$case/p2.$sink.jsonl" | cmp -s - "v1whole.$sink.jsonl" \
@@ -199,6 +296,24 @@ printf '%s\n' "spending: aggregate, renamed from totals (previous_id)" \
     "window_3: window, generated from the stage's position: add an id to keep its state across changes" \
     "exit 0" > ids.want
 same_file upgrade/ids ids.want ids.out && pass upgrade/ids
+# ... and the built binary's `describe` prints the same map, with each operator's state schema
+if build_pipeline ids.yaml idsjob; then
+    ./idsjob describe | sed -n '/^operators/,/^$/p' > describe.out
+    cat > describe.want <<'TXT'
+operators (operator IDs tie state to savepoints; 128 key groups, state.max_parallelism):
+  spending: aggregate
+    renamed from: totals
+    state: key(region string) acc(spent sum:float)
+    fingerprints: key 814f237e28b30f61, spent b8ebc2e98713a298
+  window_3: window
+    state: key(region string) window(tumbling 1m window, event time) acc(n count:int)
+    fingerprints: key 814f237e28b30f61, n c5144d27d926ca2e
+
+TXT
+    same_file upgrade/describe describe.want describe.out && pass upgrade/describe
+else
+    fail upgrade/describe "the ids pipeline does not build"
+fi
 
 # A savepoint is complete or refused: a flipped byte, a truncated file, a missing file.
 corrupt() { # NAME HOW

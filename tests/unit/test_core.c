@@ -184,6 +184,22 @@ TEST(str_dup)
     prt_str_release(&z);
 }
 
+/* A function's string state set to a new value, to its own value and to a part of it (the copy
+ * is made before the old bytes go: ASan's build would see a use after free). */
+TEST(str_replace)
+{
+    prt_str s = { NULL, 0 };
+    prt_str_replace(&s, PRT_STR_LIT("first"));
+    CHECK_EQ_PS(s, "first");
+    prt_str_replace(&s, s);
+    CHECK_EQ_PS(s, "first");
+    prt_str_replace(&s, (prt_str){ s.p + 1, 3 });
+    CHECK_EQ_PS(s, "irs");
+    prt_str_replace(&s, (prt_str){ NULL, 0 });
+    CHECK(s.p != NULL && s.n == 0);
+    prt_str_release(&s);
+}
+
 /* Runs fn in a child; returns its stderr and whether it died of SIGABRT. */
 static int run_child(void (*fn)(void), char *out, size_t outn)
 {
@@ -298,6 +314,7 @@ int main(void)
     RUN(scratch_copy);
     RUN(errf);
     RUN(str_dup);
+    RUN(str_replace);
     RUN(panic);
     RUN(hash_v1_vectors);
     RUN(hash_f64_normalizes);

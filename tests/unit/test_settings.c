@@ -279,11 +279,11 @@ TEST(each_and_override)
     prt_settings_free(st);
 }
 
-/* `run --set checkpoint.intervall=5s` stops before anything opens: one line, exit 2. */
-TEST(unknown_setting_at_start)
+/* `run --set ARG` refused before anything opens: exit 2 and exactly want (one line) on stderr. */
+static void check_set_refused(const char *arg, const char *want)
 {
     prt_job_desc d = desc_with(settings, (int)(sizeof settings / sizeof *settings));
-    char *argv[] = { "orders_by_status", "run", "--set", "checkpoint.intervall=5s", NULL };
+    char *argv[] = { "orders_by_status", "run", "--set", (char *)arg, NULL };
     char path[] = "/tmp/prt_test_settings.XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
@@ -300,9 +300,20 @@ TEST(unknown_setting_at_start)
     char buf[512] = "";
     ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     buf[n > 0 ? n : 0] = '\0';
-    CHECK_EQ_S(buf, "error: --set: unknown setting 'checkpoint.intervall' (did you mean 'checkpoint.interval'?)\n");
+    CHECK_EQ_S(buf, want);
     close(fd);
     unlink(path);
+}
+
+/* checkpoint.* and state.* are checked at start like every other setting, with a hint */
+TEST(unknown_setting_at_start)
+{
+    check_set_refused("checkpoint.intervall=5s",
+                      "error: --set: unknown setting 'checkpoint.intervall' (did you mean 'checkpoint.interval'?)\n");
+    check_set_refused("state.backedn=rocksdb",
+                      "error: --set: unknown setting 'state.backedn' (did you mean 'state.backend'?)\n");
+    check_set_refused("checkpoint.retian=3",
+                      "error: --set: unknown setting 'checkpoint.retian' (did you mean 'checkpoint.retain'?)\n");
 }
 
 int main(void)

@@ -7,7 +7,8 @@ client, goes away, and comes back on the same port.
 Binds 127.0.0.1 on a free port and writes it to PORT_FILE. MODE:
   once    accept one client, send "k=a,v=1", "k=b,v=2", "k=z,v=0", then the incomplete line
           "k=c,v=3" (no newline), close and exit.
-  return  as once; then no listener for 1 s (connections are refused), then listen again on
+  return  as once; then no listener for 2 s (connections are refused: the job's first retry,
+          100 ms later, must meet a refusal even on a slow machine), then listen again on
           the same port, accept one client, send "k=d,v=4", "k=e,v=5", keep the connection
           open until DONE_FILE exists (at most 20 s), close and exit.
 """
@@ -46,7 +47,7 @@ def main():
     srv.close()
     if mode == "once":
         return 0
-    time.sleep(1.0)
+    time.sleep(2.0)
     srv = listen(port)
     conn = serve(srv, [b"k=d,v=4\nk=e,v=5\n"])
     deadline = time.time() + 20
