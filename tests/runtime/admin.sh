@@ -242,14 +242,24 @@ if int(m["pipec_checkpoint_size_bytes"]) <= 0 or int(m["pipec_checkpoint_duratio
     problems.append("size %s duration %s" % (m["pipec_checkpoint_size_bytes"], m["pipec_checkpoint_duration_ms"]))
 if len(h) < 2 or not all(x["ok"] and x["bytes"] > 0 for x in h) or [x["id"] for x in h] != sorted(x["id"] for x in h):
     problems.append("history %r" % h[:3])
-import os
-chk = os.path.join(sys.argv[3], sorted(d for d in os.listdir(sys.argv[3]) if d.startswith("chk-"))[-1])
+import os, time
+def sizes(): # from a complete checkpoint (it has its MANIFEST); the job keeps making and removing them
+    for _ in range(50):
+        try:
+            for d in sorted((d for d in os.listdir(sys.argv[3]) if d.startswith("chk-")), key=lambda d: -int(d[4:])):
+                p = os.path.join(sys.argv[3], d)
+                if os.path.exists(os.path.join(p, "MANIFEST")):
+                    return {op: os.path.getsize(os.path.join(p, "op-%s.state" % op)) for op in ("sums", "maxes")}
+        except (FileNotFoundError, ValueError):
+            pass
+        time.sleep(0.02)
+    return {}
+size = sizes()
 nodes = {n["id"]: n for n in job["nodes"]}
 for op in ("sums", "maxes"):
-    size = os.path.getsize(os.path.join(chk, "op-%s.state" % op))
     got = (int(m['pipec_state_checkpointed_bytes{operator="%s"}' % op]), nodes[op]["state"]["checkpointed_bytes"])
-    if got != (size, size):
-        problems.append("%s: checkpointed bytes %r, its file in %s has %d" % (op, got, chk, size))
+    if got != (size.get(op), size.get(op)):
+        problems.append("%s: checkpointed bytes %r, its file in a checkpoint has %r" % (op, got, size.get(op)))
 print("ok" if not problems else "; ".join(problems))
 EOF2
 )
