@@ -557,9 +557,26 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
     int by_name = s->format.kind == PC_FMT_KV || (s->format.kind == PC_FMT_CSV && s->format.csv_header);
     pc_sb list = { 0 };
     if (by_name) {
-        for (int i = 0; i < nvis; i++)
-            pc_sb_printf(&list, "if (prt_str_eq(k, PRT_STR_LIT(\"%s\")))\n    return %d;\n", row->fields[i].name, i);
-        pc_tmpl(g->t, lookup, "source_fields", "name", s->name, "field_index", pc_sb_arena(&list, g->a), NULL);
+        /* one case per name length, ascending; within it the fields in schema order */
+        size_t len = 0;
+        for (;;) {
+            size_t next = 0;
+            for (int i = 0; i < nvis; i++) {
+                size_t fl = strlen(row->fields[i].name);
+                if (fl > len && (!next || fl < next))
+                    next = fl;
+            }
+            if (!next)
+                break;
+            len = next;
+            pc_sb_printf(&list, "case %zu:\n", len);
+            for (int i = 0; i < nvis; i++)
+                if (strlen(row->fields[i].name) == len)
+                    pc_sb_printf(&list, "    if (memcmp(k.p, \"%s\", %zu) == 0)\n        return %d;\n",
+                                 row->fields[i].name, len, i);
+            pc_sb_puts(&list, "    break;\n");
+        }
+        pc_tmpl(g->t, lookup, "source_fields", "name", s->name, "field_cases", pc_sb_arena(&list, g->a), NULL);
     } else if (s->format.kind == PC_FMT_JSON) {
         for (int i = 0; i < nvis; i++) { /* a path may hold any character: escaped */
             const char *path = row->fields[i].path ? row->fields[i].path : row->fields[i].name;

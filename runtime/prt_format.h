@@ -13,14 +13,7 @@
 #include "prt_core.h"
 
 /* ---- kv: `a=1,b=x` — pairs split on ',', key and value on the first '=', spaces trimmed ---- */
-typedef struct prt_kv_iter {
-    const char *p, *end;
-    const char *start; /* the line's first byte, for error offsets */
-} prt_kv_iter;
-
-void prt_kv_init(prt_kv_iter *it, prt_str line);
-/* 1 and the next pair; 0 at the end; PRT_ERR (and e) for a pair without '=' or an empty key. */
-int prt_kv_next(prt_kv_iter *it, prt_str *key, prt_str *val, prt_err *e);
+#include "prt_kv.h" /* inline: prt_kv_init, prt_kv_next */
 
 /* ---- csv: RFC 4180 quoting ("a,b", "say ""hi"""), any single-byte delimiter ---- */
 /* Splits line into at most max columns. Returns the column count (which may exceed max: the

@@ -88,6 +88,44 @@ TEST(kv_slices)
     CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 0);
 }
 
+/* Each of a pair's four edges (key start and end, value start and end) with a space, a tab or
+ * a control character (kept: only spaces and tabs are blanks), values holding '=', pairs at the
+ * line's ends, long lines and many pairs. */
+TEST(kv_edges)
+{
+    CHECK_EQ_S(kv(" a=1"), "a=1|");
+    CHECK_EQ_S(kv("a =1"), "a=1|");
+    CHECK_EQ_S(kv("a= 1"), "a=1|");
+    CHECK_EQ_S(kv("a=1 "), "a=1|");
+    CHECK_EQ_S(kv("\ta=1,b\t=2,c=\t3,d=4\t"), "a=1|b=2|c=3|d=4|");
+    CHECK_EQ_S(kv("a= ,b=\t"), "a=|b=|");
+    CHECK_EQ_S(kv("\x01a=1\x01,b=\x02"), "\x01a=1\x01|b=\x02|");
+    CHECK_EQ_S(kv("a=x y,b=x\ty"), "a=x y|b=x\ty|"); /* inner blanks stay */
+    CHECK_EQ_S(kv("a=b= ,c=d"), "a=b=|c=d|");
+    CHECK_EQ_S(kv("a==,b"), "ERR: invalid kv at byte 4: pair without '='");
+    CHECK_EQ_S(kv(" = 1"), "ERR: invalid kv at byte 1: empty key");
+    CHECK_EQ_S(kv("a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11,l=12,m=13,n=14,o=15,p=16,q=17,r=18"),
+               "a=1|b=2|c=3|d=4|e=5|f=6|g=7|h=8|i=9|j=10|k=11|l=12|m=13|n=14|o=15|p=16|q=17|r=18|");
+    CHECK_EQ_S(kv("a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11,l=12,m=13,n=14,o=15,p=16,q=17,=18"),
+               "ERR: invalid kv at byte 76: empty key");
+    const char *key72 = "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk";
+    char line[256], want[256];
+    snprintf(line, sizeof line, "%s=v,w=%s", key72, key72);
+    snprintf(want, sizeof want, "%s=v|w=%s|", key72, key72);
+    CHECK_EQ_S(kv(line), want);
+    CHECK_EQ_S(kv(",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,a=1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"), "a=1|");
+    /* a line in the middle of a buffer: nothing after line.n is read (the ",x" would be a pair) */
+    const char *mid = "XX=,a=1,b=2 ,x";
+    prt_kv_iter it;
+    prt_str k, v;
+    prt_err e;
+    prt_kv_init(&it, (prt_str){ mid + 4, 9 });
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 1);
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 1);
+    CHECK_EQ_PS(v, "2");
+    CHECK_EQ_I(prt_kv_next(&it, &k, &v, &e), 0);
+}
+
 /* ---- csv ---- */
 
 static const char *csv_d(const char *line, char delim, int max)
@@ -187,9 +225,10 @@ TEST(csv_split_blocks)
     prt_scratch_reset(&scratch);
 }
 
-/* The 16-byte scan of kv pairs: random lines of every length to 70 over ',', '=', blanks and
- * letters, against a byte-by-byte reading of the same rules (pairs split on ',', key and value
- * on the first '=', blanks trimmed, empty pairs skipped, a pair without '=' or key an error). */
+/* The kv scan (memchr, then the trim-free fast path or prt_kv_pair): random lines of every
+ * length to 70 over ',', '=', spaces, tabs, a control character (not a blank) and letters,
+ * against a byte-by-byte reading of the same rules (pairs split on ',', key and value on the
+ * first '=', spaces and tabs trimmed, empty pairs skipped, a pair without '=' or key an error). */
 TEST(kv_blocks)
 {
     char line[72];
@@ -198,8 +237,8 @@ TEST(kv_blocks)
         size_t n = (size_t)round % 71;
         for (size_t i = 0; i < n; i++) {
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            unsigned r = (unsigned)(seed >> 33) % 10;
-            line[i] = r == 0 ? ',' : r == 1 ? '=' : r == 2 ? ' ' : (char)('a' + i % 26);
+            unsigned r = (unsigned)(seed >> 33) % 12;
+            line[i] = r == 0 ? ',' : r == 1 ? '=' : r == 2 ? ' ' : r == 3 ? '\t' : r == 4 ? '\x01' : (char)('a' + i % 26);
         }
         prt_kv_iter it;
         prt_str k, v;
@@ -218,9 +257,9 @@ TEST(kv_blocks)
                 while (eq < c && line[eq] != '=')
                     eq++;
                 size_t ps = b, pe = c;
-                while (ps < pe && line[ps] == ' ')
+                while (ps < pe && (line[ps] == ' ' || line[ps] == '\t'))
                     ps++;
-                while (pe > ps && line[pe - 1] == ' ')
+                while (pe > ps && (line[pe - 1] == ' ' || line[pe - 1] == '\t'))
                     pe--;
                 size_t next = c < n ? c + 1 : n;
                 if (eq == c) {
@@ -231,13 +270,13 @@ TEST(kv_blocks)
                     break;
                 }
                 ks = b, ke = eq, vs = eq + 1, ve = c;
-                while (ks < ke && line[ks] == ' ')
+                while (ks < ke && (line[ks] == ' ' || line[ks] == '\t'))
                     ks++;
-                while (ke > ks && line[ke - 1] == ' ')
+                while (ke > ks && (line[ke - 1] == ' ' || line[ke - 1] == '\t'))
                     ke--;
-                while (vs < ve && line[vs] == ' ')
+                while (vs < ve && (line[vs] == ' ' || line[vs] == '\t'))
                     vs++;
-                while (ve > vs && line[ve - 1] == ' ')
+                while (ve > vs && (line[ve - 1] == ' ' || line[ve - 1] == '\t'))
                     ve--;
                 b = next;
                 want = ks == ke ? -1 : 1;
@@ -828,6 +867,7 @@ int main(void)
     RUN(kv_pairs);
     RUN(kv_errors);
     RUN(kv_slices);
+    RUN(kv_edges);
     RUN(csv_split);
     RUN(csv_max_columns);
     RUN(csv_errors);
