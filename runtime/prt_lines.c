@@ -1,11 +1,16 @@
 /* prt_lines.c — the line reader of prt_lines.h, shared by the file, stdin and socket sources. */
 #include "prt_lines.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static void guard_install(void);
 
 void prt_lines_init(prt_lines *l, int fd)
 {
@@ -46,7 +51,9 @@ int prt_lines_map(prt_lines *l, int fd, int64_t at, size_t window)
     l->fd = fd;
     l->line = 0;
     l->eof = 0;
+    guard_install();
     l->mapped = 1;
+    l->truncated = 0;
     l->window = window;
     l->map_at = at;
     return PRT_OK;
@@ -65,6 +72,45 @@ static size_t page_size(void)
     return page;
 }
 
+/* A mapped file that another process truncates raises SIGBUS when the reader touches a page past
+ * the new end. The reader being scanned on this thread is known (only prt_lines_next touches
+ * the mapping's bytes before it hands a line out), so the handler maps zero pages over the rest
+ * of its window, which lets the access finish, and marks the reader truncated; prt_lines_next
+ * checks the mark before it returns a line. Any other SIGBUS keeps its default action. */
+static _Thread_local prt_lines *tl_scanning;
+static size_t bus_page;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    prt_lines *l = tl_scanning;
+    char *a = si->si_addr;
+    if (l && l->mapped && l->buf && a >= l->buf && a < l->buf + l->len) {
+        char *from = (char *)((uintptr_t)a & ~(uintptr_t)(bus_page - 1));
+        size_t n = (size_t)(l->buf + l->len - from);
+        if (mmap(from, n, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+            l->truncated = 1;
+            return;
+        }
+    }
+    signal(sig, SIG_DFL); /* not ours: die of it, as without this handler */
+    raise(sig);
+}
+
+static void guard_install(void)
+{
+    static int installed;
+    if (__atomic_exchange_n(&installed, 1, __ATOMIC_ACQ_REL))
+        return;
+    bus_page = page_size();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
 int prt_lines_next(prt_lines *l, prt_str *line, int final)
 {
     if (l->mapped && l->off - l->unmapped >= PRT_LINES_UNMAP) {
@@ -77,7 +123,12 @@ int prt_lines_next(prt_lines *l, prt_str *line, int final)
         if (l->scan < l->off)
             l->scan = l->off;
         char *start = l->buf + l->off;
+        tl_scanning = l;
         char *nl = l->len > l->scan ? memchr(l->buf + l->scan, '\n', l->len - l->scan) : NULL;
+        if (l->truncated) { /* the scan ran into zero pages: no line from past the cut */
+            l->off = l->scan = l->len;
+            return 0;
+        }
         size_t n;
         if (nl) {
             n = (size_t)(nl - start);
@@ -104,6 +155,10 @@ int prt_lines_next(prt_lines *l, prt_str *line, int final)
  * size now. Returns the bytes added past the old end, 0 when the file ends there. */
 static ssize_t lines_map_fill(prt_lines *l)
 {
+    if (l->truncated) {
+        errno = EIO;
+        return -1;
+    }
     struct stat st;
     if (fstat(l->fd, &st) != 0)
         return -1;

@@ -35,6 +35,9 @@ typedef struct prt_lines {
     int mapped;
     size_t window, unmapped;
     int64_t map_at;
+    /* set when the mapped file was cut short under the reader (another process truncated it):
+     * prt_lines_next returns no more lines and prt_lines_fill fails with EIO */
+    volatile int truncated;
 } prt_lines;
 
 void prt_lines_init(prt_lines *l, int fd);
@@ -48,7 +51,7 @@ int prt_lines_map(prt_lines *l, int fd, int64_t at, size_t window);
  * buffered. With final set, the bytes after the last newline count as a line. */
 int prt_lines_next(prt_lines *l, prt_str *line, int final);
 /* Reads (or maps) once more: the number of new bytes, 0 at end of input, -1 with errno on
- * error. Mapped, the end of input is the file's size now: a file that grew is mapped further. */
+ * error (EIO with l->truncated set: the mapped file was truncated while it was read). Mapped, the end of input is the file's size now: a file that grew is mapped further. */
 ssize_t prt_lines_fill(prt_lines *l);
 void prt_lines_free(prt_lines *l);
 

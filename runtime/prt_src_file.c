@@ -235,8 +235,12 @@ static int file_poll(prt_source *s, int max, int timeout_ms)
         if (got < 0) {
             if (errno == EINTR)
                 break;
-            prt_log(s->job, "source %s: cannot read '%s': %s", s->desc->name, f->files[f->cur],
-                    strerror(errno));
+            if (f->rd.truncated)
+                prt_log(s->job, "source %s: '%s' was truncated while it was read (after line %lld); stopping",
+                        s->desc->name, f->files[f->cur], (long long)f->rd.line);
+            else
+                prt_log(s->job, "source %s: cannot read '%s': %s", s->desc->name, f->files[f->cur],
+                        strerror(errno));
             return PRT_ERR;
         }
         if (!f->follow || follow_check(f))

@@ -1,11 +1,12 @@
 /* test_lines.c — unit tests of prt_lines: the same lines, line numbers and byte positions from a
  * mapped file (small windows, so lines cross window ends) as from read(); a start at a byte
  * offset (a restored position); a file that grows while mapped; a last line without a newline;
- * a line longer than the window.
+ * a line longer than the window; a file truncated under the reader.
  */
 #include "prt_lines.h"
 #include "prt_test.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,38 @@ TEST(mapped_file_grows)
     close(fd);
 }
 
+TEST(mapped_file_truncated)
+{
+    /* another process cuts the file short while it is mapped: the lines of the first page come
+     * out, then no line from past the cut (no SIGBUS, no zero bytes), and the fill says EIO */
+    static char text[3 * 4096];
+    for (size_t i = 0; i < sizeof text; i += 16)
+        memcpy(text + i, "line of sixteen\n", 16);
+    write_file(text, sizeof text, "wb");
+    int fd = open(path, O_RDONLY);
+    prt_lines l;
+    prt_str line;
+    prt_lines_init(&l, -1);
+    CHECK_EQ_I(prt_lines_map(&l, fd, 0, 3 * 4096), PRT_OK);
+    CHECK_EQ_I(prt_lines_fill(&l), 3 * 4096);
+    CHECK_EQ_I(prt_lines_next(&l, &line, 0), 1);
+    CHECK_EQ_PS(line, "line of sixteen");
+    CHECK_EQ_I(truncate(path, 4096), 0);
+    int n = 1;
+    while (prt_lines_next(&l, &line, 0)) {
+        CHECK_EQ_PS(line, "line of sixteen");
+        n++;
+    }
+    CHECK(l.truncated);
+    CHECK(n <= 4096 / 16);
+    errno = 0;
+    CHECK_EQ_I(prt_lines_fill(&l), -1);
+    CHECK_EQ_I(errno, EIO);
+    CHECK_EQ_I(prt_lines_next(&l, &line, 1), 0);
+    prt_lines_free(&l);
+    close(fd);
+}
+
 TEST(mapped_unmaps_behind)
 {
     /* 3 MiB of numbered lines through 2 MiB windows: every line in order, and the pages behind
@@ -232,6 +265,7 @@ int main(void)
     RUN(mapped_from_offset);
     RUN(mapped_long_line);
     RUN(mapped_file_grows);
+    RUN(mapped_file_truncated);
     RUN(mapped_unmaps_behind);
     RUN(map_refuses_non_files);
     unlink(path);
