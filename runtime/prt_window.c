@@ -231,12 +231,8 @@ prt_winop *prt_wi_new_classic(const prt_win_spec *spec, const prt_win_vt *vt, vo
     return winop_new(spec, vt, ctx, 0);
 }
 
-void prt_winop_free(prt_winop *w)
+void prt_winop_free_tables(prt_winop *w)
 {
-    if (!w)
-        return;
-    prt_wcold_free(w);
-    prt_wpane_free(w);
     for (uint32_t id = 0; id < w->wins.used; id++)
         if (W(w, id)->live)
             prt_schema_free(w->vt->acc, ACC(w, id));
@@ -248,6 +244,15 @@ void prt_winop_free(prt_winop *w)
     prt_idtab_free(&w->keytab);
     prt_idtab_free(&w->wintab);
     prt_timerq_free(&w->timers);
+}
+
+void prt_winop_free(prt_winop *w)
+{
+    if (!w)
+        return;
+    prt_wcold_free(w);
+    prt_wpane_free(w);
+    prt_winop_free_tables(w);
     free(w->accs);
     free(w->acc_win);
     free(w->scratch);

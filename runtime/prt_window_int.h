@@ -224,6 +224,8 @@ int prt_wi_cmp_keys(const prt_winop *w, const void *ka, const void *kb);
 int prt_wpane_usable(const prt_win_spec *spec, const prt_win_vt *vt);
 void prt_wpane_new(prt_winop *w);
 void prt_wpane_free(prt_winop *w);
+/* Frees w's keys, windows and their accumulators, both tables and the timer queue (not w). */
+void prt_winop_free_tables(prt_winop *w);
 int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
 void prt_wpane_added(prt_winop *w);
 void prt_wpane_advance(prt_winop *w, int64_t t); /* w->clock already t */

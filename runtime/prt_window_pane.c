@@ -513,17 +513,7 @@ void prt_wpane_to_classic(prt_winop *w)
     prt_winop *c = prt_wpane_windows(w);
     prt_wpane_free(w);
     /* w's keys and panes go; c's keys and windows take their place */
-    for (uint32_t id = 0; id < w->wins.used; id++)
-        if (W(w, id)->live)
-            prt_schema_free(w->vt->acc, ACC(w, id));
-    for (uint32_t id = 0; id < w->keys.used; id++)
-        if (K(w, id)->live)
-            prt_schema_free(w->vt->key, KEY(w, id));
-    pool_free(&w->keys);
-    pool_free(&w->wins);
-    prt_idtab_free(&w->keytab);
-    prt_idtab_free(&w->wintab);
-    prt_timerq_free(&w->timers);
+    prt_winop_free_tables(w);
     w->keys = c->keys;
     w->wins = c->wins;
     w->keytab = c->keytab;
