@@ -113,11 +113,16 @@ static void ksnk_free(prt_ksnk *ks)
 static int ksnk_txn_error(prt_ksnk *ks, const char *what, rd_kafka_error_t *e)
 {
     rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+    /* a commit that races the fencing may fail with another error ("EndTxn commit failed: Unknown
+       broker error") while librdkafka has already raised the fatal fenced error: ask for it */
+    char fatal_why[256];
+    rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(ks->rk, fatal_why, sizeof fatal_why);
     if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH || fatal == RD_KAFKA_RESP_ERR__FENCED ||
+        fatal == RD_KAFKA_RESP_ERR_PRODUCER_FENCED || fatal == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
         (rd_kafka_error_is_fatal(e) && strstr(rd_kafka_error_string(e), "enced")))
         prt_log(ks->k->job, "%s: fenced: another copy of this job took over transactional.id %s (%s); stopping",
-                ks->what, ks->txn_id, rd_kafka_error_string(e));
+                ks->what, ks->txn_id, fatal ? fatal_why : rd_kafka_error_string(e));
     else
         prt_log(ks->k->job, "%s: %s: %s", ks->what, what, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
