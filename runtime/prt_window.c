@@ -748,14 +748,9 @@ int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
     /* Timers: the saved registration numbers keep equal-time firings in their order; the times
      * come from this operator's spec, so a changed allowed lateness applies to restored windows
      * too (with the same lateness this gives back exactly the saved timers). */
-    int fire = 0, purge = 0;
-    uint64_t fire_seq = 0, purge_seq = 0;
-    for (int i = 0; i < s->ntimers; i++) {
-        if (s->timers[i].what & PRT_TIMER_FIRE)
-            fire = 1, fire_seq = s->timers[i].seq;
-        if (s->timers[i].what & PRT_TIMER_PURGE)
-            purge = 1, purge_seq = s->timers[i].seq;
-    }
+    int fire, purge;
+    uint64_t fire_seq, purge_seq;
+    prt_win_state_timers(s, &fire, &fire_seq, &purge, &purge_seq);
     if (!fire && !purge)
         return prt_errf(e, "window [%lld, %lld) has no timer: it could never be purged",
                         (long long)s->start, (long long)s->end);

@@ -226,6 +226,19 @@ void prt_wpane_new(prt_winop *w);
 void prt_wpane_free(prt_winop *w);
 /* Frees w's keys, windows and their accumulators, both tables and the timer queue (not w). */
 void prt_winop_free_tables(prt_winop *w);
+/* Which of a restored window's saved timers fire and purge it, with their registration numbers. */
+static inline void prt_win_state_timers(const prt_win_state *s, int *fire, uint64_t *fire_seq, int *purge,
+                                        uint64_t *purge_seq)
+{
+    *fire = *purge = 0;
+    *fire_seq = *purge_seq = 0;
+    for (int i = 0; i < s->ntimers; i++) {
+        if (s->timers[i].what & PRT_WIN_TIMER_FIRE)
+            *fire = 1, *fire_seq = s->timers[i].seq;
+        if (s->timers[i].what & PRT_WIN_TIMER_PURGE)
+            *purge = 1, *purge_seq = s->timers[i].seq;
+    }
+}
 int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
 void prt_wpane_added(prt_winop *w);
 void prt_wpane_advance(prt_winop *w, int64_t t); /* w->clock already t */

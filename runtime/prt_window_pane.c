@@ -457,14 +457,9 @@ int prt_wpane_restore(prt_winop *w, prt_win_state *s, prt_err *e)
     if (s->ntimers < 1 || s->ntimers > 2 || s->end - s->start != sp->size ||
         prt_wi_window_start(s->start, sp->offset, sp->slide) != s->start)
         return 1; /* not a window of this operator: the classic restore says why */
-    int fire = 0, purge = 0;
-    uint64_t fire_seq = 0, purge_seq = 0;
-    for (int i = 0; i < s->ntimers; i++) {
-        if (s->timers[i].what & PRT_WIN_TIMER_FIRE)
-            fire = 1, fire_seq = s->timers[i].seq;
-        if (s->timers[i].what & PRT_WIN_TIMER_PURGE)
-            purge = 1, purge_seq = s->timers[i].seq;
-    }
+    int fire, purge;
+    uint64_t fire_seq, purge_seq;
+    prt_win_state_timers(s, &fire, &fire_seq, &purge, &purge_seq);
     /* The entry that gives back exactly the timers prt_wi_restore would register (see
      * prt_wpane_windows); anything else (a lateness changed since the snapshot) does not fit. */
     int64_t max_ts = s->end - 1;
