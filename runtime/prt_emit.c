@@ -1,5 +1,6 @@
 /* prt_emit.c — records on their way out: generated code hands a formatted record to a sink
- * (prt_emit), the errors sink gets its records the same way (prt_sink_put), and the loop
+ * (prt_emit, or prt_emit_line for a record formatted straight into a sink's line buffer,
+ * prt_job.h), the errors sink gets its records the same way (prt_sink_put), and the loop
  * flushes every sink (prt_sinks_flush).
  *
  * A sink that fails to write fails the job (exit 1) and nothing more is written anywhere; the
@@ -46,6 +47,25 @@ void prt_emit(prt_worker *wk, int sink, prt_str key, prt_str value, int64_t ts)
     if (prt_sink_put(j, sink, key, value, ts) == PRT_OK)
         j->m.records_out++;
     prt_shared_unlock(j);
+}
+
+void prt_emit_line(prt_worker *wk, int sink, size_t at)
+{
+    prt_job *j = wk->job;
+    prt_run *run = PRT_RUN(j);
+    prt_sink *k = j->sinks[sink];
+    if (run->failed) { /* as prt_sink_put: nothing more is written anywhere */
+        k->lines->n = at;
+        return;
+    }
+    prt_buf_putc(k->lines, '\n');
+    if (k->lines->n >= k->full && k->ops->flush(k) != PRT_OK) {
+        prt_run_fail(j); /* the connector printed the reason */
+        return;
+    }
+    run->unflushed++;
+    prt_ctr_add(&j->stats->sink_in[sink], 1);
+    j->m.records_out++;
 }
 
 void prt_emit_header(prt_worker *wk, int sink, prt_str key, prt_str line, int64_t ts)

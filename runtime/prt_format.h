@@ -76,12 +76,26 @@ typedef struct prt_writer {
 } prt_writer;
 
 void prt_w_begin(prt_writer *w, prt_out_format fmt, char delim, prt_buf *buf); /* clears buf */
+/* As prt_w_begin, after what buf holds (a sink's line buffer: prt_emit_buf). */
+static inline void prt_w_start(prt_writer *w, prt_out_format fmt, char delim, prt_buf *buf)
+{
+    w->fmt = fmt;
+    w->delim = delim;
+    w->buf = buf;
+    w->first = 1;
+    if (fmt == PRT_OUT_JSON)
+        prt_buf_putc(buf, '{');
+}
 void prt_w_str(prt_writer *w, const char *name, prt_str v);
 void prt_w_int(prt_writer *w, const char *name, int64_t v);
 void prt_w_float(prt_writer *w, const char *name, double v);
 void prt_w_bool(prt_writer *w, const char *name, int v);
 void prt_w_ts(prt_writer *w, const char *name, int64_t ms);
-void prt_w_end(prt_writer *w); /* closes the record (json '}'); no newline */
+static inline void prt_w_end(prt_writer *w) /* closes the record (json '}'); no newline */
+{
+    if (w->fmt == PRT_OUT_JSON)
+        prt_buf_putc(w->buf, '}');
+}
 /* csv only: a field that travels with its input text is written by copying the text when that
  * is what formatting the value would give (ints and timestamps: prt_csv_int_text, _ts_text;
  * strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int / _ts / _str would. */

@@ -363,6 +363,37 @@ struct prt_sink {
     const prt_sink_desc *desc;
     char prefix[128];       /* "sinks.<name>.<connector>." */
     void *impl;
+    /* A sink whose records are lines in a buffer of its own (file, stdout) may set lines to
+     * that buffer at open, and full to its size: at parallelism 1 generated code then formats
+     * each record straight into it (prt_emit_buf) and prt_emit_line ends the line with '\n'
+     * and calls flush once lines->n >= full. That spares copying each record from the
+     * worker's buffer and the calls of write. The sink still takes other records (the csv
+     * header, the errors sink's) through write, into the same buffer. */
+    prt_buf *lines;
+    size_t full;
 };
+
+/* Where generated code formats one record for sink `sink`: the end of the sink's own line
+ * buffer when it has one and the job runs one worker (with worker threads the sinks are
+ * written under a lock, prt_emit), else the worker's buffer, cleared. Then prt_emit_at with
+ * the length the buffer had (0 for the worker's). */
+static inline prt_buf *prt_emit_buf(prt_worker *wk, int sink)
+{
+    prt_sink *k = wk->job->sinks[sink];
+    if (k->lines && wk->job->nworkers == 1)
+        return k->lines;
+    prt_buf_clear(&wk->out);
+    return &wk->out;
+}
+
+/* The record in out from byte at (out from prt_emit_buf) is whole: the sink takes it. */
+void prt_emit_line(prt_worker *wk, int sink, size_t at);
+static inline void prt_emit_at(prt_worker *wk, int sink, prt_str key, prt_buf *out, size_t at, int64_t ts)
+{
+    if (out == &wk->out)
+        prt_emit(wk, sink, key, prt_buf_str(out), ts);
+    else
+        prt_emit_line(wk, sink, at);
+}
 
 #endif

@@ -75,6 +75,7 @@ static int staged_open(prt_sink *k)
     if (f->fd < 0) {
         prt_log(k->job, "sink %s: cannot create '%s': %s; stopping", k->desc->name, name, strerror(errno));
         f->failed = 1;
+        k->lines = NULL; /* later records go through write, which refuses them */
         rc = PRT_ERR;
     }
     f->staged_new = 1;
@@ -101,6 +102,7 @@ static int write_out(prt_sink *k)
             prt_log(k->job, "sink %s: cannot write to %s: %s; stopping", k->desc->name, f->path,
                     w < 0 ? strerror(errno) : "no progress");
             f->failed = 1;
+            k->lines = NULL; /* later records go through write, which refuses them */
             /* drop the unwritten rest: what reached the file ends with the last whole write */
             prt_buf_clear(&f->buf);
             return PRT_ERR;
@@ -121,6 +123,8 @@ static int open_common(prt_sink *k, int fd, int own, const char *path)
     f->path = strdup(path);
     prt_assert(f->path != NULL);
     k->impl = f;
+    k->lines = &f->buf; /* records may be formatted straight into it (prt_emit_line) */
+    k->full = SINK_BUF;
     return PRT_OK;
 }
 
@@ -207,6 +211,7 @@ static int file_prepare(prt_sink *k, int64_t checkpoint)
         prt_log(k->job, "sink %s: checkpoint %lld prepared while staging for %lld; stopping", k->desc->name,
                 (long long)checkpoint, (long long)f->staged_id);
         f->failed = 1;
+        k->lines = NULL; /* later records go through write, which refuses them */
         return PRT_ERR;
     }
     /* EINVAL: a descriptor that cannot be synced (a pipe, /dev/null): nothing to make durable */
@@ -214,6 +219,7 @@ static int file_prepare(prt_sink *k, int64_t checkpoint)
         prt_log(k->job, "sink %s: cannot sync %s: %s; stopping", k->desc->name, f->path,
                 strerror(errno));
         f->failed = 1;
+        k->lines = NULL; /* later records go through write, which refuses them */
         return PRT_ERR;
     }
     if (f->staged_new) { /* the staged file's name must survive a crash as well as its bytes */
@@ -221,6 +227,7 @@ static int file_prepare(prt_sink *k, int64_t checkpoint)
         if (prt_fsync_parent(f->real, &e) != PRT_OK) {
             prt_log(k->job, "sink %s: %s; stopping", k->desc->name, e.msg);
             f->failed = 1;
+            k->lines = NULL; /* later records go through write, which refuses them */
             return PRT_ERR;
         }
         f->staged_new = 0;
@@ -249,6 +256,7 @@ static int fail_errno(prt_sink *k, const char *what, const char *name)
     file_snk *f = k->impl;
     prt_log(k->job, "sink %s: %s '%s': %s; stopping", k->desc->name, what, name, strerror(errno));
     f->failed = 1;
+    k->lines = NULL; /* later records go through write, which refuses them */
     return PRT_ERR;
 }
 
@@ -308,6 +316,7 @@ static int file_eo_commit(prt_sink *k, int64_t checkpoint)
         prt_log(k->job, "sink %s: commit of checkpoint %lld, but %lld was prepared; stopping", k->desc->name,
                 (long long)checkpoint, (long long)f->sealed_id);
         f->failed = 1;
+        k->lines = NULL; /* later records go through write, which refuses them */
         return PRT_ERR;
     }
     char *name = staged_name(f->real, checkpoint);

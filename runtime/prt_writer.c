@@ -43,13 +43,8 @@ void prt_json_quote(prt_buf *b, prt_str v)
 
 void prt_w_begin(prt_writer *w, prt_out_format fmt, char delim, prt_buf *buf)
 {
-    w->fmt = fmt;
-    w->delim = delim;
-    w->buf = buf;
-    w->first = 1;
     prt_buf_clear(buf);
-    if (fmt == PRT_OUT_JSON)
-        prt_buf_putc(buf, '{');
+    prt_w_start(w, fmt, delim, buf);
 }
 
 /* separator and name for json and kv (csv has no names) */
@@ -154,8 +149,3 @@ void prt_w_close(prt_writer *w)
     w->first = 0;
 }
 
-void prt_w_end(prt_writer *w)
-{
-    if (w->fmt == PRT_OUT_JSON)
-        prt_buf_putc(w->buf, '}');
-}

@@ -239,6 +239,52 @@ TEST(no_checkpoints_truncates_at_open)
     prt_job_free(j);
 }
 
+/* Records formatted straight into the sink's line buffer (prt_emit_buf, prt_emit_line): the
+ * same bytes as write, in order with records that come through write (a csv header), written
+ * out once the buffer reaches k->full; none once the run failed; with worker threads the
+ * worker's own buffer. */
+TEST(lines_direct)
+{
+    prt_job *j = job(""); /* one worker */
+    prt_sink *k = prt_sink_open(j, 0);
+    CHECK(k != NULL && k->lines != NULL && j->nworkers == 1);
+    j->sinks = calloc(1, sizeof *j->sinks);
+    prt_assert(j->sinks != NULL);
+    j->sinks[0] = k;
+    prt_worker *wk = &j->workers[0];
+    w(k, "h");
+    prt_buf *out = prt_emit_buf(wk, 0);
+    CHECK(out == k->lines);
+    size_t at = out->n;
+    prt_buf_put(out, "a,1", 3);
+    prt_emit_at(wk, 0, PRT_STR_LIT(""), out, at, PRT_NO_TS);
+    CHECK_EQ_S(slurp(path), ""); /* buffered */
+    CHECK(j->m.records_out == 1);
+    k->full = 8; /* "h\na,1\n" + "b,22\n" passes it: written out without a flush */
+    out = prt_emit_buf(wk, 0);
+    at = out->n;
+    prt_buf_put(out, "b,22", 4);
+    prt_emit_at(wk, 0, PRT_STR_LIT(""), out, at, PRT_NO_TS);
+    CHECK_EQ_S(slurp(path), "h\na,1\nb,22\n");
+    PRT_RUN(j)->failed = 1; /* nothing more is written anywhere */
+    out = prt_emit_buf(wk, 0);
+    at = out->n;
+    prt_buf_put(out, "c", 1);
+    prt_emit_at(wk, 0, PRT_STR_LIT(""), out, at, PRT_NO_TS);
+    CHECK(k->lines->n == at && j->m.records_out == 2);
+    PRT_RUN(j)->failed = 0;
+    j->nworkers = 2; /* worker threads: formatted in the worker's buffer, handed over by prt_emit */
+    out = prt_emit_buf(wk, 0);
+    CHECK(out == &wk->out && out->n == 0);
+    prt_buf_put(out, "d", 1);
+    prt_emit_at(wk, 0, PRT_STR_LIT(""), out, 0, PRT_NO_TS);
+    j->nworkers = 1;
+    CHECK_EQ_I(k->ops->flush(k), PRT_OK);
+    CHECK_EQ_S(slurp(path), "h\na,1\nb,22\nd\n");
+    CHECK(j->m.records_out == 3);
+    prt_job_free(j); /* closes the sink */
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/prt_test_ckpt.XXXXXX");
@@ -253,6 +299,7 @@ int main(void)
     RUN(exactly_once_fresh_sweeps);
     RUN(at_least_once_appends_after_restart);
     RUN(no_checkpoints_truncates_at_open);
+    RUN(lines_direct);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
