@@ -479,8 +479,8 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
             json_nest(&fields, open, path, pre);
             open = pc_sprintf(g->a, "%.*s", (int)pre, path);
             if (pc_gen_text_written(g, sk, i)) /* its input text, when that is what the writer writes */
-                pc_sb_printf(&fields, "%s_text(&w, \"%s\", r->%s, r->%s_text);\n", writer_call(f->type), leaf,
-                             pc_gen_cname(g, f->name), f->name);
+                pc_sb_printf(&fields, "%s_%s(&w, \"%s\", r->%s, r->%s_text);\n", writer_call(f->type),
+                             f->type == PC_T_INT ? "canon" : "text", leaf, pc_gen_cname(g, f->name), f->name);
             else
                 pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
         }
@@ -494,8 +494,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
                 const pc_field *f = &row->fields[i];
                 if (f->hidden)
                     continue;
-                const char *t = f->type == PC_T_INT ? pc_sprintf(g->a, "prt_csv_int_text(r->%s_text).p", f->name)
-                              : f->type == PC_T_TIMESTAMP ? pc_sprintf(g->a, "prt_csv_ts_text(r->%s_text, r->%s).p", f->name,
+                const char *t = f->type == PC_T_TIMESTAMP ? pc_sprintf(g->a, "prt_csv_ts_text(r->%s_text, r->%s).p", f->name,
                                                                        pc_gen_cname(g, f->name))
                               : pc_sprintf(g->a, "r->%s_text.p", f->name);
                 if (col + strlen(t) > 96) { /* wrapped like hand-written C */
@@ -639,6 +638,13 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
         }
         if (f->type == PC_T_STRING)
             pc_sb_printf(&conv, "r->%s = v[%d];\n", cn, i);
+        else if (f->type == PC_T_INT && pc_gen_text_kept(g, si, i)) /* its text kept when canonical */
+            pc_sb_printf(&conv, "if (prt_parse_int_text(v[%d], in, &r->%s, &r->%s_text) != PRT_OK)\n"
+                         "    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
+                         i, cn, f->name, f->name, pc_type_name(f->type), i);
+        else if (f->type == PC_T_INT) /* digits read 8 at a time when they lie inside the record */
+            pc_sb_printf(&conv, "if (prt_parse_int_in(v[%d], in, &r->%s) != PRT_OK)\n    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
+                         i, cn, f->name, pc_type_name(f->type), i);
         else
             pc_sb_printf(&conv, "if (%s(v[%d], &r->%s) != PRT_OK)\n    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
                          parse_fn(f->type), i, cn, f->name, pc_type_name(f->type), i);
@@ -650,6 +656,8 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             continue;
         if (f->type == PC_T_STRING)
             pc_sb_printf(&texts, "r.%s_text = prt_csv_str_text(v[%d], plain);\n", f->name, i);
+        else if (f->type == PC_T_INT)
+            continue; /* set by convert, when canonical (prt_parse_int_text) */
         else /* whether it is canonical is decided where it is written */
             pc_sb_printf(&texts, "r.%s_text = v[%d];\n", f->name, i);
     }

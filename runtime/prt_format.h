@@ -11,6 +11,7 @@
 #define PRT_FORMAT_H
 
 #include "prt_core.h"
+#include "prt_scalar.h" /* prt_parse_int_word */
 
 /* ---- kv: `a=1,b=x` — pairs split on ',', key and value on the first '=', spaces trimmed ---- */
 #include "prt_kv.h" /* inline: prt_kv_init, prt_kv_next */
@@ -36,6 +37,21 @@ static inline prt_str prt_csv_int_text(prt_str s)
     if ((lead || (s.n == 1 && s.p[0] == '0')) && s.p[s.n - 1] >= '0' && s.p[s.n - 1] <= '9')
         return s;
     return (prt_str){ NULL, 0 };
+}
+
+/* An int field of a csv source whose text a csv sink may copy: parses s (prt_parse_int_in) and
+ * sets *text to s when s is canonical (prt_csv_int_text), else to { NULL, 0 }; when the digits
+ * were read as one word the check is whether the first is not a '0'. So the sink decides on
+ * text.p alone (prt_w_int_canon). */
+__attribute__((always_inline)) static inline int prt_parse_int_text(prt_str s, prt_str in, int64_t *out, prt_str *text)
+{
+    int rc = prt_parse_int_word(s, in, out);
+    if (rc == 2) {
+        *text = s.p[0] != '0' || s.n == 1 ? s : (prt_str){ NULL, 0 };
+        return PRT_OK;
+    }
+    *text = prt_csv_int_text(s);
+    return rc;
 }
 
 /* timestamp: s, a text prt_parse_ts read as ms: the RFC 3339 shape prt_fmt_ts writes,
@@ -97,8 +113,9 @@ static inline void prt_w_end(prt_writer *w) /* closes the record (json '}'); no 
         prt_buf_putc(w->buf, '}');
 }
 /* csv only: a field that travels with its input text is written by copying the text when that
- * is what formatting the value would give (ints and timestamps: prt_csv_int_text, _ts_text;
- * strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int / _ts / _str would. */
+ * is what formatting the value would give (ints: text.p set, by prt_parse_int_text; timestamps:
+ * prt_csv_ts_text; strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int /
+ * _ts / _str would. */
 static inline void prt_w_csv_text(prt_writer *w, prt_str text)
 {
     prt_buf *b = w->buf;
@@ -109,9 +126,10 @@ static inline void prt_w_csv_text(prt_writer *w, prt_str text)
     memcpy(b->p + b->n, text.p, text.n);
     b->n += text.n;
 }
-static inline void prt_w_int_text(prt_writer *w, const char *name, int64_t v, prt_str text)
+/* an int whose text is canonical when set (prt_parse_int_text) */
+static inline void prt_w_int_canon(prt_writer *w, const char *name, int64_t v, prt_str text)
 {
-    if (prt_csv_int_text(text).p)
+    if (text.p)
         prt_w_csv_text(w, text);
     else
         prt_w_int(w, name, v);

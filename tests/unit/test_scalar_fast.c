@@ -2,6 +2,7 @@
  * without strtod/printf, timestamps without the general parser) against the C library's answers
  * on millions of seeded random inputs: any difference in a single bit or byte fails.
  */
+#include "prt_format.h" /* prt_parse_int_text */
 #include "prt_scalar.h"
 #include "prt_test.h"
 
@@ -216,11 +217,51 @@ TEST(ts_fast_matches_general)
     }
 }
 
+/* prt_parse_int_in and prt_parse_int_text (8 digits in one word when they lie inside the
+ * record) against prt_parse_int and prt_csv_int_text: random short texts of digits, signs,
+ * spaces and other bytes (0x2f and 0x3a sit beside the digits, 0xba wraps past 0xff when 6 is
+ * added), anywhere in a record allocated to its exact size (ASan: no byte read past it),
+ * including at its very end and inside a word-sized record. */
+TEST(int_word_matches_parse)
+{
+    static const char alpha[] = "0123456789000111999-+ \t/:a\xba\xf0";
+    long fast = 0;
+    for (int t = 0; t < 2000000; t++) {
+        size_t n = (size_t)(rnd() % 12), pre = (size_t)(rnd() % 6), post = (size_t)(rnd() % 10);
+        if (rnd() % 4 == 0)
+            post = 0; /* the field ends the record */
+        char *rec = malloc(pre + n + post + 1);
+        prt_assert(rec != NULL);
+        for (size_t i = 0; i < pre + n + post; i++)
+            rec[i] = i >= pre && i < pre + n ? alpha[rnd() % (sizeof alpha - 1)] : (char)rnd();
+        if (rnd() % 2) /* mostly plain digits: the word's way */
+            for (size_t i = pre; i < pre + n; i++)
+                rec[i] = (char)('0' + rnd() % 10);
+        prt_str in = { rec, pre + n + post }, v = { rec + pre, n };
+        int64_t want = 0, got = 0, got2 = 0;
+        int rw = prt_parse_int(v, &want);
+        int rg = prt_parse_int_in(v, in, &got);
+        CHECK_EQ_I(rg, rw);
+        if (rw == PRT_OK)
+            CHECK(got == want);
+        prt_str text = { "x", 1 };
+        CHECK_EQ_I(prt_parse_int_text(v, in, &got2, &text), rw);
+        if (rw == PRT_OK) {
+            prt_str canon = prt_csv_int_text(v);
+            CHECK(got2 == want && text.p == canon.p && text.n == canon.n);
+        }
+        fast += prt_parse_int_word(v, in, &got) == 2;
+        free(rec);
+    }
+    CHECK(fast > 300000); /* the word's way was taken often */
+}
+
 int main(void)
 {
     RUN(fmt_float_matches_printf_loop);
     RUN(parse_float_matches_strtod);
     RUN(ts_fast_matches_general);
     RUN(ts_memo_runs);
+    RUN(int_word_matches_parse);
     return test_summary();
 }
