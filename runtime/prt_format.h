@@ -24,6 +24,9 @@
  * wanted, which spares looking for '\r'). */
 int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
                   prt_err *e);
+/* x86-64: 1 when prt_csv_split reads lines of 32 bytes or more 32 at a time (AVX2), set at
+ * start from what the CPU has; tests clear it to check the 16-byte way on the same machine. */
+extern int prt_csv_avx2;
 
 /* Input text that a csv writer may copy instead of formatting the value again: a field's text
  * when it is exactly what the writer would write for the value parsed from it, else { NULL, 0 }

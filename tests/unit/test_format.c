@@ -862,6 +862,50 @@ TEST(csv_plain)
     }
 }
 
+/* The 32-byte (AVX2) way of prt_csv_split against the 16-byte one and the byte-by-byte one
+ * (lines under 16 bytes): random lines of 0 to 140 bytes over the delimiter, '"', '\r', ';',
+ * spaces and letters, each in a buffer of its exact size (ASan: nothing read past it), with
+ * and without *plain, a max below and above the field count: the same count, the same fields
+ * (the same slices of the line, or the same unescaped bytes), the same plain flag and error. */
+TEST(csv_split_wide)
+{
+    int had = prt_csv_avx2;
+    uint64_t seed = 777;
+    for (int round = 0; round < 60000; round++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t n = (size_t)(seed >> 33) % 141;
+        int quotes = round % 4 == 0; /* most lines plain, as most input */
+        char *line = malloc(n ? n : 1);
+        prt_assert(line != NULL);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33) % 16;
+            line[i] = r < 3 ? ',' : r == 3 ? ';' : r == 4 ? ' ' : r == 5 && quotes ? '"' : r == 6 && quotes ? '\r'
+                    : (char)('a' + i % 26);
+        }
+        int max = round % 3 == 0 ? 4 : 64;
+        prt_str c16[64], c32[64];
+        prt_err e16, e32;
+        int p16 = -1, p32 = -1, *pp16 = round % 2 ? &p16 : NULL, *pp32 = round % 2 ? &p32 : NULL;
+        prt_csv_avx2 = 0;
+        int n16 = prt_csv_split((prt_str){ line, n }, ',', c16, max, pp16, &scratch, &e16);
+        prt_csv_avx2 = had;
+        int n32 = prt_csv_split((prt_str){ line, n }, ',', c32, max, pp32, &scratch, &e32);
+        int ok = n16 == n32 && p16 == p32 && (n16 >= 0 || strcmp(e16.msg, e32.msg) == 0);
+        for (int i = 0; ok && i < n16 && i < max; i++)
+            ok = c16[i].n == c32[i].n && (c16[i].p == c32[i].p || memcmp(c16[i].p, c32[i].p, c16[i].n) == 0);
+        if (!ok) {
+            TEST_FAIL("%.*s: %d fields (plain %d) the 16-byte way, %d (plain %d) the 32-byte way", (int)n, line,
+                      n16, p16, n32, p32);
+            free(line);
+            break;
+        }
+        free(line);
+        prt_scratch_reset(&scratch);
+    }
+    prt_csv_avx2 = had;
+}
+
 int main(void)
 {
     RUN(kv_pairs);
@@ -894,6 +938,7 @@ int main(void)
     RUN(round_trip_kv);
     RUN(csv_text);
     RUN(csv_plain);
+    RUN(csv_split_wide);
     prt_buf_free(&wb);
     prt_scratch_free(&scratch);
     return test_summary();
