@@ -480,7 +480,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
             open = pc_sprintf(g->a, "%.*s", (int)pre, path);
             if (pc_gen_text_written(g, sk, i)) /* its input text, when that is what the writer writes */
                 pc_sb_printf(&fields, "%s_%s(&w, \"%s\", r->%s, r->%s_text);\n", writer_call(f->type),
-                             f->type == PC_T_INT ? "canon" : "text", leaf, pc_gen_cname(g, f->name), f->name);
+                             f->type == PC_T_STRING ? "text" : "canon", leaf, pc_gen_cname(g, f->name), f->name);
             else
                 pc_sb_printf(&fields, "%s(&w, \"%s\", r->%s);\n", writer_call(f->type), leaf, pc_gen_cname(g, f->name));
         }
@@ -494,9 +494,7 @@ static void gen_sinks(pc_gen *g, pc_sb *out)
                 const pc_field *f = &row->fields[i];
                 if (f->hidden)
                     continue;
-                const char *t = f->type == PC_T_TIMESTAMP ? pc_sprintf(g->a, "prt_csv_ts_text(r->%s_text, r->%s).p", f->name,
-                                                                       pc_gen_cname(g, f->name))
-                              : pc_sprintf(g->a, "r->%s_text.p", f->name);
+                const char *t = pc_sprintf(g->a, "r->%s_text.p", f->name);
                 if (col + strlen(t) > 96) { /* wrapped like hand-written C */
                     pc_sb_puts(&fields, " &&\n    ");
                     col = 4;
@@ -642,6 +640,10 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             pc_sb_printf(&conv, "if (prt_parse_int_text(v[%d], in, &r->%s, &r->%s_text) != PRT_OK)\n"
                          "    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
                          i, cn, f->name, f->name, pc_type_name(f->type), i);
+        else if (f->type == PC_T_TIMESTAMP && pc_gen_text_kept(g, si, i)) /* its text kept when canonical */
+            pc_sb_printf(&conv, "if (prt_parse_ts_text(v[%d], &r->%s, &r->%s_text) != PRT_OK)\n"
+                         "    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
+                         i, cn, f->name, f->name, pc_type_name(f->type), i);
         else if (f->type == PC_T_INT) /* digits read 8 at a time when they lie inside the record */
             pc_sb_printf(&conv, "if (prt_parse_int_in(v[%d], in, &r->%s) != PRT_OK)\n    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
                          i, cn, f->name, pc_type_name(f->type), i);
@@ -656,10 +658,7 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
             continue;
         if (f->type == PC_T_STRING)
             pc_sb_printf(&texts, "r.%s_text = prt_csv_str_text(v[%d], plain);\n", f->name, i);
-        else if (f->type == PC_T_INT)
-            continue; /* set by convert, when canonical (prt_parse_int_text) */
-        else /* whether it is canonical is decided where it is written */
-            pc_sb_printf(&texts, "r.%s_text = v[%d];\n", f->name, i);
+        /* ints and timestamps: set by convert, when canonical (prt_parse_int_text, _ts_text) */
     }
     if (pc_gen_line_kept(g, si)) {
         pc_sb_puts(&texts, "r._csv_line = plain ? raw->data : (prt_str){ NULL, 0 };\n");

@@ -4,12 +4,12 @@
  * A field of a csv source reaching a csv sink unchanged (an int, a timestamp, or a string
  * without a default when the sink's delimiter is the source's) gets a `<field>_text` member
  * beside it in each row struct on its way: the source sets it to the field's input text (a
- * string's only when csv needs no quotes for it, prt_csv_str_text; an int's only when it is
- * canonical, prt_parse_int_text, which finds that out nearly for free while it parses; else
- * { NULL, 0 }); selects and sets copy it; the sink writes it with prt_w_int_canon and
- * prt_w_*_text, which copy the text when it is exactly what formatting the value would write
- * (for a timestamp prt_csv_ts_text decides there, so a query that drops most records does not
- * pay for it) and format it otherwise. Every output byte stays what formatting would give.
+ * string's only when csv needs no quotes for it, prt_csv_str_text; an int's or a timestamp's
+ * only when it is canonical, exactly what formatting the value would write, which
+ * prt_parse_int_text and prt_parse_ts_text find out nearly for free while they parse; else
+ * { NULL, 0 }); selects and sets copy it; the sink writes it with prt_w_int_canon,
+ * prt_w_ts_canon and prt_w_str_text, which copy the text when it is set and format the value
+ * otherwise. Every output byte stays what formatting would give.
  *
  * The way runs through filters, selects, and sets that do not assign the field. Anything else
  * ends it: a key_by (its records may move to another worker's thread, which copies their

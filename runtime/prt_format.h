@@ -12,6 +12,7 @@
 
 #include "prt_core.h"
 #include "prt_scalar.h" /* prt_parse_int_word */
+#include "prt_text.h"   /* prt_ts_memo_tl */
 
 /* ---- kv: `a=1,b=x` — pairs split on ',', key and value on the first '=', spaces trimmed ---- */
 #include "prt_kv.h" /* inline: prt_kv_init, prt_kv_next */
@@ -55,6 +56,35 @@ __attribute__((always_inline)) static inline int prt_parse_int_text(prt_str s, p
     }
     *text = prt_csv_int_text(s);
     return rc;
+}
+
+/* The same for a timestamp field (prt_parse_ts; the text when it is what prt_fmt_ts writes,
+ * as prt_csv_ts_text says, decided by the parser's fast path itself: prt_w_ts_canon). Inline,
+ * the usual case: the shape prt_fmt_ts writes, in the second the thread read last (its memo,
+ * prt_text.h); anything else is prt_parse_ts_text_any's. */
+int prt_parse_ts_text_any(prt_str s, int64_t *out, prt_str *text);
+__attribute__((always_inline)) static inline int prt_parse_ts_text(prt_str s, int64_t *out, prt_str *text)
+{
+    const prt_ts_memo *m = &prt_ts_memo_tl;
+    if (m->ok && s.n == 24 && s.p[19] == '.' && s.p[23] == 'Z') {
+        uint64_t a, b, x, y;
+        uint32_t c, z;
+        memcpy(&a, s.p, 8);
+        memcpy(&b, s.p + 8, 8);
+        memcpy(&c, s.p + 15, 4); /* bytes 15..18, overlapping b */
+        memcpy(&x, m->text, 8);
+        memcpy(&y, m->text + 8, 8);
+        memcpy(&z, m->text + 15, 4);
+        unsigned d0 = (unsigned)(unsigned char)s.p[20] - '0', d1 = (unsigned)(unsigned char)s.p[21] - '0',
+                 d2 = (unsigned)(unsigned char)s.p[22] - '0';
+        if (((a ^ x) | (b ^ y) | (uint64_t)(c ^ z)) == 0 && (d0 | d1 | d2) <= 9) { /* all three digits */
+            int ms = (int)(d0 * 100 + d1 * 10 + d2);
+            *out = m->ms + ms;
+            *text = ms ? s : (prt_str){ NULL, 0 }; /* ".000" is not written */
+            return PRT_OK;
+        }
+    }
+    return prt_parse_ts_text_any(s, out, text);
 }
 
 /* timestamp: s, a text prt_parse_ts read as ms: the RFC 3339 shape prt_fmt_ts writes,
@@ -116,8 +146,8 @@ static inline void prt_w_end(prt_writer *w) /* closes the record (json '}'); no 
         prt_buf_putc(w->buf, '}');
 }
 /* csv only: a field that travels with its input text is written by copying the text when that
- * is what formatting the value would give (ints: text.p set, by prt_parse_int_text; timestamps:
- * prt_csv_ts_text; strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int /
+ * is what formatting the value would give (ints and timestamps: text.p set, by prt_parse_int_text and
+ * prt_parse_ts_text; strings: text.p set, by prt_csv_str_text), else formatted as prt_w_int /
  * _ts / _str would. */
 static inline void prt_w_csv_text(prt_writer *w, prt_str text)
 {
@@ -137,9 +167,10 @@ static inline void prt_w_int_canon(prt_writer *w, const char *name, int64_t v, p
     else
         prt_w_int(w, name, v);
 }
-static inline void prt_w_ts_text(prt_writer *w, const char *name, int64_t ms, prt_str text)
+/* a timestamp whose text is canonical when set (prt_parse_ts_text) */
+static inline void prt_w_ts_canon(prt_writer *w, const char *name, int64_t ms, prt_str text)
 {
-    if (prt_csv_ts_text(text, ms).p)
+    if (text.p)
         prt_w_csv_text(w, text);
     else
         prt_w_ts(w, name, ms);

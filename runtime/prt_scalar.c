@@ -404,6 +404,15 @@ int prt_parse_ts(prt_str s, int64_t *out)
     return prt_text_timestamp(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }
 
+int prt_parse_ts_text_any(prt_str s, int64_t *out, prt_str *text)
+{
+    int canon;
+    if (prt_text_timestamp_canon(s.p, s.n, out, &canon) != PRT_TEXT_OK)
+        return PRT_ERR;
+    *text = canon ? s : (prt_str){ NULL, 0 };
+    return PRT_OK;
+}
+
 /* The second written last on this thread and its text "YYYY-MM-DDTHH:MM:SS" (years 0..9999):
  * consecutive event times mostly share their second, so the calendar arithmetic runs about once
  * per second of event time. */

@@ -206,12 +206,12 @@ static int expect(const char *s, size_t n, size_t *i, char c)
     return 0;
 }
 
-/* The second of the last canonical timestamp parsed on this thread: its 19 bytes
- * "YYYY-MM-DDTHH:MM:SS" and their epoch ms. Event times in a stream mostly share their second
- * with the one before, so the date arithmetic runs about once per second of event time. */
-static _Thread_local char ts_memo_text[19];
-static _Thread_local int64_t ts_memo_ms;
-static _Thread_local int ts_memo_ok;
+/* Event times in a stream mostly share their second with the one before, so the date
+ * arithmetic runs about once per second of event time (prt_text.h). */
+_Thread_local prt_ts_memo prt_ts_memo_tl;
+#define ts_memo_text prt_ts_memo_tl.text
+#define ts_memo_ms prt_ts_memo_tl.ms
+#define ts_memo_ok prt_ts_memo_tl.ok
 
 static int ts_memo_hit(const char *p)
 {
@@ -228,7 +228,7 @@ static int ts_memo_hit(const char *p)
 
 /* Fast path for the exact shape writers produce, YYYY-MM-DDTHH:MM:SS[.mmm]Z; 0 for anything
  * else (other shapes, out-of-range fields), which the general parser below then decides. */
-static int timestamp_fast(const char *p, size_t n, int64_t *out)
+__attribute__((always_inline)) static inline int timestamp_fast(const char *p, size_t n, int64_t *out)
 {
     if ((n != 20 && n != 24) || p[n - 1] != 'Z' || (n == 24 && p[19] != '.'))
         return 0;
@@ -263,6 +263,16 @@ static int timestamp_fast(const char *p, size_t n, int64_t *out)
     ts_memo_ok = 1;
     *out = sec_ms + ms;
     return 1;
+}
+
+prt_text_rc prt_text_timestamp_canon(const char *s, size_t n, int64_t *out, int *canon)
+{
+    if (timestamp_fast(s, n, out)) {
+        *canon = n == 20 || (s[20] | s[21] | s[22]) != '0'; /* ".000" is not written */
+        return PRT_TEXT_OK;
+    }
+    *canon = 0;
+    return prt_text_timestamp(s, n, out);
 }
 
 prt_text_rc prt_text_timestamp(const char *s, size_t n, int64_t *out)

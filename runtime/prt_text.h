@@ -34,6 +34,18 @@ prt_text_rc prt_text_decimal(const char *s, size_t n);
 /* RFC 3339 (`2024-05-23T12:34:56Z`, `…56.250Z`, `…56+02:00`, lowercase t/z, a space for T; a
  * zone is required) or an integer of epoch milliseconds; as ms since the epoch, UTC. */
 prt_text_rc prt_text_timestamp(const char *s, size_t n, int64_t *ms);
+/* prt_text_timestamp, and *canon 1 when s is exactly what formatting *ms writes (RFC 3339 UTC,
+ * `Z`, milliseconds only when not zero: the shape its fast path reads), else 0. */
+prt_text_rc prt_text_timestamp_canon(const char *s, size_t n, int64_t *ms, int *canon);
+/* The second of the last timestamp the fast path read on this thread: its 19 bytes
+ * "YYYY-MM-DDTHH:MM:SS" and their epoch ms, once ok; inline readers may use it (prt_format.h's
+ * prt_parse_ts_text). */
+typedef struct prt_ts_memo {
+    char text[19];
+    int ok;
+    int64_t ms;
+} prt_ts_memo;
+extern _Thread_local prt_ts_memo prt_ts_memo_tl;
 
 /* A SQL table name as a pipeline may write it (the postgres connectors): name or schema.name,
  * each [A-Za-z_][A-Za-z0-9_]*, at most 63 bytes; used in SQL as written. The whole string s. */

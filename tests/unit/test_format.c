@@ -782,7 +782,16 @@ static const char *int_text(const char *s)
     int64_t v;
     if (prt_parse_int(prt_str_c(s), &v) != PRT_OK)
         return "BAD";
-    prt_str t = prt_csv_int_text(prt_str_c(s));
+    prt_str t = prt_csv_int_text(prt_str_c(s)), t2 = { "x", 1 };
+    int64_t v2 = 0;
+    /* the parser's own decision (a csv source), inside a record and alone */
+    char rec[64];
+    snprintf(rec, sizeof rec, "%s,0123456789", s);
+    prt_str in = { rec, strlen(rec) }, at = { rec, strlen(s) };
+    if (prt_parse_int_text(at, in, &v2, &t2) != PRT_OK || v2 != v || t2.p != (t.p ? rec : NULL) || t2.n != t.n)
+        return "PARSER DECIDES OTHERWISE";
+    if (prt_parse_int_text(prt_str_c(s), (prt_str){ NULL, 0 }, &v2, &t2) != PRT_OK || v2 != v || !t2.p != !t.p)
+        return "PARSER DECIDES OTHERWISE (alone)";
     prt_buf b = { 0 };
     prt_fmt_int(&b, v);
     int same = t.p && b.n == t.n && !memcmp(b.p, t.p, t.n);
@@ -797,7 +806,10 @@ static const char *ts_text(const char *s)
     int64_t v;
     if (prt_parse_ts(prt_str_c(s), &v) != PRT_OK)
         return "BAD";
-    prt_str t = prt_csv_ts_text(prt_str_c(s), v);
+    prt_str t = prt_csv_ts_text(prt_str_c(s), v), t2 = { "x", 1 };
+    int64_t v2 = 0;
+    if (prt_parse_ts_text(prt_str_c(s), &v2, &t2) != PRT_OK || v2 != v || t2.p != t.p || t2.n != t.n)
+        return "PARSER DECIDES OTHERWISE";
     prt_buf b = { 0 };
     prt_fmt_ts(&b, v);
     int same = t.p && b.n == t.n && !memcmp(b.p, t.p, t.n);
@@ -831,6 +843,19 @@ TEST(csv_text)
     CHECK_EQ_S(ts_text("1716467696250"), "format");
     CHECK_EQ_S(ts_text("10000000000000000000"), "BAD");
     CHECK_EQ_S(ts_text(" 2024-05-23T12:34:56Z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.001Z"), "text");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.010Z"), "text");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.100Z"), "text");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.000Z"), "format"); /* again: now the parser's memo holds it */
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.999Z"), "text");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.0a0Z"), "BAD"); /* the memo's second, not its digits */
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.00:Z"), "BAD");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.250z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56,250Z"), "BAD");
+    CHECK_EQ_S(ts_text("2024-02-30T12:34:56Z"), "BAD");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:60Z"), "BAD");
+    CHECK_EQ_S(ts_text("0000-01-01T00:00:00Z"), "text");
+    CHECK_EQ_S(ts_text("9999-12-31T23:59:59.999Z"), "text");
     /* strings: a plain line's field without blanks at its ends */
     CHECK(prt_csv_str_text(prt_str_c("a b"), 1).p != NULL);
     CHECK(prt_csv_str_text(prt_str_c(""), 1).p != NULL);
