@@ -852,6 +852,9 @@ TEST(csv_text)
     CHECK_EQ_S(ts_text("2024-05-23T12:34:56.00:Z"), "BAD");
     CHECK_EQ_S(ts_text("2024-05-23T12:34:56.250z"), "format");
     CHECK_EQ_S(ts_text("2024-05-23T12:34:56,250Z"), "BAD");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56Z"), "text"); /* the memo's second, whole */
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56z"), "format");
+    CHECK_EQ_S(ts_text("2024-05-23T12:34:56.289Z"), "text"); /* digits whose bits together pass 9 */
     CHECK_EQ_S(ts_text("2024-02-30T12:34:56Z"), "BAD");
     CHECK_EQ_S(ts_text("2024-05-23T12:34:60Z"), "BAD");
     CHECK_EQ_S(ts_text("0000-01-01T00:00:00Z"), "text");
