@@ -637,9 +637,10 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
         if (f->type == PC_T_STRING)
             pc_sb_printf(&conv, "r->%s = v[%d];\n", cn, i);
         else if (f->type == PC_T_INT && pc_gen_text_kept(g, si, i)) /* its text kept when canonical */
-            pc_sb_printf(&conv, "if (prt_parse_int_text(v[%d], in, &r->%s, &r->%s_text) != PRT_OK)\n"
+            pc_sb_printf(&conv, "if (prt_parse_int_text%s(v[%d], in, &r->%s, &r->%s_text) != PRT_OK)\n"
                          "    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",
-                         i, cn, f->name, f->name, pc_type_name(f->type), i);
+                         pc_gen_value_unread(g, si, i) ? "_lazy" : "", i, cn, f->name, f->name,
+                         pc_type_name(f->type), i);
         else if (f->type == PC_T_TIMESTAMP && pc_gen_text_kept(g, si, i)) /* its text kept when canonical */
             pc_sb_printf(&conv, "if (prt_parse_ts_text(v[%d], &r->%s, &r->%s_text) != PRT_OK)\n"
                          "    return prt_field_err(e, \"%s\", \"%s\", v[%d]);\n",

@@ -21,6 +21,11 @@
  * selects only, the rows on the way also keep `_csv_line`: the whole input line when the line
  * is plain (no '"', no '\r'), else { NULL, 0 }. When every field's text is also canonical, the
  * sink writes that line as it is: the same bytes its fields would give, joined by the delimiter.
+ *
+ * An int whose text every reader copies (only selects on the way, then csv sinks that write its
+ * text: pc_gen_value_unread) is not even converted when its text is canonical: the sink
+ * formats the value only when the text is not, and then the value is there
+ * (prt_parse_int_text_lazy). Its bad text is still refused as by prt_parse_int.
  */
 #include <string.h>
 
@@ -174,4 +179,34 @@ int pc_gen_line_kept(pc_gen *g, int node)
 int pc_gen_line_written(pc_gen *g, const pc_sink *sk)
 {
     return line_sink_source(g, sk) >= 0;
+}
+
+int pc_gen_value_unread(pc_gen *g, int si, int field)
+{
+    const pc_pipeline *p = g->p;
+    if (!pc_gen_text_kept(g, si, field))
+        return 0;
+    int o = si * PC_MAX_SOURCE_FIELDS + field;
+    char *reach = pc_alloc(g->a, (size_t)(p->nsources + p->nstages)); /* nodes the source's rows reach */
+    reach[si] = 1;
+    for (int k = 0; k < p->nstages; k++) {
+        int s = g->topo[k], node = pc_gen_node(p, s);
+        const pc_stage *st = &p->stages[s];
+        for (int i = 0; i < st->nin; i++)
+            reach[node] |= reach[st->in_nodes[i]];
+        if (reach[node] && st->kind != PC_S_SELECT)
+            return 0; /* an expression, a key, a window, a function... may read it */
+    }
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        if (sk->from_node < 0 || !reach[sk->from_node])
+            continue;
+        if (sk->key || sk->npg_key)
+            return 0;
+        const pc_row *row = pc_node_row(p, sk->from_node);
+        for (int i = 0; i < row->nfields; i++)
+            if (g->text_origin[sk->from_node][i] == o && !pc_gen_text_written(g, sk, i))
+                return 0; /* written from its value */
+    }
+    return 1;
 }

@@ -58,6 +58,21 @@ __attribute__((always_inline)) static inline int prt_parse_int_text(prt_str s, p
     return rc;
 }
 
+/* prt_parse_int_text for a field whose value nobody reads when its text is canonical (only
+ * csv sinks copying the text: pc_gen_text.c): then *out is 0, not the value. Bad text fails
+ * exactly as prt_parse_int's. */
+__attribute__((always_inline)) static inline int prt_parse_int_text_lazy(prt_str s, prt_str in, int64_t *out,
+                                                                         prt_str *text)
+{
+    uint64_t x;
+    if (prt_int_word(s, in, &x) && (s.p[0] != '0' || s.n == 1)) {
+        *out = 0;
+        *text = s;
+        return PRT_OK;
+    }
+    return prt_parse_int_text(s, in, out, text);
+}
+
 /* The same for a timestamp field (prt_parse_ts; the text when it is what prt_fmt_ts writes,
  * as prt_csv_ts_text says, decided by the parser's fast path itself: prt_w_ts_canon). Inline,
  * the usual case: the shape prt_fmt_ts writes, in the second the thread read last (its memo,

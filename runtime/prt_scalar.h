@@ -37,7 +37,7 @@ static inline int prt_parse_int(prt_str s, int64_t *out)
  * digit at a time. Anything else (a sign, spaces, more digits, a value unescaped into scratch
  * memory) goes to prt_parse_int: the same result either way. prt_parse_int_word returns 2
  * instead of PRT_OK when it took the word's way (plain digits). */
-__attribute__((always_inline)) static inline int prt_parse_int_word(prt_str s, prt_str in, int64_t *out)
+__attribute__((always_inline)) static inline int prt_int_word(prt_str s, prt_str in, uint64_t *word)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uintptr_t at = (uintptr_t)s.p, lo = (uintptr_t)in.p;
@@ -47,16 +47,29 @@ __attribute__((always_inline)) static inline int prt_parse_int_word(prt_str s, p
         memcpy(&x, s.p, 8);
         unsigned sh = 8 * (unsigned)(8 - s.n);
         x = (x << sh) | ((ones * '0') & ~(~0ULL << sh)); /* the digits last, '0' before them */
-        /* every byte 0x30..0x3f, then none past '9' (+6 carries no byte into the next then) */
-        if ((x & ones * 0xf0) == ones * 0x30 && ((x + ones * 6) & ones * 0xf0) == ones * 0x30) {
-            uint64_t v = x & ones * 0x0f; /* byte i: the digit i places from the first */
-            v = ((v * (10 * 256 + 1)) >> 8) & 0x00ff00ff00ff00ffULL;     /* pairs */
-            v = ((v * (100 * 65536 + 1)) >> 16) & 0x0000ffff0000ffffULL; /* fours */
-            *out = (int64_t)((v * (10000 * 4294967296ULL + 1)) >> 32);   /* eight */
-            return 2;
-        }
+        /* a byte outside '0'..'9' sets its top bit in x - '0' (below) or x + 0x46 (above); a
+         * borrow or carry between bytes starts only at such a byte, and the lowest one is
+         * always seen */
+        *word = x;
+        return !(((x - ones * '0') | (x + ones * 0x46)) & ones * 0x80);
     }
 #endif
+    return 0;
+}
+__attribute__((always_inline)) static inline int64_t prt_int_word_value(uint64_t x)
+{
+    uint64_t v = x & 0x0f0f0f0f0f0f0f0fULL; /* byte i: the digit i places from the first */
+    v = ((v * (10 * 256 + 1)) >> 8) & 0x00ff00ff00ff00ffULL;     /* pairs */
+    v = ((v * (100 * 65536 + 1)) >> 16) & 0x0000ffff0000ffffULL; /* fours */
+    return (int64_t)((v * (10000 * 4294967296ULL + 1)) >> 32);   /* eight */
+}
+__attribute__((always_inline)) static inline int prt_parse_int_word(prt_str s, prt_str in, int64_t *out)
+{
+    uint64_t x;
+    if (prt_int_word(s, in, &x)) {
+        *out = prt_int_word_value(x);
+        return 2;
+    }
     return prt_parse_int(s, out);
 }
 static inline int prt_parse_int_in(prt_str s, prt_str in, int64_t *out)

@@ -217,8 +217,8 @@ TEST(ts_fast_matches_general)
     }
 }
 
-/* prt_parse_int_in and prt_parse_int_text (8 digits in one word when they lie inside the
- * record) against prt_parse_int and prt_csv_int_text: random short texts of digits, signs,
+/* prt_parse_int_in, prt_parse_int_text and prt_parse_int_text_lazy (8 digits in one word when
+ * they lie inside the record) against prt_parse_int and prt_csv_int_text: random short texts of digits, signs,
  * spaces and other bytes (0x2f and 0x3a sit beside the digits, 0xba wraps past 0xff when 6 is
  * added), anywhere in a record allocated to its exact size (ASan: no byte read past it),
  * including at its very end and inside a word-sized record. */
@@ -249,6 +249,14 @@ TEST(int_word_matches_parse)
         if (rw == PRT_OK) {
             prt_str canon = prt_csv_int_text(v);
             CHECK(got2 == want && text.p == canon.p && text.n == canon.n);
+        }
+        /* the lazy one: the same answer, the value wherever the text is not kept */
+        prt_str text3 = { "x", 1 };
+        int64_t got3 = 1;
+        CHECK_EQ_I(prt_parse_int_text_lazy(v, in, &got3, &text3), rw);
+        if (rw == PRT_OK) {
+            prt_str canon = prt_csv_int_text(v);
+            CHECK(text3.p == canon.p && text3.n == canon.n && (text3.p ? got3 == 0 || got3 == want : got3 == want));
         }
         fast += prt_parse_int_word(v, in, &got) == 2;
         free(rec);
