@@ -672,6 +672,8 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
                         : !strcmp(n, "_partition") ? "(int64_t)raw->partition"
                         : (!strcmp(n, "_offset") || !strcmp(n, "_line")) ? "raw->offset"
                         : "prt_str_c(raw->origin)"; /* _topic, _file */
+        if (pc_gen_hidden_unread(g, si, n)) /* set all the same: rows are copied whole */
+            val = row->fields[i].type == PC_T_STRING ? "(prt_str){ NULL, 0 } /* nothing reads it */" : "0 /* nothing reads it */";
         pc_sb_printf(&hidden, "r.%s = %s;\n", n, val);
     }
     const char *et = s->event_time >= 0

@@ -25,7 +25,8 @@
  * An int whose text every reader copies (only selects on the way, then csv sinks that write its
  * text: pc_gen_value_unread) is not even converted when its text is canonical: the sink
  * formats the value only when the text is not, and then the value is there
- * (prt_parse_int_text_lazy). Its bad text is still refused as by prt_parse_int.
+ * (prt_parse_int_text_lazy). Its bad text is still refused as by prt_parse_int. The same way a
+ * metadata field (_file, _line) that no select keeps is not even set (pc_gen_hidden_unread).
  */
 #include <string.h>
 
@@ -181,13 +182,13 @@ int pc_gen_line_written(pc_gen *g, const pc_sink *sk)
     return line_sink_source(g, sk) >= 0;
 }
 
-int pc_gen_value_unread(pc_gen *g, int si, int field)
+/* The nodes source si's rows reach (reach[node] set), when those are selects and sinks without
+ * a key expression only: nothing on the way reads a field but to copy it (selects) or to write
+ * it (sinks); else NULL. */
+static char *select_reach(pc_gen *g, int si)
 {
     const pc_pipeline *p = g->p;
-    if (!pc_gen_text_kept(g, si, field))
-        return 0;
-    int o = si * PC_MAX_SOURCE_FIELDS + field;
-    char *reach = pc_alloc(g->a, (size_t)(p->nsources + p->nstages)); /* nodes the source's rows reach */
+    char *reach = pc_alloc(g->a, (size_t)(p->nsources + p->nstages));
     reach[si] = 1;
     for (int k = 0; k < p->nstages; k++) {
         int s = g->topo[k], node = pc_gen_node(p, s);
@@ -195,14 +196,43 @@ int pc_gen_value_unread(pc_gen *g, int si, int field)
         for (int i = 0; i < st->nin; i++)
             reach[node] |= reach[st->in_nodes[i]];
         if (reach[node] && st->kind != PC_S_SELECT)
-            return 0; /* an expression, a key, a window, a function... may read it */
+            return NULL; /* an expression, a key, a window, a function... may read it */
     }
+    for (int k = 0; k < p->nsinks; k++) {
+        const pc_sink *sk = &p->sinks[k];
+        if (sk->from_node >= 0 && reach[sk->from_node] && (sk->key || sk->npg_key))
+            return NULL;
+    }
+    return reach;
+}
+
+int pc_gen_hidden_unread(pc_gen *g, int si, const char *name)
+{
+    const pc_pipeline *p = g->p;
+    char *reach = select_reach(g, si);
+    if (!reach)
+        return 0;
+    for (int k = 0; k < p->nstages; k++) { /* no select keeps it (sinks write no metadata) */
+        int node = pc_gen_node(p, k);
+        if (reach[node] && field_index(pc_node_row(p, node), name) >= 0)
+            return 0;
+    }
+    return 1;
+}
+
+int pc_gen_value_unread(pc_gen *g, int si, int field)
+{
+    const pc_pipeline *p = g->p;
+    if (!pc_gen_text_kept(g, si, field))
+        return 0;
+    int o = si * PC_MAX_SOURCE_FIELDS + field;
+    char *reach = select_reach(g, si);
+    if (!reach)
+        return 0;
     for (int k = 0; k < p->nsinks; k++) {
         const pc_sink *sk = &p->sinks[k];
         if (sk->from_node < 0 || !reach[sk->from_node])
             continue;
-        if (sk->key || sk->npg_key)
-            return 0;
         const pc_row *row = pc_node_row(p, sk->from_node);
         for (int i = 0; i < row->nfields; i++)
             if (g->text_origin[sk->from_node][i] == o && !pc_gen_text_written(g, sk, i))

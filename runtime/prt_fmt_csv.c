@@ -129,13 +129,77 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
     return count + 1;
 }
 
+/* The bits of the 64 bytes at p equal to c's bytes (two 32-byte compares). */
+__attribute__((target("avx2"), always_inline)) static inline uint64_t csv_mask64(__m256i x0, __m256i x1, __m256i c)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, c)) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, c)) << 32;
+}
+
+/* Lines of 64 bytes or more: as csv_split_plain32, 64 bytes a turn in 64-bit masks (a bid of
+ * about 115 bytes takes two turns instead of four). */
+__attribute__((target("avx2"), always_inline)) static inline int csv_split_plain64(prt_str line, char delim,
+                                                                                  prt_str *cols, int max,
+                                                                                  const int with_cr)
+{
+    const char *p = line.p, *start = p;
+    size_t n = line.n, i = 0;
+    int count = 0;
+    const __m256i d = _mm256_set1_epi8(delim), q = _mm256_set1_epi8('"'), cr = _mm256_set1_epi8('\r');
+    for (;;) {
+        size_t base = i;
+        const char *at64;
+        unsigned drop = 0;
+        if (i + 64 <= n) {
+            at64 = p + i;
+            i += 64;
+        } else if (i < n) {
+            at64 = p + n - 64;
+            drop = (unsigned)(64 - (n - i)); /* the bytes the turn before already covered */
+            i = n;
+        } else {
+            break;
+        }
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)at64);
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(at64 + 32));
+        uint64_t stop = csv_mask64(x0, x1, q);
+        if (with_cr)
+            stop |= csv_mask64(x0, x1, cr);
+        if (stop >> drop)
+            return -1;
+        uint64_t dm = csv_mask64(x0, x1, d) >> drop;
+        const char *blk = p + base;
+        if (count + __builtin_popcountll(dm) < max) { /* every field of the turn fits: no test each */
+            for (; dm; dm &= dm - 1) {
+                const char *at = blk + (unsigned)__builtin_ctzll(dm);
+                cols[count++] = (prt_str){ start, (size_t)(at - start) };
+                start = at + 1;
+            }
+        }
+        for (; dm; dm &= dm - 1) {
+            const char *at = blk + (unsigned)__builtin_ctzll(dm);
+            if (count < max)
+                cols[count] = (prt_str){ start, (size_t)(at - start) };
+            count++;
+            start = at + 1;
+        }
+    }
+    if (count < max)
+        cols[count] = (prt_str){ start, (size_t)(p + n - start) };
+    return count + 1;
+}
+
 __attribute__((target("avx2"))) static int csv_split_avx2_cr(prt_str line, char delim, prt_str *cols, int max)
 {
+    if (line.n >= 64)
+        return csv_split_plain64(line, delim, cols, max, 1);
     return csv_split_plain32(line, delim, cols, max, 1);
 }
 
 __attribute__((target("avx2"))) static int csv_split_avx2(prt_str line, char delim, prt_str *cols, int max)
 {
+    if (line.n >= 64)
+        return csv_split_plain64(line, delim, cols, max, 0);
     return csv_split_plain32(line, delim, cols, max, 0);
 }
 #define PRT_CSV_AVX2 1
