@@ -189,26 +189,25 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
     return count + 1;
 }
 
-__attribute__((target("avx2"))) static int csv_split_avx2_cr(prt_str line, char delim, prt_str *cols, int max)
+__attribute__((target("avx2"))) int prt_csv_split_avx2_cr(prt_str line, char delim, prt_str *cols, int max)
 {
     if (line.n >= 64)
         return csv_split_plain64(line, delim, cols, max, 1);
     return csv_split_plain32(line, delim, cols, max, 1);
 }
 
-__attribute__((target("avx2"))) static int csv_split_avx2(prt_str line, char delim, prt_str *cols, int max)
+__attribute__((target("avx2"))) int prt_csv_split_avx2(prt_str line, char delim, prt_str *cols, int max)
 {
     if (line.n >= 64)
         return csv_split_plain64(line, delim, cols, max, 0);
     return csv_split_plain32(line, delim, cols, max, 0);
 }
-#define PRT_CSV_AVX2 1
 #endif
 
-/* prt_csv_split but for its AVX2 way: the 16-byte blocks, then quoted fields byte by byte.
- * Apart, so that the usual call keeps a short prologue. */
-__attribute__((noinline)) static int csv_split_any(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
-                         prt_err *e)
+/* prt_csv_split but for its AVX2 way (prt_format.h): the 16-byte blocks, then quoted fields
+ * byte by byte. */
+int prt_csv_split_any(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
+                      prt_err *e)
 {
     const char *p = line.n ? line.p : "", *end = p + line.n;
     if (line.n > INT_MAX)
@@ -271,20 +270,4 @@ __attribute__((noinline)) static int csv_split_any(prt_str line, char delim, prt
             return count;
         p = next + 1; /* past the delimiter; a delimiter at the end leaves one empty field */
     }
-}
-
-int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
-                  prt_err *e)
-{
-#ifdef PRT_CSV_AVX2
-    if (line.n >= 32 && line.n <= INT_MAX && prt_csv_avx2) {
-        int count = plain ? csv_split_avx2_cr(line, delim, cols, max) : csv_split_avx2(line, delim, cols, max);
-        if (count >= 0) {
-            if (plain)
-                *plain = 1;
-            return count;
-        } /* a quote (or '\r'): the general way decides, and says the line is not plain */
-    }
-#endif
-    return csv_split_any(line, delim, cols, max, plain, s, e);
 }

@@ -23,11 +23,33 @@
  * *plain (when plain is not NULL) tells whether the line holds no '"' and no '\r' at all: then
  * no field was quoted, and none holds a byte that makes a csv writer quote it (NULL: not
  * wanted, which spares looking for '\r'). */
-int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
-                  prt_err *e);
-/* x86-64: 1 when prt_csv_split reads lines of 32 bytes or more 32 at a time (AVX2), set at
- * start from what the CPU has; tests clear it to check the 16-byte way on the same machine. */
+int prt_csv_split_any(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
+                      prt_err *e);
+#if defined(__x86_64__) && defined(__GNUC__)
+/* 1 when prt_csv_split reads lines of 32 bytes or more 32 or 64 at a time (AVX2), set at start
+ * from what the CPU has; tests clear it to check the 16-byte way on the same machine. */
 extern int prt_csv_avx2;
+/* The AVX2 way for a line of 32 bytes or more with no '"' (and, _cr, no '\r'): the column
+ * count, or -1 when there is one (then prt_csv_split_any decides). */
+int prt_csv_split_avx2_cr(prt_str line, char delim, prt_str *cols, int max);
+int prt_csv_split_avx2(prt_str line, char delim, prt_str *cols, int max);
+#endif
+/* Inline, so that the usual line costs one call. */
+static inline int prt_csv_split(prt_str line, char delim, prt_str *cols, int max, int *plain, prt_scratch *s,
+                                prt_err *e)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (line.n >= 32 && line.n <= INT32_MAX && prt_csv_avx2) {
+        int count = plain ? prt_csv_split_avx2_cr(line, delim, cols, max) : prt_csv_split_avx2(line, delim, cols, max);
+        if (count >= 0) {
+            if (plain)
+                *plain = 1;
+            return count;
+        } /* a quote (or '\r'): the general way decides, and says the line is not plain */
+    }
+#endif
+    return prt_csv_split_any(line, delim, cols, max, plain, s, e);
+}
 
 /* Input text that a csv writer may copy instead of formatting the value again: a field's text
  * when it is exactly what the writer would write for the value parsed from it, else { NULL, 0 }
