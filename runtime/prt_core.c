@@ -134,19 +134,13 @@ prt_str prt_scratch_copy(prt_scratch *s, prt_str v)
     return (prt_str){ d, v.n };
 }
 
-static void prt_scratch_free_old(prt_scratch *s)
+void prt_scratch_free_old(prt_scratch *s)
 {
     while (s->old) {
         struct prt_scratch_block *next = s->old->next;
         free(s->old);
         s->old = next;
     }
-}
-
-void prt_scratch_reset(prt_scratch *s)
-{
-    prt_scratch_free_old(s);
-    s->n = 0;
 }
 
 void prt_scratch_free(prt_scratch *s)

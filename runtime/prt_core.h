@@ -69,7 +69,13 @@ typedef struct prt_scratch {
 
 void *prt_scratch_alloc(prt_scratch *s, size_t n); /* 8-byte aligned; valid until reset */
 prt_str prt_scratch_copy(prt_scratch *s, prt_str v);
-void prt_scratch_reset(prt_scratch *s);
+void prt_scratch_free_old(prt_scratch *s); /* frees the blocks outgrown during the record */
+static inline void prt_scratch_reset(prt_scratch *s)
+{
+    if (s->old)
+        prt_scratch_free_old(s);
+    s->n = 0;
+}
 void prt_scratch_free(prt_scratch *s);
 
 typedef struct prt_err {

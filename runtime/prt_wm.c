@@ -91,7 +91,7 @@ int prt_wm_recompute(prt_wm *w, int64_t *wm)
     return 1;
 }
 
-int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
+int prt_wm_record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
 {
     prt_wm_part *q = p >= 0 && p < w->nparts ? &w->parts[p] : part(w, p);
     if (!q->present) {

@@ -37,7 +37,20 @@ void prt_wm_partition_remove(prt_wm *w, int32_t p);
 
 /* A record with event time ts arrived on partition p (added if unknown) at wall clock now.
  * Returns 1 and the new watermark in *wm when the source watermark advanced, else 0. */
-int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm);
+int prt_wm_record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm);
+/* Inline for the usual record: a partition present and active whose highest event time it
+ * does not pass, so no watermark can move. */
+static inline int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
+{
+    if (p >= 0 && p < w->nparts) {
+        prt_wm_part *q = &w->parts[p];
+        if (q->present && !q->idle && ts <= q->max_ts) {
+            q->last = now;
+            return 0;
+        }
+    }
+    return prt_wm_record_any(w, p, ts, now, wm);
+}
 /* Marks partitions idle whose last record is older than idle_ms. Returns 1 and *wm when the
  * watermark advanced because of it, else 0. */
 int prt_wm_check_idle(prt_wm *w, int64_t now, int64_t *wm);
