@@ -77,13 +77,13 @@ static size_t page_size(void)
  * the mapping's bytes before it hands a line out), so the handler maps zero pages over the rest
  * of its window, which lets the access finish, and marks the reader truncated; prt_lines_next
  * checks the mark before it returns a line. Any other SIGBUS keeps its default action. */
-static _Thread_local prt_lines *tl_scanning;
+_Thread_local prt_lines *prt_lines_scanning;
 static size_t bus_page;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
-    prt_lines *l = tl_scanning;
+    prt_lines *l = prt_lines_scanning;
     char *a = si->si_addr;
     if (l && l->mapped && l->buf && a >= l->buf && a < l->buf + l->len) {
         char *from = (char *)((uintptr_t)a & ~(uintptr_t)(bus_page - 1));
@@ -111,7 +111,7 @@ static void guard_install(void)
     sigaction(SIGBUS, &sa, NULL);
 }
 
-int prt_lines_next(prt_lines *l, prt_str *line, int final)
+int prt_lines_next_any(prt_lines *l, prt_str *line, int final)
 {
     if (l->mapped && l->off - l->unmapped >= PRT_LINES_UNMAP) {
         /* the lines before off were all returned and released: give their pages back */
@@ -123,7 +123,7 @@ int prt_lines_next(prt_lines *l, prt_str *line, int final)
         if (l->scan < l->off)
             l->scan = l->off;
         char *start = l->buf + l->off;
-        tl_scanning = l;
+        prt_lines_scanning = l;
         char *nl = l->len > l->scan ? memchr(l->buf + l->scan, '\n', l->len - l->scan) : NULL;
         if (l->truncated) { /* the scan ran into zero pages: no line from past the cut */
             l->off = l->scan = l->len;

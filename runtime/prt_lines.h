@@ -16,6 +16,8 @@
 #define PRT_LINES_H
 
 #include "prt_core.h"
+
+#include <string.h>
 #include <sys/types.h>
 
 /* The mapping window of the file source: few mmap calls, and resident pages are unmapped
@@ -49,7 +51,28 @@ void prt_lines_reset(prt_lines *l, int fd);
 int prt_lines_map(prt_lines *l, int fd, int64_t at, size_t window);
 /* 1 and the next non-empty line (borrowed until the next call); 0 when no complete line is
  * buffered. With final set, the bytes after the last newline count as a line. */
-int prt_lines_next(prt_lines *l, prt_str *line, int final);
+int prt_lines_next_any(prt_lines *l, prt_str *line, int final);
+/* The reader whose mapping this thread is scanning, for the SIGBUS guard (prt_lines.c). */
+extern _Thread_local prt_lines *prt_lines_scanning;
+/* Inline, the usual line: whole in what is read or mapped, not empty, no '\r' before its
+ * newline, nothing to give back first; anything else is prt_lines_next_any's. */
+static inline int prt_lines_next(prt_lines *l, prt_str *line, int final)
+{
+    size_t off = l->off;
+    if (l->scan <= off && off < l->len && !(l->mapped && off - l->unmapped >= PRT_LINES_UNMAP)) {
+        char *start = l->buf + off;
+        prt_lines_scanning = l;
+        const char *nl = memchr(start, '\n', l->len - off);
+        size_t n = nl ? (size_t)(nl - start) : 0;
+        if (n > 0 && start[n - 1] != '\r' && !l->truncated) {
+            l->off = off + n + 1;
+            l->line++;
+            *line = (prt_str){ start, n };
+            return 1;
+        }
+    }
+    return prt_lines_next_any(l, line, final);
+}
 /* Reads (or maps) once more: the number of new bytes, 0 at end of input, -1 with errno on
  * error (EIO with l->truncated set: the mapped file was truncated while it was read). Mapped, the end of input is the file's size now: a file that grew is mapped further. */
 ssize_t prt_lines_fill(prt_lines *l);

@@ -63,6 +63,11 @@ static size_t make_text(char *text, char *want)
             text[n++] = '\n';
             line++;
         }
+        if (len % 53 == 0) { /* a line of a lone '\r': empty too */
+            text[n++] = '\r';
+            text[n++] = '\n';
+            line++;
+        }
         w += (size_t)sprintf(want + w, "%d:", line);
         for (int i = 0; i < len; i++) {
             char c = (char)('a' + (len + i) % 26);
