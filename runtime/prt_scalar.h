@@ -33,7 +33,7 @@ static inline int prt_parse_int(prt_str s, int64_t *out)
 /* As prt_parse_int, for a value s that may lie inside in (the record's text, e.g. a csv line):
  * when s is 1..8 digits and the 8 bytes from s.p are all inside in, they are read as one
  * little-endian word, checked to be digits and combined in three multiplies (pairs, then
- * fours, then eight; the bytes before the first digit are taken as '0'), instead of one
+ * fours, then eight; shifted so that the digits come last, after zeros), instead of one
  * digit at a time. Anything else (a sign, spaces, more digits, a value unescaped into scratch
  * memory) goes to prt_parse_int: the same result either way. prt_parse_int_word returns 2
  * instead of PRT_OK when it took the word's way (plain digits). */
@@ -45,20 +45,20 @@ __attribute__((always_inline)) static inline int prt_int_word(prt_str s, prt_str
         const uint64_t ones = 0x0101010101010101ULL;
         uint64_t x;
         memcpy(&x, s.p, 8);
-        unsigned sh = 8 * (unsigned)(8 - s.n);
-        x = (x << sh) | ((ones * '0') & ~(~0ULL << sh)); /* the digits last, '0' before them */
         /* a byte outside '0'..'9' sets its top bit in x - '0' (below) or x + 0x46 (above); a
-         * borrow or carry between bytes starts only at such a byte, and the lowest one is
-         * always seen */
+         * borrow or carry between bytes starts only at such a byte and runs to later bytes, so
+         * the first one is always seen, and the bytes past the field (masked off) change nothing
+         * before them */
         *word = x;
-        return !(((x - ones * '0') | (x + ones * 0x46)) & ones * 0x80);
+        return !(((x - ones * '0') | (x + ones * 0x46)) & (ones * 0x80) & (~0ULL >> (64 - 8 * s.n)));
     }
 #endif
     return 0;
 }
-__attribute__((always_inline)) static inline int64_t prt_int_word_value(uint64_t x)
+/* The value of the s.n digits of a word prt_int_word accepted. */
+__attribute__((always_inline)) static inline int64_t prt_int_word_value(uint64_t x, size_t n)
 {
-    uint64_t v = x & 0x0f0f0f0f0f0f0f0fULL; /* byte i: the digit i places from the first */
+    uint64_t v = (x << (64 - 8 * n)) & 0x0f0f0f0f0f0f0f0fULL; /* the digits last, 0 before them */
     v = ((v * (10 * 256 + 1)) >> 8) & 0x00ff00ff00ff00ffULL;     /* pairs */
     v = ((v * (100 * 65536 + 1)) >> 16) & 0x0000ffff0000ffffULL; /* fours */
     return (int64_t)((v * (10000 * 4294967296ULL + 1)) >> 32);   /* eight */
@@ -67,7 +67,7 @@ __attribute__((always_inline)) static inline int prt_parse_int_word(prt_str s, p
 {
     uint64_t x;
     if (prt_int_word(s, in, &x)) {
-        *out = prt_int_word_value(x);
+        *out = prt_int_word_value(x, s.n);
         return 2;
     }
     return prt_parse_int(s, out);
