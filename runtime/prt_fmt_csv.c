@@ -105,7 +105,7 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
         __m256i stop = _mm256_cmpeq_epi8(x, q);
         if (with_cr)
             stop = _mm256_or_si256(stop, _mm256_cmpeq_epi8(x, cr));
-        if ((uint32_t)_mm256_movemask_epi8(stop) >> drop)
+        if (!_mm256_testz_si256(stop, stop)) /* the bytes covered again held none */
             return -1;
         uint32_t dm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, d)) >> drop;
         const char *blk = p + base;
@@ -162,10 +162,12 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
         }
         __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)at64);
         __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(at64 + 32));
-        uint64_t stop = csv_mask64(x0, x1, q);
+        /* a quote (or '\r') anywhere in the 64 bytes: the bytes the turn before covered again
+         * held none, so no mask and no shift are needed to tell */
+        __m256i stop = _mm256_or_si256(_mm256_cmpeq_epi8(x0, q), _mm256_cmpeq_epi8(x1, q));
         if (with_cr)
-            stop |= csv_mask64(x0, x1, cr);
-        if (stop >> drop)
+            stop = _mm256_or_si256(stop, _mm256_or_si256(_mm256_cmpeq_epi8(x0, cr), _mm256_cmpeq_epi8(x1, cr)));
+        if (!_mm256_testz_si256(stop, stop))
             return -1;
         uint64_t dm = csv_mask64(x0, x1, d) >> drop;
         const char *blk = p + base;
