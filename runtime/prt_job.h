@@ -40,6 +40,8 @@ typedef struct prt_worker {
     prt_buf out;             /* line buffer for generated writers */
     int64_t now;             /* wall clock in ms as of the record or tick being processed */
     struct prt_shuffle *shuffle; /* input context at parallelism > 1: where key_by hands records */
+    prt_ctr *node_out;       /* the job's stats->node_out, for prt_node_out */
+    int node_out_atomic;     /* a worker thread of several: counts with an atomic add */
 } prt_worker;
 
 /* ---------------------------------------------------------------- input records */
@@ -207,8 +209,8 @@ struct prt_job {
  * for the nodes after a key_by at parallelism > 1, which every worker counts (an atomic add). */
 static inline void prt_node_out(prt_worker *wk, int n)
 {
-    prt_ctr *c = &wk->job->stats->node_out[n];
-    if (wk->index >= 0 && wk->job->nworkers > 1)
+    prt_ctr *c = &wk->node_out[n];
+    if (wk->node_out_atomic)
         atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
     else
         prt_ctr_add(c, 1);

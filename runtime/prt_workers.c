@@ -75,6 +75,8 @@ static void worker_init(prt_job *j, prt_worker *wk, int index)
 {
     wk->job = j;
     wk->index = index;
+    wk->node_out = j->stats ? j->stats->node_out : NULL;
+    wk->node_out_atomic = index >= 0 && j->nworkers > 1; /* j->nworkers is set first */
     wk->state = calloc(1, j->desc->state_size ? j->desc->state_size : 1);
     prt_assert(wk->state != NULL);
     wk->now = j->now;
