@@ -144,112 +144,72 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
-/* 10^e as the double nearest to it, for e in -4..16 (bounds of floor(log10 a) below). */
-static inline double prt_pow10_of(int e)
-{
-    static const double neg[5] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0 };
-    return e <= 0 ? neg[e + 4] : prt_pow10[e];
-}
-
 typedef unsigned __int128 prt_u128;
 
-/* M = round(m * 10^k / 2^s), ties to even, when the k-digit decimal M / 10^k reads back as
- * m * 2^-s (see prt_shortest_fast); 0 when it does not, or when M would exceed 2^63 (which
- * never happens at the k found: 17 significant digits always read back). */
+/* 10^k, k <= 19, and 10^k as a 128-bit integer for k <= 22 */
 static const uint64_t prt_p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
                                       100000000u, 1000000000u, 10000000000u, 100000000000u,
                                       1000000000000u, 10000000000000u, 100000000000000u,
                                       1000000000000000u, 10000000000000000u, 100000000000000000u,
                                       1000000000000000000u, 10000000000000000000u };
-static uint64_t prt_shortest_try_wide(uint64_t m, int s, int k);
-
-static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
+static inline prt_u128 prt_p10_wide(int k)
 {
-    if (s <= 62 && k < 20) { /* the usual magnitudes: the same in 64-bit words but the product */
-        uint64_t p = prt_p10[k], half = UINT64_C(1) << (s - 1);
-        prt_u128 x = (prt_u128)m * p;
-        uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-        if (hi >> s)
-            return 0; /* M >= 2^64 */
-        uint64_t M = (hi << (64 - s)) | (lo >> s), rem = lo & ((UINT64_C(1) << s) - 1), diff;
-        if (rem > half || (rem == half && (M & 1)))
-            M++, diff = (UINT64_C(1) << s) - rem;
-        else
-            diff = rem; /* diff <= 2^(s-1): 2 * diff cannot overflow */
-        if (M == 0 || M >= UINT64_C(1) << 63 || 2 * diff > p || (2 * diff == p && (m & 1)))
-            return 0;
-        return M;
-    }
-    return prt_shortest_try_wide(m, s, k);
+    return k < 20 ? (prt_u128)prt_p10[k] : (prt_u128)prt_p10[19] * prt_p10[k - 19];
 }
 
-/* prt_shortest_try in 128-bit words: kept out of line, so that the usual case does not compute
- * its wide masks at all. */
-static __attribute__((noinline)) uint64_t prt_shortest_try_wide(uint64_t m, int s, int k)
-{
-    prt_u128 one = 1, half = one << (s - 1), mask = (one << s) - 1;
-    prt_u128 p = k < 20 ? (prt_u128)prt_p10[k] : (prt_u128)prt_p10[19] * prt_p10[k - 19];
-    prt_u128 x = (prt_u128)m * p; /* < 2^53 * 10^22 < 2^127 */
-    prt_u128 M = x >> s, rem = x & mask, diff;
-    if (rem > half || (rem == half && (M & 1)))
-        M++, diff = (one << s) - rem;
-    else
-        diff = rem;
-    if (M == 0 || 2 * diff > p || (2 * diff == p && (m & 1)) || M >= (prt_u128)1 << 63)
-        return 0;
-    return (uint64_t)M;
-}
-
-/* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
- * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
- * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
- * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
- * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The smallest k
- * that reads back gives the shortest digits, the same the "%.*e" loop finds.
- * Which k are tried: k = 0 is left out, since when it reads back so does k = 1, with the same
- * digits and a trailing zero (dropped below). Then k = 1, 2, 3, the common short decimals
- * (prices, measures). Past that the value needs many digits: reading back is monotonic in k
- * (the k-digit decimals are among the (k+1)-digit ones, so the nearest never gets farther), and
- * k = 16 - floor(log10 a) (17 significant digits) always reads back, so a binary search over
- * 4..that k finds the smallest in about 4 tries instead of one per k. Powers of two (whose lower
- * neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
+/* The fast path of prt_shortest_digits: the digits the "%.*e" loop finds (the fewest significant
+ * digits p whose p-digit rounding of a reads back, that rounding's digits), without a search, in
+ * exact integer arithmetic. a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72, i.e.
+ * 2^-20 <= a < 2^52); m = 2^52 (a power of two) is left to the loop (below).
+ *
+ * Reading back: strtod gives a for exactly the decimals in the rounding interval
+ * ((m - 1/2) 2^-s, (m + 1/2) 2^-s), its ends included when m is even (ties to even). It is
+ * symmetric about a when m != 2^52 (a power of two has a nearer lower neighbour): then if any
+ * decimal with p significant digits is in it, the one nearest a is too, and that nearest one is
+ * printf's p-digit rounding (exact, ties to even). So the loop's answer is: the largest t such that
+ * a multiple of 10^t (in units of 10^-k, for any fixed k) lies in the interval, and the multiple
+ * of 10^t nearest a. The fewest significant digits is the largest t: all the interval's decimals
+ * lie within a factor 1 + 2^-52 of each other, so in one decade, or, when the interval holds a
+ * power of ten 10^j, that power is its only multiple of 10^j and it has 1 digit (printf's
+ * rounding of a just below 10^j to 1 digit is "1e+j", the same value).
+ *
+ * The frame: k = floor(s log10 2) + 1, the k with 10^(k-1) < 2^s < 10^k (checked for every
+ * s in 1..72; (s * 1233) >> 12 is floor(s log10 2) there). In units of 10^-k, a is
+ * V = m 10^k / 2^s and the interval is (V - W/2, V + W/2) with W = 10^k / 2^s in (1, 10). Its
+ * ends, (2m -+ 1) 10^k / 2^(s+1), are never integers: (2m -+ 1) 10^k has exactly k factors of
+ * 2 and k < s + 1. So whether the ends belong to it never matters, and its integers are
+ * lo = floor(low end) + 1 .. hi = floor(high end). It is wider than 1, so it holds round(V)
+ * (t = 0 always works), and narrower than 10, so it holds at most one multiple of 10: when it
+ * holds one, c, the largest t is c's count of trailing zeros (a multiple of a higher power would
+ * be another multiple of 10) and c is the answer; else the answer is round(V), ties to even.
+ * Every product is exact: m 10^k < 2^53 10^22 < 2^127, and 2 m 10^k + 10^k < 2^128. */
 static int prt_shortest_fast(double a, char digits[20], int *exp10)
 {
-    if (!(a >= 1e-5 && a < 0x1p52))
-        return 0;
     uint64_t bits;
-    memcpy(&bits, &a, sizeof bits); /* a is normal here: a = (2^52 + fraction) * 2^(E - 1075) */
+    memcpy(&bits, &a, sizeof bits); /* a > 0 */
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
         return 0;
-    int k;
-    uint64_t d = 0;
-    for (k = 1; k <= 3 && !(d = prt_shortest_try(m, s, k)); k++)
-        ;
-    if (!d) {
-        int e10 = -5; /* floor(log10 a): a >= 1e-5 */
-        while (e10 < 15 && a >= prt_pow10_of(e10 + 1))
-            e10++;
-        int lo = 4, hi = 16 - e10 < 22 ? 16 - e10 : 22;
-        if (hi >= lo && (d = prt_shortest_try(m, s, hi))) {
-            while (lo < hi) { /* d is the digits of hi, which reads back */
-                int mid = lo + (hi - lo) / 2;
-                uint64_t t = prt_shortest_try(m, s, mid);
-                if (t)
-                    hi = mid, d = t;
-                else
-                    lo = mid + 1;
-            }
-            k = hi;
-        } else { /* not expected: each k in turn, as a check of the estimate */
-            for (k = 4; k <= 22 && !(d = prt_shortest_try(m, s, k)); k++)
-                ;
-            if (!d)
-                return 0;
-        }
+    int k = ((s * 1233) >> 12) + 1, t = 0;
+    prt_u128 p = prt_p10_wide(k), x = (prt_u128)m * p; /* V = x / 2^s */
+    uint64_t hi = (uint64_t)((2 * x + p) >> (s + 1)), lo = (uint64_t)((2 * x - p) >> (s + 1)) + 1;
+    uint64_t d = hi - hi % 10;
+    if (d >= lo) { /* the one multiple of 10: strip its zeros, 8, 4, 2, 1 at a time */
+        for (; d % 100000000 == 0; t += 8)
+            d /= 100000000;
+        if (d % 10000 == 0)
+            d /= 10000, t += 4;
+        if (d % 100 == 0)
+            d /= 100, t += 2;
+        if (d % 10 == 0)
+            d /= 10, t += 1;
+    } else { /* round(V), ties to even */
+        prt_u128 rem = x & (((prt_u128)1 << s) - 1), half = (prt_u128)1 << (s - 1);
+        d = (uint64_t)(x >> s);
+        d += rem > half || (rem == half && (d & 1));
     }
-    char tmp[40], *end = tmp + sizeof tmp, *q = end;
+    char tmp[24], *end = tmp + sizeof tmp, *q = end;
     for (; d >= 10000; d /= 10000) { /* four digits per 64-bit division, then two 32-bit ones */
         uint32_t r = (uint32_t)(d % 10000);
         q -= 4;
@@ -265,13 +225,13 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
         q -= 2;
         memcpy(q, prt_digit_pairs + d * 2, 2);
     } else {
-        *--q = (char)('0' + d); /* M > 0 */
+        *--q = (char)('0' + d); /* d > 0 */
     }
     int n = (int)(end - q);
     if (n > 17)
-        return 0; /* cannot happen: 17 digits always read back */
-    *exp10 = n - 1 - k;
-    while (n > 1 && q[n - 1] == '0')
+        return 0; /* cannot happen: round(V) < 10 * 2^53 has 17 digits when t = 0 */
+    *exp10 = n - 1 + t - k;
+    while (n > 1 && q[n - 1] == '0') /* never: a round(V) ending in 0 is the multiple of 10 */
         n--;
     memcpy(digits, q, (size_t)n);
     digits[n] = 0;
