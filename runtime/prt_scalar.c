@@ -146,21 +146,21 @@ int prt_parse_float(prt_str s, double *out)
 
 typedef unsigned __int128 prt_u128;
 
-/* 10^k, k <= 19, and 10^k as a 128-bit integer for k <= 22 */
-static const uint64_t prt_p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
-                                      100000000u, 1000000000u, 10000000000u, 100000000000u,
-                                      1000000000000u, 10000000000000u, 100000000000000u,
-                                      1000000000000000u, 10000000000000000u, 100000000000000000u,
-                                      1000000000000000000u, 10000000000000000000u };
-static inline prt_u128 prt_p10_wide(int k)
-{
-    return k < 20 ? (prt_u128)prt_p10[k] : (prt_u128)prt_p10[19] * prt_p10[k - 19];
-}
+/* 10^k as a 128-bit integer, k <= 22 */
+#define PRT_P10W(e) ((prt_u128)10000000000000000000u * e)
+static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                       100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                       1000000000000u, 10000000000000u, 100000000000000u,
+                                       1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                       1000000000000000000u, PRT_P10W(1), PRT_P10W(10), PRT_P10W(100),
+                                       PRT_P10W(1000) };
 
-/* The fast path of prt_shortest_digits: the digits the "%.*e" loop finds (the fewest significant
- * digits p whose p-digit rounding of a reads back, that rounding's digits), without a search, in
- * exact integer arithmetic. a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72, i.e.
- * 2^-20 <= a < 2^52); m = 2^52 (a power of two) is left to the loop (below).
+/* The fast path of prt_fmt_float: the digits the "%.*e" loop of prt_shortest_digits finds (the
+ * fewest significant digits p whose p-digit rounding of a reads back, that rounding's digits),
+ * without a search, in exact integer arithmetic: *digits * 10^-*k_out, *digits < 10^17 (its
+ * trailing zeros are the caller's to drop). a = m * 2^-s exactly (m the 53-bit significand,
+ * 1 <= s <= 72, i.e. 2^-20 <= a < 2^52); the rest, and m = 2^52 (a power of two), return 0 and
+ * take the loop.
  *
  * Reading back: strtod gives a for exactly the decimals in the rounding interval
  * ((m - 1/2) 2^-s, (m + 1/2) 2^-s), its ends included when m is even (ties to even). It is
@@ -183,7 +183,7 @@ static inline prt_u128 prt_p10_wide(int k)
  * holds one, c, the largest t is c's count of trailing zeros (a multiple of a higher power would
  * be another multiple of 10) and c is the answer; else the answer is round(V), ties to even.
  * Every product is exact: m 10^k < 2^53 10^22 < 2^127, and 2 m 10^k + 10^k < 2^128. */
-static int prt_shortest_fast(double a, char digits[20], int *exp10)
+static int prt_shortest_fast(double a, uint64_t *digits, int *k_out)
 {
     uint64_t bits;
     memcpy(&bits, &a, sizeof bits); /* a > 0 */
@@ -191,60 +191,40 @@ static int prt_shortest_fast(double a, char digits[20], int *exp10)
     int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
         return 0;
-    int k = ((s * 1233) >> 12) + 1, t = 0;
-    prt_u128 p = prt_p10_wide(k), x = (prt_u128)m * p; /* V = x / 2^s */
+    int k = ((s * 1233) >> 12) + 1;
+    prt_u128 p = prt_p10w[k], x = (prt_u128)m * (uint64_t)p + ((prt_u128)(m * (uint64_t)(p >> 64)) << 64);
     uint64_t hi = (uint64_t)((2 * x + p) >> (s + 1)), lo = (uint64_t)((2 * x - p) >> (s + 1)) + 1;
     uint64_t d = hi - hi % 10;
-    if (d >= lo) { /* the one multiple of 10: strip its zeros, 8, 4, 2, 1 at a time */
-        for (; d % 100000000 == 0; t += 8)
-            d /= 100000000;
-        if (d % 10000 == 0)
-            d /= 10000, t += 4;
-        if (d % 100 == 0)
-            d /= 100, t += 2;
-        if (d % 10 == 0)
-            d /= 10, t += 1;
-    } else { /* round(V), ties to even */
+    if (d < lo) { /* no multiple of 10: round(V), ties to even */
         prt_u128 rem = x & (((prt_u128)1 << s) - 1), half = (prt_u128)1 << (s - 1);
         d = (uint64_t)(x >> s);
         d += rem > half || (rem == half && (d & 1));
     }
-    char tmp[24], *end = tmp + sizeof tmp, *q = end;
-    for (; d >= 10000; d /= 10000) { /* four digits per 64-bit division, then two 32-bit ones */
-        uint32_t r = (uint32_t)(d % 10000);
-        q -= 4;
-        memcpy(q, prt_digit_pairs + (r / 100) * 2, 2);
-        memcpy(q + 2, prt_digit_pairs + (r % 100) * 2, 2);
-    }
-    if (d >= 100) {
-        q -= 2;
-        memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
-        d /= 100;
-    }
-    if (d >= 10) {
-        q -= 2;
-        memcpy(q, prt_digit_pairs + d * 2, 2);
-    } else {
-        *--q = (char)('0' + d); /* d > 0 */
-    }
-    int n = (int)(end - q);
-    if (n > 17)
-        return 0; /* cannot happen: round(V) < 10 * 2^53 has 17 digits when t = 0 */
-    *exp10 = n - 1 + t - k;
-    while (n > 1 && q[n - 1] == '0') /* never: a round(V) ending in 0 is the multiple of 10 */
-        n--;
-    memcpy(digits, q, (size_t)n);
-    digits[n] = 0;
-    return n;
+    *digits = d;
+    *k_out = k;
+    return 1;
+}
+
+/* The 8 decimal digits of x < 10^8 as the bytes of a little-endian word, most significant
+ * first, each 0..9 (not yet ASCII). Lane arithmetic: the word holds x / 10^4 and x % 10^4 in
+ * two 32-bit lanes, then each lane's / 100 and % 100 in four 16-bit lanes, then each of those
+ * one digit a byte. A lane's quotient is a multiply and a shift: v / 100 = (v * 10486) >> 20
+ * for v < 10^4 and u / 10 = (u * 103) >> 10 for u < 100 (both checked for every v and u in
+ * test_scalar_fast); the products, below 2^27 and 2^14, stay inside their lanes, and the mask
+ * drops what the shift brings down from the next lane. */
+static inline uint64_t prt_digits8(uint32_t x)
+{
+    uint64_t w = (x / 10000) | ((uint64_t)(x % 10000) << 32);
+    uint64_t q = ((w * 10486) >> 20) & UINT64_C(0x0000007F0000007F);
+    w = q | ((w - q * 100) << 16);
+    q = ((w * 103) >> 10) & UINT64_C(0x000F000F000F000F);
+    return q | ((w - q * 10) << 8);
 }
 
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
 {
-    int fast = prt_shortest_fast(fabs(v), digits, exp10);
-    if (fast)
-        return fast;
     char tmp[40];
     int p;
     locale_t prev = uselocale(prt_c_loc()); /* snprintf's decimal point follows the locale */
@@ -291,7 +271,52 @@ void prt_fmt_float(prt_buf *b, double v)
         return;
     }
     char digits[20];
-    int exp10, n = prt_shortest_digits(v, digits, &exp10);
+    int exp10, n;
+    uint64_t d;
+    int k;
+    if (prt_shortest_fast(fabs(v), &d, &k)) {
+        /* d * 10^-k, d < 10 * 2^53 < 10^17: its 17 digits (leading zeros included) in three
+         * words at dig[0..24), then where the significant ones start and end. */
+        char dig[48];
+        uint64_t top = d / 100000000, w0 = top / 100000000; /* w0 <= 9 */
+        uint64_t w1 = prt_digits8((uint32_t)(top - w0 * 100000000)), w2 = prt_digits8((uint32_t)(d - top * 100000000));
+        w0 <<= 56;
+        int lz = w0 ? 7 : w1 ? 8 + __builtin_ctzll(w1) / 8 : 16 + __builtin_ctzll(w2) / 8;
+        int tz = w2 ? __builtin_clzll(w2) / 8 : w1 ? 8 + __builtin_clzll(w1) / 8 : 16;
+        const uint64_t ascii = UINT64_C(0x3030303030303030);
+        w0 |= ascii, w1 |= ascii, w2 |= ascii;
+        memcpy(dig, &w0, 8);
+        memcpy(dig + 8, &w1, 8);
+        memcpy(dig + 16, &w2, 8);
+        memset(dig + 24, '0', 24); /* read (not written out) by the fixed-size copies below */
+        const char *q = dig + lz;
+        n = 24 - lz - tz;
+        exp10 = 23 - lz - k;
+        if (exp10 >= -4 && exp10 <= 15 && n > exp10 + 1) {
+            /* positional with a fraction, the usual case: fixed-size copies, each at least
+             * the digits it has to move, into room reserved once */
+            prt_buf_reserve(b, 48);
+            char *o = b->p + b->n;
+            *o = '-';
+            o += v < 0;
+            if (exp10 >= 0) { /* integer digits (at most 16), '.', the rest (at most 16) */
+                memcpy(o, q, 16);
+                o[exp10 + 1] = '.';
+                memcpy(o + exp10 + 2, q + exp10 + 1, 16);
+                o += n + 1;
+            } else { /* "0." and -exp10 - 1 zeros (at most 3), then the (at most 17) digits */
+                memcpy(o, "0.000000", 8);
+                memcpy(o + 1 - exp10, q, 24);
+                o += 1 - exp10 + n;
+            }
+            b->n = (size_t)(o - b->p);
+            return;
+        }
+        memcpy(digits, q, (size_t)n); /* exponent form, or integral (>= 1e15): below */
+        digits[n] = 0;
+    } else {
+        n = prt_shortest_digits(v, digits, &exp10);
+    }
     if (v < 0)
         prt_buf_putc(b, '-');
     if (exp10 < -4 || exp10 >= 17) {

@@ -376,6 +376,27 @@ TEST(fmt_float_matches_old_search)
         printf("     %" PRIu64 " doubles checked\n", chk_count);
 }
 
+/* The identities prt_scalar.c's shortest digits rest on, for every value they are used on:
+ * the frame k = ((s * 1233) >> 12) + 1 has 10^(k-1) < 2^s < 10^k for s in 1..72, and the lane
+ * quotients of prt_digits8 are exact. */
+TEST(fmt_float_identities)
+{
+    for (int s = 1; s <= 72; s++) {
+        int k = ((s * 1233) >> 12) + 1;
+        unsigned __int128 p = 1, two = (unsigned __int128)1 << s;
+        for (int i = 1; i < k; i++)
+            p *= 10; /* 10^(k-1) */
+        if (!(p < two && two < p * 10))
+            TEST_FAIL("s = %d: k = %d is not the frame", s, k);
+    }
+    for (uint32_t v = 0; v < 10000; v++)
+        if ((v * 10486) >> 20 != v / 100)
+            TEST_FAIL("(%u * 10486) >> 20 != %u / 100", v, v);
+    for (uint32_t u = 0; u < 100; u++)
+        if ((u * 103) >> 10 != u / 10)
+            TEST_FAIL("(%u * 103) >> 10 != %u / 10", u, u);
+}
+
 TEST(parse_float_matches_strtod)
 {
     char t[64];
@@ -480,6 +501,7 @@ int main(void)
 {
     RUN(fmt_float_matches_printf_loop);
     RUN(fmt_float_matches_old_search);
+    RUN(fmt_float_identities);
     RUN(parse_float_matches_strtod);
     RUN(ts_fast_matches_general);
     RUN(ts_memo_runs);
