@@ -196,9 +196,12 @@ static int prt_shortest_fast(double a, uint64_t *digits, int *k_out)
     uint64_t hi = (uint64_t)((2 * x + p) >> (s + 1)), lo = (uint64_t)((2 * x - p) >> (s + 1)) + 1;
     uint64_t d = hi - hi % 10;
     if (d < lo) { /* no multiple of 10: round(V), ties to even */
-        prt_u128 rem = x & (((prt_u128)1 << s) - 1), half = (prt_u128)1 << (s - 1);
-        d = (uint64_t)(x >> s);
-        d += rem > half || (rem == half && (d & 1));
+        prt_u128 y = x + ((prt_u128)1 << (s - 1));
+        d = (uint64_t)(y >> s);
+        /* a tie (y a multiple of 2^s) rounded up to an odd d goes down to the even one */
+        int tie = s <= 64 ? ((uint64_t)y << (64 - s)) == 0
+                          : (uint64_t)y == 0 && ((uint64_t)(y >> 64) << (128 - s)) == 0;
+        d &= ~(uint64_t)tie;
     }
     *digits = d;
     *k_out = k;
@@ -275,13 +278,14 @@ void prt_fmt_float(prt_buf *b, double v)
     uint64_t d;
     int k;
     if (prt_shortest_fast(fabs(v), &d, &k)) {
-        /* d * 10^-k, d < 10 * 2^53 < 10^17: its 17 digits (leading zeros included) in three
-         * words at dig[0..24), then where the significant ones start and end. */
+        /* d * 10^-k, 2^52 < d < 10 * 2^53 < 10^17: its 17 digits (a leading zero included) in
+         * three words at dig[0..24), then where the significant ones start and end. */
         char dig[48];
         uint64_t top = d / 100000000, w0 = top / 100000000; /* w0 <= 9 */
         uint64_t w1 = prt_digits8((uint32_t)(top - w0 * 100000000)), w2 = prt_digits8((uint32_t)(d - top * 100000000));
         w0 <<= 56;
-        int lz = w0 ? 7 : w1 ? 8 + __builtin_ctzll(w1) / 8 : 16 + __builtin_ctzll(w2) / 8;
+        /* d >= 2^52 (V = m W, W > 1): 16 or 17 digits, w1's first one not 0 */
+        int lz = 8 - (w0 != 0);
         int tz = w2 ? __builtin_clzll(w2) / 8 : w1 ? 8 + __builtin_clzll(w1) / 8 : 16;
         const uint64_t ascii = UINT64_C(0x3030303030303030);
         w0 |= ascii, w1 |= ascii, w2 |= ascii;
