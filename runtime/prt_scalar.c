@@ -7,6 +7,7 @@
  * algorithms), never gmtime.
  */
 #include "prt_scalar.h"
+#include "prt_digits.h"
 #include "prt_text.h"
 
 #include <errno.h>
@@ -208,22 +209,6 @@ static int prt_shortest_fast(double a, uint64_t *digits, int *k_out)
     return 1;
 }
 
-/* The 8 decimal digits of x < 10^8 as the bytes of a little-endian word, most significant
- * first, each 0..9 (not yet ASCII). Lane arithmetic: the word holds x / 10^4 and x % 10^4 in
- * two 32-bit lanes, then each lane's / 100 and % 100 in four 16-bit lanes, then each of those
- * one digit a byte. A lane's quotient is a multiply and a shift: v / 100 = (v * 10486) >> 20
- * for v < 10^4 and u / 10 = (u * 103) >> 10 for u < 100 (both checked for every v and u in
- * test_scalar_fast); the products, below 2^27 and 2^14, stay inside their lanes, and the mask
- * drops what the shift brings down from the next lane. */
-static inline uint64_t prt_digits8(uint32_t x)
-{
-    uint64_t w = (x / 10000) | ((uint64_t)(x % 10000) << 32);
-    uint64_t q = ((w * 10486) >> 20) & UINT64_C(0x0000007F0000007F);
-    w = q | ((w - q * 100) << 16);
-    q = ((w * 103) >> 10) & UINT64_C(0x000F000F000F000F);
-    return q | ((w - q * 10) << 8);
-}
-
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
@@ -278,20 +263,11 @@ void prt_fmt_float(prt_buf *b, double v)
     uint64_t d;
     int k;
     if (prt_shortest_fast(fabs(v), &d, &k)) {
-        /* d * 10^-k, 2^52 < d < 10 * 2^53 < 10^17: its 17 digits (a leading zero included) in
-         * three words at dig[0..24), then where the significant ones start and end. */
+        /* d * 10^-k, 2^52 < d < 10 * 2^53 < 10^17: 16 or 17 digits, at dig[7 or 8 .. 24) */
         char dig[48];
-        uint64_t top = d / 100000000, w0 = top / 100000000; /* w0 <= 9 */
-        uint64_t w1 = prt_digits8((uint32_t)(top - w0 * 100000000)), w2 = prt_digits8((uint32_t)(d - top * 100000000));
-        w0 <<= 56;
-        /* d >= 2^52 (V = m W, W > 1): 16 or 17 digits, w1's first one not 0 */
-        int lz = 8 - (w0 != 0);
-        int tz = w2 ? __builtin_clzll(w2) / 8 : w1 ? 8 + __builtin_clzll(w1) / 8 : 16;
-        const uint64_t ascii = UINT64_C(0x3030303030303030);
-        w0 |= ascii, w1 |= ascii, w2 |= ascii;
-        memcpy(dig, &w0, 8);
-        memcpy(dig + 8, &w1, 8);
-        memcpy(dig + 16, &w2, 8);
+        uint64_t d0 = d / UINT64_C(10000000000000000); /* the 17th digit, or 0 */
+        int lz = 8 - (d0 != 0), tz = prt_digits16(d - d0 * UINT64_C(10000000000000000), dig + 8);
+        dig[7] = (char)('0' + d0);
         memset(dig + 24, '0', 24); /* read (not written out) by the fixed-size copies below */
         const char *q = dig + lz;
         n = 24 - lz - tz;

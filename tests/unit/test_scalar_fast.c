@@ -2,6 +2,7 @@
  * without strtod/printf, timestamps without the general parser) against the C library's answers
  * on millions of seeded random inputs: any difference in a single bit or byte fails.
  */
+#include "prt_digits.h"
 #include "prt_scalar.h"
 #include "prt_test.h"
 
@@ -390,11 +391,57 @@ TEST(fmt_float_identities)
             TEST_FAIL("s = %d: k = %d is not the frame", s, k);
     }
     for (uint32_t v = 0; v < 10000; v++)
-        if ((v * 10486) >> 20 != v / 100)
-            TEST_FAIL("(%u * 10486) >> 20 != %u / 100", v, v);
+        if ((v * 10486) >> 20 != v / 100 || (v * 5243) >> 19 != v / 100)
+            TEST_FAIL("(%u * 10486) >> 20 or (%u * 5243) >> 19 != %u / 100", v, v, v);
     for (uint32_t u = 0; u < 100; u++)
-        if ((u * 103) >> 10 != u / 10)
-            TEST_FAIL("(%u * 103) >> 10 != %u / 10", u, u);
+        if ((u * 103) >> 10 != u / 10 || (u * 6554) >> 16 != u / 10)
+            TEST_FAIL("(%u * 103) >> 10 or (%u * 6554) >> 16 != %u / 10", u, u, u);
+    for (uint64_t x = 0; x < 100000000; x++)
+        if ((x * 0xd1b71759) >> 45 != x / 10000) {
+            TEST_FAIL("(%" PRIu64 " * 0xd1b71759) >> 45 != %" PRIu64 " / 10^4", x, x);
+            break;
+        }
+}
+
+/* prt_digits.h: every version against sprintf, its digits and its count of trailing zeros */
+static int check_digits16(uint64_t x)
+{
+    char want[24], got[2][17] = { { 0 } };
+    snprintf(want, sizeof want, "%016" PRIu64, x);
+    int wtz = 0;
+    while (wtz < 16 && want[15 - wtz] == '0')
+        wtz++;
+    int tz[2] = { prt_digits16_swar(x, got[0]), -1 };
+#ifdef __SSE2__
+    tz[1] = prt_digits16_sse2(x, got[1]);
+#else
+    memcpy(got[1], want, 16), tz[1] = wtz;
+#endif
+    for (int i = 0; i < 2; i++)
+        if (memcmp(got[i], want, 16) != 0 || tz[i] != wtz) {
+            TEST_FAIL("%s %" PRIu64 ": %.16s, %d trailing zeros; want %s, %d", i ? "sse2" : "swar", x, got[i], tz[i],
+                      want, wtz);
+            return 0;
+        }
+    return 1;
+}
+
+TEST(digits16)
+{
+    for (int i = 0; i < 2000000; i++) {
+        uint64_t x = rnd() % old_p10[rnd() % 17];
+        if (i & 1)
+            x -= x % old_p10[rnd() % 17]; /* trailing zeros */
+        if (!check_digits16(x))
+            return;
+    }
+    for (int e = 0; e <= 16; e++)
+        for (int j = -2; j <= 2; j++) {
+            uint64_t x = old_p10[e] + (uint64_t)(int64_t)j;
+            if (x < old_p10[16] && !check_digits16(x))
+                return;
+        }
+    check_digits16(old_p10[16] - 1);
 }
 
 TEST(parse_float_matches_strtod)
@@ -502,6 +549,7 @@ int main(void)
     RUN(fmt_float_matches_printf_loop);
     RUN(fmt_float_matches_old_search);
     RUN(fmt_float_identities);
+    RUN(digits16);
     RUN(parse_float_matches_strtod);
     RUN(ts_fast_matches_general);
     RUN(ts_memo_runs);
