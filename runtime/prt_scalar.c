@@ -159,9 +159,10 @@ static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 10
 /* The fast path of prt_fmt_float: the digits the "%.*e" loop of prt_shortest_digits finds (the
  * fewest significant digits p whose p-digit rounding of a reads back, that rounding's digits),
  * without a search, in exact integer arithmetic: *digits * 10^-*k_out, *digits < 10^17 (its
- * trailing zeros are the caller's to drop). a = m * 2^-s exactly (m the 53-bit significand,
- * 1 <= s <= 72, i.e. 2^-20 <= a < 2^52); the rest, and m = 2^52 (a power of two), return 0 and
- * take the loop.
+ * trailing zeros are the caller's to drop), for a's magnitude (its sign is ignored; a below
+ * stands for |a|). a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72, i.e.
+ * 2^-20 <= a < 2^52: finite, not zero, not subnormal); the rest, and m = 2^52 (a power of two),
+ * return 0 and take the loop.
  *
  * Reading back: strtod gives a for exactly the decimals in the rounding interval
  * ((m - 1/2) 2^-s, (m + 1/2) 2^-s), its ends included when m is even (ties to even). It is
@@ -187,7 +188,8 @@ static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 10
 static int prt_shortest_fast(double a, uint64_t *digits, int *k_out)
 {
     uint64_t bits;
-    memcpy(&bits, &a, sizeof bits); /* a > 0 */
+    memcpy(&bits, &a, sizeof bits);
+    bits &= ~(UINT64_C(1) << 63); /* |a| */
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int s = 1075 - (int)(bits >> 52);
     if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
@@ -240,50 +242,36 @@ static int prt_shortest_digits(double v, char digits[20], int *exp10)
 
 void prt_fmt_float(prt_buf *b, double v)
 {
-    if (isnan(v)) {
-        prt_buf_puts(b, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        prt_buf_puts(b, v < 0 ? "-inf" : "inf");
-        return;
-    }
-    if (v == 0) {
-        prt_buf_puts(b, signbit(v) ? "-0.0" : "0.0");
-        return;
-    }
-    /* Fast path: integral values that print exactly as an int64. */
-    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
-        prt_fmt_int(b, (int64_t)v);
-        prt_buf_puts(b, ".0");
-        return;
-    }
     char digits[20];
-    int exp10, n;
+    int exp10, n, k;
     uint64_t d;
-    int k;
-    if (prt_shortest_fast(fabs(v), &d, &k)) {
-        /* d * 10^-k, 2^52 < d < 10 * 2^53 < 10^17: 16 or 17 digits, at dig[7 or 8 .. 24) */
+    if (prt_shortest_fast(v, &d, &k)) { /* the usual magnitudes: finite, not zero */
+        /* |v| is d * 10^-k, 2^52 < d < 10 * 2^53 < 10^17: 16 or 17 digits, at dig[7 or 8 .. 24) */
         char dig[48];
         uint64_t d0 = d / UINT64_C(10000000000000000); /* the 17th digit, or 0 */
         int lz = 8 - (d0 != 0), tz = prt_digits16(d - d0 * UINT64_C(10000000000000000), dig + 8);
         dig[7] = (char)('0' + d0);
         memset(dig + 24, '0', 24); /* read (not written out) by the fixed-size copies below */
-        const char *q = dig + lz;
-        n = 24 - lz - tz;
+        const char *q = dig + lz;  /* its digits, then its trailing zeros */
+        n = 24 - lz - tz;          /* significant digits */
         exp10 = 23 - lz - k;
-        if (exp10 >= -4 && exp10 <= 15 && n > exp10 + 1) {
-            /* positional with a fraction, the usual case: fixed-size copies, each at least
-             * the digits it has to move, into room reserved once */
+        if (exp10 >= -4 && exp10 <= 15) {
+            /* positional, the usual case (|v| < 2^52: exp10 <= 15 always): fixed-size copies,
+             * each at least the digits it has to move, into room reserved once */
             prt_buf_reserve(b, 48);
             char *o = b->p + b->n;
             *o = '-';
             o += v < 0;
-            if (exp10 >= 0) { /* integer digits (at most 16), '.', the rest (at most 16) */
+            if (exp10 >= 0) { /* integer digits (at most 16), '.', the rest (at most 16) or "0" */
                 memcpy(o, q, 16);
                 o[exp10 + 1] = '.';
-                memcpy(o + exp10 + 2, q + exp10 + 1, 16);
-                o += n + 1;
+                if (n > exp10 + 1) {
+                    memcpy(o + exp10 + 2, q + exp10 + 1, 16);
+                    o += n + 1;
+                } else { /* integral: q's zeros up to the point were copied */
+                    o[exp10 + 2] = '0';
+                    o += exp10 + 3;
+                }
             } else { /* "0." and -exp10 - 1 zeros (at most 3), then the (at most 17) digits */
                 memcpy(o, "0.000000", 8);
                 memcpy(o + 1 - exp10, q, 24);
@@ -292,9 +280,27 @@ void prt_fmt_float(prt_buf *b, double v)
             b->n = (size_t)(o - b->p);
             return;
         }
-        memcpy(digits, q, (size_t)n); /* exponent form, or integral (>= 1e15): below */
+        memcpy(digits, q, (size_t)n); /* exponent form (|v| < 1e-4): below */
         digits[n] = 0;
     } else {
+        if (isnan(v)) {
+            prt_buf_puts(b, "nan");
+            return;
+        }
+        if (isinf(v)) {
+            prt_buf_puts(b, v < 0 ? "-inf" : "inf");
+            return;
+        }
+        if (v == 0) {
+            prt_buf_puts(b, signbit(v) ? "-0.0" : "0.0");
+            return;
+        }
+        /* integral values that print exactly as an int64 (powers of two among them) */
+        if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+            prt_fmt_int(b, (int64_t)v);
+            prt_buf_puts(b, ".0");
+            return;
+        }
         n = prt_shortest_digits(v, digits, &exp10);
     }
     if (v < 0)
