@@ -161,12 +161,13 @@ static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 10
  * without a search, in exact integer arithmetic: *digits * 10^-*k_out, *digits < 10^17 (its
  * trailing zeros are the caller's to drop), for a's magnitude (its sign is ignored; a below
  * stands for |a|). a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72, i.e.
- * 2^-20 <= a < 2^52: finite, not zero, not subnormal); the rest, and m = 2^52 (a power of two),
- * return 0 and take the loop.
+ * 2^-20 <= a < 2^52: finite, not zero, not subnormal); the rest, and the powers of two
+ * 2^1 .. 2^51, return 0 and take the loop (or prt_fmt_float's integer path).
  *
  * Reading back: strtod gives a for exactly the decimals in the rounding interval
  * ((m - 1/2) 2^-s, (m + 1/2) 2^-s), its ends included when m is even (ties to even). It is
- * symmetric about a when m != 2^52 (a power of two has a nearer lower neighbour): then if any
+ * symmetric about a when m != 2^52 (a power of two has a nearer lower neighbour: those below 1
+ * are handled apart, in the code): then if any
  * decimal with p significant digits is in it, the one nearest a is too, and that nearest one is
  * printf's p-digit rounding (exact, ties to even). So the loop's answer is: the largest t such that
  * a multiple of 10^t (in units of 10^-k, for any fixed k) lies in the interval, and the multiple
@@ -192,10 +193,22 @@ static int prt_shortest_fast(double a, uint64_t *digits, int *k_out)
     bits &= ~(UINT64_C(1) << 63); /* |a| */
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int s = 1075 - (int)(bits >> 52);
-    if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
+    if (s < 1 || s > 72)
         return 0;
     int k = ((s * 1233) >> 12) + 1;
     prt_u128 p = prt_p10w[k], x = (prt_u128)m * (uint64_t)p + ((prt_u128)(m * (uint64_t)(p >> 64)) << 64);
+    if (m == (UINT64_C(1) << 52)) { /* a power of two */
+        if (s < 53)
+            return 0;
+        /* a = 2^-j, j = s - 52 in 1..20, is exactly 5^j 10^-j: at most 14 significant digits
+         * (5^20 < 10^14). Any other decimal of at most 15 differs from it by at least a unit of
+         * its 15th digit, more than a * 10^-15, while the interval reaches a * 2^-53 at most
+         * from a: so a's own digits are the only ones of <= 15 that read back, and the loop's
+         * answer. Here V = 10^k / 2^j is that integer. */
+        *digits = (uint64_t)(x >> s);
+        *k_out = k;
+        return 1;
+    }
     uint64_t hi = (uint64_t)((2 * x + p) >> (s + 1)), lo = (uint64_t)((2 * x - p) >> (s + 1)) + 1;
     uint64_t d = hi - hi % 10;
     if (d < lo) { /* no multiple of 10: round(V), ties to even */

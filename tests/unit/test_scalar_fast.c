@@ -360,6 +360,13 @@ TEST(fmt_float_matches_old_search)
             if (!check_both(up) || !check_both(down))
                 return;
     }
+    /* every power of two, and its neighbours, against the printf loop */
+    for (int e = -1074; e <= 1023; e++) {
+        double p = ldexp(1.0, e);
+        if (!check_ref(p, 1) || !check_ref(-p, 1) || !check_both(nextafter(p, 0)) ||
+            !check_both(nextafter(p, INFINITY)))
+            return;
+    }
     /* integers and halves around 1e15, 2^52, 2^53, 1e16, 1e17 */
     static const double around[] = { 1e15, 0x1p52, 0x1p53, 1e16, 1e17 };
     for (size_t a = 0; a < sizeof around / sizeof *around; a++)
