@@ -20,6 +20,10 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "prt_digits.h: prt_digits16_swar stores the first digit in a word's low byte (little-endian)"
+#endif
+
 /* The 8 digits of x < 10^8 as the bytes of a little-endian word, most significant first, each
  * 0..9 (not yet ASCII): x / 10^4 and x % 10^4 in two 32-bit lanes, then each lane's / 100 and
  * % 100 in four 16-bit lanes, then one digit a byte. The products (below 2^27 and 2^14) stay
