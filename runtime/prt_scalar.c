@@ -148,7 +148,7 @@ int prt_parse_float(prt_str s, double *out)
 typedef unsigned __int128 prt_u128;
 
 /* 10^k as a 128-bit integer, k <= 22 */
-#define PRT_P10W(e) ((prt_u128)10000000000000000000u * e)
+#define PRT_P10W(e) ((prt_u128)10000000000000000000u * (e))
 static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
                                        100000000u, 1000000000u, 10000000000u, 100000000000u,
                                        1000000000000u, 10000000000000u, 100000000000000u,
@@ -162,7 +162,7 @@ static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 10
  * trailing zeros are the caller's to drop), for a's magnitude (its sign is ignored; a below
  * stands for |a|). a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72, i.e.
  * 2^-20 <= a < 2^52: finite, not zero, not subnormal); the rest, and the powers of two
- * 2^1 .. 2^51, return 0 and take the loop (or prt_fmt_float's integer path).
+ * 2^0 .. 2^51, return 0 and take the loop (or prt_fmt_float's integer path).
  *
  * Reading back: strtod gives a for exactly the decimals in the rounding interval
  * ((m - 1/2) 2^-s, (m + 1/2) 2^-s), its ends included when m is even (ties to even). It is
