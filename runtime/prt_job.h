@@ -152,7 +152,7 @@ void prt_test_tap(prt_worker *wk, int node, const void *row, int64_t ts);
 /* The operator's engine inside a worker's generated state. */
 #define PRT_OPERATOR(wk, op) (*(struct prt_winop **)((char *)(wk)->state + (op)->offset))
 
-#define PRT_ABI_VERSION 4
+#define PRT_ABI_VERSION 5
 
 typedef struct prt_job_desc {
     int abi; /* PRT_ABI_VERSION the code was generated for */
