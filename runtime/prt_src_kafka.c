@@ -57,6 +57,7 @@ typedef struct prt_krestore {
 typedef struct prt_ktopic {
     char *name;
     const rd_kafka_topic_t *rkt; /* last handle seen in a message, for a pointer compare */
+    rd_kafka_topic_t *held;      /* bounded: a handle kept from open to close (ksrc_open_bounded) */
     int32_t *dense;              /* by Kafka partition number; -1 when unknown */
     int ndense;
 } prt_ktopic;
@@ -84,6 +85,7 @@ typedef struct prt_ksrc {
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
     rd_kafka_queue_t *q;        /* the consumer queue, for batch reads; owned */
     int polled;                 /* poll ran: too late to seek */
+    prt_kafka_refill refill;    /* when to wake the fetchers (prt_kafka_int.h) */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -433,6 +435,13 @@ static int ksrc_topic_list(prt_ksrc *ks, const char *list)
 static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, int timeout_ms)
 {
     prt_job *j = ks->s->job;
+    /* A handle per topic now, from the metadata just read: librdkafka creates the partitions and
+     * hands each to its leader's broker thread while the end offsets are read. Created only at
+     * the assignment instead, a partition starting from a logical offset (earliest) found no
+     * leader yet and retried its offset lookup 500 ms later, every run. */
+    for (int t = 0; t < ks->ntopics; t++)
+        if (!ks->topics[t].held)
+            ks->topics[t].held = rd_kafka_topic_new(ks->rk, ks->topics[t].name, NULL);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     int rc = PRT_OK;
     for (int t = 0; t < ks->ntopics && rc == PRT_OK; t++) {
@@ -485,6 +494,9 @@ static void ksrc_free(prt_ksrc *ks)
         rd_kafka_queue_destroy(ks->q);
     if (ks->rk) {
         rd_kafka_consumer_close(ks->rk); /* commits the stored offsets, leaves the group */
+        for (int i = 0; i < ks->ntopics; i++)
+            if (ks->topics[i].held)
+                rd_kafka_topic_destroy(ks->topics[i].held);
         rd_kafka_destroy(ks->rk);
     }
     for (int i = 0; i < ks->ntopics; i++) {
@@ -589,6 +601,7 @@ static int ksrc_open(prt_source *s)
         ksrc_free(ks);
         return PRT_ERR;
     }
+    prt_kafka_refill_init(&ks->refill, conf);
     rd_kafka_conf_set_opaque(conf, ks);
     rd_kafka_conf_set_error_cb(conf, ksrc_error);
     rd_kafka_conf_set_rebalance_cb(conf, ksrc_rebalance);
@@ -732,6 +745,8 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
         .timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? PRT_NO_TS : ts,
     };
     prt_source_deliver(ks->s, &raw);
+    ks->refill.n++;
+    ks->refill.bytes += raw.data.n + raw.key.n;
     p->next = m->offset + 1;
     p->pos = p->next;
     p->dirty = 1;
@@ -740,6 +755,26 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
         ksrc_done(ks, d);
     rd_kafka_message_destroy(m);
     return PRT_OK;
+}
+
+/* The queue is empty and was near a threshold: seeks every partition that is read and has a
+ * next offset to it, which wakes its broker thread (prt_kafka_refill in prt_kafka_int.h).
+ * Partitions without a known offset are left alone; the broker threads woken for the others
+ * look at them too. */
+static void ksrc_refill(prt_ksrc *ks)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ks->nparts ? ks->nparts : 1);
+    for (int d = 0; d < ks->nparts; d++) {
+        const prt_kpart *p = &ks->parts[d];
+        if (p->assigned && !p->done && p->pos >= 0)
+            rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset = p->pos;
+    }
+    if (l->cnt) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(ks->rk, l, 0); /* 0: asynchronous */
+        if (e) /* only for bad arguments; a seek that fails later leaves the fetcher's own timer */
+            rd_kafka_error_destroy(e);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* Up to max records: the first call may wait up to timeout_ms for one message (so a record that
@@ -785,6 +820,8 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
     }
     if (rc != PRT_OK)
         return PRT_ERR;
+    if (prt_kafka_refill_due(&ks->refill, rd_kafka_queue_length(ks->q), max))
+        ksrc_refill(ks);
     if (n > 0) {
         ksrc_store(ks);
         if (ks->lost)
