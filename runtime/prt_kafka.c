@@ -144,14 +144,26 @@ void prt_kafka_refill_init(prt_kafka_refill *r, const rd_kafka_conf_t *conf)
     r->qmax_bytes = conf_int(conf, "queued.max.messages.kbytes", 65536) * 1024;
 }
 
-int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int max)
+int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int got, int max, int64_t now_ms)
 {
+    if (got > 0)
+        r->last_ms = 0; /* records came: the last refill worked */
     uint64_t near = (uint64_t)qlen + (uint64_t)(max > 0 ? max : 0);
     uint64_t avg = r->n ? r->bytes / r->n : 0;
     if (near >= (uint64_t)r->qmin || near * avg >= (uint64_t)r->qmax_bytes)
         r->throttled = 1;
-    if (!r->throttled || qlen > 0)
+    if (qlen > 0)
         return 0;
-    r->throttled = 0;
-    return 1;
+    if (r->throttled) {
+        r->throttled = 0;
+        r->last_ms = now_ms;
+        r->retry_ms = PRT_KAFKA_REFILL_RETRY_MS;
+        return 1;
+    }
+    if (got == 0 && r->last_ms && now_ms - r->last_ms >= r->retry_ms && r->retry_ms < 1000) {
+        r->last_ms = now_ms;
+        r->retry_ms *= 2;
+        return 1;
+    }
+    return 0;
 }

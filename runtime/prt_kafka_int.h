@@ -42,13 +42,19 @@ typedef struct prt_kafka_refill {
     int64_t qmax_bytes; /* queued.max.messages.kbytes, in bytes */
     uint64_t n, bytes;  /* records taken and their key + value bytes: the average record size */
     int throttled;      /* the queue was seen near a threshold since the last refill */
+    int64_t last_ms;    /* when the last refill was made, while nothing came since; 0: none */
+    int64_t retry_ms;   /* how long after it, with nothing come, to make another */
 } prt_kafka_refill;
 /* The thresholds in force in conf (after every property was applied, before rd_kafka_new). */
 void prt_kafka_refill_init(prt_kafka_refill *r, const rd_kafka_conf_t *conf);
-/* After a poll that took at most max records and left qlen in the queue: 1 when the fetchers
- * should be woken now (the queue is empty and was near a threshold since the last time). The
- * margin of max: the fetcher decided on the length before the poll took its records. */
-int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int max);
+/* After a poll that took got records (at most max) and left qlen in the queue, at now_ms: 1 when
+ * the fetchers should be woken now. That is when the queue is empty and was near a threshold
+ * since the last refill (the margin of max: the fetcher decided on the length before the poll
+ * took its records). And again when nothing came PRT_KAFKA_REFILL_RETRY_MS after a refill, then
+ * twice, four times... as long, up to a second: a fetch that was in flight at the seek arrives
+ * with the old version and can stop the fetcher again before librdkafka drops it. */
+int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int got, int max, int64_t now_ms);
+#define PRT_KAFKA_REFILL_RETRY_MS 50
 
 /* Exactly-once (docs/checkpoints.md): a Kafka source that commits no offsets itself registers its
  * consumer, and the job's transactional Kafka sink sends each registered source's consumed

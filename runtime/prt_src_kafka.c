@@ -820,7 +820,8 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
     }
     if (rc != PRT_OK)
         return PRT_ERR;
-    if (prt_kafka_refill_due(&ks->refill, rd_kafka_queue_length(ks->q), max))
+    size_t qlen = rd_kafka_queue_length(ks->q);
+    if (prt_kafka_refill_due(&ks->refill, qlen, n, max, qlen ? 0 : prt_mono_ms()))
         ksrc_refill(ks);
     if (n > 0) {
         ksrc_store(ks);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define KC_BATCH 10000
 #define KC_MAX_PARTS 1024
@@ -47,6 +48,13 @@ static uint32_t kc_crc(uint32_t crc, const void *p, size_t n)
     for (size_t i = 0; i < n; i++)
         crc = kc_crc_table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
     return ~crc;
+}
+
+static int64_t kc_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int kc_fail(const char *what, const char *why)
@@ -138,14 +146,16 @@ int main(int argc, char **argv)
         next[i] = lo[i];
     uint64_t records = 0, bytes = 0;
     int throttled = 0;
+    int64_t last_ms = 0, retry_ms = 50; /* the last refill while nothing came since, the next */
     while (open > 0) {
         /* no waiting for more records than are left, nor, throttled, for a full batch (the
-         * fetcher may be the one waiting): either would idle up to the 1 s timeout */
+         * fetcher may be the one waiting): either would idle up to the timeout */
         int64_t left = 0;
         for (int i = 0; i < n; i++)
             left += hi[i] > next[i] ? hi[i] - next[i] : 0;
         size_t want = left < KC_BATCH ? (size_t)left : KC_BATCH;
-        ssize_t got = rd_kafka_consume_batch_queue(q, throttled ? 0 : 1000, batch, want ? want : 1);
+        int wait_ms = throttled ? 0 : last_ms ? 50 : 1000; /* after a refill: watch for the retry */
+        ssize_t got = rd_kafka_consume_batch_queue(q, wait_ms, batch, want ? want : 1);
         if (got < 0)
             return kc_fail("consume", rd_kafka_err2str(rd_kafka_last_error()));
         for (ssize_t k = 0; k < got; k++) {
@@ -174,8 +184,16 @@ int main(int argc, char **argv)
         uint64_t near = qlen + KC_BATCH, avg = records ? bytes / records : 0;
         if (near >= KC_QMIN || near * avg >= (uint64_t)KC_QMAX_BYTES)
             throttled = 1;
-        if (throttled && qlen == 0 && open > 0) {
+        /* and again 50, 100, ... 800 ms after a refill while nothing came (a fetch in flight
+         * at the seek can stop the fetcher again), as pipec's source does */
+        int64_t now = got == 0 && qlen == 0 && last_ms ? kc_mono_ms() : 0;
+        if (got > 0)
+            last_ms = 0;
+        int again = now && now - last_ms >= retry_ms && retry_ms < 1000;
+        if ((throttled || again) && qlen == 0 && open > 0) {
+            retry_ms = throttled ? 50 : retry_ms * 2;
             throttled = 0;
+            last_ms = kc_mono_ms();
             rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
             for (int i = 0; i < n; i++)
                 if (next[i] < hi[i])

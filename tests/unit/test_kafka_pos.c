@@ -298,17 +298,32 @@ TEST(malformed_positions)
 TEST(refill_due)
 {
     prt_kafka_refill r = { .qmin = 100, .qmax_bytes = 10000 };
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10), 0);   /* never near a threshold: nothing to wake */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 50, 10), 0);
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 90, 10), 0);  /* near: 90 + the 10 a poll may have taken */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1000), 0);   /* never near a threshold: nothing to wake */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 50, 10, 10, 1000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 90, 10, 10, 1000), 0); /* near: 90 + the 10 a poll may have taken */
     CHECK_EQ_I(r.throttled, 1);
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10), 0);  /* not empty yet */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10), 1);   /* emptied: wake the fetchers, once */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10), 0);
-    r.n = 10, r.bytes = 2000;                          /* 200 bytes a record: 50 reach the bytes */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 39, 10), 0);
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10), 0);
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10), 1);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 1000), 0); /* not empty yet */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 1000), 1);  /* emptied: wake the fetchers */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1001), 0);   /* once */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 5, 0, 10, 1010), 0);   /* records came */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 5, 10, 1020), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 5000), 0);   /* and were taken: no retry */
+    r.n = 10, r.bytes = 2000;                                    /* 200 bytes a record: 50 reach the bytes */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 39, 10, 10, 6000), 0);
+    CHECK_EQ_I(r.throttled, 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 6000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 6000), 1);
+    /* nothing comes after the refill: again after 50 ms, 100, 200, 400, 800, then librdkafka's
+     * own timer (1 s) is as soon */
+    int64_t t = 6000;
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + 49), 0);
+    const int64_t again[] = { 50, 100, 200, 400, 800 };
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + again[i] - 1), 0);
+        CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + again[i]), 1);
+        t += again[i];
+    }
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + 5000), 0);
     /* the thresholds in force, librdkafka's defaults unless set */
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     prt_kafka_refill_init(&r, conf);
