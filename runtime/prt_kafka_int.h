@@ -40,7 +40,7 @@ const struct rd_kafka_metadata_topic *prt_kafka_md_topic(const struct rd_kafka_m
 typedef struct prt_kafka_refill {
     int64_t qmin;       /* queued.min.messages */
     int64_t qmax_bytes; /* queued.max.messages.kbytes, in bytes */
-    uint64_t n, bytes;  /* records taken and their key + value bytes: the average record size */
+    uint64_t n, bytes;  /* records sampled and their key + value bytes: the average record size */
     int throttled;      /* the queue was seen near a threshold since the last refill */
     int64_t last_ms;    /* when the last refill was made, while nothing came since; 0: none */
     int64_t retry_ms;   /* how long after it, with nothing come, to make another */

@@ -86,6 +86,8 @@ typedef struct prt_ksrc {
     rd_kafka_queue_t *q;        /* the consumer queue, for batch reads; owned */
     int polled;                 /* poll ran: too late to seek */
     prt_kafka_refill refill;    /* when to wake the fetchers (prt_kafka_int.h) */
+    const rd_kafka_topic_t *last_rkt; /* the last message's topic handle and partition, and */
+    int32_t last_partition, last_d;   /* its dense index: records come in runs of a partition */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -137,14 +139,21 @@ static int32_t ksrc_part(prt_ksrc *ks, const char *topic, int32_t partition)
 /* Dense index of a message's partition: a pointer compare on the topic handle in the common case. */
 static int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
 {
-    for (int i = 0; i < ks->ntopics; i++) {
+    if (m->rkt == ks->last_rkt && m->partition == ks->last_partition)
+        return ks->last_d; /* a dense index never changes once given */
+    int32_t d = -1;
+    for (int i = 0; i < ks->ntopics && d < 0; i++) {
         prt_ktopic *t = &ks->topics[i];
         if (t->rkt == m->rkt && m->partition < t->ndense && t->dense[m->partition] >= 0)
-            return t->dense[m->partition];
+            d = t->dense[m->partition];
     }
-    const char *name = rd_kafka_topic_name(m->rkt);
-    int32_t d = ksrc_part(ks, name, m->partition);
-    ks->topics[ks->parts[d].t].rkt = m->rkt;
+    if (d < 0) {
+        d = ksrc_part(ks, rd_kafka_topic_name(m->rkt), m->partition);
+        ks->topics[ks->parts[d].t].rkt = m->rkt;
+    }
+    ks->last_rkt = m->rkt;
+    ks->last_partition = m->partition;
+    ks->last_d = d;
     return d;
 }
 
@@ -745,8 +754,6 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
         .timestamp = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? PRT_NO_TS : ts,
     };
     prt_source_deliver(ks->s, &raw);
-    ks->refill.n++;
-    ks->refill.bytes += raw.data.n + raw.key.n;
     p->next = m->offset + 1;
     p->pos = p->next;
     p->dirty = 1;
@@ -809,6 +816,10 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
         ssize_t got = rd_kafka_consume_batch_queue(ks->q, 0, v, want);
         if (got <= 0)
             break;
+        if (!v[0]->err) { /* one record a batch sampled: the average size for the refill */
+            ks->refill.n++;
+            ks->refill.bytes += v[0]->len + v[0]->key_len;
+        }
         for (ssize_t i = 0; i < got; i++) {
             if (rc == PRT_OK)
                 rc = ksrc_take(ks, v[i], &n);
