@@ -136,11 +136,10 @@ static int32_t ksrc_part(prt_ksrc *ks, const char *topic, int32_t partition)
     return t->dense[partition];
 }
 
-/* Dense index of a message's partition: a pointer compare on the topic handle in the common case. */
-static int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
+/* Dense index of a message's partition: the last message's, else a pointer compare on the topic
+ * handle, else found by name (and created). */
+static int32_t ksrc_msg_part_slow(prt_ksrc *ks, const rd_kafka_message_t *m)
 {
-    if (m->rkt == ks->last_rkt && m->partition == ks->last_partition)
-        return ks->last_d; /* a dense index never changes once given */
     int32_t d = -1;
     for (int i = 0; i < ks->ntopics && d < 0; i++) {
         prt_ktopic *t = &ks->topics[i];
@@ -155,6 +154,13 @@ static int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
     ks->last_partition = m->partition;
     ks->last_d = d;
     return d;
+}
+
+static inline int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
+{
+    if (m->rkt == ks->last_rkt && m->partition == ks->last_partition)
+        return ks->last_d; /* a dense index never changes once given */
+    return ksrc_msg_part_slow(ks, m);
 }
 
 /* Start offset of a partition at its first assignment (timestamps are resolved by the caller). */
