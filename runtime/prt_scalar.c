@@ -7,6 +7,7 @@
  * algorithms), never gmtime.
  */
 #include "prt_scalar.h"
+#include "prt_digits.h"
 #include "prt_text.h"
 
 #include <errno.h>
@@ -144,147 +145,89 @@ int prt_parse_float(prt_str s, double *out)
     return PRT_OK;
 }
 
-/* 10^e as the double nearest to it, for e in -4..16 (bounds of floor(log10 a) below). */
-static inline double prt_pow10_of(int e)
-{
-    static const double neg[5] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0 };
-    return e <= 0 ? neg[e + 4] : prt_pow10[e];
-}
-
 typedef unsigned __int128 prt_u128;
 
-/* M = round(m * 10^k / 2^s), ties to even, when the k-digit decimal M / 10^k reads back as
- * m * 2^-s (see prt_shortest_fast); 0 when it does not, or when M would exceed 2^63 (which
- * never happens at the k found: 17 significant digits always read back). */
-static const uint64_t prt_p10[20] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
-                                      100000000u, 1000000000u, 10000000000u, 100000000000u,
-                                      1000000000000u, 10000000000000u, 100000000000000u,
-                                      1000000000000000u, 10000000000000000u, 100000000000000000u,
-                                      1000000000000000000u, 10000000000000000000u };
-static uint64_t prt_shortest_try_wide(uint64_t m, int s, int k);
+/* 10^k as a 128-bit integer, k <= 22 */
+#define PRT_P10W(e) ((prt_u128)10000000000000000000u * (e))
+static const prt_u128 prt_p10w[23] = { 1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+                                       100000000u, 1000000000u, 10000000000u, 100000000000u,
+                                       1000000000000u, 10000000000000u, 100000000000000u,
+                                       1000000000000000u, 10000000000000000u, 100000000000000000u,
+                                       1000000000000000000u, PRT_P10W(1), PRT_P10W(10), PRT_P10W(100),
+                                       PRT_P10W(1000) };
 
-static inline uint64_t prt_shortest_try(uint64_t m, int s, int k)
+/* The fast path of prt_fmt_float: the digits the "%.*e" loop of prt_shortest_digits finds (the
+ * fewest significant digits p whose p-digit rounding of a reads back, that rounding's digits),
+ * without a search, in exact integer arithmetic: *digits * 10^-*k_out, *digits < 10^17 (its
+ * trailing zeros are the caller's to drop), for a's magnitude (its sign is ignored; a below
+ * stands for |a|). a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72, i.e.
+ * 2^-20 <= a < 2^52: finite, not zero, not subnormal); the rest, and the powers of two
+ * 2^0 .. 2^51, return 0 and take the loop (or prt_fmt_float's integer path).
+ *
+ * Reading back: strtod gives a for exactly the decimals in the rounding interval
+ * ((m - 1/2) 2^-s, (m + 1/2) 2^-s), its ends included when m is even (ties to even). It is
+ * symmetric about a when m != 2^52 (a power of two has a nearer lower neighbour: those below 1
+ * are handled apart, in the code): then if any
+ * decimal with p significant digits is in it, the one nearest a is too, and that nearest one is
+ * printf's p-digit rounding (exact, ties to even). So the loop's answer is: the largest t such that
+ * a multiple of 10^t (in units of 10^-k, for any fixed k) lies in the interval, and the multiple
+ * of 10^t nearest a. The fewest significant digits is the largest t: all the interval's decimals
+ * lie within a factor 1 + 2^-52 of each other, so in one decade, or, when the interval holds a
+ * power of ten 10^j, that power is its only multiple of 10^j and it has 1 digit (printf's
+ * rounding of a just below 10^j to 1 digit is "1e+j", the same value).
+ *
+ * The frame: k = floor(s log10 2) + 1, the k with 10^(k-1) < 2^s < 10^k (checked for every
+ * s in 1..72; (s * 1233) >> 12 is floor(s log10 2) there). In units of 10^-k, a is
+ * V = m 10^k / 2^s and the interval is (V - W/2, V + W/2) with W = 10^k / 2^s in (1, 10). Its
+ * ends, (2m -+ 1) 10^k / 2^(s+1), are never integers: (2m -+ 1) 10^k has exactly k factors of
+ * 2 and k < s + 1. So whether the ends belong to it never matters, and its integers are
+ * lo = floor(low end) + 1 .. hi = floor(high end). It is wider than 1, so it holds round(V)
+ * (t = 0 always works), and narrower than 10, so it holds at most one multiple of 10: when it
+ * holds one, c, the largest t is c's count of trailing zeros (a multiple of a higher power would
+ * be another multiple of 10) and c is the answer; else the answer is round(V), ties to even.
+ * Every product is exact: m 10^k < 2^53 10^22 < 2^127, and 2 m 10^k + 10^k < 2^128. */
+static int prt_shortest_fast(double a, uint64_t *digits, int *k_out)
 {
-    if (s <= 62 && k < 20) { /* the usual magnitudes: the same in 64-bit words but the product */
-        uint64_t p = prt_p10[k], half = UINT64_C(1) << (s - 1);
-        prt_u128 x = (prt_u128)m * p;
-        uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-        if (hi >> s)
-            return 0; /* M >= 2^64 */
-        uint64_t M = (hi << (64 - s)) | (lo >> s), rem = lo & ((UINT64_C(1) << s) - 1), diff;
-        if (rem > half || (rem == half && (M & 1)))
-            M++, diff = (UINT64_C(1) << s) - rem;
-        else
-            diff = rem; /* diff <= 2^(s-1): 2 * diff cannot overflow */
-        if (M == 0 || M >= UINT64_C(1) << 63 || 2 * diff > p || (2 * diff == p && (m & 1)))
-            return 0;
-        return M;
-    }
-    return prt_shortest_try_wide(m, s, k);
-}
-
-/* prt_shortest_try in 128-bit words: kept out of line, so that the usual case does not compute
- * its wide masks at all. */
-static __attribute__((noinline)) uint64_t prt_shortest_try_wide(uint64_t m, int s, int k)
-{
-    prt_u128 one = 1, half = one << (s - 1), mask = (one << s) - 1;
-    prt_u128 p = k < 20 ? (prt_u128)prt_p10[k] : (prt_u128)prt_p10[19] * prt_p10[k - 19];
-    prt_u128 x = (prt_u128)m * p; /* < 2^53 * 10^22 < 2^127 */
-    prt_u128 M = x >> s, rem = x & mask, diff;
-    if (rem > half || (rem == half && (M & 1)))
-        M++, diff = (one << s) - rem;
-    else
-        diff = rem;
-    if (M == 0 || 2 * diff > p || (2 * diff == p && (m & 1)) || M >= (prt_u128)1 << 63)
-        return 0;
-    return (uint64_t)M;
-}
-
-/* The fast path of prt_shortest_digits, in exact integer arithmetic instead of printf/strtod.
- * a = m * 2^-s exactly (m the 53-bit significand, 1 <= s <= 72). For k = 0, 1, ... the k-digit
- * decimal nearest to a is M / 10^k with M = round(m * 10^k / 2^s) (ties to even, as printf
- * rounds), and it reads back as a exactly when it lies within half an ulp (2^-s / 2) of a:
- * 2 * |m * 10^k - M * 2^s| < 10^k, or equal with m even (strtod's ties-to-even). The smallest k
- * that reads back gives the shortest digits, the same the "%.*e" loop finds.
- * Which k are tried: k = 0 is left out, since when it reads back so does k = 1, with the same
- * digits and a trailing zero (dropped below). Then k = 1, 2, 3, the common short decimals
- * (prices, measures). Past that the value needs many digits: reading back is monotonic in k
- * (the k-digit decimals are among the (k+1)-digit ones, so the nearest never gets farther), and
- * k = 16 - floor(log10 a) (17 significant digits) always reads back, so a binary search over
- * 4..that k finds the smallest in about 4 tries instead of one per k. Powers of two (whose lower
- * neighbour is nearer) and magnitudes outside [1e-5, 2^52) return 0: the loop decides. */
-static int prt_shortest_fast(double a, char digits[20], int *exp10)
-{
-    if (!(a >= 1e-5 && a < 0x1p52))
-        return 0;
     uint64_t bits;
-    memcpy(&bits, &a, sizeof bits); /* a is normal here: a = (2^52 + fraction) * 2^(E - 1075) */
+    memcpy(&bits, &a, sizeof bits);
+    bits &= ~(UINT64_C(1) << 63); /* |a| */
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int s = 1075 - (int)(bits >> 52);
-    if (s < 1 || s > 72 || m == (UINT64_C(1) << 52))
+    if (s < 1 || s > 72)
         return 0;
-    int k;
-    uint64_t d = 0;
-    for (k = 1; k <= 3 && !(d = prt_shortest_try(m, s, k)); k++)
-        ;
-    if (!d) {
-        int e10 = -5; /* floor(log10 a): a >= 1e-5 */
-        while (e10 < 15 && a >= prt_pow10_of(e10 + 1))
-            e10++;
-        int lo = 4, hi = 16 - e10 < 22 ? 16 - e10 : 22;
-        if (hi >= lo && (d = prt_shortest_try(m, s, hi))) {
-            while (lo < hi) { /* d is the digits of hi, which reads back */
-                int mid = lo + (hi - lo) / 2;
-                uint64_t t = prt_shortest_try(m, s, mid);
-                if (t)
-                    hi = mid, d = t;
-                else
-                    lo = mid + 1;
-            }
-            k = hi;
-        } else { /* not expected: each k in turn, as a check of the estimate */
-            for (k = 4; k <= 22 && !(d = prt_shortest_try(m, s, k)); k++)
-                ;
-            if (!d)
-                return 0;
-        }
+    int k = ((s * 1233) >> 12) + 1;
+    prt_u128 p = prt_p10w[k], x = (prt_u128)m * (uint64_t)p + ((prt_u128)(m * (uint64_t)(p >> 64)) << 64);
+    if (m == (UINT64_C(1) << 52)) { /* a power of two */
+        if (s < 53)
+            return 0;
+        /* a = 2^-j, j = s - 52 in 1..20, is exactly 5^j 10^-j: at most 14 significant digits
+         * (5^20 < 10^14). Any other decimal of at most 15 differs from it by at least a unit of
+         * its 15th digit, more than a * 10^-15, while the interval reaches a * 2^-53 at most
+         * from a: so a's own digits are the only ones of <= 15 that read back, and the loop's
+         * answer. Here V = 10^k / 2^j is that integer. */
+        *digits = (uint64_t)(x >> s);
+        *k_out = k;
+        return 1;
     }
-    char tmp[40], *end = tmp + sizeof tmp, *q = end;
-    for (; d >= 10000; d /= 10000) { /* four digits per 64-bit division, then two 32-bit ones */
-        uint32_t r = (uint32_t)(d % 10000);
-        q -= 4;
-        memcpy(q, prt_digit_pairs + (r / 100) * 2, 2);
-        memcpy(q + 2, prt_digit_pairs + (r % 100) * 2, 2);
+    uint64_t hi = (uint64_t)((2 * x + p) >> (s + 1)), lo = (uint64_t)((2 * x - p) >> (s + 1)) + 1;
+    uint64_t d = hi - hi % 10;
+    if (d < lo) { /* no multiple of 10: round(V), ties to even */
+        prt_u128 y = x + ((prt_u128)1 << (s - 1));
+        d = (uint64_t)(y >> s);
+        /* a tie (y a multiple of 2^s) rounded up to an odd d goes down to the even one */
+        int tie = s <= 64 ? ((uint64_t)y << (64 - s)) == 0
+                          : (uint64_t)y == 0 && ((uint64_t)(y >> 64) << (128 - s)) == 0;
+        d &= ~(uint64_t)tie;
     }
-    if (d >= 100) {
-        q -= 2;
-        memcpy(q, prt_digit_pairs + (d % 100) * 2, 2);
-        d /= 100;
-    }
-    if (d >= 10) {
-        q -= 2;
-        memcpy(q, prt_digit_pairs + d * 2, 2);
-    } else {
-        *--q = (char)('0' + d); /* M > 0 */
-    }
-    int n = (int)(end - q);
-    if (n > 17)
-        return 0; /* cannot happen: 17 digits always read back */
-    *exp10 = n - 1 - k;
-    while (n > 1 && q[n - 1] == '0')
-        n--;
-    memcpy(digits, q, (size_t)n);
-    digits[n] = 0;
-    return n;
+    *digits = d;
+    *k_out = k;
+    return 1;
 }
 
 /* Splits v (finite, not zero) into its shortest round-trip decimal digits and exponent:
  * v = 0.d1d2..dn * 10^(exp+1), i.e. d1.d2..dn e exp. Returns the digit count. */
 static int prt_shortest_digits(double v, char digits[20], int *exp10)
 {
-    int fast = prt_shortest_fast(fabs(v), digits, exp10);
-    if (fast)
-        return fast;
     char tmp[40];
     int p;
     locale_t prev = uselocale(prt_c_loc()); /* snprintf's decimal point follows the locale */
@@ -312,26 +255,67 @@ static int prt_shortest_digits(double v, char digits[20], int *exp10)
 
 void prt_fmt_float(prt_buf *b, double v)
 {
-    if (isnan(v)) {
-        prt_buf_puts(b, "nan");
-        return;
-    }
-    if (isinf(v)) {
-        prt_buf_puts(b, v < 0 ? "-inf" : "inf");
-        return;
-    }
-    if (v == 0) {
-        prt_buf_puts(b, signbit(v) ? "-0.0" : "0.0");
-        return;
-    }
-    /* Fast path: integral values that print exactly as an int64. */
-    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
-        prt_fmt_int(b, (int64_t)v);
-        prt_buf_puts(b, ".0");
-        return;
-    }
     char digits[20];
-    int exp10, n = prt_shortest_digits(v, digits, &exp10);
+    int exp10, n, k;
+    uint64_t d;
+    if (prt_shortest_fast(v, &d, &k)) { /* the usual magnitudes: finite, not zero */
+        /* |v| is d * 10^-k, 2^52 < d < 10 * 2^53 < 10^17: 16 or 17 digits, at dig[7 or 8 .. 24) */
+        char dig[48];
+        uint64_t d0 = d / UINT64_C(10000000000000000); /* the 17th digit, or 0 */
+        int lz = 8 - (d0 != 0), tz = prt_digits16(d - d0 * UINT64_C(10000000000000000), dig + 8);
+        dig[7] = (char)('0' + d0);
+        memset(dig + 24, '0', 24); /* read (not written out) by the fixed-size copies below */
+        const char *q = dig + lz;  /* its digits, then its trailing zeros */
+        n = 24 - lz - tz;          /* significant digits */
+        exp10 = 23 - lz - k;
+        if (exp10 >= -4 && exp10 <= 15) {
+            /* positional, the usual case (|v| < 2^52: exp10 <= 15 always): fixed-size copies,
+             * each at least the digits it has to move, into room reserved once */
+            prt_buf_reserve(b, 48);
+            char *o = b->p + b->n;
+            *o = '-';
+            o += v < 0;
+            if (exp10 >= 0) { /* integer digits (at most 16), '.', the rest (at most 16) or "0" */
+                memcpy(o, q, 16);
+                o[exp10 + 1] = '.';
+                if (n > exp10 + 1) {
+                    memcpy(o + exp10 + 2, q + exp10 + 1, 16);
+                    o += n + 1;
+                } else { /* integral: q's zeros up to the point were copied */
+                    o[exp10 + 2] = '0';
+                    o += exp10 + 3;
+                }
+            } else { /* "0." and -exp10 - 1 zeros (at most 3), then the (at most 17) digits */
+                memcpy(o, "0.000000", 8);
+                memcpy(o + 1 - exp10, q, 24);
+                o += 1 - exp10 + n;
+            }
+            b->n = (size_t)(o - b->p);
+            return;
+        }
+        memcpy(digits, q, (size_t)n); /* exponent form (|v| < 1e-4): below */
+        digits[n] = 0;
+    } else {
+        if (isnan(v)) {
+            prt_buf_puts(b, "nan");
+            return;
+        }
+        if (isinf(v)) {
+            prt_buf_puts(b, v < 0 ? "-inf" : "inf");
+            return;
+        }
+        if (v == 0) {
+            prt_buf_puts(b, signbit(v) ? "-0.0" : "0.0");
+            return;
+        }
+        /* integral values that print exactly as an int64 (powers of two among them) */
+        if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
+            prt_fmt_int(b, (int64_t)v);
+            prt_buf_puts(b, ".0");
+            return;
+        }
+        n = prt_shortest_digits(v, digits, &exp10);
+    }
     if (v < 0)
         prt_buf_putc(b, '-');
     if (exp10 < -4 || exp10 >= 17) {
