@@ -44,6 +44,8 @@ typedef struct prt_kpart {
     int64_t next;      /* offset to store (last delivered + 1), when dirty */
     int dirty;
     int64_t pos;       /* next offset to read, for the position; -1: none known */
+    int live;          /* pos is where this assignment reads: a record came since it was assigned,
+                          or it started at a concrete offset (a refill may seek there) */
     int64_t start;     /* the offset the first assignment started at (bounded: for seek) */
 } prt_kpart;
 
@@ -272,6 +274,9 @@ static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < l->cnt; i++) {
             int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
             ks->parts[d].assigned = 1;
+            /* resumed from the group's offset (INVALID here): pos may be behind what another
+             * member read meanwhile until a record comes */
+            ks->parts[d].live = l->elems[i].offset >= 0;
             prt_source_partition_add(ks->s, d);
         }
         if (coop)
@@ -285,6 +290,7 @@ static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < l->cnt; i++) {
             int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
             ks->parts[d].assigned = 0;
+            ks->parts[d].live = 0;
             if (!ks->closing) /* leaving the group at close must not move the watermark */
                 prt_source_partition_remove(ks->s, d);
         }
@@ -487,6 +493,7 @@ static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, i
             if (tp && (tp->offset == RD_KAFKA_OFFSET_END || (tp->offset >= 0 && tp->offset >= p->end)))
                 p->done = 1;
             p->assigned = 1;
+            p->live = p->pos >= 0;
             if (!p->done) {
                 ks->remaining++;
                 prt_source_partition_add(ks->s, d);
@@ -763,6 +770,7 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
     p->next = m->offset + 1;
     p->pos = p->next;
     p->dirty = 1;
+    p->live = 1;
     (*n)++;
     if (ks->bounded && m->offset >= p->end - 1)
         ksrc_done(ks, d);
@@ -770,16 +778,16 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
     return PRT_OK;
 }
 
-/* The queue is empty and was near a threshold: seeks every partition that is read and has a
- * next offset to it, which wakes its broker thread (prt_kafka_refill in prt_kafka_int.h).
- * Partitions without a known offset are left alone; the broker threads woken for the others
- * look at them too. */
+/* The queue is empty and was near a threshold: seeks every partition that is read and whose
+ * next offset in this assignment is known to it, which wakes its broker thread (prt_kafka_refill
+ * in prt_kafka_int.h). Partitions without one are left alone (never a seek back to an offset
+ * from an earlier assignment); the broker threads woken for the others look at them too. */
 static void ksrc_refill(prt_ksrc *ks)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ks->nparts ? ks->nparts : 1);
     for (int d = 0; d < ks->nparts; d++) {
         const prt_kpart *p = &ks->parts[d];
-        if (p->assigned && !p->done && p->pos >= 0)
+        if (p->assigned && !p->done && p->live && p->pos >= 0)
             rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset = p->pos;
     }
     if (l->cnt) {
@@ -924,6 +932,7 @@ static void ksrc_seek_bounded(prt_ksrc *ks)
         if (tp)
             tp->offset = rs->offset;
         p->start = p->pos = rs->offset;
+        p->live = 1;
         if (rs->offset >= p->end) {
             ksrc_done(ks, d);
         } else if (p->done) { /* started at the end before; the restored offset is earlier */
