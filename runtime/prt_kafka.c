@@ -2,6 +2,7 @@
  * YAML settings (bootstrap, properties.* passthrough), the metadata check made at open, and the
  * registry through which a transactional sink finds the job's Kafka sources (exactly-once). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "prt_kafka_int.h"
@@ -121,4 +122,48 @@ int prt_kafka_src_each(prt_job *j, int (*visit)(void *arg, rd_kafka_t *rk, rd_ka
         rd_kafka_topic_partition_list_destroy(l);
     }
     return rc;
+}
+
+/* ---------------------------------------------------------------- refilling the queue */
+
+static int64_t conf_int(const rd_kafka_conf_t *conf, const char *name, int64_t dflt)
+{
+    char v[64];
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(conf, name, v, &n) != RD_KAFKA_CONF_OK)
+        return dflt;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    return end != v && x > 0 ? (int64_t)x : dflt;
+}
+
+void prt_kafka_refill_init(prt_kafka_refill *r, const rd_kafka_conf_t *conf)
+{
+    memset(r, 0, sizeof *r);
+    r->qmin = conf_int(conf, "queued.min.messages", 100000);
+    r->qmax_bytes = conf_int(conf, "queued.max.messages.kbytes", 65536) * 1024;
+}
+
+int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int got, int max, int64_t now_ms)
+{
+    if (got > 0)
+        r->last_ms = 0; /* records came: the last refill worked */
+    uint64_t near = (uint64_t)qlen + (uint64_t)(max > 0 ? max : 0);
+    uint64_t avg = r->n ? r->bytes / r->n : 0;
+    if (near >= (uint64_t)r->qmin || near * avg >= (uint64_t)r->qmax_bytes)
+        r->throttled = 1;
+    if (qlen > 0)
+        return 0;
+    if (r->throttled) {
+        r->throttled = 0;
+        r->last_ms = now_ms;
+        r->retry_ms = PRT_KAFKA_REFILL_RETRY_MS;
+        return 1;
+    }
+    if (got == 0 && r->last_ms && now_ms - r->last_ms >= r->retry_ms && r->retry_ms < 1000) {
+        r->last_ms = now_ms;
+        r->retry_ms *= 2;
+        return 1;
+    }
+    return 0;
 }

@@ -44,6 +44,8 @@ typedef struct prt_kpart {
     int64_t next;      /* offset to store (last delivered + 1), when dirty */
     int dirty;
     int64_t pos;       /* next offset to read, for the position; -1: none known */
+    int live;          /* pos is where this assignment reads: a record came since it was assigned,
+                          or it started at a concrete offset (a refill may seek there) */
     int64_t start;     /* the offset the first assignment started at (bounded: for seek) */
 } prt_kpart;
 
@@ -57,6 +59,7 @@ typedef struct prt_krestore {
 typedef struct prt_ktopic {
     char *name;
     const rd_kafka_topic_t *rkt; /* last handle seen in a message, for a pointer compare */
+    rd_kafka_topic_t *held;      /* bounded: a handle kept from open to close (ksrc_open_bounded) */
     int32_t *dense;              /* by Kafka partition number; -1 when unknown */
     int ndense;
 } prt_ktopic;
@@ -84,6 +87,9 @@ typedef struct prt_ksrc {
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
     rd_kafka_queue_t *q;        /* the consumer queue, for batch reads; owned */
     int polled;                 /* poll ran: too late to seek */
+    prt_kafka_refill refill;    /* when to wake the fetchers (prt_kafka_int.h) */
+    const rd_kafka_topic_t *last_rkt; /* the last message's topic handle and partition, and */
+    int32_t last_partition, last_d;   /* its dense index: records come in runs of a partition */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -132,18 +138,31 @@ static int32_t ksrc_part(prt_ksrc *ks, const char *topic, int32_t partition)
     return t->dense[partition];
 }
 
-/* Dense index of a message's partition: a pointer compare on the topic handle in the common case. */
-static int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
+/* Dense index of a message's partition: the last message's, else a pointer compare on the topic
+ * handle, else found by name (and created). */
+static int32_t ksrc_msg_part_slow(prt_ksrc *ks, const rd_kafka_message_t *m)
 {
-    for (int i = 0; i < ks->ntopics; i++) {
+    int32_t d = -1;
+    for (int i = 0; i < ks->ntopics && d < 0; i++) {
         prt_ktopic *t = &ks->topics[i];
         if (t->rkt == m->rkt && m->partition < t->ndense && t->dense[m->partition] >= 0)
-            return t->dense[m->partition];
+            d = t->dense[m->partition];
     }
-    const char *name = rd_kafka_topic_name(m->rkt);
-    int32_t d = ksrc_part(ks, name, m->partition);
-    ks->topics[ks->parts[d].t].rkt = m->rkt;
+    if (d < 0) {
+        d = ksrc_part(ks, rd_kafka_topic_name(m->rkt), m->partition);
+        ks->topics[ks->parts[d].t].rkt = m->rkt;
+    }
+    ks->last_rkt = m->rkt;
+    ks->last_partition = m->partition;
+    ks->last_d = d;
     return d;
+}
+
+static inline int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m)
+{
+    if (m->rkt == ks->last_rkt && m->partition == ks->last_partition)
+        return ks->last_d; /* a dense index never changes once given */
+    return ksrc_msg_part_slow(ks, m);
 }
 
 /* Start offset of a partition at its first assignment (timestamps are resolved by the caller). */
@@ -255,6 +274,9 @@ static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < l->cnt; i++) {
             int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
             ks->parts[d].assigned = 1;
+            /* resumed from the group's offset (INVALID here): pos may be behind what another
+             * member read meanwhile until a record comes */
+            ks->parts[d].live = l->elems[i].offset >= 0;
             prt_source_partition_add(ks->s, d);
         }
         if (coop)
@@ -268,6 +290,7 @@ static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < l->cnt; i++) {
             int32_t d = ksrc_part(ks, l->elems[i].topic, l->elems[i].partition);
             ks->parts[d].assigned = 0;
+            ks->parts[d].live = 0;
             if (!ks->closing) /* leaving the group at close must not move the watermark */
                 prt_source_partition_remove(ks->s, d);
         }
@@ -433,6 +456,13 @@ static int ksrc_topic_list(prt_ksrc *ks, const char *list)
 static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, int timeout_ms)
 {
     prt_job *j = ks->s->job;
+    /* A handle per topic now, from the metadata just read: librdkafka creates the partitions and
+     * hands each to its leader's broker thread while the end offsets are read. Created only at
+     * the assignment instead, a partition starting from a logical offset (earliest) found no
+     * leader yet and retried its offset lookup 500 ms later, every run. */
+    for (int t = 0; t < ks->ntopics; t++)
+        if (!ks->topics[t].held)
+            ks->topics[t].held = rd_kafka_topic_new(ks->rk, ks->topics[t].name, NULL);
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     int rc = PRT_OK;
     for (int t = 0; t < ks->ntopics && rc == PRT_OK; t++) {
@@ -463,6 +493,7 @@ static int ksrc_open_bounded(prt_ksrc *ks, const struct rd_kafka_metadata *md, i
             if (tp && (tp->offset == RD_KAFKA_OFFSET_END || (tp->offset >= 0 && tp->offset >= p->end)))
                 p->done = 1;
             p->assigned = 1;
+            p->live = p->pos >= 0;
             if (!p->done) {
                 ks->remaining++;
                 prt_source_partition_add(ks->s, d);
@@ -485,6 +516,9 @@ static void ksrc_free(prt_ksrc *ks)
         rd_kafka_queue_destroy(ks->q);
     if (ks->rk) {
         rd_kafka_consumer_close(ks->rk); /* commits the stored offsets, leaves the group */
+        for (int i = 0; i < ks->ntopics; i++)
+            if (ks->topics[i].held)
+                rd_kafka_topic_destroy(ks->topics[i].held);
         rd_kafka_destroy(ks->rk);
     }
     for (int i = 0; i < ks->ntopics; i++) {
@@ -589,6 +623,7 @@ static int ksrc_open(prt_source *s)
         ksrc_free(ks);
         return PRT_ERR;
     }
+    prt_kafka_refill_init(&ks->refill, conf);
     rd_kafka_conf_set_opaque(conf, ks);
     rd_kafka_conf_set_error_cb(conf, ksrc_error);
     rd_kafka_conf_set_rebalance_cb(conf, ksrc_rebalance);
@@ -735,11 +770,32 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
     p->next = m->offset + 1;
     p->pos = p->next;
     p->dirty = 1;
+    p->live = 1;
     (*n)++;
     if (ks->bounded && m->offset >= p->end - 1)
         ksrc_done(ks, d);
     rd_kafka_message_destroy(m);
     return PRT_OK;
+}
+
+/* The queue is empty and was near a threshold: seeks every partition that is read and whose
+ * next offset in this assignment is known to it, which wakes its broker thread (prt_kafka_refill
+ * in prt_kafka_int.h). Partitions without one are left alone (never a seek back to an offset
+ * from an earlier assignment); the broker threads woken for the others look at them too. */
+static void ksrc_refill(prt_ksrc *ks)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ks->nparts ? ks->nparts : 1);
+    for (int d = 0; d < ks->nparts; d++) {
+        const prt_kpart *p = &ks->parts[d];
+        if (p->assigned && !p->done && p->live && p->pos >= 0)
+            rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset = p->pos;
+    }
+    if (l->cnt) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(ks->rk, l, 0); /* 0: asynchronous */
+        if (e) /* only for bad arguments; a seek that fails later leaves the fetcher's own timer */
+            rd_kafka_error_destroy(e);
+    }
+    rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* Up to max records: the first call may wait up to timeout_ms for one message (so a record that
@@ -774,6 +830,10 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
         ssize_t got = rd_kafka_consume_batch_queue(ks->q, 0, v, want);
         if (got <= 0)
             break;
+        if (!v[0]->err) { /* one record a batch sampled: the average size for the refill */
+            ks->refill.n++;
+            ks->refill.bytes += v[0]->len + v[0]->key_len;
+        }
         for (ssize_t i = 0; i < got; i++) {
             if (rc == PRT_OK)
                 rc = ksrc_take(ks, v[i], &n);
@@ -785,6 +845,9 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
     }
     if (rc != PRT_OK)
         return PRT_ERR;
+    size_t qlen = rd_kafka_queue_length(ks->q);
+    if (prt_kafka_refill_due(&ks->refill, qlen, n, max, qlen ? 0 : prt_mono_ms()))
+        ksrc_refill(ks);
     if (n > 0) {
         ksrc_store(ks);
         if (ks->lost)
@@ -869,6 +932,7 @@ static void ksrc_seek_bounded(prt_ksrc *ks)
         if (tp)
             tp->offset = rs->offset;
         p->start = p->pos = rs->offset;
+        p->live = 1;
         if (rs->offset >= p->end) {
             ksrc_done(ks, d);
         } else if (p->done) { /* started at the end before; the restored offset is earlier */

@@ -9,15 +9,24 @@
  * `records=N bytes=B` (B = key + value bytes). With --crc (bench/run's check of what the topic
  * holds, never in a measured run) also `crc=X`: the CRC-32 (zlib's) of every value followed by a
  * newline, in the order read, which equals the CRC-32 of the file `kcat -P -l` produced from when
- * the one-partition topic holds its lines in order. Exit 0, or 1 with one line on stderr. */
+ * the one-partition topic holds its lines in order. Exit 0, or 1 with one line on stderr.
+ *
+ * Like pipec's source (prt_kafka_refill in runtime/prt_kafka_int.h), it wakes librdkafka's
+ * fetcher when it has emptied a queue that was near librdkafka's thresholds (queued.min.messages
+ * 100,000, queued.max.messages.kbytes 64 MB, the defaults, which both keep): the fetcher stops
+ * there and would look again only up to a second later. A consumer that falls behind (a load
+ * spike) then reads on at once instead of idling; both sides fetch the same way. */
 #include <librdkafka/rdkafka.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define KC_BATCH 10000
 #define KC_MAX_PARTS 1024
+#define KC_QMIN 100000                 /* librdkafka's queued.min.messages */
+#define KC_QMAX_BYTES (65536LL * 1024) /* librdkafka's queued.max.messages.kbytes */
 
 /* CRC-32 (the reflected polynomial 0xEDB88320, as zlib), one byte at a time: fine for a check. */
 static uint32_t kc_crc_table[256];
@@ -39,6 +48,13 @@ static uint32_t kc_crc(uint32_t crc, const void *p, size_t n)
     for (size_t i = 0; i < n; i++)
         crc = kc_crc_table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
     return ~crc;
+}
+
+static int64_t kc_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int kc_fail(const char *what, const char *why)
@@ -125,9 +141,21 @@ int main(int argc, char **argv)
         return kc_fail("assign", rd_kafka_err2str(e));
     rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
     static rd_kafka_message_t *batch[KC_BATCH];
+    static int64_t next[KC_MAX_PARTS]; /* next offset to read, by index in ids */
+    for (int i = 0; i < n; i++)
+        next[i] = lo[i];
     uint64_t records = 0, bytes = 0;
+    int throttled = 0;
+    int64_t last_ms = 0, retry_ms = 50; /* the last refill while nothing came since, the next */
     while (open > 0) {
-        ssize_t got = rd_kafka_consume_batch_queue(q, 1000, batch, KC_BATCH);
+        /* no waiting for more records than are left, nor, throttled, for a full batch (the
+         * fetcher may be the one waiting): either would idle up to the timeout */
+        int64_t left = 0;
+        for (int i = 0; i < n; i++)
+            left += hi[i] > next[i] ? hi[i] - next[i] : 0;
+        size_t want = left < KC_BATCH ? (size_t)left : KC_BATCH;
+        int wait_ms = throttled ? 0 : last_ms ? 50 : 1000; /* after a refill: watch for the retry */
+        ssize_t got = rd_kafka_consume_batch_queue(q, wait_ms, batch, want ? want : 1);
         if (got < 0)
             return kc_fail("consume", rd_kafka_err2str(rd_kafka_last_error()));
         for (ssize_t k = 0; k < got; k++) {
@@ -143,10 +171,37 @@ int main(int argc, char **argv)
                     crc = kc_crc(crc, "\n", 1);
                 }
                 for (int i = 0; i < n; i++) /* the last record of a partition closes it */
-                    if (ids[i] == m->partition && m->offset + 1 == hi[i])
-                        open--;
+                    if (ids[i] == m->partition) {
+                        next[i] = m->offset + 1;
+                        if (m->offset + 1 == hi[i])
+                            open--;
+                    }
             }
             rd_kafka_message_destroy(m);
+        }
+        /* the refill: near a threshold (the margin: what this batch took), then empty */
+        size_t qlen = rd_kafka_queue_length(q);
+        uint64_t near = qlen + KC_BATCH, avg = records ? bytes / records : 0;
+        if (near >= KC_QMIN || near * avg >= (uint64_t)KC_QMAX_BYTES)
+            throttled = 1;
+        /* and again 50, 100, ... 800 ms after a refill while nothing came (a fetch in flight
+         * at the seek can stop the fetcher again), as pipec's source does */
+        int64_t now = got == 0 && qlen == 0 && last_ms ? kc_mono_ms() : 0;
+        if (got > 0)
+            last_ms = 0;
+        int again = now && now - last_ms >= retry_ms && retry_ms < 1000;
+        if ((throttled || again) && qlen == 0 && open > 0) {
+            retry_ms = throttled ? 50 : retry_ms * 2;
+            throttled = 0;
+            last_ms = kc_mono_ms();
+            rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+            for (int i = 0; i < n; i++)
+                if (next[i] < hi[i])
+                    rd_kafka_topic_partition_list_add(l, argv[2], ids[i])->offset = next[i];
+            rd_kafka_error_t *serr = l->cnt ? rd_kafka_seek_partitions(rk, l, 0) : NULL;
+            if (serr)
+                rd_kafka_error_destroy(serr);
+            rd_kafka_topic_partition_list_destroy(l);
         }
     }
     rd_kafka_queue_destroy(q);

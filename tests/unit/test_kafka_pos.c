@@ -6,9 +6,12 @@
  * differently) seeks there and reads the rest: together exactly every record once, each
  * partition in offset order. Bounded (assigned partitions) and in a consumer group (offsets
  * applied at assignment); the position keyed by topic and partition, sorted; malformed
- * positions refused. */
+ * positions refused. Also: the source keeps reading when its queue keeps filling up (topic "tc",
+ * one partition of small batches, a queue of 15 records): librdkafka's fetcher stops at the
+ * threshold and would look again only a second later; the source wakes it (prt_kafka_refill). */
 #include "prt.h"
 #include "prt_jobpriv.h"
+#include "prt_kafka_int.h"
 #include "prt_test.h"
 
 #include <stdio.h>
@@ -19,6 +22,7 @@
 
 #define PER_PARTITION 6
 #define TOTAL (5 * PER_PARTITION)
+#define TC_RECORDS 1000 /* topic tc: one partition, batches of 10 */
 
 static char bootstrap[256];
 static prt_buf got; /* "value\n" per delivered record, in delivery order */
@@ -34,15 +38,17 @@ static int on_record(prt_worker *wk, const prt_raw *raw, int64_t *ts, prt_err *e
 static prt_source_desc src_desc[1] = { { "in", "kafka", "raw", 0, on_record, NULL } };
 static prt_job_desc desc;
 
-static prt_job *job(const char *topics, const char *group, int bounded)
+static prt_job *job_with(const char *topics, const char *group, int bounded, const char *const *more, int nmore)
 {
     static char b[300], t[300], g[300], bd[100];
     snprintf(b, sizeof b, "sources.in.kafka.bootstrap=%s", bootstrap);
     snprintf(t, sizeof t, "sources.in.kafka.topics=%s", topics);
     snprintf(g, sizeof g, "sources.in.kafka.group=%s", group);
     snprintf(bd, sizeof bd, "sources.in.kafka.bounded=%s", bounded ? "true" : "false");
-    const char *sets[] = { b, t, g, bd, "sources.in.kafka.startup=earliest",
-                           "sources.in.kafka.properties.session.timeout.ms=6000" };
+    const char *sets[16] = { b, t, g, bd, "sources.in.kafka.startup=earliest",
+                             "sources.in.kafka.properties.session.timeout.ms=6000" };
+    for (int i = 0; i < nmore && i < 10; i++)
+        sets[6 + i] = more[i];
     memset(&desc, 0, sizeof desc);
     desc.abi = PRT_ABI_VERSION;
     desc.pipeline = "kpos";
@@ -50,7 +56,12 @@ static prt_job *job(const char *topics, const char *group, int bounded)
     desc.sources = src_desc;
     desc.nsources = 1;
     desc.errors_sink = -1;
-    return prt_job_new(&desc, sets, 6);
+    return prt_job_new(&desc, sets, 6 + (nmore < 10 ? nmore : 10));
+}
+
+static prt_job *job(const char *topics, const char *group, int bounded)
+{
+    return job_with(topics, group, bounded, NULL, 0);
 }
 
 /* Polls until n more records came, the source ended, or 60 s passed (a safety net for a broken
@@ -284,6 +295,84 @@ TEST(malformed_positions)
     prt_buf_free(&pos);
 }
 
+TEST(refill_due)
+{
+    prt_kafka_refill r = { .qmin = 100, .qmax_bytes = 10000 };
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1000), 0);   /* never near a threshold: nothing to wake */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 50, 10, 10, 1000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 90, 10, 10, 1000), 0); /* near: 90 + the 10 a poll may have taken */
+    CHECK_EQ_I(r.throttled, 1);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 1000), 0); /* not empty yet */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 1000), 1);  /* emptied: wake the fetchers */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1001), 0);   /* once */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 5, 0, 10, 1010), 0);   /* records came */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 5, 10, 1020), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 5000), 0);   /* and were taken: no retry */
+    r.n = 10, r.bytes = 2000;                                    /* 200 bytes a record: 50 reach the bytes */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 39, 10, 10, 6000), 0);
+    CHECK_EQ_I(r.throttled, 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 6000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 6000), 1);
+    /* nothing comes after the refill: again after 50 ms, 100, 200, 400, 800, then librdkafka's
+     * own timer (1 s) is as soon */
+    int64_t t = 6000;
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + 49), 0);
+    const int64_t again[] = { 50, 100, 200, 400, 800 };
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + again[i] - 1), 0);
+        CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + again[i]), 1);
+        t += again[i];
+    }
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + 5000), 0);
+    /* the thresholds in force, librdkafka's defaults unless set */
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    prt_kafka_refill_init(&r, conf);
+    CHECK_EQ_I(r.qmin, 100000);
+    CHECK_EQ_I(r.qmax_bytes, 65536 * 1024LL);
+    char err[256];
+    CHECK(rd_kafka_conf_set(conf, "queued.min.messages", "15", err, sizeof err) == RD_KAFKA_CONF_OK);
+    CHECK(rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "2048", err, sizeof err) == RD_KAFKA_CONF_OK);
+    prt_kafka_refill_init(&r, conf);
+    CHECK_EQ_I(r.qmin, 15);
+    CHECK_EQ_I(r.qmax_bytes, 2048 * 1024LL);
+    rd_kafka_conf_destroy(conf);
+}
+
+/* A queue of 15 records and fetches of small batches: the fetcher stops again and again. Woken by
+ * the source, the 1000 records took 9-110 ms (19 ms with ASAN); left to librdkafka's own timer,
+ * 5-16 s. Every record once, in offset order. */
+TEST(refill_keeps_reading)
+{
+    static const char *more[] = { "sources.in.kafka.properties.queued.min.messages=15",
+                                  "sources.in.kafka.properties.max.partition.fetch.bytes=64" };
+    prt_buf_clear(&got);
+    ngot = 0;
+    prt_job *j = job_with("tc", "kpos-r", 1, more, 2);
+    prt_source *s = prt_source_open(j, 0, 0, 0);
+    CHECK(s != NULL);
+    if (s) {
+        int64_t t0 = prt_mono_ms();
+        CHECK_EQ_I(read_n(s, TC_RECORDS), TC_RECORDS);
+        int64_t ms = prt_mono_ms() - t0;
+        if (ms > 2500)
+            TEST_FAIL("%d records took %lld ms: the fetcher waited for its own timer", TC_RECORDS, (long long)ms);
+        CHECK_EQ_I(s->ops->poll(s, 10, 0), PRT_SRC_EOF);
+        prt_source_close(s);
+    }
+    prt_job_free(j);
+    int next = 0;
+    const char *p = got.p ? got.p : "";
+    for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1, next++) {
+        char want[32];
+        int n = snprintf(want, sizeof want, "tc/0/%d", next);
+        if ((size_t)(nl - p) != (size_t)n || memcmp(p, want, (size_t)n) != 0) {
+            TEST_FAIL("record %d is '%.*s'", next, (int)(nl - p), p);
+            break;
+        }
+    }
+    CHECK_EQ_I(next, TC_RECORDS);
+}
+
 /* Hosts the mock cluster and fills the topics: "ta/P/I" at offset I of partition P. */
 static int cluster_up(rd_kafka_t **host, rd_kafka_mock_cluster_t **mc)
 {
@@ -297,7 +386,8 @@ static int cluster_up(rd_kafka_t **host, rd_kafka_mock_cluster_t **mc)
     if (!*mc)
         return -1;
     snprintf(bootstrap, sizeof bootstrap, "%s", rd_kafka_mock_cluster_bootstraps(*mc));
-    if (rd_kafka_mock_topic_create(*mc, "ta", 2, 1) || rd_kafka_mock_topic_create(*mc, "tb", 3, 1))
+    if (rd_kafka_mock_topic_create(*mc, "ta", 2, 1) || rd_kafka_mock_topic_create(*mc, "tb", 3, 1) ||
+        rd_kafka_mock_topic_create(*mc, "tc", 1, 1))
         return -1;
     conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr);
@@ -316,6 +406,15 @@ static int cluster_up(rd_kafka_t **host, rd_kafka_mock_cluster_t **mc)
                                          RD_KAFKA_V_VALUE(v, (size_t)n), RD_KAFKA_V_END) != 0;
             }
     bad |= rd_kafka_flush(p, 30000) != 0;
+    for (int i = 0; i < TC_RECORDS; i++) { /* flushed every 10: a fetch of 64 bytes gets one batch */
+        char v[32];
+        int n = snprintf(v, sizeof v, "tc/0/%d", i);
+        bad |= rd_kafka_producev(p, RD_KAFKA_V_TOPIC("tc"), RD_KAFKA_V_PARTITION(0),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_VALUE(v, (size_t)n), RD_KAFKA_V_END) != 0;
+        if (i % 10 == 9)
+            bad |= rd_kafka_flush(p, 30000) != 0;
+    }
     rd_kafka_destroy(p);
     return bad ? -1 : 0;
 }
@@ -332,6 +431,8 @@ int main(void)
     RUN(explicit_position);
     RUN(malformed_positions);
     RUN(group_split_reordered);
+    RUN(refill_due);
+    RUN(refill_keeps_reading);
     prt_buf_free(&got);
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(host);
