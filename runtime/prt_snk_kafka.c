@@ -393,6 +393,13 @@ static int ksnk_abort(prt_sink *k, int64_t checkpoint)
     return ksnk_begin(ks);
 }
 
+/* the group's coordinator is not (yet) where the request went: worth asking again */
+static int ksnk_coordinator_moving(rd_kafka_resp_err_t r)
+{
+    return r == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || r == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+           r == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+}
+
 /* The checkpoint marker: the committed offset of partition 0 of the topic in the group named
  * like the transactional.id, read with a short-lived consumer (read_committed). */
 static int ksnk_committed(prt_sink *k, int64_t *id)
@@ -415,13 +422,22 @@ static int ksnk_committed(prt_sink *k, int64_t *id)
         rd_kafka_conf_destroy(conf);
         return PRT_ERR;
     }
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, ks->topic, 0);
-    rd_kafka_resp_err_t r = rd_kafka_committed(c, l, (int)ks->flush_timeout_ms);
-    if (!r)
-        r = l->elems[0].err;
-    int64_t off = l->elems[0].offset;
-    rd_kafka_topic_partition_list_destroy(l);
+    /* a broker started moments ago may not have the group's coordinator yet: librdkafka 2.0
+       returns that at once instead of retrying, so ask again until the timeout */
+    int64_t deadline = prt_mono_ms() + ks->flush_timeout_ms, off = -1;
+    rd_kafka_resp_err_t r;
+    for (;;) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, ks->topic, 0);
+        r = rd_kafka_committed(c, l, (int)(deadline - prt_mono_ms()));
+        if (!r)
+            r = l->elems[0].err;
+        off = l->elems[0].offset;
+        rd_kafka_topic_partition_list_destroy(l);
+        if (!ksnk_coordinator_moving(r) || deadline - prt_mono_ms() <= 500)
+            break;
+        prt_sleep_ms(200);
+    }
     rd_kafka_destroy(c);
     if (r) {
         prt_log(k->job, "%s: cannot read which checkpoint was committed last (group %s): %s", ks->what, ks->txn_id,
