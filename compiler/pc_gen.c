@@ -4,6 +4,7 @@
  * Output order: header, rows, operator state, prototypes, fan-out, sinks, stages (YAML order),
  * sources, job. Everything is emitted in YAML order, so the same YAML gives the same bytes. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,6 +698,15 @@ static void gen_source(pc_gen *g, pc_sb *out, int si)
 
 /* ------------------------------------------------------------------ the job */
 
+/* The source's row holds the metadata field `name`. */
+static int source_has(const pc_source *s, const char *name)
+{
+    for (int k = 0; k < s->row.nfields; k++)
+        if (s->row.fields[k].hidden && !strcmp(s->row.fields[k].name, name))
+            return 1;
+    return 0;
+}
+
 static const char *sha256_hex(pc_gen *g, const char *text, size_t n)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -823,6 +833,7 @@ static void gen_main(pc_gen *g, pc_sb *out)
     }
     if (!p->nsettings)
         pc_sb_puts(&settings, "{ 0 }, /* none */");
+    uint64_t no_ts = 0; /* sources whose _timestamp nothing reads (pc_gen_meta.c) */
     for (int i = 0; i < p->nsources; i++) {
         const pc_source *s = &p->sources[i];
         pc_sb_printf(&sources, "{ \"%s\", \"%s\", \"%s\", %d, pg_%s_on_record", s->name,
@@ -836,6 +847,8 @@ static void gen_main(pc_gen *g, pc_sb *out)
             pc_sb_puts(&sources, "\" },\n");
         } else
             pc_sb_puts(&sources, ", NULL },\n");
+        if (source_has(s, "_timestamp") && pc_gen_hidden_unread(g, i, "_timestamp"))
+            no_ts |= UINT64_C(1) << i;
     }
     int errors_sink = -1;
     for (int k = 0; k < p->nsinks; k++) {
@@ -896,7 +909,9 @@ static void gen_main(pc_gen *g, pc_sb *out)
             "noperators", pc_sprintf(g->a, "%d", g->noperators),
             "max_parallelism", pc_sprintf(g->a, "%d", p->max_parallelism),
             "shuffles", pc_sb_arena(&g->shuffles, g->a), "nshuffles", pc_sprintf(g->a, "%d", g->nshuffles),
-            "serial", serial, "test", g->o->test ? ".test = &pg__test, /* pipec test build */" : "", NULL);
+            "serial", serial,
+            "unread", no_ts ? pc_sprintf(g->a, ".no_timestamp = UINT64_C(0x%" PRIx64 "), /* sources whose _timestamp nothing reads */", no_ts) : "",
+            "test", g->o->test ? ".test = &pg__test, /* pipec test build */" : "", NULL);
     pc_sb_free(&settings);
     pc_sb_free(&sources);
     pc_sb_free(&sinks);

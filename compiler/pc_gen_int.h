@@ -75,6 +75,8 @@ int pc_gen_line_kept(pc_gen *g, int node);                            /* the row
 int pc_gen_line_written(pc_gen *g, const pc_sink *sk);                /* the sink may write it */
 int pc_gen_value_unread(pc_gen *g, int source, int field); /* only csv sinks copying its text read it */
 int pc_gen_hidden_unread(pc_gen *g, int source, const char *name); /* a metadata field nothing reads */
+/* pc_gen_meta.c: 0 when no expression, select, key, sink key or event time names the field */
+int pc_gen_meta_read(pc_gen *g, const char *name);
 /* pc_gen_test.c: pipec test builds only */
 void pc_gen_test(pc_gen *g, pc_sb *out);                /* field tables and stage entry points */
 const char *pc_gen_test_tap(pc_gen *g, int node);       /* the fan-out's tap, or "" */

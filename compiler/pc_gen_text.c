@@ -26,7 +26,8 @@
  * text: pc_gen_value_unread) is not even converted when its text is canonical: the sink
  * formats the value only when the text is not, and then the value is there
  * (prt_parse_int_text_lazy). Its bad text is still refused as by prt_parse_int. The same way a
- * metadata field (_file, _line) that no select keeps is not even set (pc_gen_hidden_unread).
+ * metadata field (_file, _line) that no select keeps, or that nothing names at all (pc_gen_meta.c),
+ * is not even set (pc_gen_hidden_unread).
  */
 #include <string.h>
 
@@ -209,6 +210,8 @@ static char *select_reach(pc_gen *g, int si)
 int pc_gen_hidden_unread(pc_gen *g, int si, const char *name)
 {
     const pc_pipeline *p = g->p;
+    if (!pc_gen_meta_read(g, name)) /* named nowhere (pc_gen_meta.c) */
+        return 1;
     char *reach = select_reach(g, si);
     if (!reach)
         return 0;

@@ -172,6 +172,8 @@ typedef struct prt_job_desc {
     const prt_shuffle_desc *shuffles; /* by shuffle point: one per key_by */
     int nshuffles;
     const char *serial;   /* why the pipeline cannot run at parallelism > 1, or NULL */
+    uint64_t no_timestamp; /* bit i: nothing reads source i's _timestamp, which its connector
+                            * need not fetch (raw->timestamp may stay PRT_NO_TS); 0 when absent */
     size_t state_size;                           /* sizeof the generated state struct */
     /* The hooks run per worker, on its own state. */
     int (*init)(prt_worker *wk);                 /* connectors are open; build operators */

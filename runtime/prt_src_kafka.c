@@ -82,6 +82,7 @@ typedef struct prt_ksrc {
     int errs_logged;
     int closing;                /* quiet: callbacks served while closing report nothing */
     int no_commit;              /* exactly_once: offsets are never committed by the source */
+    int timestamps;             /* something reads _timestamp: each message's is fetched */
     prt_krestore *restore;      /* seek: sorted by topic, then partition; owned */
     int nrestore;
     rd_kafka_topic_partition_list_t *pending; /* bounded: assigned at the first poll; owned */
@@ -552,6 +553,7 @@ static int ksrc_open(prt_source *s)
     prt_ksrc *ks = calloc(1, sizeof *ks);
     prt_assert(ks != NULL);
     ks->s = s;
+    ks->timestamps = !(j->desc->no_timestamp >> s->index & 1);
     snprintf(ks->what, sizeof ks->what, "source %s", s->desc->name);
 
     const char *bootstrap = prt_kafka_bootstrap(j, ks->what, s->prefix);
@@ -756,8 +758,8 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
         rd_kafka_message_destroy(m);
         return PRT_OK;
     }
-    rd_kafka_timestamp_type_t tstype;
-    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    rd_kafka_timestamp_type_t tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    int64_t ts = ks->timestamps ? rd_kafka_message_timestamp(m, &tstype) : -1;
     prt_raw raw = {
         .data = { m->payload ? (const char *)m->payload : "", m->payload ? m->len : 0 },
         .key = { m->key ? (const char *)m->key : "", m->key ? m->key_len : 0 },
