@@ -285,7 +285,7 @@ static void gen_rows(pc_gen *g, pc_sb *out)
         int s = g->topo[k];
         const pc_stage *st = &p->stages[s];
         int node = pc_gen_node(p, s);
-        if (!needs_own_row(st->kind)) {
+        if (!needs_own_row(st->kind) || pc_gen_select_view(g, node)) {
             g->ctype[node] = g->ctype[st->in_nodes[0]];
             continue;
         }

@@ -65,6 +65,9 @@ const char *pc_gen_str_lit(pc_gen *g, const char *s, size_t n);   /* PRT_STR_LIT
 
 /* pc_gen_stage.c */
 void pc_gen_stage(pc_gen *g, pc_sb *out, int stage_index);
+/* A select keeping every field of its input in their order (metadata aside): it passes the input
+ * record on, and its output row is the input's C type. */
+int pc_gen_select_view(pc_gen *g, int node);
 /* The prt_field rows describing `row` as the C struct `type` (no aggregates). */
 const char *pc_gen_row_table(pc_gen *g, const pc_row *row, const char *type);
 /* pc_gen_text.c: fields a csv sink writes from their input text (after topo_sort) */

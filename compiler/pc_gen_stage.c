@@ -80,8 +80,36 @@ static void gen_set(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
     pc_sb_free(&build);
 }
 
+int pc_gen_select_view(pc_gen *g, int node)
+{
+    const pc_pipeline *p = g->p;
+    if (node < p->nsources || p->stages[node - p->nsources].kind != PC_S_SELECT)
+        return 0;
+    const pc_stage *st = &p->stages[node - p->nsources];
+    int in = st->in_nodes[0];
+    const pc_row *ir = pc_node_row(p, in), *orow = &st->out_row;
+    if (orow->nfields > ir->nfields || pc_gen_line_kept(g, node) != pc_gen_line_kept(g, in))
+        return 0;
+    for (int i = 0; i < ir->nfields; i++) {
+        if (i >= orow->nfields) { /* what the select drops: metadata only (nothing after can name it) */
+            if (!ir->fields[i].hidden)
+                return 0;
+            continue;
+        }
+        if (ir->fields[i].hidden || orow->fields[i].hidden || strcmp(ir->fields[i].name, orow->fields[i].name) ||
+            ir->fields[i].type != orow->fields[i].type || pc_gen_text_kept(g, node, i) != pc_gen_text_kept(g, in, i))
+            return 0;
+    }
+    return 1;
+}
+
 static void gen_select(pc_gen *g, pc_sb *out, const pc_stage *st, int node)
 {
+    if (pc_gen_select_view(g, node)) {
+        pc_tmpl(g->t, out, "select_view", "id", st->id, "in_type", g->ctype[st->in_nodes[0]],
+                "push", pc_gen_out_call(g, node, "r"), NULL);
+        return;
+    }
     pc_tmpl(g->t, out, "select", "id", st->id, "in_type", g->ctype[st->in_nodes[0]], "out_type", g->ctype[node],
             "build", pc_gen_row_build(g, "r", node), "push", pc_gen_out_call(g, node, "&o"), NULL);
 }

@@ -11,7 +11,7 @@
 
 static const char *const tmpl_names[] = {
     "header", "row", "state", "fanout", "source", "source_fields", "source_paths", "source_kv", "source_csv",
-    "source_csv_header", "source_json", "source_raw", "filter", "set", "select", "key_by", "key",
+    "source_csv_header", "source_json", "source_raw", "filter", "set", "select", "select_view", "key_by", "key",
     "join", "window", "acc_merge", "union", "sink", "sink_key", "sink_csv_header", "main", "test",
     "fn_header", "fn_record", "fn_api", "fn_scalar", "fn_recstate", "fn_entry", "fn_set", "fn_map", "fn_send",
     "function", "functions", "fn_send_after", "fn_timer", "fn_timers_run", "fn_egress", "fn_delayed_case",
