@@ -94,6 +94,8 @@ prt_sink *prt_sink_open(prt_job *j, int index)
     k->job = j;
     k->index = index;
     k->desc = kd;
+    k->failed = &PRT_RUN(j)->failed;
+    k->unflushed = &PRT_RUN(j)->unflushed;
     if (index == j->desc->errors_sink)
         snprintf(k->prefix, sizeof k->prefix, "errors.%s.", kd->connector);
     else

@@ -1,5 +1,5 @@
 /* prt_emit.c — records on their way out: generated code hands a formatted record to a sink
- * (prt_emit, or prt_emit_line for a record formatted straight into a sink's line buffer,
+ * (prt_emit, or prt_emit_line, inline, and prt_emit_line_slow for a record formatted straight into a sink's line buffer,
  * prt_job.h), the errors sink gets its records the same way (prt_sink_put), and the loop
  * flushes every sink (prt_sinks_flush).
  *
@@ -49,7 +49,7 @@ void prt_emit(prt_worker *wk, int sink, prt_str key, prt_str value, int64_t ts)
     prt_shared_unlock(j);
 }
 
-void prt_emit_line(prt_worker *wk, int sink, size_t at)
+void prt_emit_line_slow(prt_worker *wk, int sink, size_t at)
 {
     prt_job *j = wk->job;
     prt_run *run = PRT_RUN(j);

@@ -375,6 +375,10 @@ struct prt_sink {
      * header, the errors sink's) through write, into the same buffer. */
     prt_buf *lines;
     size_t full;
+    /* The run's failed flag and count of records not flushed yet (prt_jobpriv.h), set at open
+     * (prt_sink_open), for the inline prt_emit_line. */
+    const int *failed;
+    uint64_t *unflushed;
 };
 
 /* Where generated code formats one record for sink `sink`: the end of the sink's own line
@@ -390,8 +394,24 @@ static inline prt_buf *prt_emit_buf(prt_worker *wk, int sink)
     return &wk->out;
 }
 
-/* The record in out from byte at (out from prt_emit_buf) is whole: the sink takes it. */
-void prt_emit_line(prt_worker *wk, int sink, size_t at);
+/* The record in out from byte at (out from prt_emit_buf) is whole: the sink takes it. Inline
+ * while the line's '\n' fits and the buffer stays below full (and the run has not failed);
+ * else prt_emit_line_slow (prt_emit.c), which flushes or drops the record. */
+void prt_emit_line_slow(prt_worker *wk, int sink, size_t at);
+static inline void prt_emit_line(prt_worker *wk, int sink, size_t at)
+{
+    prt_job *j = wk->job;
+    prt_sink *k = j->sinks[sink];
+    prt_buf *b = k->lines;
+    if (b->n + 1 < k->full && b->n < b->cap && !*k->failed) {
+        b->p[b->n++] = '\n';
+        (*k->unflushed)++;
+        prt_ctr_add(&j->stats->sink_in[sink], 1);
+        j->m.records_out++;
+        return;
+    }
+    prt_emit_line_slow(wk, sink, at);
+}
 static inline void prt_emit_at(prt_worker *wk, int sink, prt_str key, prt_buf *out, size_t at, int64_t ts)
 {
     if (out == &wk->out)

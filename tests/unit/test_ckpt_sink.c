@@ -258,14 +258,15 @@ TEST(lines_direct)
     size_t at = out->n;
     prt_buf_put(out, "a,1", 3);
     prt_emit_at(wk, 0, PRT_STR_LIT(""), out, at, PRT_NO_TS);
-    CHECK_EQ_S(slurp(path), ""); /* buffered */
-    CHECK(j->m.records_out == 1);
+    CHECK_EQ_S(slurp(path), ""); /* buffered (prt_emit_line's inline path) */
+    CHECK(j->m.records_out == 1 && PRT_RUN(j)->unflushed == 1 && prt_ctr_get(&j->stats->sink_in[0]) == 1);
     k->full = 8; /* "h\na,1\n" + "b,22\n" passes it: written out without a flush */
     out = prt_emit_buf(wk, 0);
     at = out->n;
     prt_buf_put(out, "b,22", 4);
     prt_emit_at(wk, 0, PRT_STR_LIT(""), out, at, PRT_NO_TS);
-    CHECK_EQ_S(slurp(path), "h\na,1\nb,22\n");
+    CHECK_EQ_S(slurp(path), "h\na,1\nb,22\n"); /* prt_emit_line_slow */
+    CHECK(j->m.records_out == 2 && prt_ctr_get(&j->stats->sink_in[0]) == 2);
     PRT_RUN(j)->failed = 1; /* nothing more is written anywhere */
     out = prt_emit_buf(wk, 0);
     at = out->n;
