@@ -10,6 +10,8 @@
 #   big_topic            a partition holding more than 5 MiB (the mock keeps 5 MiB and drops the
 #                        rest silently) is consumed completely by a pipeline built by pipec
 #   startup_timestamp_yaml  `startup: {timestamp: MS}` in a built pipeline, on real record times
+#   metadata_fields      _timestamp, _partition, _offset and _topic read by a built pipeline
+#                        equal what kcat shows for each record
 #   rebalance            a second instance of a pipeline built by pipec joins the group
 #                        (partitions move to it) and leaves (they move back): every record read
 #                        exactly once
@@ -114,6 +116,42 @@ YAML
         echo '{"k":"a","window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-02T00:00:00Z","n":2,"total":30}' > "$T/ts.want"
         if [ $rc -ne 0 ]; then fail kafka/startup_timestamp_yaml "exit $rc: $(head -c 300 "$T/ts.err")"
         elif same_file kafka/startup_timestamp_yaml "$T/ts.want" "$T/ts.got"; then pass kafka/startup_timestamp_yaml; fi
+    fi
+fi
+
+# metadata fields read by a pipeline: the connector fetches the broker's record timestamp only when
+# something reads _timestamp, so a job that does must get each record's own (kcat shows the truth)
+if [ ! -x "$PIPEC" ]; then
+    skip kafka/metadata_fields "no $PIPEC (build first)"
+else
+    cat > "$T/meta.yaml" <<YAML
+pipeline: meta_fields
+schemas:
+  r: { k: string, v: int, ts: timestamp }
+sources:
+  in:
+    kafka: { bootstrap: "\${KAFKA_BOOTSTRAP}", topics: [x-ts], startup: earliest, bounded: true }
+    format: kv
+    schema: r
+    event_time: ts
+stages:
+  - id: meta
+    set: { at: int(_timestamp) }
+  - id: out
+    select: [_partition, _offset, at, v, _topic]
+sinks:
+  out: { file: { path: "\${OUT}" }, format: csv }
+YAML
+    kcat -C -b "$BS" -t x-ts -e -o beginning -f '%p,%o,%T,%s,x-ts\n' 2> /dev/null \
+        | sed 's/,k=a,v=\([0-9]*\),ts=1000,/,\1,/' | sort > "$T/meta.want"
+    if ! build_pipeline "$T/meta.yaml" "$T/meta_fields" > "$T/meta.build" 2>&1; then
+        fail kafka/metadata_fields "pipec build: $(head -n 3 "$T/meta.build" | tr '\n' '|')"
+    else
+        KAFKA_BOOTSTRAP=$BS OUT=$T/meta.got timeout 60 "$T/meta_fields" run --quiet > /dev/null 2> "$T/meta.err"; rc=$?
+        sort -o "$T/meta.got" "$T/meta.got" 2> /dev/null
+        if [ $rc -ne 0 ]; then fail kafka/metadata_fields "exit $rc: $(head -c 300 "$T/meta.err")"
+        elif [ "$(wc -l < "$T/meta.want")" -lt 4 ]; then fail kafka/metadata_fields "kcat read $(wc -l < "$T/meta.want") records"
+        elif same_file kafka/metadata_fields "$T/meta.want" "$T/meta.got"; then pass kafka/metadata_fields; fi
     fi
 fi
 
