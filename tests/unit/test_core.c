@@ -302,6 +302,36 @@ TEST(hash_str_properties)
     CHECK(h1 != h2);
 }
 
+/* The byte-by-byte definition of prt_hash_str, as v1 specifies it: the word reads of the
+ * little-endian fast path must give exactly these values. */
+static uint64_t hash_str_ref(uint64_t h, const unsigned char *p, size_t n)
+{
+    h = prt_hash_u64(h, (uint64_t)n);
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        for (size_t k = (n - i < 8 ? n - i : 8); k > 0; k--)
+            w = w << 8 | p[i + k - 1];
+        h = prt_hash_u64(h, w);
+    }
+    return h;
+}
+
+TEST(hash_str_words_match_bytes)
+{
+    unsigned char buf[80];
+    uint64_t x = 88172645463325252ULL;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) { /* xorshift bytes, high bits included */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (unsigned char)x;
+        }
+        for (size_t off = 0; off < 8; off++)
+            for (size_t n = 0; off + n <= 72; n++)
+                CHECK(prt_hash_str(PRT_HASH_SEED, (prt_str){ (const char *)buf + off, n }) ==
+                      hash_str_ref(PRT_HASH_SEED, buf + off, n));
+    }
+}
+
 int main(void)
 {
     RUN(str_basics);
@@ -319,5 +349,6 @@ int main(void)
     RUN(hash_v1_vectors);
     RUN(hash_f64_normalizes);
     RUN(hash_str_properties);
+    RUN(hash_str_words_match_bytes);
     return test_summary();
 }
