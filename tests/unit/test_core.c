@@ -332,9 +332,29 @@ TEST(hash_str_words_match_bytes)
     }
 }
 
+/* prt_str_eq's inline compare of up to 8 bytes: a difference at any one position of strings of
+ * length 0..20 is seen, equal bytes at other addresses are equal. */
+TEST(str_eq_every_position)
+{
+    char a[24], b[24];
+    for (size_t n = 0; n <= 20; n++) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = (char)('a' + (i * 7) % 26);
+        CHECK(prt_str_eq((prt_str){ a, n }, (prt_str){ b, n }));
+        for (size_t i = 0; i < n; i++) {
+            b[i] ^= (char)(1 << (i % 8));
+            CHECK(!prt_str_eq((prt_str){ a, n }, (prt_str){ b, n }));
+            b[i] = a[i];
+        }
+        if (n)
+            CHECK(!prt_str_eq((prt_str){ a, n }, (prt_str){ b, n - 1 }));
+    }
+}
+
 int main(void)
 {
     RUN(str_basics);
+    RUN(str_eq_every_position);
     RUN(str_cmp);
     RUN(buf_put);
     RUN(buf_grows_geometrically);
