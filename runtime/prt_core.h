@@ -26,7 +26,29 @@ typedef struct prt_str {
 #define PRT_STR_LIT(s) ((prt_str){ (s), sizeof(s) - 1 })
 
 static inline prt_str prt_str_c(const char *s) { return (prt_str){ s, s ? strlen(s) : 0 }; }
-static inline int prt_str_eq(prt_str a, prt_str b) { return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0); }
+/* Up to 8 bytes without a memcmp call (keys such as a status compare in the window table's
+ * probe each record): 4..8 bytes as their first and last 4 (overlapping), 1..3 bytes as bytes
+ * 0, n/2 and n-1 (every one of them). */
+static inline int prt_str_eq_small(const char *a, const char *b, size_t n)
+{
+    if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
+}
+static inline int prt_str_eq(prt_str a, prt_str b)
+{
+    if (a.n != b.n)
+        return 0;
+    if (a.n <= 8)
+        return a.n == 0 || prt_str_eq_small(a.p, b.p, a.n);
+    return memcmp(a.p, b.p, a.n) == 0;
+}
 int prt_str_cmp(prt_str a, prt_str b); /* memcmp order, shorter first on a common prefix */
 
 typedef struct prt_buf {

@@ -94,7 +94,7 @@ void prt_fmt_int(prt_buf *b, int64_t v)
 #define PRT_FLOAT_MAX_TEXT 512 /* longer numbers (hundreds of digits) are rejected */
 
 /* Exact powers of ten: every 10^k with k <= 22 is a double. */
-static const double prt_pow10[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+const double prt_pow10_exact[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 
 /* Clinger's fast path: [+-]digits[.digits] whose digits, read as an integer m, stay <= 2^53 and
@@ -122,12 +122,12 @@ static int prt_parse_float_fast(prt_str s, double *out)
     }
     if (!any || i != s.n || frac > 22 || m > (UINT64_C(1) << 53))
         return 0; /* junk, an exponent, or beyond the fast path */
-    double v = (double)m / prt_pow10[frac];
+    double v = (double)m / prt_pow10_exact[frac];
     *out = neg ? -v : v;
     return 1;
 }
 
-int prt_parse_float(prt_str s, double *out)
+int prt_parse_float_any(prt_str s, double *out)
 {
     s = prt_trim(s);
     if (s.n < PRT_FLOAT_MAX_TEXT && prt_parse_float_fast(s, out))

@@ -76,7 +76,44 @@ static inline int prt_parse_int_in(prt_str s, prt_str in, int64_t *out)
 {
     return prt_parse_int_word(s, in, out) == PRT_ERR ? PRT_ERR : PRT_OK;
 }
-int prt_parse_float(prt_str s, double *out);   /* decimal/exponent; also accepts integers; no nan/inf */
+/* decimal/exponent; also accepts integers; no nan/inf. The inline part reads the usual short
+ * decimal; the rest (blanks, exponents, long digits) goes through prt_parse_float_any. */
+int prt_parse_float_any(prt_str s, double *out);
+extern const double prt_pow10_exact[23]; /* 10^0 .. 10^22, each exactly a double */
+/* Clinger's fast path for [+-]digits[.digits] of at most 19 bytes, nothing around: its digits
+ * as an integer m (19 digits at most: no overflow) and k digits after the point (k <= 18). When
+ * m <= 2^53 both m and 10^k are exact doubles and one IEEE division rounds m / 10^k correctly:
+ * the very double strtod returns. 0 for anything else (and *out untouched). */
+static inline int prt_parse_float_short(prt_str s, double *out)
+{
+    const char *p = s.p, *e = s.p + s.n, *dot = NULL;
+    if (s.n == 0 || s.n > 19)
+        return 0;
+    int neg = 0, nd = 0;
+    if (*p == '-' || *p == '+')
+        neg = *p++ == '-';
+    uint64_t m = 0;
+    for (; p < e; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d < 10) {
+            m = m * 10 + d;
+            nd++;
+        } else if (*p == '.' && !dot) {
+            dot = p;
+        } else {
+            return 0; /* a blank, an exponent, junk */
+        }
+    }
+    if (!nd || m > (UINT64_C(1) << 53))
+        return 0;
+    double v = (double)m / prt_pow10_exact[dot ? e - dot - 1 : 0];
+    *out = neg ? -v : v;
+    return 1;
+}
+static inline int prt_parse_float(prt_str s, double *out)
+{
+    return prt_parse_float_short(s, out) ? PRT_OK : prt_parse_float_any(s, out);
+}
 int prt_parse_bool(prt_str s, int *out);       /* true|false (case-insensitive) */
 /* RFC 3339 (`2024-05-23T12:34:56Z`, `…56.250Z`, `…56+02:00`, lowercase t/z, space instead of T)
  * or an integer of epoch milliseconds. Result: ms since the epoch, UTC. */

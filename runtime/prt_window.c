@@ -46,7 +46,7 @@ static uint32_t key_get(prt_winop *w, const void *key, uint64_t hash)
         return id;
     id = pool_get(&w->keys, offsetof(wkey, next_free));
     wkey *k = K(w, id);
-    *k = (wkey){ .hash = hash, .head = NONE, .next_free = NONE, .live = 1 };
+    *k = (wkey){ .hash = hash, .head = NONE, .next_free = NONE, .live = 1, .hint = NONE };
     if (w->key_owns)
         prt_schema_copy(w->vt->key, KEY(w, id), key);
     else
@@ -127,6 +127,8 @@ static void win_release(prt_winop *w, uint32_t id)
         prt_schema_free(w->vt->acc, ACC(w, id));
     if (w->spec.kind == PRT_WIN_TUMBLING || w->spec.kind == PRT_WIN_SLIDING) {
         prt_idtab_remove(&w->wintab, x->hash, id);
+        if (k->hint == id)
+            k->hint = NONE;
     } else {
         if (x->prev != NONE)
             W(w, x->prev)->next = x->next;
@@ -280,11 +282,15 @@ static int add_fixed(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
             continue;
         if (kid == NONE)
             kid = key_get(w, key, hash);
-        uint32_t id = win_find(w, kid, start);
-        if (id == NONE) {
+        uint32_t hint = K(w, kid)->hint, id;
+        if (hint != NONE && W(w, hint)->start == start) /* a window of kid: (kid, start) is it */
+            id = hint;
+        else if ((id = win_find(w, kid, start)) == NONE) {
             id = win_new(w, kid, start, end);
             win_timers(w, id);
         }
+        if (start == last)
+            K(w, kid)->hint = id;
         take(w, id);
     }
     return w->nacc;

@@ -25,6 +25,9 @@ typedef struct wkey {
     };
     uint32_t live;
     uint32_t ref;   /* touched since the eviction clock last passed (state larger than memory) */
+    uint32_t hint;  /* tumbling and sliding: the window add_fixed took last for the record's latest
+                     * start (a key's next records mostly fall in it again: no table probe),
+                     * NONE when none or released */
 } wkey;
 
 typedef struct wwin {

@@ -38,15 +38,30 @@ void prt_wm_partition_remove(prt_wm *w, int32_t p);
 /* A record with event time ts arrived on partition p (added if unknown) at wall clock now.
  * Returns 1 and the new watermark in *wm when the source watermark advanced, else 0. */
 int prt_wm_record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm);
-/* Inline for the usual record: a partition present and active whose highest event time it
- * does not pass, so no watermark can move. */
+/* Inline for the usual records: a partition present and active whose highest event time it
+ * does not pass, so no watermark can move; or, in order (every record of a time-ordered
+ * input), the only partition that counts, whose own watermark is the source's (as
+ * prt_wm_record_any computes it, saturating near INT64_MIN). */
 static inline int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
 {
     if (p >= 0 && p < w->nparts) {
         prt_wm_part *q = &w->parts[p];
-        if (q->present && !q->idle && ts <= q->max_ts) {
-            q->last = now;
-            return 0;
+        if (q->present && !q->idle) {
+            if (ts <= q->max_ts) {
+                q->last = now;
+                return 0;
+            }
+            if (w->single == p && q->max_ts != INT64_MIN &&
+                ts >= INT64_MIN + w->out_of_orderness + 1) {
+                q->last = now;
+                q->max_ts = ts;
+                int64_t v = ts - w->out_of_orderness - 1;
+                if (v <= w->wm)
+                    return 0;
+                w->wm = v;
+                *wm = v;
+                return 1;
+            }
         }
     }
     return prt_wm_record_any(w, p, ts, now, wm);

@@ -302,9 +302,59 @@ TEST(hash_str_properties)
     CHECK(h1 != h2);
 }
 
+/* The byte-by-byte definition of prt_hash_str, as v1 specifies it: the word reads of the
+ * little-endian fast path must give exactly these values. */
+static uint64_t hash_str_ref(uint64_t h, const unsigned char *p, size_t n)
+{
+    h = prt_hash_u64(h, (uint64_t)n);
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        for (size_t k = (n - i < 8 ? n - i : 8); k > 0; k--)
+            w = w << 8 | p[i + k - 1];
+        h = prt_hash_u64(h, w);
+    }
+    return h;
+}
+
+TEST(hash_str_words_match_bytes)
+{
+    unsigned char buf[80];
+    uint64_t x = 88172645463325252ULL;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) { /* xorshift bytes, high bits included */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (unsigned char)x;
+        }
+        for (size_t off = 0; off < 8; off++)
+            for (size_t n = 0; off + n <= 72; n++)
+                CHECK(prt_hash_str(PRT_HASH_SEED, (prt_str){ (const char *)buf + off, n }) ==
+                      hash_str_ref(PRT_HASH_SEED, buf + off, n));
+    }
+}
+
+/* prt_str_eq's inline compare of up to 8 bytes: a difference at any one position of strings of
+ * length 0..20 is seen, equal bytes at other addresses are equal. */
+TEST(str_eq_every_position)
+{
+    char a[24], b[24];
+    for (size_t n = 0; n <= 20; n++) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = (char)('a' + (i * 7) % 26);
+        CHECK(prt_str_eq((prt_str){ a, n }, (prt_str){ b, n }));
+        for (size_t i = 0; i < n; i++) {
+            b[i] ^= (char)(1 << (i % 8));
+            CHECK(!prt_str_eq((prt_str){ a, n }, (prt_str){ b, n }));
+            b[i] = a[i];
+        }
+        if (n)
+            CHECK(!prt_str_eq((prt_str){ a, n }, (prt_str){ b, n - 1 }));
+    }
+}
+
 int main(void)
 {
     RUN(str_basics);
+    RUN(str_eq_every_position);
     RUN(str_cmp);
     RUN(buf_put);
     RUN(buf_grows_geometrically);
@@ -319,5 +369,6 @@ int main(void)
     RUN(hash_v1_vectors);
     RUN(hash_f64_normalizes);
     RUN(hash_str_properties);
+    RUN(hash_str_words_match_bytes);
     return test_summary();
 }

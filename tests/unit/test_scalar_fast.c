@@ -480,6 +480,56 @@ TEST(parse_float_matches_strtod)
     }
 }
 
+/* The inline short path (prt_parse_float_short): 4M short decimals of every shape it reads or
+ * must refuse (signs, a point anywhere or twice, leading zeros, up to 20 bytes, digits past
+ * 2^53, a blank or an exponent), against strtod bit for bit; what it refuses, the general path
+ * must read alike. */
+TEST(parse_float_short_matches_strtod)
+{
+    char t[32];
+    long taken = 0;
+    for (int i = 0; i < 4000000; i++) {
+        int len = 0;
+        uint64_t r = rnd();
+        if (r % 5 == 0)
+            t[len++] = r % 2 ? '-' : '+';
+        int nd = 1 + (int)((r >> 8) % 20), point = (int)((r >> 16) % (uint64_t)(nd + 3));
+        int zeros = (r >> 24) % 4 == 0 ? (int)((r >> 26) % 6) : 0;
+        uint64_t d = rnd();
+        for (int k = 0; k < nd; k++) {
+            if (k == point)
+                t[len++] = '.';
+            t[len++] = (char)(k < zeros ? '0' : '0' + (int)(d % 10));
+            d = d / 10 ? d / 10 : rnd();
+        }
+        if (point == nd && (r >> 32) % 2)
+            t[len++] = '.'; /* "12." */
+        switch ((r >> 40) % 32) {
+        case 0: t[len++] = ' '; break;
+        case 1: len += sprintf(t + len, "e%d", (int)((r >> 48) % 9) - 4); break;
+        case 2: t[len++] = '.'; break; /* a second point: an error, or "1." */
+        default: break;
+        }
+        t[len] = 0;
+        double got = 0, want = strtod(t, NULL);
+        int fast = prt_parse_float_short((prt_str){ t, (size_t)len }, &got);
+        int rc = fast ? PRT_OK : prt_parse_float_any((prt_str){ t, (size_t)len }, &got);
+        char *end;
+        want = strtod(t, &end);
+        int valid = *end == 0 || (*end == ' ' && end[1] == 0);
+        if ((rc == PRT_OK) != valid) {
+            TEST_FAIL("'%s': %s", t, rc == PRT_OK ? "accepted" : "rejected");
+            return;
+        }
+        if (rc == PRT_OK && memcmp(&got, &want, sizeof got) != 0) {
+            TEST_FAIL("'%s': got %.17g, want %.17g (%s path)", t, got, want, fast ? "short" : "general");
+            return;
+        }
+        taken += fast;
+    }
+    CHECK(taken > 2000000); /* most of them took the short path */
+}
+
 /* Consecutive times share their second: the per-thread memos of prt_fmt_ts and the parser's
  * fast path are hit; walks across second, day and epoch boundaries, and a remembered second
  * followed by a text that differs only after it. */
@@ -606,6 +656,7 @@ int main(void)
     RUN(fmt_float_identities);
     RUN(digits16);
     RUN(parse_float_matches_strtod);
+    RUN(parse_float_short_matches_strtod);
     RUN(ts_fast_matches_general);
     RUN(ts_memo_runs);
     RUN(int_word_matches_parse);

@@ -234,6 +234,28 @@ TEST(dropped_late)
     prt_winop_free(w);
 }
 
+/* A key remembers the window it took last (no table probe while its records stay in it): when
+ * that window is purged its slot may go to another key's window of the same start, which the
+ * key must not take for its own. */
+TEST(tumbling_remembered_window_purged)
+{
+    prt_winop *w = mk((prt_win_spec){ .kind = PRT_WIN_TUMBLING, .size = 10 });
+    rec(w, "a", 25, 1); /* a[20,30) */
+    rec(w, "a", 12, 2); /* a[10,20): the one a took last */
+    rec(w, "a", 13, 3); /* the same, remembered */
+    prt_winop_advance(w, 20); /* a[10,20) fires and goes (lateness 0) */
+    LOG_IS("a[10,20) n=2 s=5 min=2 max=3 f=2 l=3 d=2 @19\n");
+    CLEAR();
+    rec(w, "c", 21, 10); /* c[20,30), in the freed slot */
+    rec(w, "a", 26, 4);  /* a[20,30), not c's */
+    rec(w, "c", 22, 20);
+    CHECK_EQ_I(stats(w).windows, 2);
+    prt_winop_advance(w, END);
+    LOG_IS("a[20,30) n=2 s=5 min=1 max=4 f=1 l=4 d=2 @29\n"
+           "c[20,30) n=2 s=30 min=10 max=20 f=10 l=20 d=2 @29\n");
+    prt_winop_free(w);
+}
+
 TEST(session_merge_three)
 {
     prt_winop *w = mk((prt_win_spec){ .kind = PRT_WIN_SESSION, .gap = 10 });
@@ -810,6 +832,7 @@ int main(void)
     RUN(tumbling_out_of_order);
     RUN(late_firing_and_purge);
     RUN(dropped_late);
+    RUN(tumbling_remembered_window_purged);
     RUN(session_merge_three);
     RUN(session_merge_keeps_first_last_by_seq);
     RUN(sessions_touching);

@@ -127,6 +127,49 @@ TEST(extremes)
     prt_wm_free(w);
 }
 
+/* The inline prt_wm_record (its in-order path for the only counting partition included) against
+ * prt_wm_record_any on the same random sequences: 1 to 3 partitions added and removed, idle
+ * checks, times mostly rising, some behind, some near INT64_MIN. */
+TEST(inline_matches_any)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 200; round++) {
+        int64_t ooo = round % 4 == 0 ? 0 : 5000;
+        prt_wm *a = prt_wm_new(ooo, round % 3 ? 60000 : 0), *b = prt_wm_new(ooo, round % 3 ? 60000 : 0);
+        int64_t t = round % 5 == 0 ? INT64_MIN + 3 : 1000, now = 0;
+        for (int i = 0; i < 3000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int32_t p = (int32_t)(x % 3 == 0 ? (x >> 8) % 3 : 0);
+            unsigned op = (unsigned)(x >> 16) % 100;
+            now += (int64_t)((x >> 24) % 2000);
+            if (op == 0) {
+                prt_wm_partition_add(a, p, now), prt_wm_partition_add(b, p, now);
+            } else if (op == 1) {
+                int64_t wa = 0, wb = 0;
+                prt_wm_partition_remove(a, p), prt_wm_partition_remove(b, p);
+                CHECK_EQ_I(prt_wm_recompute(a, &wa), prt_wm_recompute(b, &wb));
+                CHECK(wa == wb);
+            } else if (op == 2) {
+                int64_t wa = 0, wb = 0;
+                CHECK_EQ_I(prt_wm_check_idle(a, now, &wa), prt_wm_check_idle(b, now, &wb));
+                CHECK(wa == wb);
+            } else {
+                int64_t back = (int64_t)((x >> 32) % 9000);
+                int64_t ts = op < 90 ? (t += (int64_t)((x >> 32) % 7)) : t < INT64_MIN + back ? t : t - back;
+                int64_t wa = 0, wb = 0;
+                int ra = prt_wm_record(a, p, ts, now, &wa), rb = prt_wm_record_any(b, p, ts, now, &wb);
+                if (ra != rb || wa != wb || prt_wm_current(a) != prt_wm_current(b)) {
+                    TEST_FAIL("round %d step %d: inline %d %lld, any %d %lld", round, i, ra, (long long)wa, rb,
+                              (long long)wb);
+                    i = 3000, round = 200;
+                }
+            }
+        }
+        prt_wm_free(a);
+        prt_wm_free(b);
+    }
+}
+
 int main(void)
 {
     RUN(single_partition);
@@ -136,5 +179,6 @@ int main(void)
     RUN(idle_holder_released);
     RUN(forced);
     RUN(extremes);
+    RUN(inline_matches_any);
     return test_summary();
 }
