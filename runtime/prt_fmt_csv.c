@@ -76,6 +76,31 @@ __attribute__((constructor)) static void csv_avx2_probe(void)
     prt_csv_avx2 = __builtin_cpu_supports("avx2") != 0;
 }
 
+/* The fields the delimiters of one block end (bit i of dm: blk[i] is one), into cols from
+ * count on, *start where the open field began; returns the new count. Every block width's. */
+__attribute__((target("avx2"), always_inline)) static inline int csv_fields(uint64_t dm, const char *blk,
+                                                                           const char **start, prt_str *cols,
+                                                                           int count, int max)
+{
+    const char *s = *start;
+    if (count + __builtin_popcountll(dm) < max) { /* every field of the block fits: no test each */
+        for (; dm; dm &= dm - 1) {
+            const char *at = blk + (unsigned)__builtin_ctzll(dm);
+            cols[count++] = (prt_str){ s, (size_t)(at - s) };
+            s = at + 1;
+        }
+    }
+    for (; dm; dm &= dm - 1) {
+        const char *at = blk + (unsigned)__builtin_ctzll(dm);
+        if (count < max)
+            cols[count] = (prt_str){ s, (size_t)(at - s) };
+        count++;
+        s = at + 1;
+    }
+    *start = s;
+    return count;
+}
+
 /* csv_split_plain 32 bytes at a time (lines of 32 bytes or more): half the blocks, each as
  * cheap as a 16-byte one, so half the loop turns. Compiled for AVX2 alone: called only when
  * prt_csv_avx2 says the CPU has it. */
@@ -108,21 +133,7 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
         if (!_mm256_testz_si256(stop, stop)) /* the bytes covered again held none */
             return -1;
         uint32_t dm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, d)) >> drop;
-        const char *blk = p + base;
-        if (count + __builtin_popcount(dm) < max) { /* every field of the block fits: no test each */
-            for (; dm; dm &= dm - 1) {
-                const char *at = blk + (unsigned)__builtin_ctz(dm);
-                cols[count++] = (prt_str){ start, (size_t)(at - start) };
-                start = at + 1;
-            }
-        }
-        for (; dm; dm &= dm - 1) {
-            const char *at = blk + (unsigned)__builtin_ctz(dm);
-            if (count < max)
-                cols[count] = (prt_str){ start, (size_t)(at - start) };
-            count++;
-            start = at + 1;
-        }
+        count = csv_fields(dm, p + base, &start, cols, count, max);
     }
     if (count < max)
         cols[count] = (prt_str){ start, (size_t)(p + n - start) };
@@ -169,22 +180,7 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
             stop = _mm256_or_si256(stop, _mm256_or_si256(_mm256_cmpeq_epi8(x0, cr), _mm256_cmpeq_epi8(x1, cr)));
         if (!_mm256_testz_si256(stop, stop))
             return -1;
-        uint64_t dm = csv_mask64(x0, x1, d) >> drop;
-        const char *blk = p + base;
-        if (count + __builtin_popcountll(dm) < max) { /* every field of the turn fits: no test each */
-            for (; dm; dm &= dm - 1) {
-                const char *at = blk + (unsigned)__builtin_ctzll(dm);
-                cols[count++] = (prt_str){ start, (size_t)(at - start) };
-                start = at + 1;
-            }
-        }
-        for (; dm; dm &= dm - 1) {
-            const char *at = blk + (unsigned)__builtin_ctzll(dm);
-            if (count < max)
-                cols[count] = (prt_str){ start, (size_t)(at - start) };
-            count++;
-            start = at + 1;
-        }
+        count = csv_fields(csv_mask64(x0, x1, d) >> drop, p + base, &start, cols, count, max);
     }
     if (count < max)
         cols[count] = (prt_str){ start, (size_t)(p + n - start) };
