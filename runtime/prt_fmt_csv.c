@@ -101,57 +101,20 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_fields(uint
     return count;
 }
 
-/* csv_split_plain 32 bytes at a time (lines of 32 bytes or more): half the blocks, each as
- * cheap as a 16-byte one, so half the loop turns. Compiled for AVX2 alone: called only when
- * prt_csv_avx2 says the CPU has it. */
-__attribute__((target("avx2"), always_inline)) static inline int csv_split_plain32(prt_str line, char delim,
-                                                                                  prt_str *cols, int max,
-                                                                                  const int with_cr)
-{
-    const char *p = line.p, *start = p;
-    size_t n = line.n, i = 0;
-    int count = 0;
-    const __m256i d = _mm256_set1_epi8(delim), q = _mm256_set1_epi8('"'), cr = _mm256_set1_epi8('\r');
-    for (;;) {
-        size_t base = i;
-        const char *at32;
-        unsigned drop = 0;
-        if (i + 32 <= n) {
-            at32 = p + i;
-            i += 32;
-        } else if (i < n) {
-            at32 = p + n - 32;
-            drop = (unsigned)(32 - (n - i)); /* the bytes the block before already covered */
-            i = n;
-        } else {
-            break;
-        }
-        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)at32);
-        __m256i stop = _mm256_cmpeq_epi8(x, q);
-        if (with_cr)
-            stop = _mm256_or_si256(stop, _mm256_cmpeq_epi8(x, cr));
-        if (!_mm256_testz_si256(stop, stop)) /* the bytes covered again held none */
-            return -1;
-        uint32_t dm = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, d)) >> drop;
-        count = csv_fields(dm, p + base, &start, cols, count, max);
-    }
-    if (count < max)
-        cols[count] = (prt_str){ start, (size_t)(p + n - start) };
-    return count + 1;
-}
-
-/* The bits of the 64 bytes at p equal to c's bytes (two 32-byte compares). */
+/* The bits of the 64 bytes in x0, x1 equal to c's bytes (two 32-byte compares). */
 __attribute__((target("avx2"), always_inline)) static inline uint64_t csv_mask64(__m256i x0, __m256i x1, __m256i c)
 {
     return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, c)) |
            (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, c)) << 32;
 }
 
-/* Lines of 64 bytes or more: as csv_split_plain32, 64 bytes a turn in 64-bit masks (a bid of
- * about 115 bytes takes two turns instead of four). */
-__attribute__((target("avx2"), always_inline)) static inline int csv_split_plain64(prt_str line, char delim,
-                                                                                  prt_str *cols, int max,
-                                                                                  const int with_cr)
+/* csv_split_plain w bytes a turn (w is 32 or 64, a constant once inlined; lines of w bytes or
+ * more): each turn as cheap as a 16-byte block, so a bid of about 115 bytes takes two turns of
+ * 64 instead of eight of 16. The last turn overlaps the one before. Compiled for AVX2 alone:
+ * called only when prt_csv_avx2 says the CPU has it. */
+__attribute__((target("avx2"), always_inline)) static inline int csv_split_wide(prt_str line, char delim,
+                                                                               prt_str *cols, int max,
+                                                                               const int with_cr, const size_t w)
 {
     const char *p = line.p, *start = p;
     size_t n = line.n, i = 0;
@@ -159,28 +122,29 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
     const __m256i d = _mm256_set1_epi8(delim), q = _mm256_set1_epi8('"'), cr = _mm256_set1_epi8('\r');
     for (;;) {
         size_t base = i;
-        const char *at64;
+        const char *at;
         unsigned drop = 0;
-        if (i + 64 <= n) {
-            at64 = p + i;
-            i += 64;
+        if (i + w <= n) {
+            at = p + i;
+            i += w;
         } else if (i < n) {
-            at64 = p + n - 64;
-            drop = (unsigned)(64 - (n - i)); /* the bytes the turn before already covered */
+            at = p + n - w;
+            drop = (unsigned)(w - (n - i)); /* the bytes the turn before already covered */
             i = n;
         } else {
             break;
         }
-        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)at64);
-        __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(at64 + 32));
-        /* a quote (or '\r') anywhere in the 64 bytes: the bytes the turn before covered again
-         * held none, so no mask and no shift are needed to tell */
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)at);
+        __m256i x1 = w == 64 ? _mm256_loadu_si256((const __m256i *)(const void *)(at + 32)) : x0;
+        /* a quote (or '\r') anywhere in the turn: the bytes the turn before covered again held
+         * none, so no mask and no shift are needed to tell */
         __m256i stop = _mm256_or_si256(_mm256_cmpeq_epi8(x0, q), _mm256_cmpeq_epi8(x1, q));
         if (with_cr)
             stop = _mm256_or_si256(stop, _mm256_or_si256(_mm256_cmpeq_epi8(x0, cr), _mm256_cmpeq_epi8(x1, cr)));
         if (!_mm256_testz_si256(stop, stop))
             return -1;
-        count = csv_fields(csv_mask64(x0, x1, d) >> drop, p + base, &start, cols, count, max);
+        uint64_t dm = w == 64 ? csv_mask64(x0, x1, d) : (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, d));
+        count = csv_fields(dm >> drop, p + base, &start, cols, count, max);
     }
     if (count < max)
         cols[count] = (prt_str){ start, (size_t)(p + n - start) };
@@ -190,15 +154,15 @@ __attribute__((target("avx2"), always_inline)) static inline int csv_split_plain
 __attribute__((target("avx2"))) int prt_csv_split_avx2_cr(prt_str line, char delim, prt_str *cols, int max)
 {
     if (line.n >= 64)
-        return csv_split_plain64(line, delim, cols, max, 1);
-    return csv_split_plain32(line, delim, cols, max, 1);
+        return csv_split_wide(line, delim, cols, max, 1, 64);
+    return csv_split_wide(line, delim, cols, max, 1, 32);
 }
 
 __attribute__((target("avx2"))) int prt_csv_split_avx2(prt_str line, char delim, prt_str *cols, int max)
 {
     if (line.n >= 64)
-        return csv_split_plain64(line, delim, cols, max, 0);
-    return csv_split_plain32(line, delim, cols, max, 0);
+        return csv_split_wide(line, delim, cols, max, 0, 64);
+    return csv_split_wide(line, delim, cols, max, 0, 32);
 }
 #endif
 
