@@ -144,15 +144,28 @@ void prt_kafka_refill_init(prt_kafka_refill *r, const rd_kafka_conf_t *conf)
     r->qmax_bytes = conf_int(conf, "queued.max.messages.kbytes", 65536) * 1024;
 }
 
+int64_t prt_kafka_refill_low(const prt_kafka_refill *r)
+{
+    int64_t low = r->qmin / 2;
+    uint64_t avg = r->n ? r->bytes / r->n : 0;
+    if (avg && (uint64_t)r->qmax_bytes / avg / 2 < (uint64_t)low)
+        low = (int64_t)((uint64_t)r->qmax_bytes / avg / 2);
+    return low;
+}
+
 int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int got, int max, int64_t now_ms)
 {
     if (got > 0)
         r->last_ms = 0; /* records came: the last refill worked */
-    uint64_t near = (uint64_t)qlen + (uint64_t)(max > 0 ? max : 0);
-    uint64_t avg = r->n ? r->bytes / r->n : 0;
-    if (near >= (uint64_t)r->qmin || near * avg >= (uint64_t)r->qmax_bytes)
-        r->throttled = 1;
-    if (qlen > 0)
+    /* The fetcher adds to the queue only after deciding, below both thresholds, to fetch: when the
+     * queue grew, it is stopped now only if it was near one. */
+    if ((uint64_t)qlen + (uint64_t)(got > 0 ? got : 0) > r->prev) {
+        uint64_t near = (uint64_t)qlen + (uint64_t)(max > 0 ? max : 0);
+        uint64_t avg = r->n ? r->bytes / r->n : 0;
+        r->throttled = near >= (uint64_t)r->qmin || near * avg >= (uint64_t)r->qmax_bytes;
+    }
+    r->prev = qlen;
+    if ((int64_t)qlen > prt_kafka_refill_low(r))
         return 0;
     if (r->throttled) {
         r->throttled = 0;
@@ -160,7 +173,7 @@ int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int got, int max, int
         r->retry_ms = PRT_KAFKA_REFILL_RETRY_MS;
         return 1;
     }
-    if (got == 0 && r->last_ms && now_ms - r->last_ms >= r->retry_ms && r->retry_ms < 1000) {
+    if (qlen == 0 && got == 0 && r->last_ms && now_ms - r->last_ms >= r->retry_ms && r->retry_ms < 1000) {
         r->last_ms = now_ms;
         r->retry_ms *= 2;
         return 1;

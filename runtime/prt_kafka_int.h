@@ -32,25 +32,34 @@ const struct rd_kafka_metadata_topic *prt_kafka_md_topic(const struct rd_kafka_m
  * not cause: after up to a second (its rd_kafka_max_block_ms; librdkafka issue #2879, the
  * fetch.queue.backoff.ms setting of 2.4 and later). A job slower than the fetcher, which is any
  * job doing real work on a backlog, drained a full queue and then sat idle for most of that
- * second, over and over (q0 over 1.84M bids: 2-5 s of wall time for 1 s of CPU). So the source
- * watches the queue's length: once it was near a threshold, the fetchers may have stopped, and
- * when the source has emptied the queue it seeks each partition to its next offset, which wakes
- * its broker thread (nothing is queued to drop, and a fetch in flight is made again from there).
- * This decides when; the caller seeks. */
+ * second, over and over (q0 over 1.84M bids: 2-5 s of wall time for 1 s of CPU). The only
+ * wake-ups the API offers are an assignment and a seek, and a seek drops what is still queued
+ * for the partition. So the source watches the queue's length: once it was near a threshold (the
+ * fetchers may have stopped) and it fell to a low-water mark (half the threshold), the source
+ * takes every message still queued into an array of its own (held; delivered first, in order)
+ * and seeks each partition to the offset after the last message it took, which wakes its broker
+ * thread while the held messages are being processed: the fetch overlaps the work instead of
+ * the job waiting for it with an empty queue. This decides when; the caller takes and seeks. */
 typedef struct prt_kafka_refill {
     int64_t qmin;       /* queued.min.messages */
     int64_t qmax_bytes; /* queued.max.messages.kbytes, in bytes */
     uint64_t n, bytes;  /* records sampled and their key + value bytes: the average record size */
-    int throttled;      /* the queue was seen near a threshold since the last refill */
+    uint64_t prev;      /* the queue's length after the last poll */
+    int throttled;      /* the queue was near a threshold when it last grew, since the last refill */
     int64_t last_ms;    /* when the last refill was made, while nothing came since; 0: none */
     int64_t retry_ms;   /* how long after it, with nothing come, to make another */
 } prt_kafka_refill;
 /* The thresholds in force in conf (after every property was applied, before rd_kafka_new). */
 void prt_kafka_refill_init(prt_kafka_refill *r, const rd_kafka_conf_t *conf);
-/* After a poll that took got records (at most max) and left qlen in the queue, at now_ms: 1 when
- * the fetchers should be woken now. That is when the queue is empty and was near a threshold
- * since the last refill (the margin of max: the fetcher decided on the length before the poll
- * took its records). And again when nothing came PRT_KAFKA_REFILL_RETRY_MS after a refill, then
+/* The low-water mark: half of queued.min.messages, or of the records queued.max.messages.kbytes
+ * holds at the average size sampled, whichever is less. */
+int64_t prt_kafka_refill_low(const prt_kafka_refill *r);
+/* After a poll that took got records from the queue (at most max; records delivered from the
+ * held array do not count) and left qlen in it, at now_ms: 1 when the fetchers should be woken
+ * now. That is when the queue is at or below the low-water mark and was near a threshold when it
+ * last grew, since the last refill (the margin of max: the fetcher decided on the length before
+ * the poll took its records; a queue that grew while below both was being fetched into). And
+ * again when the queue is empty and nothing came PRT_KAFKA_REFILL_RETRY_MS after a refill, then
  * twice, four times... as long, up to a second: a fetch that was in flight at the seek arrives
  * with the old version and can stop the fetcher again before librdkafka drops it. */
 int prt_kafka_refill_due(prt_kafka_refill *r, size_t qlen, int got, int max, int64_t now_ms);

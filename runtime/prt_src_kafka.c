@@ -31,6 +31,9 @@
 #include "prt_text.h"
 
 #define PRT_KSRC_BATCH 512 /* messages taken from librdkafka's queue per call */
+/* The prefetch queue's thresholds unless properties set them (bench/README.md, "through Kafka") */
+#define PRT_KSRC_QMIN "40000"
+#define PRT_KSRC_QMAX_KB "8192"
 
 enum { PRT_KS_GROUP, PRT_KS_EARLIEST, PRT_KS_LATEST, PRT_KS_TIMESTAMP, PRT_KS_OFFSETS };
 
@@ -91,6 +94,10 @@ typedef struct prt_ksrc {
     prt_kafka_refill refill;    /* when to wake the fetchers (prt_kafka_int.h) */
     const rd_kafka_topic_t *last_rkt; /* the last message's topic handle and partition, and */
     int32_t last_partition, last_d;   /* its dense index: records come in runs of a partition */
+    rd_kafka_message_t **held;  /* taken from the queue at a refill, not delivered yet: held[hpos..hn),
+                                   in queue order; delivered before anything queued (ksrc_hold) */
+    size_t hpos, hn, hcap;
+    int64_t *tail;              /* ksrc_refill's scratch: by dense index, the offset after the last held */
 } prt_ksrc;
 
 /* ---------------------------------------------------------------- partitions */
@@ -260,6 +267,66 @@ static void ksrc_store(prt_ksrc *ks)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+/* ---------------------------------------------------------------- held messages */
+
+static inline int32_t ksrc_msg_part(prt_ksrc *ks, const rd_kafka_message_t *m);
+
+/* Drops the held messages of partitions no longer assigned (a rebalance revoked them: their
+ * next owner, or this consumer at a later assignment, reads them again from the committed
+ * offset, which only delivered records moved). */
+static void ksrc_held_drop_unassigned(prt_ksrc *ks)
+{
+    size_t k = ks->hpos;
+    for (size_t i = ks->hpos; i < ks->hn; i++) {
+        rd_kafka_message_t *m = ks->held[i];
+        if (m->rkt && !ks->parts[ksrc_msg_part(ks, m)].assigned)
+            rd_kafka_message_destroy(m);
+        else
+            ks->held[k++] = m;
+    }
+    ks->hn = k;
+}
+
+static void ksrc_held_free(prt_ksrc *ks)
+{
+    for (size_t i = ks->hpos; i < ks->hn; i++)
+        rd_kafka_message_destroy(ks->held[i]);
+    ks->hpos = ks->hn = 0;
+}
+
+/* Takes every message still in the queue (up to limit and a batch) into held, after what is
+ * held already. Each batch is read into a local array first: a rebalance served inside the call
+ * may compact held (ksrc_held_drop_unassigned). */
+static void ksrc_hold(prt_ksrc *ks, size_t limit)
+{
+    if (ks->hpos) {
+        memmove(ks->held, ks->held + ks->hpos, (ks->hn - ks->hpos) * sizeof *ks->held);
+        ks->hn -= ks->hpos;
+        ks->hpos = 0;
+    }
+    size_t taken = 0;
+    for (;;) {
+        rd_kafka_message_t *v[PRT_KSRC_BATCH];
+        ssize_t got = rd_kafka_consume_batch_queue(ks->q, 0, v, PRT_KSRC_BATCH);
+        if (got <= 0)
+            break;
+        if (ks->hn + (size_t)got > ks->hcap) {
+            size_t cap = ks->hcap ? ks->hcap : 4 * PRT_KSRC_BATCH;
+            while (cap < ks->hn + (size_t)got)
+                cap *= 2;
+            rd_kafka_message_t **h = realloc(ks->held, cap * sizeof *h);
+            prt_assert(h != NULL);
+            ks->held = h;
+            ks->hcap = cap;
+        }
+        memcpy(ks->held + ks->hn, v, (size_t)got * sizeof *v);
+        ks->hn += (size_t)got;
+        taken += (size_t)got;
+        if (got < PRT_KSRC_BATCH || taken > limit)
+            break; /* drained; or the fetcher keeps adding: the seek drops the rest, read again */
+    }
+}
+
 /* ---------------------------------------------------------------- callbacks */
 
 static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -295,6 +362,7 @@ static void ksrc_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             if (!ks->closing) /* leaving the group at close must not move the watermark */
                 prt_source_partition_remove(ks->s, d);
         }
+        ksrc_held_drop_unassigned(ks);
         if (coop)
             e = rd_kafka_incremental_unassign(rk, l);
         else
@@ -513,6 +581,9 @@ static void ksrc_free(prt_ksrc *ks)
 {
     ks->closing = 1;
     prt_kafka_src_unregister(ks);
+    ksrc_held_free(ks); /* before the consumer goes: each message holds its partition */
+    free(ks->held);
+    free(ks->tail);
     if (ks->q)
         rd_kafka_queue_destroy(ks->q);
     if (ks->rk) {
@@ -603,6 +674,13 @@ static int ksrc_open(prt_source *s)
             rc = prt_kafka_set(j, ks->what, conf, "fetch.wait.max.ms", "100");
         if (rc == PRT_OK)
             rc = prt_kafka_set(j, ks->what, conf, "session.timeout.ms", "10000");
+        /* a prefetch queue that stays in cache (librdkafka's defaults, 100,000 records or 64 MB,
+         * put each record ~100,000 messages behind the fetcher when the job reads it); the
+         * refill at the low-water mark keeps it from running dry (prt_kafka_refill) */
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "queued.min.messages", PRT_KSRC_QMIN);
+        if (rc == PRT_OK)
+            rc = prt_kafka_set(j, ks->what, conf, "queued.max.messages.kbytes", PRT_KSRC_QMAX_KB);
         if (rc == PRT_OK)
             rc = ksrc_startup(ks, conf);
         if (rc == PRT_OK)
@@ -780,17 +858,33 @@ static int ksrc_take(prt_ksrc *ks, rd_kafka_message_t *m, int *n)
     return PRT_OK;
 }
 
-/* The queue is empty and was near a threshold: seeks every partition that is read and whose
- * next offset in this assignment is known to it, which wakes its broker thread (prt_kafka_refill
- * in prt_kafka_int.h). Partitions without one are left alone (never a seek back to an offset
- * from an earlier assignment); the broker threads woken for the others look at them too. */
+/* The fetchers may have stopped and the queue is low: everything still queued was taken into
+ * held; seeks every partition that is read to the offset after the last message taken from it
+ * (held, else the next to deliver when its next offset in this assignment is known), which
+ * wakes its broker thread (prt_kafka_refill in prt_kafka_int.h); the seek drops only what the
+ * fetcher queued since. Partitions without a known offset are left alone (never a seek back to an
+ * offset from an earlier assignment); the broker threads woken for the others look at them too. */
 static void ksrc_refill(prt_ksrc *ks)
 {
+    for (size_t i = ks->hpos; i < ks->hn; i++) /* first every partition known: nparts may grow */
+        if (ks->held[i]->rkt)
+            ksrc_msg_part(ks, ks->held[i]);
+    int64_t *tail = realloc(ks->tail, (size_t)(ks->nparts ? ks->nparts : 1) * sizeof *tail);
+    prt_assert(tail != NULL);
+    ks->tail = tail;
+    for (int d = 0; d < ks->nparts; d++)
+        tail[d] = -1;
+    for (size_t i = ks->hpos; i < ks->hn; i++) {
+        const rd_kafka_message_t *m = ks->held[i];
+        if (!m->err && m->rkt) /* a partition's records are in offset order: the last one wins */
+            tail[ksrc_msg_part(ks, m)] = m->offset + 1;
+    }
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ks->nparts ? ks->nparts : 1);
     for (int d = 0; d < ks->nparts; d++) {
         const prt_kpart *p = &ks->parts[d];
-        if (p->assigned && !p->done && p->live && p->pos >= 0)
-            rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset = p->pos;
+        int64_t off = tail[d] >= 0 ? tail[d] : p->live ? p->pos : -1;
+        if (p->assigned && !p->done && off >= 0 && !(ks->bounded && off >= p->end))
+            rd_kafka_topic_partition_list_add(l, ks->topics[p->t].name, p->partition)->offset = off;
     }
     if (l->cnt) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(ks->rk, l, 0); /* 0: asynchronous */
@@ -800,9 +894,10 @@ static void ksrc_refill(prt_ksrc *ks)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* Up to max records: the first call may wait up to timeout_ms for one message (so a record that
- * arrives alone is delivered at once), then whatever is queued is taken in batches without waiting
- * (rd_kafka_consume_batch_queue: one queue lock per batch instead of one poll per message). */
+/* Up to max records: first the held ones (ksrc_hold), then from the queue: the first call may
+ * wait up to timeout_ms for one message (so a record that arrives alone is delivered at once),
+ * then whatever is queued is taken in batches without waiting (rd_kafka_consume_batch_queue: one
+ * queue lock per batch instead of one poll per message). */
 static int ksrc_poll(prt_source *s, int max, int timeout_ms)
 {
     prt_ksrc *ks = s->impl;
@@ -821,12 +916,17 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
         }
     }
     int n = 0, rc = PRT_OK;
-    if (timeout_ms > 0) {
+    while (rc == PRT_OK && n < max && ks->hpos < ks->hn)
+        rc = ksrc_take(ks, ks->held[ks->hpos++], &n);
+    if (ks->hpos == ks->hn)
+        ks->hpos = ks->hn = 0;
+    int held = n; /* delivered from held: not news from the fetcher */
+    if (rc == PRT_OK && timeout_ms > 0 && n == 0 && ks->hn == 0) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, timeout_ms);
         if (m)
             rc = ksrc_take(ks, m, &n);
     }
-    while (rc == PRT_OK && n < max) {
+    while (rc == PRT_OK && n < max && ks->hn == 0) {
         rd_kafka_message_t *v[PRT_KSRC_BATCH];
         size_t want = (size_t)(max - n) < PRT_KSRC_BATCH ? (size_t)(max - n) : PRT_KSRC_BATCH;
         ssize_t got = rd_kafka_consume_batch_queue(ks->q, 0, v, want);
@@ -848,8 +948,11 @@ static int ksrc_poll(prt_source *s, int max, int timeout_ms)
     if (rc != PRT_OK)
         return PRT_ERR;
     size_t qlen = rd_kafka_queue_length(ks->q);
-    if (prt_kafka_refill_due(&ks->refill, qlen, n, max, qlen ? 0 : prt_mono_ms()))
+    int64_t low = prt_kafka_refill_low(&ks->refill);
+    if (prt_kafka_refill_due(&ks->refill, qlen, n - held, max, (int64_t)qlen <= low ? prt_mono_ms() : 0)) {
+        ksrc_hold(ks, (size_t)low + PRT_KSRC_BATCH);
         ksrc_refill(ks);
+    }
     if (n > 0) {
         ksrc_store(ks);
         if (ks->lost)

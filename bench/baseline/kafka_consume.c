@@ -15,7 +15,11 @@
  * fetcher when it has emptied a queue that was near librdkafka's thresholds (queued.min.messages
  * 100,000, queued.max.messages.kbytes 64 MB, the defaults, which both keep): the fetcher stops
  * there and would look again only up to a second later. A consumer that falls behind (a load
- * spike) then reads on at once instead of idling; both sides fetch the same way. */
+ * spike) then reads on at once instead of idling; both sides fetch the same way.
+ *
+ * KC_QUEUED_MIN=N and KC_QUEUED_KB=K in the environment set queued.min.messages and
+ * queued.max.messages.kbytes (and the refill's thresholds) instead: to compare with pipec's
+ * source at the same queue depth (bench/README.md); bench/run never sets them. */
 #include <librdkafka/rdkafka.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -119,6 +123,12 @@ int main(int argc, char **argv)
     if (kc_conf(conf, "bootstrap.servers", argv[1]) || kc_conf(conf, "group.id", "bench-bare") ||
         kc_conf(conf, "enable.auto.commit", "false") || kc_conf(conf, "log_level", "2"))
         return 1;
+    int64_t qmin = KC_QMIN, qmax_bytes = KC_QMAX_BYTES;
+    const char *qm = getenv("KC_QUEUED_MIN"), *qk = getenv("KC_QUEUED_KB");
+    if (qm && (kc_conf(conf, "queued.min.messages", qm) || (qmin = atoll(qm)) <= 0))
+        return 1;
+    if (qk && (kc_conf(conf, "queued.max.messages.kbytes", qk) || (qmax_bytes = atoll(qk) * 1024) <= 0))
+        return 1;
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk)
         return kc_fail("rd_kafka_new", err);
@@ -182,7 +192,7 @@ int main(int argc, char **argv)
         /* the refill: near a threshold (the margin: what this batch took), then empty */
         size_t qlen = rd_kafka_queue_length(q);
         uint64_t near = qlen + KC_BATCH, avg = records ? bytes / records : 0;
-        if (near >= KC_QMIN || near * avg >= (uint64_t)KC_QMAX_BYTES)
+        if (near >= (uint64_t)qmin || near * avg >= (uint64_t)qmax_bytes)
             throttled = 1;
         /* and again 50, 100, ... 800 ms after a refill while nothing came (a fetch in flight
          * at the seek can stop the fetcher again), as pipec's source does */

@@ -12,6 +12,10 @@
 #   startup_timestamp_yaml  `startup: {timestamp: MS}` in a built pipeline, on real record times
 #   metadata_fields      _timestamp, _partition, _offset and _topic read by a built pipeline
 #                        equal what kcat shows for each record
+#   held_small_queue     30,000 records of 3 partitions through a 200-record prefetch queue
+#                        and 2 KiB fetches: the source holds what is queued at its low-water
+#                        mark and seeks past it again and again; each record delivered once,
+#                        each partition in offset order (runtime/prt_kafka_int.h, prt_kafka_refill)
 #   rebalance            a second instance of a pipeline built by pipec joins the group
 #                        (partitions move to it) and leaves (they move back): every record read
 #                        exactly once
@@ -22,7 +26,7 @@ for t in "$TOOLS/kafka-topics" "$TOOLS/kafka-txn-check"; do
     [ -x "$t" ] || { skip kafka/broker "no $t (build first)"; exit 0; }
 done
 command -v kcat > /dev/null || { skip kafka/broker "kcat is not installed"; exit 0; }
-start_cluster real --topic x-txn:1 --topic x-big:1 --topic x-ts:2 --topic x-rb:4
+start_cluster real --topic x-txn:1 --topic x-big:1 --topic x-ts:2 --topic x-rb:4 --topic x-hq:3
 values() { kcat -C -b "$BS" -t "$1" -e -o beginning -X "isolation.level=$2" -f '%s\n' 2> /dev/null | tr '\n' ' '; }
 
 # --- transactions (build/tools/kafka-txn-check runs the producers; kcat reads)
@@ -152,6 +156,50 @@ YAML
         if [ $rc -ne 0 ]; then fail kafka/metadata_fields "exit $rc: $(head -c 300 "$T/meta.err")"
         elif [ "$(wc -l < "$T/meta.want")" -lt 4 ]; then fail kafka/metadata_fields "kcat read $(wc -l < "$T/meta.want") records"
         elif same_file kafka/metadata_fields "$T/meta.want" "$T/meta.got"; then pass kafka/metadata_fields; fi
+    fi
+fi
+
+# --- a small prefetch queue: held messages (taken from the queue at the low-water mark, the
+#     partitions sought past them) are delivered exactly once and in order, on every partition
+if [ ! -x "$PIPEC" ]; then
+    skip kafka/held_small_queue "no $PIPEC (build first)"
+else
+    for p in 0 1 2; do
+        awk -v p=$p 'BEGIN { for (i = 0; i < 10000; i++) printf "line=p%d-%05d\n", p, i }' \
+            | kcat -P -b "$BS" -t x-hq -p $p 2> /dev/null
+    done
+    kcat -C -b "$BS" -t x-hq -e -o beginning -f '%p,%o,%s\n' 2> /dev/null | sed 's/,line=/,/' | sort > "$T/hq.want"
+    cat > "$T/hq.yaml" <<YAML
+pipeline: held_queue
+schemas:
+  r: { line: string }
+sources:
+  in:
+    kafka:
+      bootstrap: \${KAFKA_BOOTSTRAP}
+      topics: [x-hq]
+      startup: earliest
+      bounded: true
+      properties: { queued.min.messages: "200", max.partition.fetch.bytes: "2048" }
+    format: kv
+    schema: r
+stages:
+  - id: out
+    select: [_partition, _offset, line]
+sinks:
+  out: { file: { path: "\${OUT}" }, format: csv }
+YAML
+    if ! build_pipeline "$T/hq.yaml" "$T/held_queue" > "$T/hq.build" 2>&1; then
+        fail kafka/held_small_queue "pipec build: $(head -n 3 "$T/hq.build" | tr '\n' '|')"
+    else
+        KAFKA_BOOTSTRAP=$BS OUT=$T/hq.got timeout 120 "$T/held_queue" run --quiet > /dev/null 2> "$T/hq.err"; rc=$?
+        # in offset order within each partition (the file is in delivery order)
+        order=$(awk -F, '{ if ($1 in last && $2 + 0 <= last[$1]) { print NR ": " $0 " after offset " last[$1]; exit } last[$1] = $2 + 0 }' "$T/hq.got" 2> /dev/null)
+        sort -o "$T/hq.got" "$T/hq.got" 2> /dev/null
+        if [ $rc -ne 0 ]; then fail kafka/held_small_queue "exit $rc: $(head -c 300 "$T/hq.err")"
+        elif [ "$(wc -l < "$T/hq.want")" -ne 30000 ]; then fail kafka/held_small_queue "kcat read $(wc -l < "$T/hq.want") records"
+        elif [ -n "$order" ]; then fail kafka/held_small_queue "out of order: $order"
+        elif same_file kafka/held_small_queue "$T/hq.want" "$T/hq.got"; then pass kafka/held_small_queue; fi
     fi
 fi
 

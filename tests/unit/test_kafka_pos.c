@@ -8,7 +8,9 @@
  * applied at assignment); the position keyed by topic and partition, sorted; malformed
  * positions refused. Also: the source keeps reading when its queue keeps filling up (topic "tc",
  * one partition of small batches, a queue of 15 records): librdkafka's fetcher stops at the
- * threshold and would look again only a second later; the source wakes it (prt_kafka_refill). */
+ * threshold and would look again only a second later; the source wakes it (prt_kafka_refill),
+ * holding what is still queued at the low-water mark (topic "td", 3 partitions): delivered once,
+ * in order. */
 #include "prt.h"
 #include "prt_jobpriv.h"
 #include "prt_kafka_int.h"
@@ -23,6 +25,7 @@
 #define PER_PARTITION 6
 #define TOTAL (5 * PER_PARTITION)
 #define TC_RECORDS 1000 /* topic tc: one partition, batches of 10 */
+#define TD_PER 400      /* topic td: records a partition, 3 partitions, batches of 10 */
 
 static char bootstrap[256];
 static prt_buf got; /* "value\n" per delivered record, in delivery order */
@@ -298,24 +301,39 @@ TEST(malformed_positions)
 TEST(refill_due)
 {
     prt_kafka_refill r = { .qmin = 100, .qmax_bytes = 10000 };
+    CHECK_EQ_I(prt_kafka_refill_low(&r), 50);                  /* half of queued.min.messages */
     CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1000), 0);   /* never near a threshold: nothing to wake */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 50, 10, 10, 1000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 50, 10, 10, 1000), 0); /* low, but the fetcher is fetching */
     CHECK_EQ_I(prt_kafka_refill_due(&r, 90, 10, 10, 1000), 0); /* near: 90 + the 10 a poll may have taken */
     CHECK_EQ_I(r.throttled, 1);
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 1000), 0); /* not empty yet */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 1000), 1);  /* emptied: wake the fetchers */
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1001), 0);   /* once */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 60, 10, 10, 1000), 0); /* not at the low-water mark yet */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 50, 10, 10, 1000), 1); /* there: wake the fetchers */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 1001), 0); /* once */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 1001), 0);
     CHECK_EQ_I(prt_kafka_refill_due(&r, 5, 0, 10, 1010), 0);   /* records came */
     CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 5, 10, 1020), 0);
     CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 5000), 0);   /* and were taken: no retry */
-    r.n = 10, r.bytes = 2000;                                    /* 200 bytes a record: 50 reach the bytes */
+    /* near a threshold, then grown while below both: the fetcher had not stopped */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 95, 10, 10, 5000), 0);
+    CHECK_EQ_I(r.throttled, 1);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 70, 10, 10, 5000), 0);
+    CHECK_EQ_I(r.throttled, 1);                                /* 70 + 10 taken < 95: it did not grow */
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 75, 10, 10, 5000), 0); /* 75 + 10 > 70: it grew at 85 */
+    CHECK_EQ_I(r.throttled, 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 20, 10, 10, 5000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 5000), 0);
+    r.n = 10, r.bytes = 2000;  /* 200 bytes a record: 50 reach the bytes, the low-water mark is 25 */
+    CHECK_EQ_I(prt_kafka_refill_low(&r), 25);
     CHECK_EQ_I(prt_kafka_refill_due(&r, 39, 10, 10, 6000), 0);
     CHECK_EQ_I(r.throttled, 0);
     CHECK_EQ_I(prt_kafka_refill_due(&r, 40, 10, 10, 6000), 0);
-    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 10, 10, 6000), 1);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 26, 10, 10, 6000), 0);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 25, 1, 10, 6000), 1);
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, 6000), 0);   /* the held 25 delivered, nothing queued */
     /* nothing comes after the refill: again after 50 ms, 100, 200, 400, 800, then librdkafka's
-     * own timer (1 s) is as soon */
+     * own timer (1 s) is as soon; only while the queue is empty */
     int64_t t = 6000;
+    CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + 49), 0);
     CHECK_EQ_I(prt_kafka_refill_due(&r, 0, 0, 10, t + 49), 0);
     const int64_t again[] = { 50, 100, 200, 400, 800 };
     for (int i = 0; i < 5; i++) {
@@ -373,6 +391,68 @@ TEST(refill_keeps_reading)
     CHECK_EQ_I(next, TC_RECORDS);
 }
 
+/* Topic td: 3 partitions of TD_PER records in batches of 10, a queue of 15 records (low-water
+ * mark 7) and fetches of one batch a partition, read 3 records a poll: the queue falls to the
+ * low-water mark with records of several partitions still in it, which the source takes and
+ * holds while it seeks each partition past them. Every record exactly once, each partition in
+ * offset order, in time; bounded (ends exactly at the high watermarks) and in a group. */
+static void held_once_in_order(const char *what, const char *group, int bounded)
+{
+    static const char *more[] = { "sources.in.kafka.properties.queued.min.messages=15",
+                                  "sources.in.kafka.properties.max.partition.fetch.bytes=64" };
+    prt_buf_clear(&got);
+    ngot = 0;
+    prt_job *j = job_with("td", group, bounded, more, 2);
+    prt_source *s = prt_source_open(j, 0, 0, 0);
+    CHECK(s != NULL);
+    if (!s) {
+        prt_job_free(j);
+        return;
+    }
+    int total = 0;
+    int64_t t0 = prt_mono_ms(), give_up = t0 + 60000;
+    while (total < 3 * TD_PER && prt_mono_ms() < give_up) {
+        int r = s->ops->poll(s, 3, 10);
+        if (r == PRT_ERR || r == PRT_SRC_EOF)
+            break;
+        total += r;
+    }
+    int64_t ms = prt_mono_ms() - t0;
+    CHECK_EQ_I(total, 3 * TD_PER);
+    if (ms > 5000)
+        TEST_FAIL("%s: %d records took %lld ms: the fetcher waited for its own timer", what, 3 * TD_PER,
+                  (long long)ms);
+    if (bounded)
+        CHECK_EQ_I(s->ops->poll(s, 10, 0), PRT_SRC_EOF);
+    else
+        CHECK_EQ_I(s->ops->poll(s, 10, 200), 0); /* nothing more */
+    prt_source_close(s);
+    prt_job_free(j);
+    int next[3] = { 0, 0, 0 }, n = 0;
+    const char *p = got.p ? got.p : "";
+    for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1, n++) {
+        int part, i;
+        if (sscanf(p, "td/%d/%d", &part, &i) != 2 || part < 0 || part > 2 || i != next[part]) {
+            TEST_FAIL("%s: record %d is '%.*s'", what, n, (int)(nl - p), p);
+            break;
+        }
+        next[part]++;
+    }
+    CHECK_EQ_I(n, 3 * TD_PER);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_I(next[i], TD_PER);
+}
+
+TEST(held_once_in_order_bounded)
+{
+    held_once_in_order("bounded", "kpos-h", 1);
+}
+
+TEST(held_once_in_order_group)
+{
+    held_once_in_order("group", "kpos-hg", 0);
+}
+
 /* Hosts the mock cluster and fills the topics: "ta/P/I" at offset I of partition P. */
 static int cluster_up(rd_kafka_t **host, rd_kafka_mock_cluster_t **mc)
 {
@@ -387,7 +467,7 @@ static int cluster_up(rd_kafka_t **host, rd_kafka_mock_cluster_t **mc)
         return -1;
     snprintf(bootstrap, sizeof bootstrap, "%s", rd_kafka_mock_cluster_bootstraps(*mc));
     if (rd_kafka_mock_topic_create(*mc, "ta", 2, 1) || rd_kafka_mock_topic_create(*mc, "tb", 3, 1) ||
-        rd_kafka_mock_topic_create(*mc, "tc", 1, 1))
+        rd_kafka_mock_topic_create(*mc, "tc", 1, 1) || rd_kafka_mock_topic_create(*mc, "td", 3, 1))
         return -1;
     conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof errstr);
@@ -415,6 +495,17 @@ static int cluster_up(rd_kafka_t **host, rd_kafka_mock_cluster_t **mc)
         if (i % 10 == 9)
             bad |= rd_kafka_flush(p, 30000) != 0;
     }
+    for (int i = 0; i < TD_PER; i++) { /* the same, over 3 partitions */
+        for (int part = 0; part < 3; part++) {
+            char v[32];
+            int n = snprintf(v, sizeof v, "td/%d/%d", part, i);
+            bad |= rd_kafka_producev(p, RD_KAFKA_V_TOPIC("td"), RD_KAFKA_V_PARTITION(part),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_VALUE(v, (size_t)n), RD_KAFKA_V_END) != 0;
+        }
+        if (i % 10 == 9)
+            bad |= rd_kafka_flush(p, 30000) != 0;
+    }
     rd_kafka_destroy(p);
     return bad ? -1 : 0;
 }
@@ -433,6 +524,8 @@ int main(void)
     RUN(group_split_reordered);
     RUN(refill_due);
     RUN(refill_keeps_reading);
+    RUN(held_once_in_order_bounded);
+    RUN(held_once_in_order_group);
     prt_buf_free(&got);
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(host);
