@@ -13,9 +13,11 @@
  *
  * Like pipec's source (prt_kafka_refill in runtime/prt_kafka_int.h), it wakes librdkafka's
  * fetcher when it has emptied a queue that was near librdkafka's thresholds (queued.min.messages
- * 100,000, queued.max.messages.kbytes 64 MB, the defaults, which both keep): the fetcher stops
- * there and would look again only up to a second later. A consumer that falls behind (a load
- * spike) then reads on at once instead of idling; both sides fetch the same way.
+ * 100,000, queued.max.messages.kbytes 64 MB, librdkafka's defaults, which it keeps): the fetcher
+ * stops there and would look again only up to a second later. A consumer that falls behind (a
+ * load spike) then reads on at once instead of idling. (pipec's source reads through a shorter
+ * queue and refills it earlier, at a low-water mark, holding what is still queued: a consumer
+ * that keeps up with its fetcher, as this one does, gains nothing from either; bench/README.md.)
  *
  * KC_QUEUED_MIN=N and KC_QUEUED_KB=K in the environment set queued.min.messages and
  * queued.max.messages.kbytes (and the refill's thresholds) instead: to compare with pipec's
