@@ -291,38 +291,46 @@ static int add_fixed(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
             continue;
         if (kid == NONE)
             kid = key_get(w, key, hash);
-        uint32_t hint = K(w, kid)->hint, id;
-        if (hint != NONE && W(w, hint)->start == start) /* a window of kid: (kid, start) is it */
-            id = hint;
+        wkey *k = K(w, kid);
+        uint32_t id;
+        if (k->hint != NONE && k->hint_start == start) /* a window of kid: (kid, start) is it */
+            id = k->hint;
         else if ((id = win_find(w, kid, start)) == NONE) {
             id = win_new(w, kid, start, end);
             win_timers(w, id);
         }
         if (start == last)
-            K(w, kid)->hint = id;
+            k->hint = id, k->hint_start = start, k->hint_acc = ACC(w, id);
         take(w, id);
     }
     return w->h.nacc;
 }
 
-/* Tumbling: add_fixed's single window, without its loop over starts. */
+/* Tumbling: add_fixed's single window, without its loop over starts, and what
+ * prt_winop_added needs to know (whether the watermark passed the window: a late firing). */
 static int add_tumbling(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
 {
     const prt_win_spec *s = &w->spec;
     int64_t start = prt_wi_window_start(ts, s->offset, s->size), end = start + s->size;
-    if (prt_wi_window_late(w, end))
+    if (prt_wi_window_late(w, end)) {
+        w->h.added = 0;
         return 0;
+    }
     uint32_t kid = key_get(w, key, hash);
     wkey *k = K(w, kid);
-    uint32_t id = k->hint;
-    if (id == NONE || W(w, id)->start != start) { /* hint: a window of kid, so (kid, start) is it */
-        if ((id = win_find(w, kid, start)) == NONE) {
+    if (k->hint == NONE || k->hint_start != start) { /* hint: a window of kid, so (kid, start) is it */
+        uint32_t id = win_find(w, kid, start);
+        if (id == NONE) {
             id = win_new(w, kid, start, end);
             win_timers(w, id);
         }
-        k->hint = id;
+        k->hint = id, k->hint_start = start, k->hint_acc = ACC(w, id);
     }
-    take(w, id);
+    k->ref = 1; /* take(): the eviction clock spares it once */
+    w->acc_win[0] = k->hint;
+    w->h.accs[0] = k->hint_acc;
+    w->h.nacc = 1;
+    w->h.added = !s->processing_time && end - 1 <= w->h.clock;
     return 1;
 }
 
@@ -429,8 +437,7 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     int n;
     switch (w->spec.kind) {
     case PRT_WIN_TUMBLING:
-        n = add_tumbling(w, key, hash, ts);
-        break;
+        return add_tumbling(w, key, hash, ts); /* sets h.added */
     case PRT_WIN_SLIDING:
         n = add_fixed(w, key, hash, ts);
         break;

@@ -28,6 +28,8 @@ typedef struct wkey {
     uint32_t hint;  /* tumbling and sliding: the window add_fixed took last for the record's latest
                      * start (a key's next records mostly fall in it again: no table probe),
                      * NONE when none or released */
+    int64_t hint_start; /* while hint is not NONE: its start and accumulator (no pool lookup) */
+    void *hint_acc;
 } wkey;
 
 typedef struct wwin {
