@@ -103,8 +103,12 @@ static inline int prt_kv_commas(prt_str line, uint64_t *w0, uint64_t *w1)
         *w1 = 0;
     } else {
         *w0 = prt_kv_comma32(p) | prt_kv_comma32(p + 32) << 32;
-        const char *q = p + n - 64;
-        *w1 = (prt_kv_comma32(q) | prt_kv_comma32(q + 32) << 32) >> (128 - n);
+        if (n <= 96) { /* the line's last 32 bytes for its bytes from 64 on */
+            *w1 = prt_kv_comma32(p + n - 32) >> (96 - n);
+        } else {
+            const char *q = p + n - 64;
+            *w1 = (prt_kv_comma32(q) | prt_kv_comma32(q + 32) << 32) >> (128 - n);
+        }
     }
     return 1;
 #else
