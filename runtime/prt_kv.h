@@ -4,7 +4,9 @@
  * tabs around keys and values are trimmed; empty pairs are skipped; a pair without '=' or with an
  * empty key is an error naming its byte offset. There is no quoting.
  *
- * prt_kv_next is inline: a generated parser calls it once per pair and matches the key against
+ * A generated parser first tries the line as exactly its schema's fields in order (the exact
+ * line, below: the commas of the whole line at once, one compare a key). Any other line goes
+ * through prt_kv_next, inline: the parser calls it once per pair and matches the key against
  * the schema's names itself (source_kv.c.tmpl). A pair whose key and value have no blank at
  * their ends (the common case) costs, in a line of 32 bytes or more, the ',' and '=' masks of
  * its next 32 bytes (SSE2; two memchr otherwise) and four byte compares, no call of ours; anything else (blanks to
