@@ -545,34 +545,28 @@ static const char *parse_fn(pc_type t)
     }
 }
 
-/* The kv parser's try of the exact line (source_kv.c.tmpl, prt_kv.h): each field's pair
- * `name=value` in schema order, the last one to the line's end; "" when a name holds a byte
- * that prt_kv_next would split or trim on (',', '=', a byte up to ' '), or there are no fields. */
+/* The kv parser's try of the exact line (source_kv.c.tmpl, prt_kv.h): one statement a field,
+ * its pair `name=value` in schema order, the last one to the line's end. A name holding a byte
+ * that prt_kv_next would split or trim on (',', '=', a byte up to ' '; field names are
+ * identifiers, so this is a guard), or no field at all: no try. */
 static const char *kv_exact_pairs(pc_gen *g, const pc_row *row, int nvis)
 {
-    if (nvis < 1)
-        return "";
     for (int i = 0; i < nvis; i++)
         for (const char *c = row->fields[i].name; *c; c++)
             if ((unsigned char)*c <= ' ' || *c == ',' || *c == '=')
-                return "";
+                return "exact = 0; /* a name no key compare can match */";
+    if (nvis < 1)
+        return "exact = 0; /* no fields */";
     pc_sb b = { 0 };
-    pc_sb_puts(&b, "uint64_t w0, w1;\n"
-                   "if (prt_kv_commas(raw->data, &w0, &w1)) {\n"
-                   "    const char *b = raw->data.p, *le = b + raw->data.n;\n"
-                   "    int c;\n"
-                   "    exact = 1;\n");
     for (int i = 0; i < nvis; i++) {
         const char *name = row->fields[i].name;
-        pc_sb_puts(&b, "    exact = exact && ");
         if (i < nvis - 1)
-            pc_sb_puts(&b, "(c = prt_kv_pop(&w0, &w1)) >= 0 && prt_kv_take(&b, raw->data.p + c, \"");
+            pc_sb_puts(&b, "exact = exact && (c = prt_kv_pop(&w0, &w1)) >= 0 && prt_kv_take(&b, raw->data.p + c, \"");
         else
-            pc_sb_puts(&b, "!(w0 | w1) && prt_kv_take(&b, le, \"");
+            pc_sb_puts(&b, "exact = exact && !(w0 | w1) && prt_kv_take(&b, le, \"");
         pc_sb_cstr(&b, name, strlen(name));
         pc_sb_printf(&b, "=\", %zu, &v[%d]);\n", strlen(name) + 1, i);
     }
-    pc_sb_puts(&b, "    (void)c;\n}\n");
     const char *out = pc_sb_arena(&b, g->a);
     pc_sb_free(&b);
     return out;
