@@ -139,7 +139,8 @@ __attribute__((always_inline)) static inline int prt_kv_pop(uint64_t *w0, uint64
 /* The pair [*b, pe) as `name=value` (name n - 1 bytes, then '=', in nameq): 1, the value in
  * *val and *b past the pair's comma; 0 when the pair starts otherwise or its value begins or
  * ends with a byte that may be a blank (prt_kv_next decides then). */
-__attribute__((always_inline)) static inline int prt_kv_take(const char **b, const char *pe, const char *nameq, size_t n, prt_str *val)
+__attribute__((always_inline)) static inline int prt_kv_take(const char **b, const char *pe, const char *nameq,
+                                                             size_t n, prt_str *val)
 {
     const char *p = *b;
     if ((size_t)(pe - p) < n || memcmp(p, nameq, n) != 0)
