@@ -90,23 +90,22 @@ static inline int prt_parse_float_short(prt_str s, double *out)
     const char *p = s.p, *e = s.p + s.n, *dot = NULL;
     if (s.n == 0 || s.n > 19)
         return 0;
-    int neg = 0, nd = 0;
+    int neg = 0;
     if (*p == '-' || *p == '+')
         neg = *p++ == '-';
+    const char *q = p; /* the first digit or the point */
     uint64_t m = 0;
-    for (; p < e; p++) {
-        unsigned d = (unsigned)(unsigned char)*p - '0';
-        if (d < 10) {
+    unsigned d;
+    /* the digits before the point, then those after it: no test for the point in either loop */
+    for (; p < e && (d = (unsigned)(unsigned char)*p - '0') < 10; p++)
+        m = m * 10 + d;
+    if (p < e && *p == '.') {
+        dot = p++;
+        for (; p < e && (d = (unsigned)(unsigned char)*p - '0') < 10; p++)
             m = m * 10 + d;
-            nd++;
-        } else if (*p == '.' && !dot) {
-            dot = p;
-        } else {
-            return 0; /* a blank, an exponent, junk */
-        }
     }
-    if (!nd || m > (UINT64_C(1) << 53))
-        return 0;
+    if (p != e || e - q == (dot != NULL) || m > (UINT64_C(1) << 53))
+        return 0; /* a blank, an exponent, junk; no digit */
     double v = (double)m / prt_pow10_exact[dot ? e - dot - 1 : 0];
     *out = neg ? -v : v;
     return 1;
