@@ -545,6 +545,33 @@ static const char *parse_fn(pc_type t)
     }
 }
 
+/* The kv parser's try of the exact line (source_kv.c.tmpl, prt_kv.h): one statement a field,
+ * its pair `name=value` in schema order, the last one to the line's end. A name holding a byte
+ * that prt_kv_next would split or trim on (',', '=', a byte up to ' '; field names are
+ * identifiers, so this is a guard), or no field at all: no try. */
+static const char *kv_exact_pairs(pc_gen *g, const pc_row *row, int nvis)
+{
+    for (int i = 0; i < nvis; i++)
+        for (const char *c = row->fields[i].name; *c; c++)
+            if ((unsigned char)*c <= ' ' || *c == ',' || *c == '=')
+                return "exact = 0; /* a name no key compare can match */";
+    if (nvis < 1)
+        return "exact = 0; /* no fields */";
+    pc_sb b = { 0 };
+    for (int i = 0; i < nvis; i++) {
+        const char *name = row->fields[i].name;
+        if (i < nvis - 1)
+            pc_sb_puts(&b, "exact = exact && (c = prt_kv_pop(&w0, &w1)) >= 0 && prt_kv_take(&b, raw->data.p + c, \"");
+        else
+            pc_sb_puts(&b, "exact = exact && !(w0 | w1) && prt_kv_take(&b, le, \"");
+        pc_sb_cstr(&b, name, strlen(name));
+        pc_sb_printf(&b, "=\", %zu, &v[%d]);\n", strlen(name) + 1, i);
+    }
+    const char *out = pc_sb_arena(&b, g->a);
+    pc_sb_free(&b);
+    return out;
+}
+
 /* The parse step of a source's format (source_<format>.c.tmpl) and, for formats that look fields
  * up, the lookup it uses (source_fields.c.tmpl by name, source_paths.c.tmpl by JSON path). */
 static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lookup, pc_sb *parse)
@@ -593,9 +620,12 @@ static void gen_source_format(pc_gen *g, const pc_source *s, int nvis, pc_sb *lo
     const char *plain_decl = plain ? "int plain; /* no '\"' or '\\r' in the line: strings go back out as read */" : "";
     const char *plain_arg = plain ? "&plain" : "NULL";
     switch (s->format.kind) {
-    case PC_FMT_KV:
-        pc_tmpl(g->t, parse, "source_kv", "name", s->name, NULL);
+    case PC_FMT_KV: {
+        const char *all = nvis == 64 ? "UINT64_MAX" : pc_sprintf(g->a, "(UINT64_C(1) << %d) - 1", nvis);
+        pc_tmpl(g->t, parse, "source_kv", "name", s->name, "exact_pairs", kv_exact_pairs(g, row, nvis),
+                "all_seen", all, NULL);
         break;
+    }
     case PC_FMT_CSV:
         if (s->format.csv_header) {
             pc_sb_printf(&g->state, "int8_t cols_%s[64]; /* source %s: csv column -> field, from the header */\n",

@@ -102,31 +102,9 @@ __attribute__((always_inline)) static inline int prt_parse_int_text_lazy(prt_str
 int prt_parse_ts_text_any(prt_str s, int64_t *out, prt_str *text);
 __attribute__((always_inline)) static inline int prt_parse_ts_text(prt_str s, int64_t *out, prt_str *text)
 {
-    const prt_ts_memo *m = &prt_ts_memo_tl;
-    if (m->ok && (s.n == 24 ? s.p[19] == '.' && s.p[23] == 'Z' : s.n == 20 && s.p[19] == 'Z')) {
-        uint64_t a, b, x, y;
-        uint32_t c, z;
-        memcpy(&a, s.p, 8);
-        memcpy(&b, s.p + 8, 8);
-        memcpy(&c, s.p + 15, 4); /* bytes 15..18, overlapping b */
-        memcpy(&x, m->text, 8);
-        memcpy(&y, m->text + 8, 8);
-        memcpy(&z, m->text + 15, 4);
-        if (((a ^ x) | (b ^ y) | (uint64_t)(c ^ z)) == 0) { /* the memo's second */
-            if (s.n == 20) {
-                *out = m->ms;
-                *text = s;
-                return PRT_OK;
-            }
-            unsigned d0 = (unsigned)(unsigned char)s.p[20] - '0', d1 = (unsigned)(unsigned char)s.p[21] - '0',
-                     d2 = (unsigned)(unsigned char)s.p[22] - '0';
-            if (!((d0 > 9) | (d1 > 9) | (d2 > 9))) {
-                int ms = (int)(d0 * 100 + d1 * 10 + d2);
-                *out = m->ms + ms;
-                *text = ms ? s : (prt_str){ NULL, 0 }; /* ".000" is not written */
-                return PRT_OK;
-            }
-        }
+    if (prt_ts_memo_read(s, out)) {
+        *text = s.n == 20 || *out != prt_ts_memo_tl.ms ? s : (prt_str){ NULL, 0 }; /* ".000" is not written */
+        return PRT_OK;
     }
     return prt_parse_ts_text_any(s, out, text);
 }

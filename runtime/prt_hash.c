@@ -68,7 +68,7 @@ static inline uint64_t full_word(const unsigned char *p)
 }
 
 /* The length, then 8-byte little-endian words, the last one zero-padded. */
-uint64_t prt_hash_str(uint64_t h, prt_str s)
+uint64_t prt_hash_str_any(uint64_t h, prt_str s)
 {
     const unsigned char *p = (const unsigned char *)s.p;
     h = prt_hash_u64(h, (uint64_t)s.n);
@@ -78,4 +78,51 @@ uint64_t prt_hash_str(uint64_t h, prt_str s)
     if (i < s.n)
         h = prt_hash_u64(h, tail_word(p + i, s.n - i));
     return h;
+}
+
+/* Keys are mostly few and short (a status, a region, a currency): the results for strings of 1 to
+ * 16 bytes are kept in a small direct-mapped memo per thread, found by two loads and three
+ * compares instead of two or three mixes. A string of such a length is identified by its length
+ * and two overlapping loads: its first and last 8 bytes (8..16), first and last 4 (4..7), or its
+ * first, middle and last byte (1..3). */
+typedef struct hash_memo {
+    uint64_t in, a, b; /* the running hash given, the two loads */
+    uint64_t n;        /* the length + 1; 0: empty */
+    uint64_t out;
+} hash_memo;
+#define HASH_MEMO_BITS 4
+static _Thread_local hash_memo hash_memo_tl[1 << HASH_MEMO_BITS];
+
+/* Apart, so that the memo's hit needs no saved registers. */
+__attribute__((noinline)) static uint64_t hash_memo_miss(hash_memo *m, uint64_t h, prt_str s, uint64_t a, uint64_t b)
+{
+    uint64_t r = prt_hash_str_any(h, s);
+    *m = (hash_memo){ h, a, b, s.n + 1, r };
+    return r;
+}
+
+uint64_t prt_hash_str(uint64_t h, prt_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    size_t n = s.n;
+    if (n - 1 >= 16) /* empty, or longer than 16 bytes */
+        return prt_hash_str_any(h, s);
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
+        b = 0;
+    }
+    hash_memo *m = &hash_memo_tl[((a + n) * 0x9e3779b97f4a7c15ULL) >> (64 - HASH_MEMO_BITS)];
+    if (m->n == n + 1 && m->a == a && m->b == b && m->in == h)
+        return m->out;
+    return hash_memo_miss(m, h, s, a, b);
 }

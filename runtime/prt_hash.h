@@ -29,6 +29,7 @@ static inline uint64_t prt_hash_u64(uint64_t h, uint64_t v)
 static inline uint64_t prt_hash_i64(uint64_t h, int64_t v) { return prt_hash_u64(h, (uint64_t)v); }
 uint64_t prt_hash_f64(uint64_t h, double v);
 uint64_t prt_hash_str(uint64_t h, prt_str s);
+uint64_t prt_hash_str_any(uint64_t h, prt_str s); /* the same values, never from the memo */
 
 /* The key group of a finished hash: which of max_parallelism state shards owns the key. */
 static inline uint32_t prt_key_group(uint64_t hash, uint32_t max_parallelism)

@@ -139,7 +139,17 @@ void prt_workers_stop(prt_job *j);
  * records through the queues (finish also drains). */
 int prt_workers_init(prt_job *j);
 void prt_workers_destroy(prt_job *j);
-void prt_workers_watermark(prt_job *j, int source, int64_t wm);
+void prt_workers_watermark_any(prt_job *j, int source, int64_t wm);
+/* Inline: after nearly every record of a time-ordered input, and one worker is the usual case. */
+static inline void prt_workers_watermark(prt_job *j, int source, int64_t wm)
+{
+    if (j->nworkers == 1) {
+        if (j->desc->watermark)
+            j->desc->watermark(j->workers, source, wm);
+        return;
+    }
+    prt_workers_watermark_any(j, source, wm);
+}
 void prt_workers_tick(prt_job *j, int64_t now);
 void prt_workers_finish(prt_job *j);
 /* ---------------------------------------------------------------- prt_log.c */

@@ -383,7 +383,7 @@ static void prt_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
-int prt_parse_ts(prt_str s, int64_t *out)
+int prt_parse_ts_any(prt_str s, int64_t *out)
 {
     return prt_text_timestamp(s.p, s.n, out) == PRT_TEXT_OK ? PRT_OK : PRT_ERR;
 }

@@ -7,6 +7,7 @@
 #define PRT_SCALAR_H
 
 #include "prt_core.h"
+#include "prt_text.h" /* prt_ts_memo_tl */
 
 #include <string.h>
 
@@ -89,23 +90,22 @@ static inline int prt_parse_float_short(prt_str s, double *out)
     const char *p = s.p, *e = s.p + s.n, *dot = NULL;
     if (s.n == 0 || s.n > 19)
         return 0;
-    int neg = 0, nd = 0;
+    int neg = 0;
     if (*p == '-' || *p == '+')
         neg = *p++ == '-';
+    const char *q = p; /* the first digit or the point */
     uint64_t m = 0;
-    for (; p < e; p++) {
-        unsigned d = (unsigned)(unsigned char)*p - '0';
-        if (d < 10) {
+    unsigned d;
+    /* the digits before the point, then those after it: no test for the point in either loop */
+    for (; p < e && (d = (unsigned)(unsigned char)*p - '0') < 10; p++)
+        m = m * 10 + d;
+    if (p < e && *p == '.') {
+        dot = p++;
+        for (; p < e && (d = (unsigned)(unsigned char)*p - '0') < 10; p++)
             m = m * 10 + d;
-            nd++;
-        } else if (*p == '.' && !dot) {
-            dot = p;
-        } else {
-            return 0; /* a blank, an exponent, junk */
-        }
     }
-    if (!nd || m > (UINT64_C(1) << 53))
-        return 0;
+    if (p != e || e - q == (dot != NULL) || m > (UINT64_C(1) << 53))
+        return 0; /* a blank, an exponent, junk; no digit */
     double v = (double)m / prt_pow10_exact[dot ? e - dot - 1 : 0];
     *out = neg ? -v : v;
     return 1;
@@ -115,9 +115,42 @@ static inline int prt_parse_float(prt_str s, double *out)
     return prt_parse_float_short(s, out) ? PRT_OK : prt_parse_float_any(s, out);
 }
 int prt_parse_bool(prt_str s, int *out);       /* true|false (case-insensitive) */
+/* The usual timestamp, inline: `YYYY-MM-DDTHH:MM:SSZ` or `…SS.mmmZ` in the second the thread
+ * read last (its memo, prt_text.h). 1 and *out (what prt_text_timestamp gives), else 0 and
+ * prt_text_timestamp decides. */
+__attribute__((always_inline)) static inline int prt_ts_memo_read(prt_str s, int64_t *out)
+{
+    const prt_ts_memo *m = &prt_ts_memo_tl;
+    if (!m->ok || !(s.n == 24 ? s.p[19] == '.' && s.p[23] == 'Z' : s.n == 20 && s.p[19] == 'Z'))
+        return 0;
+    uint64_t a, b, x, y;
+    uint32_t c, z;
+    memcpy(&a, s.p, 8);
+    memcpy(&b, s.p + 8, 8);
+    memcpy(&c, s.p + 15, 4); /* bytes 15..18, overlapping b */
+    memcpy(&x, m->text, 8);
+    memcpy(&y, m->text + 8, 8);
+    memcpy(&z, m->text + 15, 4);
+    if (((a ^ x) | (b ^ y) | (uint64_t)(c ^ z)) != 0) /* not the memo's second */
+        return 0;
+    if (s.n == 20) {
+        *out = m->ms;
+        return 1;
+    }
+    unsigned d0 = (unsigned)(unsigned char)s.p[20] - '0', d1 = (unsigned)(unsigned char)s.p[21] - '0',
+             d2 = (unsigned)(unsigned char)s.p[22] - '0';
+    if ((d0 > 9) | (d1 > 9) | (d2 > 9))
+        return 0;
+    *out = m->ms + (int)(d0 * 100 + d1 * 10 + d2);
+    return 1;
+}
 /* RFC 3339 (`2024-05-23T12:34:56Z`, `…56.250Z`, `…56+02:00`, lowercase t/z, space instead of T)
  * or an integer of epoch milliseconds. Result: ms since the epoch, UTC. */
-int prt_parse_ts(prt_str s, int64_t *out);
+int prt_parse_ts_any(prt_str s, int64_t *out);
+static inline int prt_parse_ts(prt_str s, int64_t *out)
+{
+    return prt_ts_memo_read(s, out) ? PRT_OK : prt_parse_ts_any(s, out);
+}
 
 void prt_fmt_int(prt_buf *b, int64_t v);
 /* Shortest text that reads back to the same double; integral values keep a ".0" (`42.0`);

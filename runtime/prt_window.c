@@ -30,7 +30,7 @@ _Static_assert((int)PRT_WIN_TIMER_FIRE == (int)PRT_TIMER_FIRE && (int)PRT_WIN_TI
 
 /* ---- keys ------------------------------------------------------------------------------- */
 
-static uint32_t key_find(prt_winop *w, const void *key, uint64_t hash)
+static inline uint32_t key_find(prt_winop *w, const void *key, uint64_t hash)
 {
     const prt_idtab *t = &w->keytab;
     for (size_t i = prt_idtab_home(t, hash); t->slot[i].id; i = prt_idtab_next(t, i))
@@ -39,12 +39,18 @@ static uint32_t key_find(prt_winop *w, const void *key, uint64_t hash)
     return NONE;
 }
 
-static uint32_t key_get(prt_winop *w, const void *key, uint64_t hash)
+static uint32_t key_add(prt_winop *w, const void *key, uint64_t hash);
+
+static inline uint32_t key_get(prt_winop *w, const void *key, uint64_t hash)
 {
     uint32_t id = key_find(w, key, hash);
-    if (id != NONE)
-        return id;
-    id = pool_get(&w->keys, offsetof(wkey, next_free));
+    return id != NONE ? id : key_add(w, key, hash);
+}
+
+/* A key not in the table: a new slot with a copy of it. */
+static uint32_t key_add(prt_winop *w, const void *key, uint64_t hash)
+{
+    uint32_t id = pool_get(&w->keys, offsetof(wkey, next_free));
     wkey *k = K(w, id);
     *k = (wkey){ .hash = hash, .head = NONE, .next_free = NONE, .live = 1, .hint = NONE };
     if (w->key_owns)
@@ -152,11 +158,13 @@ static void win_timers(prt_winop *w, uint32_t id)
 {
     wwin *x = W(w, id);
     int64_t max_ts = x->end - 1, clean = prt_wi_cleanup_time(w, x->end);
+    if (max_ts < w->h.due) /* the earlier of the two */
+        w->h.due = max_ts;
     if (w->spec.processing_time || clean == max_ts) {
         prt_timerq_push(&w->timers, max_ts, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
         return;
     }
-    if (max_ts > w->clock)
+    if (max_ts > w->h.clock)
         prt_timerq_push(&w->timers, max_ts, id, x->gen, PRT_TIMER_FIRE);
     prt_timerq_push(&w->timers, clean, id, x->gen, PRT_TIMER_PURGE);
 }
@@ -209,15 +217,16 @@ static prt_winop *winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void
     w->key_owns = prt_schema_owns(vt->key);
     w->acc_owns = prt_schema_owns(vt->acc);
     w->ctx = ctx;
-    w->clock = INT64_MIN;
+    w->h.clock = INT64_MIN;
+    w->h.due = INT64_MIN; /* not known until the first advance */
     pool_init(&w->keys, sizeof(wkey), vt->key->size);
     pool_init(&w->wins, sizeof(wwin), vt->acc->size);
     prt_idtab_init(&w->keytab);
     prt_idtab_init(&w->wintab);
     w->maxacc = maxacc;
-    w->accs = calloc((size_t)maxacc, sizeof *w->accs);
+    w->h.accs = calloc((size_t)maxacc, sizeof *w->h.accs);
     w->acc_win = calloc((size_t)maxacc, sizeof *w->acc_win);
-    prt_assert(w->accs && w->acc_win);
+    prt_assert(w->h.accs && w->acc_win);
     if (panes && prt_wpane_usable(&w->spec, vt))
         prt_wpane_new(w);
     return w;
@@ -255,17 +264,17 @@ void prt_winop_free(prt_winop *w)
     prt_wcold_free(w);
     prt_wpane_free(w);
     prt_winop_free_tables(w);
-    free(w->accs);
+    free(w->h.accs);
     free(w->acc_win);
     free(w->scratch);
     free(w);
 }
 
-static void take(prt_winop *w, uint32_t id)
+static inline void take(prt_winop *w, uint32_t id)
 {
     K(w, W(w, id)->key)->ref = 1; /* the eviction clock spares it once */
-    w->acc_win[w->nacc] = id;
-    w->accs[w->nacc++] = ACC(w, id);
+    w->acc_win[w->h.nacc] = id;
+    w->h.accs[w->h.nacc++] = ACC(w, id);
 }
 
 /* Tumbling and sliding: windows in Flink's assignment order (latest start first). */
@@ -282,18 +291,47 @@ static int add_fixed(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
             continue;
         if (kid == NONE)
             kid = key_get(w, key, hash);
-        uint32_t hint = K(w, kid)->hint, id;
-        if (hint != NONE && W(w, hint)->start == start) /* a window of kid: (kid, start) is it */
-            id = hint;
+        wkey *k = K(w, kid);
+        uint32_t id;
+        if (k->hint != NONE && k->hint_start == start) /* a window of kid: (kid, start) is it */
+            id = k->hint;
         else if ((id = win_find(w, kid, start)) == NONE) {
             id = win_new(w, kid, start, end);
             win_timers(w, id);
         }
         if (start == last)
-            K(w, kid)->hint = id;
+            k->hint = id, k->hint_start = start, k->hint_acc = ACC(w, id);
         take(w, id);
     }
-    return w->nacc;
+    return w->h.nacc;
+}
+
+/* Tumbling: add_fixed's single window, without its loop over starts, and what
+ * prt_winop_added needs to know (whether the watermark passed the window: a late firing). */
+static int add_tumbling(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
+{
+    const prt_win_spec *s = &w->spec;
+    int64_t start = prt_wi_window_start(ts, s->offset, s->size), end = start + s->size;
+    if (prt_wi_window_late(w, end)) {
+        w->h.added = 0;
+        return 0;
+    }
+    uint32_t kid = key_get(w, key, hash);
+    wkey *k = K(w, kid);
+    if (k->hint == NONE || k->hint_start != start) { /* hint: a window of kid, so (kid, start) is it */
+        uint32_t id = win_find(w, kid, start);
+        if (id == NONE) {
+            id = win_new(w, kid, start, end);
+            win_timers(w, id);
+        }
+        k->hint = id, k->hint_start = start, k->hint_acc = ACC(w, id);
+    }
+    k->ref = 1; /* take(): the eviction clock spares it once */
+    w->acc_win[0] = k->hint;
+    w->h.accs[0] = k->hint_acc;
+    w->h.nacc = 1;
+    w->h.added = !s->processing_time && end - 1 <= w->h.clock;
+    return 1;
 }
 
 static int intersects(const wwin *x, int64_t start, int64_t end)
@@ -393,18 +431,27 @@ int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
         prt_wcold_before_add(w, key, hash);
     w->seq++;
     w->cur_ts = ts;
-    w->nacc = 0;
+    w->h.nacc = 0;
     if (w->pane)
-        return prt_wpane_add(w, key, hash, ts);
+        return prt_wpane_add(w, key, hash, ts); /* sets h.added */
+    int n;
     switch (w->spec.kind) {
     case PRT_WIN_TUMBLING:
+        return add_tumbling(w, key, hash, ts); /* sets h.added */
     case PRT_WIN_SLIDING:
-        return add_fixed(w, key, hash, ts);
+        n = add_fixed(w, key, hash, ts);
+        break;
     case PRT_WIN_SESSION:
-        return add_session(w, key, hash, ts);
+        n = add_session(w, key, hash, ts);
+        break;
     default:
+        w->h.added = 1; /* a result a record (running) or a count to keep (global) */
         return add_pane(w, key, hash, ts);
     }
+    /* A late firing (prt_winop_added_any) when the watermark already passed a window taken: the
+     * last one taken ends first (latest start first; a session takes one). */
+    w->h.added = n > 0 && !w->spec.processing_time && W(w, w->acc_win[n - 1])->end - 1 <= w->h.clock;
+    return n;
 }
 
 int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash)
@@ -422,7 +469,6 @@ int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash)
     return 1;
 }
 
-void **prt_winop_accs(prt_winop *w) { return w->accs; }
 uint64_t prt_winop_seq(prt_winop *w) { return w->seq; }
 
 static void global_fire(prt_winop *w, uint32_t id)
@@ -437,13 +483,13 @@ static void global_fire(prt_winop *w, uint32_t id)
     }
 }
 
-void prt_winop_added(prt_winop *w)
+void prt_winop_added_any(prt_winop *w)
 {
     if (w->pane) {
         prt_wpane_added(w);
         return;
     }
-    for (int i = 0; i < w->nacc; i++) {
+    for (int i = 0; i < w->h.nacc; i++) {
         uint32_t id = w->acc_win[i];
         wwin *x = W(w, id);
         switch (w->spec.kind) {
@@ -455,13 +501,13 @@ void prt_winop_added(prt_winop *w)
                 global_fire(w, id);
             break;
         default: /* the watermark already passed this window: a late firing, now */
-            if (!w->spec.processing_time && x->end - 1 <= w->clock) {
+            if (!w->spec.processing_time && x->end - 1 <= w->h.clock) {
                 fire(w, id, x->end - 1);
                 w->st.late_fired++;
             }
         }
     }
-    w->nacc = 0;
+    w->h.nacc = 0;
 }
 
 typedef struct flush_ent {
@@ -491,11 +537,12 @@ static void global_flush(prt_winop *w)
     free(e);
 }
 
-void prt_winop_advance(prt_winop *w, int64_t t)
+void prt_winop_advance_any(prt_winop *w, int64_t t)
 {
-    if (t < w->clock)
+    if (t < w->h.clock)
         return;
-    w->clock = t;
+    w->h.clock = t;
+    w->h.due = INT64_MIN; /* panes and the cold store keep their own timers: always this way */
     if (w->pane) {
         prt_wpane_advance(w, t);
         return;
@@ -524,9 +571,12 @@ void prt_winop_advance(prt_winop *w, int64_t t)
         else
             global_flush(w);
     }
+    if (!w->cold) { /* the heap's top (perhaps stale: an earlier bound is harmless); win_timers lowers it */
+        const prt_timer *top = prt_timerq_top(&w->timers);
+        w->h.due = top ? top->time : INT64_MAX;
+    }
 }
 
-int64_t prt_winop_clock(const prt_winop *w) { return w->clock; }
 
 int64_t prt_winop_next_timer(const prt_winop *w)
 {
@@ -549,12 +599,13 @@ const prt_win_vt *prt_winop_vt(const prt_winop *w) { return w->vt; }
 
 void prt_winop_meta_get(const prt_winop *w, prt_winop_meta *m)
 {
-    *m = (prt_winop_meta){ w->clock, w->seq, w->timers.next_seq };
+    *m = (prt_winop_meta){ w->h.clock, w->seq, w->timers.next_seq };
 }
 
 void prt_winop_meta_set(prt_winop *w, const prt_winop_meta *m)
 {
-    w->clock = m->clock;
+    w->h.clock = m->clock;
+    w->h.due = INT64_MIN;
     w->seq = m->seq;
     w->timers.next_seq = m->timer_seq;
 }
@@ -761,6 +812,7 @@ int prt_wi_restore(prt_winop *w, prt_win_state *s, prt_err *e)
         return prt_errf(e, "window [%lld, %lld) has no timer: it could never be purged",
                         (long long)s->start, (long long)s->end);
     int64_t max_ts = x->end - 1, clean = prt_wi_cleanup_time(w, x->end);
+    w->h.due = INT64_MIN; /* the saved timers may come before the others */
     if (fire && (w->spec.processing_time || clean == max_ts)) {
         prt_timerq_push_seq(&w->timers, max_ts, fire_seq, id, x->gen, PRT_TIMER_FIRE | PRT_TIMER_PURGE);
         return PRT_OK;

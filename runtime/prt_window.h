@@ -54,6 +54,18 @@ typedef struct prt_win_vt {
 
 typedef struct prt_winop prt_winop;
 
+/* The head of every operator, visible so that the calls made for every record and every
+ * watermark can be inline tests (private to the engine otherwise: read it only through the
+ * functions below). */
+typedef struct prt_winop_hot {
+    int64_t clock; /* event-time (or wall) clock */
+    int64_t due;   /* no pending timer is due before it (a lower bound: INT64_MIN when not known),
+                    * so moving the clock below it fires and purges nothing */
+    void **accs;   /* the accumulators of the record being added */
+    int nacc;
+    int added;     /* prt_winop_added has work for the record just added (a firing, a count) */
+} prt_winop_hot;
+
 /* Allocates an operator; ctx is passed to vt->fire. NULL on a bad spec (size <= 0, slide > size...). */
 prt_winop *prt_winop_new(const prt_win_spec *spec, const prt_win_vt *vt, void *ctx);
 void prt_winop_free(prt_winop *w);
@@ -63,9 +75,19 @@ void prt_winop_free(prt_winop *w);
  * or, for sliding windows kept as panes (prt_window_pane.c), 1, the pane's; 0 when the record is
  * late for every window. */
 int prt_winop_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
-void **prt_winop_accs(prt_winop *w);
+static inline void **prt_winop_accs(prt_winop *w) { return ((prt_winop_hot *)w)->accs; }
 uint64_t prt_winop_seq(prt_winop *w); /* arrival number of the record being added (first/last) */
-void prt_winop_added(prt_winop *w);
+void prt_winop_added_any(prt_winop *w);
+/* After the accumulators took the record: late firings, count triggers, running results. Most
+ * records of a time window have none: a test inline. */
+static inline void prt_winop_added(prt_winop *w)
+{
+    prt_winop_hot *h = (prt_winop_hot *)w;
+    if (h->added)
+        prt_winop_added_any(w);
+    else
+        h->nacc = 0;
+}
 /* RUNNING only: forgets key (its accumulator freed) as if it had never been added; 0 when the
  * operator has no such key. Not while an accumulator of it from prt_winop_accs is in use. */
 int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash);
@@ -73,8 +95,19 @@ int prt_winop_remove(prt_winop *w, const void *key, uint64_t hash);
 /* Moves the operator's clock to t (never backwards): fires every window whose max timestamp
  * <= t and purges every window whose max timestamp + lateness <= t. t = INT64_MAX (end of
  * input) fires every open window, including non-empty global panes. */
-void prt_winop_advance(prt_winop *w, int64_t t);
-int64_t prt_winop_clock(const prt_winop *w);
+void prt_winop_advance_any(prt_winop *w, int64_t t);
+static inline void prt_winop_advance(prt_winop *w, int64_t t)
+{
+    prt_winop_hot *h = (prt_winop_hot *)w;
+    if (t < h->clock)
+        return;
+    if (t < h->due) { /* nothing due yet (the watermark after nearly every in-order record) */
+        h->clock = t;
+        return;
+    }
+    prt_winop_advance_any(w, t);
+}
+static inline int64_t prt_winop_clock(const prt_winop *w) { return ((const prt_winop_hot *)w)->clock; }
 int64_t prt_winop_next_timer(const prt_winop *w); /* INT64_MAX when none */
 
 typedef struct prt_winop_stats {

@@ -95,6 +95,7 @@ int prt_wcold_new(prt_winop *w, prt_state *st, const char *op, uint32_t maxpar, 
     c->filter = calloc((size_t)1 << (c->fbits - 6), sizeof *c->filter);
     prt_assert(c->filter != NULL);
     w->cold = c;
+    w->h.due = INT64_MIN; /* the store's timers are not in the heap: advance always looks */
     return PRT_OK;
 }
 

@@ -28,6 +28,8 @@ typedef struct wkey {
     uint32_t hint;  /* tumbling and sliding: the window add_fixed took last for the record's latest
                      * start (a key's next records mostly fall in it again: no table probe),
                      * NONE when none or released */
+    int64_t hint_start; /* while hint is not NONE: its start and accumulator (no pool lookup) */
+    void *hint_acc;
 } wkey;
 
 typedef struct wwin {
@@ -53,11 +55,11 @@ typedef struct pool {
 } pool;
 
 struct prt_winop {
+    prt_winop_hot h; /* first: the inline functions of prt_window.h read it through the pointer */
     prt_win_spec spec;
     const prt_win_vt *vt;
     int key_owns, acc_owns; /* prt_schema_owns: else keys copy by memcpy, accs free by memset */
     void *ctx;
-    int64_t clock;
     uint64_t seq;
 
     pool keys, wins;
@@ -66,9 +68,8 @@ struct prt_winop {
 
     /* the record being added */
     int64_t cur_ts;
-    void **accs;
-    uint32_t *acc_win;
-    int nacc, maxacc;
+    uint32_t *acc_win; /* the window of each of h.accs */
+    int maxacc;
     uint32_t *scratch; /* session merge candidates; grows rarely */
     size_t scratch_cap;
 
@@ -160,7 +161,7 @@ static inline int64_t prt_wi_cleanup_time(const prt_winop *w, int64_t end)
 /* Late: every record it could still receive would be dropped (Flink's isWindowLate). */
 static inline int prt_wi_window_late(const prt_winop *w, int64_t end)
 {
-    return !w->spec.processing_time && prt_wi_cleanup_time(w, end) <= w->clock;
+    return !w->spec.processing_time && prt_wi_cleanup_time(w, end) <= w->h.clock;
 }
 
 /* ---- engine routines the cold store and the panes use (prt_window.c) ---- */
@@ -244,7 +245,7 @@ static inline void prt_win_state_timers(const prt_win_state *s, int *fire, uint6
 }
 int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts);
 void prt_wpane_added(prt_winop *w);
-void prt_wpane_advance(prt_winop *w, int64_t t); /* w->clock already t */
+void prt_wpane_advance(prt_winop *w, int64_t t); /* w->h.clock already t */
 int64_t prt_wpane_next_timer(const prt_winop *w);
 /* Puts a walked window back (its accumulator becomes the base its panes add to): PRT_OK, PRT_ERR
  * with e, or 1 when panes cannot hold it exactly (its timers are not the ones panes would

@@ -269,7 +269,7 @@ static void window_new(prt_winop *w, uint32_t kid, int64_t end)
     uint32_t fire = 1;
     if (w->spec.processing_time || clean == max_ts)
         w->timers.next_seq += 1; /* one timer: FIRE | PURGE */
-    else if (max_ts > w->clock)
+    else if (max_ts > w->h.clock)
         w->timers.next_seq += 2; /* FIRE, then PURGE */
     else
         w->timers.next_seq += 1, fire = 0; /* already due: fired by the record, PURGE only */
@@ -286,11 +286,12 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
     int64_t ps = prt_wi_window_start(ts, s->offset, s->slide);
     /* The pane's windows, latest start first, as add_fixed assigns them; late ones are a suffix.
      * Usually the watermark has not reached the pane's end: none is late or due. */
-    int calm = s->processing_time || ps + s->slide - 1 > w->clock;
+    int calm = s->processing_time || ps + s->slide - 1 > w->h.clock;
     int64_t m = calm ? p->nwin : 0;
     while (m < p->nwin && !prt_wi_window_late(w, ps - m * s->slide + s->size))
         m++;
     p->nlate = 0;
+    w->h.added = 0;
     if (m == 0)
         return 0;
     uint32_t kid = prt_wi_key_get(w, key, hash);
@@ -306,12 +307,13 @@ int prt_wpane_add(prt_winop *w, const void *key, uint64_t hash, int64_t ts)
             if (!held)
                 window_new(w, kid, end);
         }
-        if (!calm && end - 1 <= w->clock)
+        if (!calm && end - 1 <= w->h.clock)
             p->late[p->nlate++] = start; /* the watermark passed it: fires again after the update */
     }
     p->cur_kid = kid;
-    w->accs[0] = ACC(w, id);
-    w->nacc = 1;
+    w->h.accs[0] = ACC(w, id);
+    w->h.nacc = 1;
+    w->h.added = p->nlate != 0; /* late firings for prt_wpane_added */
     return 1;
 }
 
@@ -323,7 +325,7 @@ void prt_wpane_added(prt_winop *w)
         w->st.late_fired++;
     }
     p->nlate = 0;
-    w->nacc = 0;
+    w->h.nacc = 0;
 }
 
 static void bucket_purge(prt_winop *w, pbucket *b)
@@ -419,7 +421,7 @@ prt_winop *prt_wpane_windows(const prt_winop *w)
     const struct prt_wpane *p = w->pane;
     prt_winop *c = prt_wi_new_classic(&w->spec, w->vt, w->ctx);
     prt_assert(c != NULL);
-    c->clock = w->clock;
+    c->h.clock = w->h.clock;
     c->seq = w->seq;
     for (size_t i = 0; i < p->nb; i++) {
         const pbucket *b = &p->b[i];
@@ -515,7 +517,8 @@ void prt_wpane_to_classic(prt_winop *w)
     w->wintab = c->wintab;
     w->timers = c->timers;
     w->st = c->st;
-    free(c->accs);
+    w->h.due = INT64_MIN; /* c's timers: the next advance finds the earliest */
+    free(c->h.accs);
     free(c->acc_win);
     free(c->scratch);
     free(c);

@@ -13,7 +13,17 @@ prt_wm *prt_wm_new(int64_t out_of_orderness_ms, int64_t idle_ms)
     w->idle_ms = idle_ms < 0 ? 0 : idle_ms;
     w->wm = INT64_MIN;
     w->single = -1;
+    w->fast = PRT_WM_NO_FAST;
+    w->ts_floor = INT64_MIN + w->out_of_orderness + 1;
     return w;
+}
+
+/* After any change of single or of a partition's present, idle or first record. */
+static void fast_update(prt_wm *w)
+{
+    int s = w->single;
+    const prt_wm_part *q = s >= 0 && s < w->nparts ? &w->parts[s] : NULL;
+    w->fast = q && q->present && !q->idle && q->max_ts != INT64_MIN ? s : PRT_WM_NO_FAST;
 }
 
 void prt_wm_free(prt_wm *w)
@@ -50,6 +60,7 @@ void prt_wm_partition_add(prt_wm *w, int32_t p, int64_t now)
     q->max_ts = INT64_MIN;
     q->last = now;
     w->single = -1;
+    w->fast = PRT_WM_NO_FAST;
 }
 
 void prt_wm_partition_remove(prt_wm *w, int32_t p)
@@ -57,6 +68,7 @@ void prt_wm_partition_remove(prt_wm *w, int32_t p)
     if (p >= 0 && p < w->nparts)
         w->parts[p].present = 0;
     w->single = -1;
+    w->fast = PRT_WM_NO_FAST;
 }
 
 static int64_t part_wm(const prt_wm *w, const prt_wm_part *q)
@@ -84,6 +96,7 @@ int prt_wm_recompute(prt_wm *w, int64_t *wm)
         last = i;
     }
     w->single = any == 1 ? last : -1;
+    fast_update(w);
     if (!any || min <= w->wm) /* all idle (or none): hold; never backwards */
         return 0;
     w->wm = min;
@@ -91,7 +104,16 @@ int prt_wm_recompute(prt_wm *w, int64_t *wm)
     return 1;
 }
 
+static int record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm);
+
 int prt_wm_record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
+{
+    int rc = record_any(w, p, ts, now, wm);
+    fast_update(w);
+    return rc;
+}
+
+static int record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
 {
     prt_wm_part *q = p >= 0 && p < w->nparts ? &w->parts[p] : part(w, p);
     if (!q->present) {
@@ -127,6 +149,7 @@ int prt_wm_check_idle(prt_wm *w, int64_t now, int64_t *wm)
         if (q->present && !q->idle && now - q->last >= w->idle_ms) {
             q->idle = 1;
             changed = 1;
+            w->fast = PRT_WM_NO_FAST; /* prt_wm_recompute below sets it again */
         }
     }
     return changed ? prt_wm_recompute(w, wm) : 0;

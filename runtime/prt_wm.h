@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#define PRT_WM_NO_FAST INT64_MIN
+
 typedef struct prt_wm_part {
     int present;     /* the partition exists (dense indexes; gaps are absent) */
     int idle;
@@ -26,6 +28,10 @@ struct prt_wm {
     int nparts;               /* allocated length of parts */
     int single;               /* the one partition that is present and not idle, when there is
                                * exactly one (set by prt_wm_recompute); -1: not so, or not known */
+    int64_t fast;             /* single when it has had a record (max_ts not INT64_MIN): its
+                               * records take prt_wm_record's short way; PRT_WM_NO_FAST: none
+                               * (always safe; no int32 partition number equals it) */
+    int64_t ts_floor;         /* INT64_MIN + out_of_orderness + 1: below it the watermark saturates */
 };
 typedef struct prt_wm prt_wm;
 
@@ -44,24 +50,27 @@ int prt_wm_record_any(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm
  * prt_wm_record_any computes it, saturating near INT64_MIN). */
 static inline int prt_wm_record(prt_wm *w, int32_t p, int64_t ts, int64_t now, int64_t *wm)
 {
-    if (p >= 0 && p < w->nparts) {
+    if ((int64_t)p == w->fast) { /* present, not idle, the only one that counts, has had a record */
         prt_wm_part *q = &w->parts[p];
-        if (q->present && !q->idle) {
-            if (ts <= q->max_ts) {
-                q->last = now;
+        if (ts <= q->max_ts) {
+            q->last = now;
+            return 0;
+        }
+        if (ts >= w->ts_floor) {
+            q->last = now;
+            q->max_ts = ts;
+            int64_t v = ts - w->out_of_orderness - 1;
+            if (v <= w->wm)
                 return 0;
-            }
-            if (w->single == p && q->max_ts != INT64_MIN &&
-                ts >= INT64_MIN + w->out_of_orderness + 1) {
-                q->last = now;
-                q->max_ts = ts;
-                int64_t v = ts - w->out_of_orderness - 1;
-                if (v <= w->wm)
-                    return 0;
-                w->wm = v;
-                *wm = v;
-                return 1;
-            }
+            w->wm = v;
+            *wm = v;
+            return 1;
+        }
+    } else if (p >= 0 && p < w->nparts) {
+        prt_wm_part *q = &w->parts[p];
+        if (q->present && !q->idle && ts <= q->max_ts) {
+            q->last = now;
+            return 0;
         }
     }
     return prt_wm_record_any(w, p, ts, now, wm);

@@ -436,13 +436,8 @@ void prt_workers_destroy(prt_job *j)
             j->desc->destroy(&j->workers[w]);
 }
 
-void prt_workers_watermark(prt_job *j, int source, int64_t wm)
+void prt_workers_watermark_any(prt_job *j, int source, int64_t wm)
 {
-    if (j->nworkers == 1) { /* after nearly every record: the short way first */
-        if (j->desc->watermark)
-            j->desc->watermark(j->workers, source, wm);
-        return;
-    }
     if (!j->desc->watermark)
         return;
     if (threaded(j)) {

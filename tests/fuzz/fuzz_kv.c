@@ -11,6 +11,38 @@
 
 static int blank(char c) { return c == ' ' || c == '\t'; }
 
+/* A generated parser's first try (source_kv.c.tmpl, prt_kv.h) with the line's own keys as the
+ * schema (when they are distinct names, no byte up to ' ' in them): when it takes the line, it
+ * gives the very slices prt_kv_next gave. */
+static void exact_try(prt_str line, const prt_str *keys, const prt_str *vals, int n)
+{
+    char nameq[256];
+    prt_str v;
+    uint64_t w0, w1;
+    if (n < 1 || !prt_kv_commas(line, &w0, &w1))
+        return;
+    for (int i = 0; i < n; i++) {
+        if (keys[i].n + 1 > sizeof nameq)
+            return;
+        for (size_t j = 0; j < keys[i].n; j++)
+            if ((unsigned char)keys[i].p[j] <= ' ')
+                return;
+        for (int j = 0; j < i; j++)
+            if (prt_str_eq(keys[i], keys[j]))
+                return;
+    }
+    const char *b = line.p, *le = line.p + line.n;
+    for (int i = 0; i < n; i++) {
+        memcpy(nameq, keys[i].p, keys[i].n);
+        nameq[keys[i].n] = '=';
+        int c = i < n - 1 ? prt_kv_pop(&w0, &w1) : -1;
+        if (i < n - 1 ? c < 0 || !prt_kv_take(&b, line.p + c, nameq, keys[i].n + 1, &v)
+                      : (w0 | w1) || !prt_kv_take(&b, le, nameq, keys[i].n + 1, &v))
+            return;
+        REQUIRE(v.p == vals[i].p && v.n == vals[i].n);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     prt_str line = { (const char *)data, size };
@@ -39,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     REQUIRE(r == 0);
     if (n > MAXP)
         return 0;
+    exact_try(line, keys, vals, n);
     /* write back (keys must be C strings for the writer) and re-read */
     prt_buf out = { 0 }, names = { 0 };
     prt_writer w;

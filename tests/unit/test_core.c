@@ -332,6 +332,32 @@ TEST(hash_str_words_match_bytes)
     }
 }
 
+/* prt_hash_str's memo of short strings: every answer equals prt_hash_str_any's, for strings of a
+ * small alphabet (many repeats: memo hits; many alike: same slot, same loads but another length,
+ * another running hash, a byte changed in the middle), each in a buffer of its exact size (ASan:
+ * the overlapping loads stay inside it). */
+TEST(hash_str_memo_matches)
+{
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    static const uint64_t hs_in[] = { PRT_HASH_SEED, 0, 1, 0x802961cf225581c6ULL };
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % 21);
+        char *p = malloc(n ? n : 1);
+        for (size_t k = 0; k < n; k++)
+            p[k] = "ab\0\xff"[(x >> (8 + 2 * (k % 24))) % 4];
+        uint64_t h = hs_in[(x >> 60) % 4];
+        prt_str s = { p, n };
+        uint64_t want = prt_hash_str_any(h, s);
+        if (prt_hash_str(h, s) != want || prt_hash_str(h, s) != want) { /* a miss, then a hit */
+            free(p);
+            TEST_FAIL("length %zu differs", n);
+            return;
+        }
+        free(p);
+    }
+}
+
 /* prt_str_eq's inline compare of up to 8 bytes: a difference at any one position of strings of
  * length 0..20 is seen, equal bytes at other addresses are equal. */
 TEST(str_eq_every_position)
@@ -370,5 +396,6 @@ int main(void)
     RUN(hash_f64_normalizes);
     RUN(hash_str_properties);
     RUN(hash_str_words_match_bytes);
+    RUN(hash_str_memo_matches);
     return test_summary();
 }

@@ -225,6 +225,172 @@ TEST(csv_split_blocks)
     prt_scratch_reset(&scratch);
 }
 
+/* What a generated kv parser does first (source_kv.c.tmpl from pc_gen.c's kv_exact_pairs),
+ * with the schema's names as data: 1 and v when the line is exactly its fields in order. */
+static int kv_exact_try(prt_str line, const char *const *names, int nf, prt_str *v)
+{
+    uint64_t w0, w1;
+    if (!prt_kv_commas(line, &w0, &w1))
+        return 0;
+    const char *b = line.p, *le = b + line.n;
+    for (int i = 0; i < nf; i++) {
+        char nameq[32];
+        size_t n = strlen(names[i]);
+        memcpy(nameq, names[i], n);
+        nameq[n++] = '=';
+        if (i < nf - 1) {
+            int c = prt_kv_pop(&w0, &w1);
+            if (c < 0 || !prt_kv_take(&b, line.p + c, nameq, n, &v[i]))
+                return 0;
+        } else if ((w0 | w1) || !prt_kv_take(&b, le, nameq, n, &v[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The exact line byte by byte: nf pieces between commas, piece i `names[i]=value`, no byte up
+ * to ' ' at a value's ends. */
+static int kv_exact_ref(const char *p, size_t n, const char *const *names, int nf)
+{
+    size_t b = 0;
+    for (int i = 0; i < nf; i++) {
+        size_t c = b;
+        while (c < n && p[c] != ',')
+            c++;
+        if ((i < nf - 1) != (c < n))
+            return 0;
+        size_t kn = strlen(names[i]);
+        if (c - b < kn + 1 || memcmp(p + b, names[i], kn) != 0 || p[b + kn] != '=')
+            return 0;
+        size_t vs = b + kn + 1;
+        if (vs < c && ((unsigned char)p[vs] <= ' ' || (unsigned char)p[c - 1] <= ' '))
+            return 0;
+        b = c + 1;
+    }
+    return 1;
+}
+
+/* The exact line against prt_kv_next: random lines of 0 to 200 bytes, mostly a schema's fields
+ * in order with values of random lengths, some bent (blanks or a control byte at a value's or
+ * key's ends, empty values, '=' in values, empty pairs, a trailing comma, fields swapped,
+ * missing, repeated or unknown, a pair without '='). When the try says yes, prt_kv_next must give
+ * the same values (the same slices) for every field, each once, and no error; it must say yes
+ * exactly for the lines of 32 to 128 bytes that kv_exact_ref accepts. */
+TEST(kv_exact)
+{
+    static const char *const seed1[] = { "customer", "status", "region", "amount", "ts" };
+    static const char *const one[] = { "a" };
+    static const char *const longn[] = { "timestamp_millis", "k", "value_of_it" };
+    static const struct {
+        const char *const *names;
+        int nf;
+    } schemas[] = { { seed1, 5 }, { one, 1 }, { longn, 3 } };
+    uint64_t seed = 4242;
+#define KV_RND() (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(seed >> 33))
+    int yes = 0, lens[201] = { 0 };
+    for (int round = 0; round < 200000; round++) {
+        const char *const *names = schemas[round % 3].names;
+        int nf = schemas[round % 3].nf;
+        char buf[512];
+        size_t n = 0;
+        size_t want_len = KV_RND() % 201; /* spreads the value lengths so every length is met */
+        unsigned bend = KV_RND() % 4 ? 0 : 1 + KV_RND() % 12;
+        int order[8];
+        for (int i = 0; i < nf; i++)
+            order[i] = i;
+        if (bend == 1 && nf > 1) { /* two fields swapped */
+            int a = (int)(KV_RND() % (unsigned)nf), t = order[a];
+            order[a] = order[(a + 1) % nf];
+            order[(a + 1) % nf] = t;
+        }
+        size_t names_len = 0;
+        for (int i = 0; i < nf; i++)
+            names_len += strlen(names[i]) + 2;
+        size_t room = want_len > names_len ? want_len - names_len : 0;
+        for (int i = 0; i < nf; i++) {
+            if (bend == 2 && i == nf - 1 && nf > 1) /* the last field missing */
+                break;
+            if (i)
+                buf[n++] = ',';
+            if (bend == 3 && i == 0)
+                buf[n++] = ',';
+            const char *name = bend == 4 && i == nf / 2 ? "zz" : names[order[i]];
+            if (bend == 5 && i == nf / 2)
+                buf[n++] = KV_RND() % 2 ? ' ' : '\t';
+            memcpy(buf + n, name, strlen(name));
+            n += strlen(name);
+            if (bend == 6 && i == nf / 2)
+                buf[n++] = ' ';
+            if (!(bend == 7 && i == nf - 1))
+                buf[n++] = '=';
+            size_t vl = room / (size_t)nf + (KV_RND() % 3 == 0 ? KV_RND() % 4 : 0);
+            for (size_t j = 0; j < vl && n < 300; j++) {
+                unsigned r = KV_RND() % 40;
+                buf[n++] = r == 0 ? '=' : r == 1 && bend >= 8 ? ' ' : r == 2 && bend >= 8 ? '\t' : r == 3 && bend >= 8 ? '\x01'
+                         : (char)('a' + r % 26);
+            }
+            if (bend == 9 && i == nf / 2)
+                buf[n++] = ' ';
+        }
+        if (bend == 10)
+            buf[n++] = ',';
+        if (bend == 11) { /* a field repeated at the end */
+            memcpy(buf + n, ",a=1", 4);
+            n += 4;
+        }
+        if (bend == 12 && n)
+            n -= KV_RND() % n; /* cut anywhere */
+        if (n > 200)
+            n = 200;
+        char *line = malloc(n ? n : 1); /* exactly the line's bytes: ASan sees a read past them */
+        prt_assert(line != NULL);
+        memcpy(line, buf, n);
+        prt_str v[8], w[8];
+        int got = kv_exact_try((prt_str){ line, n }, names, nf, v);
+        int want = n >= 32 && n <= 128 && kv_exact_ref(line, n, names, nf);
+        if (got != want) {
+            TEST_FAIL("%.*s: exact %d, want %d", (int)n, line, got, want);
+            free(line);
+            return;
+        }
+        if (got) {
+            yes++;
+            lens[n]++;
+            prt_kv_iter it;
+            prt_str k, val;
+            prt_err e;
+            uint64_t seen = 0;
+            int rc, twice = 0;
+            prt_kv_init(&it, (prt_str){ line, n });
+            while ((rc = prt_kv_next(&it, &k, &val, &e)) > 0) {
+                for (int i = 0; i < nf; i++)
+                    if (k.n == strlen(names[i]) && memcmp(k.p, names[i], k.n) == 0) {
+                        twice |= (seen >> i) & 1;
+                        seen |= UINT64_C(1) << i;
+                        w[i] = val;
+                    }
+            }
+            int same = rc == 0 && !twice && seen == (UINT64_C(1) << nf) - 1;
+            for (int i = 0; same && i < nf; i++)
+                same = v[i].p == w[i].p && v[i].n == w[i].n;
+            if (!same) {
+                TEST_FAIL("%.*s: the exact line's values differ from prt_kv_next's", (int)n, line);
+                free(line);
+                return;
+            }
+        }
+        free(line);
+    }
+#undef KV_RND
+    CHECK(yes > 20000);
+    for (size_t len = 32; len <= 128; len++) /* every length the try takes, the edges included */
+        if (!lens[len]) {
+            TEST_FAIL("no exact line of %zu bytes", len);
+            return;
+        }
+}
+
 /* The kv scan (the ',' and '=' masks or memchr, then the trim-free fast path or prt_kv_pair):
  * random lines of every length to 198 over ',', '=', spaces, tabs, a control character (not a blank) and letters,
  * against a byte-by-byte reading of the same rules (pairs split on ',', key and value on the
@@ -956,6 +1122,7 @@ int main(void)
     RUN(csv_slices);
     RUN(csv_split_blocks);
     RUN(kv_blocks);
+    RUN(kv_exact);
     RUN(json_values);
     RUN(json_duplicates_and_null);
     RUN(json_strings);

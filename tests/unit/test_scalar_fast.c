@@ -567,6 +567,44 @@ TEST(ts_memo_runs)
     }
 }
 
+/* prt_ts_memo_read (prt_parse_ts inline) against prt_text_timestamp: texts of the memo's second
+ * with one byte changed, cut or extended (separators, digits, the zone, the fraction), each in a
+ * buffer of its exact size (ASan). */
+TEST(ts_memo_read_matches_general)
+{
+    static const char alphabet[] = "0123456789.Z:-Tz+ \0a";
+    for (int i = 0; i < 200000; i++) {
+        int64_t ms = 1716465600000 + (int64_t)(rnd() % 5000);
+        prt_buf b = { 0 };
+        prt_fmt_ts(&b, ms);
+        int64_t v;
+        prt_assert(prt_text_timestamp(b.p, b.n, &v) == PRT_TEXT_OK); /* the memo holds its second */
+        size_t n = b.n;
+        char t[32];
+        memcpy(t, b.p, n);
+        uint64_t r = rnd();
+        switch (r % 4) {
+        case 0: t[(r >> 8) % n] = alphabet[(r >> 16) % (sizeof alphabet - 1)]; break;
+        case 1: n = n == 24 ? 20 : 24, memcpy(t + 19, ".123Z", 5), t[19] = n == 20 ? 'Z' : '.'; break;
+        case 2: n -= 1 + (r >> 8) % 3; break;
+        case 3: t[n++] = alphabet[(r >> 16) % (sizeof alphabet - 1)]; break;
+        }
+        char *p = malloc(n);
+        memcpy(p, t, n);
+        int64_t a = -1, g = -2;
+        int fast = prt_ts_memo_read((prt_str){ p, n }, &a);
+        int grc = prt_text_timestamp(p, n, &g) == PRT_TEXT_OK;
+        int prc = prt_parse_ts((prt_str){ p, n }, &v) == PRT_OK;
+        int ok = (!fast || (grc && a == g)) && prc == grc && (!grc || v == g);
+        free(p);
+        prt_buf_free(&b);
+        if (!ok) {
+            TEST_FAIL("%.*s: memo %d %" PRId64 ", general %d %" PRId64, (int)n, t, fast, a, grc, g);
+            return;
+        }
+    }
+}
+
 TEST(ts_fast_matches_general)
 {
     for (int i = 0; i < 40000; i++) {
@@ -659,6 +697,7 @@ int main(void)
     RUN(parse_float_short_matches_strtod);
     RUN(ts_fast_matches_general);
     RUN(ts_memo_runs);
+    RUN(ts_memo_read_matches_general);
     RUN(int_word_matches_parse);
     prt_buf_free(&chk_buf);
     return test_summary();
