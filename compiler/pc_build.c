@@ -160,6 +160,10 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
     const char *fn_builds = "", *fn_objs = "";
     if (fn_sources(&a, d, p, dir, &fn_builds, &fn_objs) != 0)
         goto done;
+    /* a static job links the allocator of the toolchain ($alloc_libs: jemalloc) after libprt.a,
+     * where malloc is first needed, so that it is the malloc taken; librdkafka's fetcher allocates
+     * each message and the job's thread frees it, which glibc's arena lock turns into a futex call
+     * for one message in two (bench/README.md). A dynamic (sanitizer) build keeps the sanitizer's. */
     int dynamic = link_mode && !strcmp(link_mode, "dynamic");
     const char *ninja = pc_sprintf(&a,
         "# written by pipec build for pipeline %s — rebuilt by every `pipec build`\n"
@@ -169,7 +173,7 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         "cflags = -std=c11 -D_GNU_SOURCE -O2%s -I$pipec_runtime -Wall -Wextra -Werror -Wno-unused-parameter %s\n"
         "ldflags = %s%s\n"
         "rule cc\n  command = gcc -MMD -MF $out.d $cflags -c $in -o $out\n  depfile = $out.d\n  description = CC $out\n"
-        "rule link\n  command = gcc $ldflags -o $out.tmp $in $pipec_libprt $static_libs && mv $out.tmp $out\n"
+        "rule link\n  command = gcc $ldflags -o $out.tmp $in $pipec_libprt %s$static_libs && mv $out.tmp $out\n"
         "  description = LINK $out\n"
         "build %s.o: cc %s.c\n"
         "%s"
@@ -178,7 +182,7 @@ int pc_build(const pc_pipeline *p, const pc_gen_opts *o, pc_diags *d, const char
         runtime_lib && *runtime_lib ? "pipec_libprt = " : "", runtime_lib && *runtime_lib ? runtime_lib : "",
         runtime_lib && *runtime_lib ? "\n" : "",
         o->debug ? " -g" : "", extra_cflags, dynamic ? extra_cflags : "-static",
-        o->debug || dynamic ? "" : " -s", p->name, p->name, fn_builds, abs_out, p->name, fn_objs);
+        o->debug || dynamic ? "" : " -s", dynamic ? "" : "$alloc_libs ", p->name, p->name, fn_builds, abs_out, p->name, fn_objs);
     if (write_text(pc_sprintf(&a, "%s/build.ninja", dir), ninja) != 0) {
         pc_error_file(d, "cannot write %s/build.ninja: %s", dir, strerror(errno));
         goto done;

@@ -10,7 +10,7 @@ set -eu
 PIPEC_CACHE=${PIPEC_CACHE:-/var/cache/pipec}
 PKGS="gcc make ninja-build pkg-config file clang libclang-rt-14-dev
       libyaml-dev librdkafka-dev librocksdb-dev libevent-dev
-      libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev
+      libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbz2-dev libjemalloc-dev
       kcat dpkg-dev python3 valgrind openjdk-17-jre-headless maven locales
       curl chromium python3-yaml libpq-dev postgresql time"
 

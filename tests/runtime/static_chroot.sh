@@ -8,6 +8,18 @@ BIN="$TMP_ROOT/job"
 build_pipeline "$ROOT/tests/runtime/cases/win_tumbling/pipeline.yaml" "$BIN" || { fail static/build "pipec build failed"; exit 0; }
 if file "$BIN" | grep -q 'statically linked'; then pass static/file; else fail static/file "$(file "$BIN")"; fi
 if ldd "$BIN" 2>&1 | grep -q 'not a dynamic executable'; then pass static/ldd; else fail static/ldd "$(ldd "$BIN" 2>&1 | head -n 2)"; fi
+# the job's malloc is jemalloc (the toolchain's alloc_libs, linked after libprt.a): glibc's, taken
+# by a reordered link line, costs a Kafka job a futex call for about every second message
+# (bench/README.md); jemalloc prints its statistics at exit when MALLOC_CONF asks it to
+(cd "$TMP_ROOT" && MALLOC_CONF=stats_print:true "$BIN" run --quiet \
+    --set sources.events.file.path="$ROOT/tests/runtime/cases/win_tumbling/events.kv" \
+    --set sinks.out.file.path="$TMP_ROOT/alloc.out" --set sinks.late.file.path="$TMP_ROOT/alloc.late" > "$TMP_ROOT/alloc.log" 2>&1)
+if grep -q '^___ Begin jemalloc statistics ___$' "$TMP_ROOT/alloc.log" &&
+   cmp -s "$TMP_ROOT/alloc.out" "$ROOT/tests/runtime/cases/win_tumbling/expected/out.jsonl"; then
+    pass static/allocator-jemalloc
+else
+    fail static/allocator-jemalloc "no jemalloc statistics at exit: $(head -n 2 "$TMP_ROOT/alloc.log" | tr '\n' '|')"
+fi
 root="$TMP_ROOT/root"
 mkdir -p "$root"
 cp "$BIN" "$root/job"
