@@ -1,6 +1,6 @@
 /* measure.c — runs a command and writes its CPU time, peak RSS and wall time to a file:
  *   measure STATS_FILE COMMAND [ARG]...
- * STATS_FILE gets one line "rc=N cpu_s=U+S maxrss_kb=K wall_s=W". bench/run measures every
+ * STATS_FILE gets one line "rc=N cpu_s=U+S maxrss_kb=K wall_s=W user_s=U sys_s=S". bench/run measures every
  * system through it: a child forked from this small program starts with a small RSS, whereas
  * one forked from Python would report Python's own peak as the child's (Linux keeps the peak
  * RSS across execve). Exit status: the command's.
@@ -48,11 +48,11 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 2;
     }
-    fprintf(f, "rc=%d cpu_s=%.6f maxrss_kb=%ld wall_s=%.6f\n", rc,
-            (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-                ru.ru_stime.tv_usec / 1e6,
-            ru.ru_maxrss,
-            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    double user = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+    double sys = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    fprintf(f, "rc=%d cpu_s=%.6f maxrss_kb=%ld wall_s=%.6f user_s=%.6f sys_s=%.6f\n", rc, user + sys,
+            ru.ru_maxrss, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+            user, sys);
     if (fclose(f) != 0) {
         perror(argv[1]);
         return 2;
