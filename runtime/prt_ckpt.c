@@ -498,6 +498,8 @@ static int commit_one(prt_ckpt *c, uint64_t id, double t0, double pause_ms)
             prt_shared_lock(j); /* worker threads may be writing to it again */
             int crc = k->ops->commit(k, (int64_t)id);
             prt_shared_unlock(j);
+            if (crc == PRT_OK && pass == 0) /* tests: between two transactional sinks' commits */
+                prt_crash_point("ckpt-sink-committed");
             if (crc != PRT_OK) {
                 if (k->ops->committed)
                     prt_log(j, "checkpoint %" PRIu64 " is complete but sink %s could not commit it; stopping "

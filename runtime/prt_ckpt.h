@@ -52,7 +52,8 @@ int prt_ckpt_take(prt_ckpt *c);
 
 /* Test hook: when the environment variable PRT_CRASH_AT is "<point>" or "<point>:<n>", the
  * process kills itself with SIGKILL the n-th time (default 1st) it reaches that named point.
- * Points: ckpt-prepared, ckpt-snapshot, ckpt-complete, ckpt-committed, file-commit-mid; and a
+ * Points: ckpt-prepared, ckpt-snapshot, ckpt-complete, ckpt-sink-committed (after each commit of
+ * a sink that keeps a marker: Kafka, PostgreSQL), ckpt-committed, file-commit-mid; and a
  * savepoint's (prt_snap.c): snap-op-file (after each operator's file), snap-written (all files
  * written, before the rename), snap-renamed (renamed, before the parent's fsync).
  * Used only by tests (crash_harness.sh, savepoint_crash.sh); free when the variable is unset. */
