@@ -1,10 +1,12 @@
 #!/bin/sh
 # kafka_exactly_once.sh — exactly-once into Kafka, against the real broker (tests/kafka/broker.sh;
 # librdkafka's mock cluster has no transactions, so nothing here runs on it):
-#   kafka/eo_crash      a filter and a keyed window into a transactional Kafka sink, killed with
-#                       SIGKILL >= 20 times (random moments and named points, among them between the
-#                       MANIFEST and the transaction's commit), restarted until done: the topic read
-#                       with read_committed holds the uninterrupted run's records, as a multiset
+#   kafka/eo_crash      a filter and a keyed window into two transactional Kafka sinks (sharing
+#                       one producer) and a file, killed with SIGKILL >= 20 times (random moments
+#                       and named points, among them between the MANIFEST and the transaction's
+#                       commit and between the two sinks' commit calls), restarted until done: both
+#                       topics read with read_committed hold the uninterrupted run's records, as
+#                       multisets, and the file is the same
 #   kafka/eo_two_sinks  two transactional Kafka sinks share one producer, so one transaction a
 #                       checkpoint: killed right after the first sink's commit, restarted, both
 #                       topics hold the uninterrupted run's records exactly once
@@ -26,6 +28,7 @@ T=$TMP_ROOT
 SEED=${SEED:-1}
 [ -x "$PIPEC" ] || { skip kafka/eo_crash "no $PIPEC (build first)"; exit 0; }
 start_cluster eo --topic ckpt-eo-ref:1 --topic ckpt-eo-out:1 --topic ckpt-eo-fence:1 --topic ckpt-eo-down:1 \
+    --topic ckpt-eo-ref3:1 --topic ckpt-eo-out3:1 --topic ckpt-eo-side:1 \
     --topic ckpt-eo-kin:2 --topic ckpt-eo-kref:1 --topic ckpt-eo-kout:1 \
     --topic ckpt-eo-2ra:1 --topic ckpt-eo-2rb:1 --topic ckpt-eo-2a:1 --topic ckpt-eo-2b:1 \
     --topic ckpt-eo-2ua:1 --topic ckpt-eo-2ub:1
@@ -49,10 +52,17 @@ stages:
   - id: sums
     window: { tumbling: 5s }
     aggregate: { n: count(), total: sum(v) }
+  - id: third
+    from: in
+    filter: v % 3 == 0
 sinks:
   rows:
     from: odd
     kafka: { bootstrap: "${BS}", topic: "${TOPIC}", flush_timeout: "${FLUSH_TIMEOUT:-60s}" }
+    format: json
+  thirds:
+    from: third
+    kafka: { bootstrap: "${BS}", topic: "${TOPIC3:-ckpt-eo-side}", flush_timeout: "${FLUSH_TIMEOUT:-60s}" }
     format: json
   sums:
     from: sums
@@ -77,10 +87,11 @@ committed() {
 }
 
 # ---------------------------------------------------------------- crash harness
-if ! TOPIC=ckpt-eo-ref OUT_SUMS=$T/ref.csv STATE_DIR=$T/ref-state "$BIN" run --quiet 2> "$T/ref.err"; then
+if ! TOPIC=ckpt-eo-ref TOPIC3=ckpt-eo-ref3 OUT_SUMS=$T/ref.csv STATE_DIR=$T/ref-state "$BIN" run --quiet 2> "$T/ref.err"; then
     fail kafka/eo_crash "reference run failed: $(head -n 3 "$T/ref.err" | tr '\n' '|')"
 else
     committed ckpt-eo-ref > "$T/ref.rows"
+    committed ckpt-eo-ref3 > "$T/ref3.rows"
     rnd() { awk -v s="$SEED" -v i="$1" -v m="$2" 'BEGIN { srand(s * 7919 + i); print int(rand() * m) }'; }
     kills=0 runs=0 points=0 ok=1 before_done=""
     while :; do
@@ -92,7 +103,7 @@ else
             shift "$(rnd "$runs" 5)"
             crash="$1:$(($(rnd "$((runs + 1000))" 3) + 1))"
         fi
-        PRT_CRASH_AT=$crash TOPIC=ckpt-eo-out OUT_SUMS=$T/out.csv STATE_DIR=$T/state "$BIN" run --quiet 2>> "$T/crash.err" &
+        PRT_CRASH_AT=$crash TOPIC=ckpt-eo-out TOPIC3=ckpt-eo-out3 OUT_SUMS=$T/out.csv STATE_DIR=$T/state "$BIN" run --quiet 2>> "$T/crash.err" &
         pid=$!
         if [ $kills -lt 20 ] && [ -z "$crash" ]; then
             ms=$(($(rnd "$((runs + 2000))" 600) + 20))
@@ -112,10 +123,13 @@ else
     done
     if [ $ok = 1 ]; then
         committed ckpt-eo-out > "$T/got.rows"
+        committed ckpt-eo-out3 > "$T/got3.rows"
         if ! cmp -s "$T/ref.rows" "$T/got.rows"; then
             fail kafka/eo_crash "topic differs from the reference after $kills kills: $(wc -l < "$T/got.rows") vs $(wc -l < "$T/ref.rows") records, $(sort "$T/got.rows" | uniq -d | wc -l) duplicated (seed $SEED)"
+        elif ! cmp -s "$T/ref3.rows" "$T/got3.rows"; then
+            fail kafka/eo_crash "second topic differs from the reference after $kills kills: $(wc -l < "$T/got3.rows") vs $(wc -l < "$T/ref3.rows") records, $(uniq -d "$T/got3.rows" | wc -l) duplicated (seed $SEED)"
         elif same_file kafka/eo_crash "$T/ref.csv" "$T/out.csv"; then
-            pass "kafka/eo_crash ($kills kills, $before_done before the input was done, $points at named points, $runs runs, $(wc -l < "$T/ref.rows") records, seed $SEED)"
+            pass "kafka/eo_crash ($kills kills, $before_done before the input was done, $points at named points, $runs runs, $(wc -l < "$T/ref.rows") + $(wc -l < "$T/ref3.rows") records, seed $SEED)"
         fi
     fi
 fi
