@@ -233,7 +233,8 @@ static char *kprod_key(prt_sink *k, const char *bootstrap, int64_t flush_timeout
     snprintf(path, sizeof path, "%sproperties.", k->prefix);
     str_list l = { 0 };
     prt_cfg_each(k->job, path, key_prop, &l);
-    qsort(l.v, (size_t)l.n, sizeof *l.v, cmp_str);
+    if (l.n) /* qsort of no elements still wants an array */
+        qsort(l.v, (size_t)l.n, sizeof *l.v, cmp_str);
     prt_buf b = { 0 };
     prt_buf_printf(&b, "bootstrap=%s\nflush_timeout=%lld\n", bootstrap, (long long)flush_timeout_ms);
     for (int i = 0; i < l.n; i++) {

@@ -84,6 +84,7 @@ for part in $parts; do
         run runtime/cases-asan env SANITIZE=1 sh tests/runtime/cases.sh
         run runtime/functions-asan env SANITIZE=1 sh tests/runtime/functions.sh
         run runtime/ptest-asan env SANITIZE=1 sh tests/runtime/ptest.sh
+        run runtime/kafka_two_sinks-asan env SANITIZE=1 sh tests/runtime/kafka_two_sinks.sh
         if [ -n "$broker" ]; then sh tests/kafka/broker.sh stop "$broker"; broker=""; fi
         if [ -n "$pg" ]; then sh tests/pg/server.sh stop "$pg"; pg=""; fi ;;
     fuzz)

@@ -7,13 +7,6 @@
 #                       commit and between the two sinks' commit calls), restarted until done: both
 #                       topics read with read_committed hold the uninterrupted run's records, as
 #                       multisets, and the file is the same
-#   kafka/eo_two_sinks  two transactional Kafka sinks share one producer, so one transaction a
-#                       checkpoint: killed right after the first sink's commit, restarted, both
-#                       topics hold the uninterrupted run's records exactly once
-#   kafka/eo_two_sinks_upgrade the same job built as before sinks shared a producer (each its
-#                       own transactional.id), stopped by SIGKILL after a commit, restarted by the
-#                       sharing build: sink b's marker is found in its old group, nothing is
-#                       written twice
 #   kafka/eo_fenced     a second copy of the job fences the first: it stops with a clear error
 #   kafka/eo_broker_down the broker goes down under a running job: the commit (or the loop's
 #                       flush of the open transaction, whichever comes first) is retried, then
@@ -29,9 +22,7 @@ SEED=${SEED:-1}
 [ -x "$PIPEC" ] || { skip kafka/eo_crash "no $PIPEC (build first)"; exit 0; }
 start_cluster eo --topic ckpt-eo-ref:1 --topic ckpt-eo-out:1 --topic ckpt-eo-fence:1 --topic ckpt-eo-down:1 \
     --topic ckpt-eo-ref3:1 --topic ckpt-eo-out3:1 --topic ckpt-eo-side:1 \
-    --topic ckpt-eo-kin:2 --topic ckpt-eo-kref:1 --topic ckpt-eo-kout:1 \
-    --topic ckpt-eo-2ra:1 --topic ckpt-eo-2rb:1 --topic ckpt-eo-2a:1 --topic ckpt-eo-2b:1 \
-    --topic ckpt-eo-2ua:1 --topic ckpt-eo-2ub:1
+    --topic ckpt-eo-kin:2 --topic ckpt-eo-kref:1 --topic ckpt-eo-kout:1
 BS=$BS_eo
 
 cat > "$T/p.yaml" <<'YAML'
@@ -131,80 +122,6 @@ else
         elif same_file kafka/eo_crash "$T/ref.csv" "$T/out.csv"; then
             pass "kafka/eo_crash ($kills kills, $before_done before the input was done, $points at named points, $runs runs, $(wc -l < "$T/ref.rows") + $(wc -l < "$T/ref3.rows") records, seed $SEED)"
         fi
-    fi
-fi
-
-# ---------------------------------------------------------------- two Kafka sinks, one transaction
-cat > "$T/two.yaml" <<'YAML'
-pipeline: ckpt_kafka_two
-schemas:
-  ev: { k: string, v: int }
-sources:
-  in:
-    file: { path: "${IN2}" }
-    format: kv
-    schema: ev
-stages:
-  - id: odd
-    filter: v % 3 != 0
-  - id: third
-    from: in
-    filter: v % 3 == 0
-sinks:
-  a:
-    from: odd
-    kafka: { bootstrap: "${BS}", topic: "${TOPIC_A}" }
-    format: kv
-  b:
-    from: third
-    kafka: { bootstrap: "${BS}", topic: "${TOPIC_B}" }
-    format: kv
-checkpoint:
-  interval: 20ms
-  mode: exactly_once
-  dir: "${STATE_DIR}"
-YAML
-TBIN=$T/ckpt_kafka_two
-if ! build_pipeline "$T/two.yaml" "$TBIN" > "$T/tbuild.out" 2>&1; then
-    fail kafka/eo_two_sinks "pipec build failed: $(head -n 3 "$T/tbuild.out" | tr '\n' '|')"
-else
-    awk 'BEGIN { for (i = 0; i < 200000; i++) printf "k=k%d,v=%d\n", i % 7, i }' > "$T/in2.kv"
-    export IN2="$T/in2.kv"
-    TOPIC_A=ckpt-eo-2ra TOPIC_B=ckpt-eo-2rb STATE_DIR=$T/2ref-state "$TBIN" run --quiet 2> "$T/2ref.err"; rc0=$?
-    # the 5th commit of a sink is sink a's of checkpoint 3: before, sink b had its own
-    # transaction, still open there, and the restart wrote a's records of checkpoint 3 again
-    PRT_CRASH_AT=ckpt-sink-committed:5 TOPIC_A=ckpt-eo-2a TOPIC_B=ckpt-eo-2b STATE_DIR=$T/2-state \
-        "$TBIN" run --quiet 2> "$T/2a.err"; rc1=$?
-    TOPIC_A=ckpt-eo-2a TOPIC_B=ckpt-eo-2b STATE_DIR=$T/2-state "$TBIN" run 2> "$T/2b.err"; rc2=$?
-    committed ckpt-eo-2ra > "$T/2ra.rows"; committed ckpt-eo-2rb > "$T/2rb.rows"
-    committed ckpt-eo-2a > "$T/2a.rows"; committed ckpt-eo-2b > "$T/2b.rows"
-    if [ $rc0 != 0 ] || [ "$(wc -l < "$T/2ra.rows")" != 133333 ] || [ "$(wc -l < "$T/2rb.rows")" != 66667 ]; then
-        fail kafka/eo_two_sinks "reference: exit $rc0, $(wc -l < "$T/2ra.rows") + $(wc -l < "$T/2rb.rows") records: $(head -n 3 "$T/2ref.err" | tr '\n' '|')"
-    elif [ $rc1 != 137 ]; then fail kafka/eo_two_sinks "the run to kill exited $rc1: $(head -n 3 "$T/2a.err" | tr '\n' '|')"
-    elif [ $rc2 != 0 ] || ! grep -q "resuming from checkpoint 3 " "$T/2b.err"; then
-        fail kafka/eo_two_sinks "restart: exit $rc2: $(grep -v '^ *$' "$T/2b.err" | head -n 3 | tr '\n' '|')"
-    elif ! cmp -s "$T/2ra.rows" "$T/2a.rows"; then
-        fail kafka/eo_two_sinks "topic of sink a: $(wc -l < "$T/2a.rows") records for 133333, $(uniq -d "$T/2a.rows" | wc -l) duplicated"
-    elif ! cmp -s "$T/2rb.rows" "$T/2b.rows"; then
-        fail kafka/eo_two_sinks "topic of sink b: $(wc -l < "$T/2b.rows") records for 66667, $(uniq -d "$T/2b.rows" | wc -l) duplicated"
-    else pass kafka/eo_two_sinks; fi
-    # as before the sharing: sink b's own transactional.id, so its own producer, whose markers
-    # are in group ckpt_kafka_two.b.0
-    sed 's|topic: "${TOPIC_B}" }|topic: "${TOPIC_B}", properties: { transactional.id: ckpt_kafka_two.b.0 } }|' \
-        "$T/two.yaml" > "$T/two-old.yaml"
-    if ! build_pipeline "$T/two-old.yaml" "$T/two-old" > "$T/tbuild.out" 2>&1; then
-        fail kafka/eo_two_sinks_upgrade "pipec build failed: $(head -n 3 "$T/tbuild.out" | tr '\n' '|')"
-    else
-        PRT_CRASH_AT=ckpt-committed:3 TOPIC_A=ckpt-eo-2ua TOPIC_B=ckpt-eo-2ub STATE_DIR=$T/2u-state \
-            "$T/two-old" run --quiet 2> "$T/2u1.err"; rc1=$?
-        TOPIC_A=ckpt-eo-2ua TOPIC_B=ckpt-eo-2ub STATE_DIR=$T/2u-state "$TBIN" run 2> "$T/2u2.err"; rc2=$?
-        committed ckpt-eo-2ua > "$T/2ua.rows"; committed ckpt-eo-2ub > "$T/2ub.rows"
-        if [ $rc1 != 137 ]; then fail kafka/eo_two_sinks_upgrade "the old build exited $rc1: $(head -n 3 "$T/2u1.err" | tr '\n' '|')"
-        elif [ $rc2 != 0 ] || ! grep -q "resuming from checkpoint 3 " "$T/2u2.err"; then
-            fail kafka/eo_two_sinks_upgrade "restart: exit $rc2: $(grep -v '^ *$' "$T/2u2.err" | head -n 3 | tr '\n' '|')"
-        elif ! cmp -s "$T/2ra.rows" "$T/2ua.rows" || ! cmp -s "$T/2rb.rows" "$T/2ub.rows"; then
-            fail kafka/eo_two_sinks_upgrade "$(wc -l < "$T/2ua.rows") + $(wc -l < "$T/2ub.rows") records for 133333 + 66667, $(uniq -d "$T/2ua.rows" | wc -l) + $(uniq -d "$T/2ub.rows" | wc -l) duplicated"
-        else pass kafka/eo_two_sinks_upgrade; fi
     fi
 fi
 
