@@ -72,17 +72,12 @@ fi
 awk 'BEGIN { for (i = 0; i < 400000; i++) printf "k=k%d,v=%d,ts=%.0f\n", i % 40, i, 1700000000000 + i * 10 }' > "$T/in.kv"
 export IN="$T/in.kv" BS
 
-# committed TOPIC: the topic's records as a read_committed consumer sees them, sorted
-committed() {
-    kcat -C -b "$BS" -t "$1" -o beginning -e -q -X isolation.level=read_committed 2>/dev/null | sort
-}
-
 # ---------------------------------------------------------------- crash harness
 if ! TOPIC=ckpt-eo-ref TOPIC3=ckpt-eo-ref3 OUT_SUMS=$T/ref.csv STATE_DIR=$T/ref-state "$BIN" run --quiet 2> "$T/ref.err"; then
     fail kafka/eo_crash "reference run failed: $(head -n 3 "$T/ref.err" | tr '\n' '|')"
 else
-    committed ckpt-eo-ref > "$T/ref.rows"
-    committed ckpt-eo-ref3 > "$T/ref3.rows"
+    kafka_committed ckpt-eo-ref > "$T/ref.rows"
+    kafka_committed ckpt-eo-ref3 > "$T/ref3.rows"
     rnd() { awk -v s="$SEED" -v i="$1" -v m="$2" 'BEGIN { srand(s * 7919 + i); print int(rand() * m) }'; }
     kills=0 runs=0 points=0 ok=1 before_done=""
     while :; do
@@ -113,8 +108,8 @@ else
         esac
     done
     if [ $ok = 1 ]; then
-        committed ckpt-eo-out > "$T/got.rows"
-        committed ckpt-eo-out3 > "$T/got3.rows"
+        kafka_committed ckpt-eo-out > "$T/got.rows"
+        kafka_committed ckpt-eo-out3 > "$T/got3.rows"
         if ! cmp -s "$T/ref.rows" "$T/got.rows"; then
             fail kafka/eo_crash "topic differs from the reference after $kills kills: $(wc -l < "$T/got.rows") vs $(wc -l < "$T/ref.rows") records, $(sort "$T/got.rows" | uniq -d | wc -l) duplicated (seed $SEED)"
         elif ! cmp -s "$T/ref3.rows" "$T/got3.rows"; then
@@ -133,7 +128,7 @@ wait_for() {
         sleep 0.1
     done
 }
-has_rows() { [ "$(committed "$1" | wc -l)" -ge "$2" ]; }
+has_rows() { [ "$(kafka_committed "$1" | wc -l)" -ge "$2" ]; }
 
 # ---------------------------------------------------------------- fencing
 export FOLLOW=true CK_INTERVAL=200ms
@@ -166,7 +161,7 @@ else
     pd=$!; PIDS="$PIDS $pd"
     wait_for has_rows ckpt-eo-down "$want"
     kill -TERM $pd; wait $pd; rc2=$?
-    committed ckpt-eo-down > "$T/down.rows"
+    kafka_committed ckpt-eo-down > "$T/down.rows"
     if [ $rcd != 1 ]; then fail kafka/eo_broker_down "during the outage the job exited $rcd: $(head -n 3 "$T/d.err" | tr '\n' '|')"
     elif ! grep -q "could not commit\|cannot commit\|could not prepare\|did not answer the commit\|not yet delivered to topic" "$T/d.err"; then
         fail kafka/eo_broker_down "no clear failure: $(head -n 4 "$T/d.err" | tr '\n' '|')"
@@ -215,8 +210,8 @@ GROUP=kk-ref TOPIC=ckpt-eo-kref STATE_DIR=$T/kref-state "$KBIN" run --quiet 2> "
 PRT_CRASH_AT=ckpt-complete:3 GROUP=kk TOPIC=ckpt-eo-kout STATE_DIR=$T/kk-state "$KBIN" run --quiet 2> "$T/kk1.err"; rc1=$?
 GROUP=kk TOPIC=ckpt-eo-kout STATE_DIR=$T/kk-state "$KBIN" run --quiet 2> "$T/kk2.err"; rc2=$?
 GROUP=kk TOPIC=ckpt-eo-kout STATE_DIR=$T/kk-fresh "$KBIN" run 2> "$T/kk3.err"; rc3=$?
-committed ckpt-eo-kref > "$T/kref.rows"
-committed ckpt-eo-kout > "$T/kout.rows"
+kafka_committed ckpt-eo-kref > "$T/kref.rows"
+kafka_committed ckpt-eo-kout > "$T/kout.rows"
 if [ $rc0 != 0 ] || [ "$(wc -l < "$T/kref.rows")" != 66666 ]; then
     fail kafka/eo_source_offsets "reference: exit $rc0, $(wc -l < "$T/kref.rows") records: $(head -n 3 "$T/kref.err" | tr '\n' '|')"
 elif [ $rc1 != 137 ]; then fail kafka/eo_source_offsets "the run to kill exited $rc1: $(head -n 3 "$T/kk1.err" | tr '\n' '|')"

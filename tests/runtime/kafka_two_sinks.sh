@@ -26,11 +26,6 @@ start_cluster two --topic ${P}ckpt-eo-2ra:1 --topic ${P}ckpt-eo-2rb:1 --topic ${
 BS=$BS_two
 export BS
 
-# committed TOPIC: the topic's records as a read_committed consumer sees them, sorted
-committed() {
-    kcat -C -b "$BS" -t "$1" -o beginning -e -q -X isolation.level=read_committed 2>/dev/null | sort
-}
-
 cat > "$T/two.yaml" <<'YAML'
 pipeline: ckpt_kafka_two
 schemas:
@@ -72,8 +67,8 @@ else
     PRT_CRASH_AT=ckpt-sink-committed:5 TOPIC_A=${P}ckpt-eo-2a TOPIC_B=${P}ckpt-eo-2b STATE_DIR=$T/2-state \
         "$TBIN" run --quiet 2> "$T/2a.err"; rc1=$?
     TOPIC_A=${P}ckpt-eo-2a TOPIC_B=${P}ckpt-eo-2b STATE_DIR=$T/2-state "$TBIN" run 2> "$T/2b.err"; rc2=$?
-    committed ${P}ckpt-eo-2ra > "$T/2ra.rows"; committed ${P}ckpt-eo-2rb > "$T/2rb.rows"
-    committed ${P}ckpt-eo-2a > "$T/2a.rows"; committed ${P}ckpt-eo-2b > "$T/2b.rows"
+    kafka_committed ${P}ckpt-eo-2ra > "$T/2ra.rows"; kafka_committed ${P}ckpt-eo-2rb > "$T/2rb.rows"
+    kafka_committed ${P}ckpt-eo-2a > "$T/2a.rows"; kafka_committed ${P}ckpt-eo-2b > "$T/2b.rows"
     if [ $rc0 != 0 ] || [ "$(wc -l < "$T/2ra.rows")" != 133333 ] || [ "$(wc -l < "$T/2rb.rows")" != 66667 ]; then
         fail $TAG/eo_two_sinks "reference: exit $rc0, $(wc -l < "$T/2ra.rows") + $(wc -l < "$T/2rb.rows") records: $(head -n 3 "$T/2ref.err" | tr '\n' '|')"
     elif [ $rc1 != 137 ]; then fail $TAG/eo_two_sinks "the run to kill exited $rc1: $(head -n 3 "$T/2a.err" | tr '\n' '|')"
@@ -94,7 +89,7 @@ else
         PRT_CRASH_AT=ckpt-committed:3 TOPIC_A=${P}ckpt-eo-2ua TOPIC_B=${P}ckpt-eo-2ub STATE_DIR=$T/2u-state \
             "$T/two-old" run --quiet 2> "$T/2u1.err"; rc1=$?
         TOPIC_A=${P}ckpt-eo-2ua TOPIC_B=${P}ckpt-eo-2ub STATE_DIR=$T/2u-state "$TBIN" run 2> "$T/2u2.err"; rc2=$?
-        committed ${P}ckpt-eo-2ua > "$T/2ua.rows"; committed ${P}ckpt-eo-2ub > "$T/2ub.rows"
+        kafka_committed ${P}ckpt-eo-2ua > "$T/2ua.rows"; kafka_committed ${P}ckpt-eo-2ub > "$T/2ub.rows"
         if [ $rc1 != 137 ]; then fail $TAG/eo_two_sinks_upgrade "the old build exited $rc1: $(head -n 3 "$T/2u1.err" | tr '\n' '|')"
         elif [ $rc2 != 0 ] || ! grep -q "resuming from checkpoint 3 " "$T/2u2.err"; then
             fail $TAG/eo_two_sinks_upgrade "restart: exit $rc2: $(grep -v '^ *$' "$T/2u2.err" | head -n 3 | tr '\n' '|')"

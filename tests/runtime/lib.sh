@@ -76,6 +76,11 @@ start_cluster() {
     eval "BS_$n=\$BS"
 }
 
+# kafka_committed TOPIC: the topic's records (on $BS) as a read_committed consumer sees them, sorted
+kafka_committed() {
+    kcat -C -b "$BS" -t "$1" -o beginning -e -q -X isolation.level=read_committed 2>/dev/null | sort
+}
+
 # broker_down / broker_up: an outage of the whole (one-broker) cluster: stopped, then started
 # again on the same ports with the same data
 broker_down() { sh "$BROKER" down "$KAFKA_TEST_DIR"; }
